@@ -1,0 +1,107 @@
+// Package analysis defines what an analysis is: a named question over the
+// dataset with typed parameters, answered by result tables and chart specs.
+// The analyses themselves live in analysis/catalog, one file each.
+//
+// Analyses are SQL run through engine.Engine, so every engine runs them
+// unchanged; Go is used only where SQL is the wrong tool. analysis must not
+// import cli, report or web.
+package analysis
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/engine"
+)
+
+// Analysis is one entry of the catalogue.
+type Analysis interface {
+	// Meta describes the analysis: name, group, explanation, tables, parameters.
+	Meta() Meta
+	// Run answers the question with the parameters v (already validated).
+	Run(ctx context.Context, env *Env, v Values) (*Result, error)
+}
+
+// Meta describes an analysis.
+type Meta struct {
+	Name   string // command-line name, e.g. "talkers"
+	Group  string // catalogue group, e.g. "capture"
+	Title  string // heading in reports
+	Doc    string // one paragraph: what it shows, how it is computed, where it differs from common practice
+	Tables []string
+	Params []Param
+}
+
+// Result is the answer of an analysis.
+type Result struct {
+	Tables []Table
+	Charts []*chart.Chart
+	// Notes tell the reader what was decided for them, e.g. which source
+	// was picked as the top talker, or what was capped.
+	Notes []string
+	// Files are extra outputs by file name, e.g. "graph.graphml".
+	Files map[string][]byte
+}
+
+// Table is a named result table.
+type Table struct {
+	Name  string // file name stem, e.g. "talkers_sent"
+	Title string
+	*engine.Table
+}
+
+// Env is what an analysis runs against.
+type Env struct {
+	Engine engine.Engine
+	// Names maps addresses to the names seen for them (DNS answers, TLS SNI).
+	Names map[string]string
+}
+
+// Query runs q on the engine and collects its rows.
+func (e *Env) Query(ctx context.Context, q string, args ...any) (*engine.Table, error) {
+	rows, err := e.Engine.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return engine.Collect(rows, -1)
+}
+
+// Label returns addr with its name, as shown wherever an address is shown.
+func (e *Env) Label(addr string) string { return chart.AddrLabel(addr, e.Names[addr]) }
+
+// Dialect returns the SQL dialect of the engine.
+func (e *Env) Dialect() engine.Dialect { return e.Engine.Dialect() }
+
+// Requires reports which of the analysis' tables are missing among present.
+func Requires(m Meta, present []string) (missing []string) {
+	have := map[string]bool{}
+	for _, t := range present {
+		have[t] = true
+	}
+	for _, t := range m.Tables {
+		if !have[t] {
+			missing = append(missing, t)
+		}
+	}
+	return missing
+}
+
+// Run validates settings against a's parameters and runs it.
+func Run(ctx context.Context, a Analysis, env *Env, settings map[string]string) (*Result, error) {
+	m := a.Meta()
+	v, err := ParseValues(m.Params, settings)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", m.Name, err)
+	}
+	res, err := a.Run(ctx, env, v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", m.Name, err)
+	}
+	for _, c := range res.Charts {
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: chart %s: %w", m.Name, c.ID, err)
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,17 @@
+// Package html draws chart specs interactively: Render writes a chart as an
+// HTML fragment that ECharts draws in the browser, Page writes a complete
+// standalone page, and Script gives the JavaScript (ECharts and the netlens
+// runtime) that a page inlines once. Pages open offline, from a file: nothing
+// is fetched from the network.
+//
+// ECharts is the npm package pinned in package.json and package-lock.json;
+// gen.sh (run by make) installs it and copies its minified build to
+// assets/echarts.min.js, which is embedded and not committed.
+//
+// Every string of a chart may come from hostile data. It reaches the page
+// only as HTML-escaped JSON and is drawn by ECharts as text; tooltips are
+// built from escaped text.
+//
+// html must not import chart/static, analysis, engine or anything upstream
+// of chart.
+package html

@@ -1,0 +1,286 @@
+package dataset
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/netlens/netlens/schema"
+)
+
+// captureColumn is the column naming the input a row came from.
+const captureColumn = "capture"
+
+// captureFilters rewrite a file of a table that has a capture column,
+// keeping only the rows whose capture differs from id: one entry for each
+// such table of the catalogue. Tables without a capture column are handled
+// per ingest (see RemoveInput).
+var captureFilters = map[string]func(tx *Txn, src, dst, id string) (rows, size int64, err error){
+	schema.Packets.Name: func(tx *Txn, src, dst, id string) (int64, int64, error) {
+		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(p *schema.Packet) bool { return p.Capture != id })
+	},
+	schema.DNSLog.Name: func(tx *Txn, src, dst, id string) (int64, int64, error) {
+		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(r *schema.DNS) bool { return r.Capture != id })
+	},
+}
+
+// fileAction is what RemoveInput does with a committed file.
+type fileAction int
+
+const (
+	keepFile fileAction = iota
+	dropFile
+	rewriteFile
+)
+
+// RemoveInput removes the input with the given id from the dataset when the
+// transaction commits, with the rows it contributed, so that it can be read
+// again. Only rows committed before Begin are affected.
+//
+// In tables with a capture column (packets, dns) the rows of that capture are
+// removed: files holding only that capture are dropped, files mixing
+// captures are rewritten without its rows. Tables without a capture column
+// (flows) lose the files of every ingest whose only input was this one; rows
+// of an ingest that read several inputs at once stay.
+func (tx *Txn) RemoveInput(id string) error {
+	tx.rmu.Lock()
+	defer tx.rmu.Unlock()
+	tx.mu.Lock()
+	if tx.done {
+		tx.mu.Unlock()
+		return ErrDone
+	}
+	if !slices.ContainsFunc(tx.m.Inputs, func(in Input) bool { return in.ID == id }) {
+		tx.mu.Unlock()
+		return fmt.Errorf("remove input %s: not in the dataset", id)
+	}
+	only := map[int]bool{} // ingests whose only input is id
+	for _, in := range tx.m.Ingests {
+		if len(in.Inputs) == 1 && in.Inputs[0] == id {
+			only[in.ID] = true
+		}
+	}
+	tables := tx.m.clone().Tables
+	tx.mu.Unlock()
+
+	added := map[string][]pending{}
+	var removed []string
+	discard := func() {
+		for _, ps := range added {
+			for _, p := range ps {
+				os.Remove(p.tmp)
+			}
+		}
+	}
+	fail := func(err error) error {
+		discard()
+		return fmt.Errorf("remove input %s: %w", id, err)
+	}
+	for _, table := range sortedKeys(tables) {
+		tf := tables[table]
+		filter := captureFilters[table]
+		var files []File
+		var rows int64
+		for _, f := range tf.Files {
+			abs := filepath.Join(tx.d.dir, filepath.FromSlash(f.Path))
+			action := keepFile
+			switch {
+			case filter == nil:
+				if only[ingestOfPath(f.Path)] {
+					action = dropFile
+				}
+			default:
+				a, err := classify(abs, id)
+				if err != nil {
+					return fail(err)
+				}
+				action = a
+			}
+			if action == rewriteFile {
+				tmp, rel, err := tx.newPart(table, f.Day)
+				if err != nil {
+					return fail(err)
+				}
+				n, size, err := filter(tx, abs, tmp, id)
+				if err != nil {
+					os.Remove(tmp)
+					return fail(err)
+				}
+				switch {
+				case n == f.Rows:
+					os.Remove(tmp)
+					action = keepFile
+				case n == 0:
+					os.Remove(tmp)
+					action = dropFile
+				default:
+					nf := File{Path: rel, Rows: n, Bytes: size, Day: f.Day}
+					// The replacement joins the table at commit.
+					added[table] = append(added[table], pending{tmp: tmp, file: nf})
+					removed = append(removed, f.Path)
+					continue
+				}
+			}
+			if action == dropFile {
+				removed = append(removed, f.Path)
+				continue
+			}
+			files = append(files, f)
+			rows += f.Rows
+		}
+		tables[table] = TableFiles{Rows: rows, Files: files}
+	}
+
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done {
+		discard()
+		return ErrDone
+	}
+	for table, tf := range tables {
+		if len(tf.Files) == 0 && len(tx.m.Tables[table].Files) == 0 {
+			continue
+		}
+		tx.m.Tables[table] = tf
+	}
+	for table, ps := range added {
+		tx.added[table] = append(tx.added[table], ps...)
+	}
+	tx.removed = append(tx.removed, removed...)
+	tx.m.Inputs = slices.DeleteFunc(tx.m.Inputs, func(in Input) bool { return in.ID == id })
+	for i := range tx.m.Ingests {
+		tx.m.Ingests[i].Inputs = slices.DeleteFunc(tx.m.Ingests[i].Inputs, func(s string) bool { return s == id })
+	}
+	return nil
+}
+
+// classify decides from the column statistics of a file whether it holds
+// rows of capture id only, none, or a mix (or the statistics cannot tell).
+func classify(name, id string) (fileAction, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return keepFile, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return keepFile, err
+	}
+	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return keepFile, fmt.Errorf("read %s: %w", name, err)
+	}
+	leaf, ok := pf.Schema().Lookup(captureColumn)
+	if !ok {
+		return keepFile, fmt.Errorf("read %s: no %s column", name, captureColumn)
+	}
+	all, none := true, true
+	for _, rg := range pf.Metadata().RowGroups {
+		if rg.NumRows == 0 {
+			continue
+		}
+		if leaf.ColumnIndex >= len(rg.Columns) {
+			return rewriteFile, nil
+		}
+		s := rg.Columns[leaf.ColumnIndex].MetaData.Statistics
+		if s.MinValue == nil || s.MaxValue == nil || s.NullCount > 0 {
+			return rewriteFile, nil
+		}
+		lo, hi := bytes.Compare([]byte(id), s.MinValue), bytes.Compare([]byte(id), s.MaxValue)
+		if lo >= 0 && hi <= 0 {
+			none = false
+		}
+		if !(lo == 0 && hi == 0) {
+			all = false
+		}
+	}
+	switch {
+	case none:
+		return keepFile, nil
+	case all:
+		return dropFile, nil
+	}
+	return rewriteFile, nil
+}
+
+// filterFile copies the rows of src for which keep is true to a new file
+// dst, and returns the number of rows kept and dst's size.
+func filterFile[T any](src, dst string, opts []parquet.WriterOption, keep func(*T) bool) (rows, size int64, err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
+	pf, err := parquet.OpenFile(in, st.Size())
+	if err != nil {
+		return 0, 0, fmt.Errorf("read %s: %w", src, err)
+	}
+	r := parquet.NewGenericReader[T](pf)
+	defer r.Close()
+
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer out.Close()
+	w := parquet.NewGenericWriter[T](out, opts...)
+	buf := make([]T, 4096)
+	for {
+		n, rerr := r.Read(buf)
+		kept := buf[:0]
+		for i := range buf[:n] {
+			if keep(&buf[i]) {
+				kept = append(kept, buf[i])
+			}
+		}
+		if _, err := w.Write(kept); err != nil {
+			return 0, 0, fmt.Errorf("write %s: %w", dst, err)
+		}
+		rows += int64(len(kept))
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			return 0, 0, fmt.Errorf("read %s: %w", src, rerr)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return 0, 0, fmt.Errorf("write %s: %w", dst, err)
+	}
+	if err := out.Sync(); err != nil {
+		return 0, 0, fmt.Errorf("sync %s: %w", dst, err)
+	}
+	if st, err = out.Stat(); err != nil {
+		return 0, 0, err
+	}
+	return rows, st.Size(), out.Close()
+}
+
+// ingestOfPath returns the ingest id in a part file's name, or 0.
+func ingestOfPath(rel string) int {
+	var id, seq int
+	if _, err := fmt.Sscanf(path.Base(rel), "part-%d-%d.parquet", &id, &seq); err != nil {
+		return 0
+	}
+	return id
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

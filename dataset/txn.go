@@ -1,0 +1,307 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+// ErrDone is returned when a transaction is used after Commit or Abort.
+var ErrDone = errors.New("transaction already committed or aborted")
+
+// Txn is an ingest transaction: it holds the dataset's lock, writes new files
+// to a temporary directory and makes them visible all at once on Commit.
+// Until then, and if the process dies, the dataset is as it was before Begin.
+//
+// AddInput, RemoveInput and NewTableWriter may be called from several
+// goroutines; each TableWriter is used by one goroutine at a time.
+type Txn struct {
+	d       *Dataset
+	id      int
+	version string
+	tmp     string // absolute temporary directory
+	codec   *zstd.Codec
+	rmu     sync.Mutex // serialises RemoveInput
+
+	mu      sync.Mutex
+	lock    *os.File
+	m       Manifest // committed state with this transaction's removals and inputs
+	ingest  Ingest
+	added   map[string][]pending // table -> files to move into place on commit
+	removed []string             // committed files that leave the dataset on commit
+	writers map[txWriter]bool    // open table writers
+	seq     int
+	done    bool
+}
+
+// pending is a finished file waiting in the temporary directory.
+type pending struct {
+	tmp  string
+	file File
+}
+
+// txWriter is a table writer as seen by its transaction.
+type txWriter interface {
+	Close() error
+	abort()
+}
+
+// Begin starts an ingest: it takes the dataset's lock (failing at once with
+// ErrLocked when another ingest holds it), reads the manifest again, removes
+// leftovers of killed ingests and creates the temporary directory. version
+// and params are recorded in the manifest.
+func (d *Dataset) Begin(version string, params map[string]string) (*Txn, error) {
+	lock, err := lockFile(filepath.Join(d.dir, lockName))
+	if err != nil {
+		return nil, fmt.Errorf("begin ingest in %s: %w", d.dir, err)
+	}
+	tx, err := d.begin(lock, version, params)
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("begin ingest in %s: %w", d.dir, err)
+	}
+	return tx, nil
+}
+
+func (d *Dataset) begin(lock *os.File, version string, params map[string]string) (*Txn, error) {
+	m, err := readManifest(d.dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := cleanup(d.dir, m); err != nil {
+		return nil, err
+	}
+	d.setManifest(m)
+	id := 1
+	for _, in := range m.Ingests {
+		id = max(id, in.ID+1)
+	}
+	tmp := filepath.Join(d.dir, fmt.Sprintf("%s%06d", tempPrefix, id))
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("create temporary directory: %w", err)
+	}
+	p := make(map[string]string, len(params))
+	for k, v := range params {
+		p[k] = v
+	}
+	return &Txn{
+		d:       d,
+		id:      id,
+		version: version,
+		tmp:     tmp,
+		codec:   &zstd.Codec{Level: zstd.SpeedFastest},
+		lock:    lock,
+		m:       m.clone(),
+		ingest:  Ingest{ID: id, Started: time.Now().UTC(), NetlensVersion: version, Params: p, Inputs: []string{}},
+		added:   map[string][]pending{},
+		writers: map[txWriter]bool{},
+	}, nil
+}
+
+// ID returns the transaction's ingest id, unique in the dataset.
+func (tx *Txn) ID() int { return tx.id }
+
+// AddInput records an input read by this ingest. An input with the same id
+// already in the manifest is replaced (call RemoveInput first to drop its
+// rows). An empty ID is derived from SHA256.
+func (tx *Txn) AddInput(in Input) {
+	if in.ID == "" {
+		in.ID = InputID(in.SHA256)
+	}
+	in.Ingest = tx.id
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if i := slices.IndexFunc(tx.m.Inputs, func(x Input) bool { return x.ID == in.ID }); i >= 0 {
+		tx.m.Inputs[i] = in
+	} else {
+		tx.m.Inputs = append(tx.m.Inputs, in)
+	}
+	if !slices.Contains(tx.ingest.Inputs, in.ID) {
+		tx.ingest.Inputs = append(tx.ingest.Inputs, in.ID)
+	}
+}
+
+// newPart reserves the next part file of table for day and returns its
+// temporary path and its path relative to the dataset.
+func (tx *Txn) newPart(table, day string) (tmp, rel string, err error) {
+	tx.mu.Lock()
+	if tx.done {
+		tx.mu.Unlock()
+		return "", "", ErrDone
+	}
+	tx.seq++
+	rel = fmt.Sprintf("%s/%s%s/part-%06d-%04d.parquet", table, dayDirPrefix, day, tx.id, tx.seq)
+	tx.mu.Unlock()
+	tmp = filepath.Join(tx.tmp, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(tmp), 0o755); err != nil {
+		return "", "", fmt.Errorf("create part file: %w", err)
+	}
+	return tmp, rel, nil
+}
+
+// addFile queues a finished temporary file for commit.
+func (tx *Txn) addFile(table string, p pending) {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	tx.added[table] = append(tx.added[table], p)
+}
+
+func (tx *Txn) register(w txWriter) error {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done {
+		return ErrDone
+	}
+	tx.writers[w] = true
+	return nil
+}
+
+func (tx *Txn) unregister(w txWriter) {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	delete(tx.writers, w)
+}
+
+// Commit closes the open table writers, moves the new files into place and
+// replaces the manifest, which is the moment the ingest becomes visible. It
+// then removes files the transaction dropped, the temporary directory, and
+// releases the lock. On error the transaction is aborted.
+func (tx *Txn) Commit() error {
+	tx.mu.Lock()
+	if tx.done {
+		tx.mu.Unlock()
+		return ErrDone
+	}
+	writers := make([]txWriter, 0, len(tx.writers))
+	for w := range tx.writers {
+		writers = append(writers, w)
+	}
+	tx.mu.Unlock()
+
+	var errs []error
+	for _, w := range writers {
+		errs = append(errs, w.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		tx.abort(nil)
+		return fmt.Errorf("commit: %w", err)
+	}
+
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done {
+		return ErrDone
+	}
+	tx.done = true
+	m := tx.m.clone()
+	var placed []string
+	dirs := map[string]bool{tx.d.dir: true}
+	for table, files := range tx.added {
+		t := m.Tables[table]
+		for _, p := range files {
+			final := filepath.Join(tx.d.dir, filepath.FromSlash(p.file.Path))
+			if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+				tx.release(placed)
+				return fmt.Errorf("commit: %w", err)
+			}
+			if err := os.Rename(p.tmp, final); err != nil {
+				tx.release(placed)
+				return fmt.Errorf("commit: %w", err)
+			}
+			placed = append(placed, final)
+			dirs[filepath.Dir(final)] = true
+			dirs[filepath.Dir(filepath.Dir(final))] = true
+			t.Files = append(t.Files, p.file)
+			t.Rows += p.file.Rows
+		}
+		slices.SortFunc(t.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+		m.Tables[table] = t
+	}
+	for dir := range dirs {
+		if err := syncDir(dir); err != nil {
+			tx.release(placed)
+			return fmt.Errorf("commit: %w", err)
+		}
+	}
+	in := tx.ingest
+	in.Finished = time.Now().UTC()
+	m.Ingests = append(m.Ingests, in)
+	m.FormatVersion = FormatVersion
+	m.NetlensVersion = tx.version
+	if err := writeManifest(tx.d.dir, m); err != nil {
+		if cur, rerr := readManifest(tx.d.dir); rerr == nil && cur.sameIngests(m) {
+			// The new manifest is in place; only a later sync failed.
+			tx.d.setManifest(m)
+			tx.release(nil)
+			return fmt.Errorf("commit: %w", err)
+		}
+		tx.release(placed)
+		return fmt.Errorf("commit: %w", err)
+	}
+	tx.d.setManifest(m)
+	for _, rel := range tx.removed {
+		name := filepath.Join(tx.d.dir, filepath.FromSlash(rel))
+		if os.Remove(name) == nil {
+			// An empty day directory goes too; a non-empty one stays.
+			_ = os.Remove(filepath.Dir(name))
+		}
+	}
+	tx.release(nil)
+	return nil
+}
+
+// sameIngests reports whether m and o record the same ingests.
+func (m Manifest) sameIngests(o Manifest) bool {
+	return slices.EqualFunc(m.Ingests, o.Ingests, func(a, b Ingest) bool { return a.ID == b.ID })
+}
+
+// Abort discards everything the transaction wrote and releases the lock.
+// Abort after Commit or Abort does nothing.
+func (tx *Txn) Abort() error {
+	tx.abort(nil)
+	return nil
+}
+
+func (tx *Txn) abort(placed []string) {
+	tx.mu.Lock()
+	if tx.done && tx.lock == nil {
+		tx.mu.Unlock()
+		return
+	}
+	tx.done = true
+	writers := make([]txWriter, 0, len(tx.writers))
+	for w := range tx.writers {
+		writers = append(writers, w)
+	}
+	tx.mu.Unlock()
+	for _, w := range writers {
+		w.abort()
+	}
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	tx.release(placed)
+}
+
+// release removes files already moved into place by a failed commit, the
+// temporary directory, and unlocks. The caller holds tx.mu.
+func (tx *Txn) release(placed []string) {
+	for _, name := range placed {
+		if err := os.Remove(name); err == nil || errors.Is(err, fs.ErrNotExist) {
+			_ = os.Remove(filepath.Dir(name))
+		}
+	}
+	_ = os.RemoveAll(tx.tmp)
+	if tx.lock != nil {
+		tx.lock.Close()
+		tx.lock = nil
+	}
+	tx.done = true
+}

@@ -1,0 +1,173 @@
+// Package duckdb is the embedded query engine: an in-memory DuckDB database
+// (through cgo) with one view per dataset table over the table's committed
+// Parquet files.
+//
+// The database never downloads or loads extensions by itself: Parquet, JSON
+// and ICU are linked into the library, and automatic extension install and
+// load are off and locked before any query runs, so netlens works offline.
+//
+// duckdb imports engine, dataset and schema; it must not import analysis,
+// chart, report, web or cli.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/schema"
+)
+
+var _ engine.Engine = (*Engine)(nil)
+
+// Engine runs SQL on an in-memory DuckDB database whose views read the
+// dataset's files as they were committed when the engine was opened.
+type Engine struct {
+	db      *sql.DB
+	tables  []string
+	tempDir string
+}
+
+// Open creates the database and a view per table of the schema catalogue.
+// A table without files is an empty view with the same columns and types.
+func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
+	tempDir, err := os.MkdirTemp("", "netlens-duckdb-")
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	cfg := url.Values{}
+	cfg.Set("autoinstall_known_extensions", "false")
+	cfg.Set("autoload_known_extensions", "false")
+	cfg.Set("allow_community_extensions", "false")
+	cfg.Set("temp_directory", tempDir)
+	connector, err := duckdb.NewConnector("?"+cfg.Encode(), func(e driver.ExecerContext) error {
+		// Session settings of every connection the pool opens.
+		_, err := e.ExecContext(context.Background(), "SET TimeZone = 'UTC'", nil)
+		return err
+	})
+	if err != nil {
+		os.RemoveAll(tempDir)
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	e := &Engine{db: sql.OpenDB(connector), tempDir: tempDir}
+	for _, t := range schema.Tables() {
+		q := viewSQL(t, ds.Files(t.Name))
+		if _, err := e.db.ExecContext(ctx, q); err != nil {
+			return nil, errors.Join(fmt.Errorf("create view %s: %w", t.Name, err), e.Close())
+		}
+		e.tables = append(e.tables, t.Name)
+	}
+	if _, err := e.db.ExecContext(ctx, "SET lock_configuration = true"); err != nil {
+		return nil, errors.Join(fmt.Errorf("lock duckdb configuration: %w", err), e.Close())
+	}
+	return e, nil
+}
+
+// Name returns "duckdb".
+func (e *Engine) Name() string { return "duckdb" }
+
+// Query runs a query; args bind its ? or $n placeholders.
+func (e *Engine) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := e.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb query: %w", err)
+	}
+	return rows, nil
+}
+
+// Tables returns the names of the dataset's tables, each a view.
+func (e *Engine) Tables() []string { return append([]string(nil), e.tables...) }
+
+// Close closes the database and removes its spill directory.
+func (e *Engine) Close() error {
+	err := e.db.Close()
+	if rerr := os.RemoveAll(e.tempDir); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return fmt.Errorf("close duckdb: %w", err)
+	}
+	return nil
+}
+
+// typeNames maps the catalogue's types to DuckDB's, which are also the
+// types DuckDB reads from the Parquet files netlens writes.
+var typeNames = map[schema.Type]string{
+	schema.Bool:      "BOOLEAN",
+	schema.UInt8:     "UTINYINT",
+	schema.UInt16:    "USMALLINT",
+	schema.UInt32:    "UINTEGER",
+	schema.UInt64:    "UBIGINT",
+	schema.Int64:     "BIGINT",
+	schema.Float64:   "DOUBLE",
+	schema.String:    "VARCHAR",
+	schema.Timestamp: "TIMESTAMP_NS",
+}
+
+// TypeName returns the DuckDB type of a catalogue type.
+func TypeName(t schema.Type) string { return typeNames[t] }
+
+// viewSQL returns the statement creating t's view over files, or an empty
+// view with t's columns when there are none.
+func viewSQL(t *schema.Table, files []string) string {
+	var b strings.Builder
+	b.WriteString("CREATE OR REPLACE VIEW ")
+	b.WriteString(quoteIdent(t.Name))
+	b.WriteString(" AS ")
+	if len(files) == 0 {
+		b.WriteString("SELECT ")
+		for i, c := range t.Columns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s", typeNames[c.Type], quoteIdent(c.Name))
+		}
+		b.WriteString(" WHERE false")
+		return b.String()
+	}
+	b.WriteString("SELECT ")
+	for i, c := range t.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteIdent(c.Name))
+	}
+	b.WriteString(" FROM read_parquet([")
+	for i, f := range files {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteString(escapeGlob(f)))
+	}
+	b.WriteString("], hive_partitioning = false, union_by_name = false)")
+	return b.String()
+}
+
+// quoteIdent quotes a SQL identifier.
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// quoteString quotes a SQL string literal.
+func quoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// escapeGlob makes DuckDB read a file name literally: read_parquet expands
+// *, ? and [...] as globs, so each is put in a one-character class. Names
+// without them are left as they are, which spares DuckDB a directory scan.
+func escapeGlob(name string) string {
+	if !strings.ContainsAny(name, "*?[") {
+		return name
+	}
+	return strings.NewReplacer("[", "[[]", "*", "[*]", "?", "[?]").Replace(name)
+}

@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/big"
+)
+
+// Engine runs SQL over the tables of a dataset. Table names are those of
+// the schema catalogue (packets, flows, ...); a table with no rows still
+// exists, with its columns.
+type Engine interface {
+	// Name returns the engine's name, e.g. "duckdb".
+	Name() string
+	// Query runs a query; args bind its placeholders. The caller closes the rows.
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	// Tables returns the names of the tables queries can use.
+	Tables() []string
+	// Dialect returns the engine's SQL dialect.
+	Dialect() Dialect
+	// Close releases the engine.
+	Close() error
+}
+
+// Dialect writes the few SQL expressions whose spelling differs between
+// engines, so that an analysis is written once. Arguments are SQL
+// expressions or identifiers chosen by the analysis, never data.
+type Dialect interface {
+	// EpochNs is the nanoseconds since the Unix epoch of timestamp expression ts, as a 64-bit integer.
+	EpochNs(ts string) string
+	// Quantile is the aggregate of the q-quantile (0..1) of expr, interpolated between values.
+	Quantile(expr string, q float64) string
+	// Gaps is a subquery with columns (key, gap): for the rows of table that
+	// match where (an SQL condition, or "" for all), grouped by the expression
+	// key and ordered by the timestamp column ts, the nanoseconds from each
+	// row to the next one of the same key.
+	Gaps(table, key, ts, where string) string
+}
+
+// Table is a small materialised query result.
+type Table struct {
+	Columns []string
+	Types   []string // database type names, as reported by the driver
+	Rows    [][]any
+}
+
+// Collect reads at most limit rows (all rows when limit <= 0) into a Table
+// and closes rows. Byte slices are copied, so values stay valid.
+func Collect(rows *sql.Rows, limit int) (*Table, error) {
+	defer rows.Close()
+	cols, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	t := &Table{Columns: make([]string, len(cols)), Types: make([]string, len(cols)), Rows: [][]any{}}
+	for i, c := range cols {
+		t.Columns[i] = c.Name()
+		t.Types[i] = c.DatabaseTypeName()
+	}
+	for limit <= 0 || len(t.Rows) < limit {
+		if !rows.Next() {
+			break
+		}
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("collect: %w", err)
+		}
+		for i, v := range vals {
+			switch x := v.(type) {
+			case []byte:
+				vals[i] = append([]byte(nil), x...)
+			case *big.Int: // DuckDB sums integers as HUGEINT
+				if x.IsInt64() {
+					vals[i] = x.Int64()
+				}
+			}
+		}
+		t.Rows = append(t.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	return t, nil
+}

@@ -1,0 +1,483 @@
+package flow
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/netlens/netlens/decode"
+	"github.com/netlens/netlens/schema"
+)
+
+const (
+	protoICMP   = 1
+	protoTCP    = 6
+	protoUDP    = 17
+	protoICMPv6 = 58
+)
+
+// Flow kinds written to schema.Flow.Kind when users are configured.
+const (
+	KindTypical = "typical" // a user and a non-user
+	KindP2P     = "p2p"     // two users
+	KindNoUser  = "nouser"  // no user
+)
+
+// key identifies a flow whatever the direction of its packets: the lower
+// (address, port) end comes first.
+type key struct {
+	lo, hi         [16]byte
+	loPort, hiPort uint16
+	proto          uint8
+	v6             bool
+}
+
+// Lists that order live flows by deadline.
+const (
+	listTCP     = iota // TCP flows, by last activity
+	listUDP            // UDP flows, by last activity
+	listOther          // other flows, by last activity
+	listClosing        // closed TCP flows, by close deadline
+	numLists
+)
+
+// entry is a live flow. It sits in the map, in one deadline list and in the
+// list of live flows in id order.
+type entry struct {
+	key        key
+	aIsLo      bool // a is the lo end of the key
+	id         int64
+	start, end int64
+	closeAt    int64 // end of the close delay, for entries in listClosing
+	list       int
+	prev, next *entry // deadline list
+	idPrev     *entry // id-order list
+	idNext     *entry
+
+	proto, ipVersion uint8
+	a, b             string
+	aAddr, bAddr     netip.Addr
+	aPort, bPort     uint16
+	pkts, bytes      [2]uint64 // [0] a to b, [1] b to a
+	payload          [2]uint64
+	flags            [2]uint16
+	tcp              tcpState
+	aLocal, bLocal   bool
+	userA, userB     string
+	kind, service    string
+}
+
+// list is an intrusive doubly-linked list of entries.
+type list struct{ head, tail *entry }
+
+func (l *list) push(e *entry) {
+	e.prev, e.next = l.tail, nil
+	if l.tail != nil {
+		l.tail.next = e
+	} else {
+		l.head = e
+	}
+	l.tail = e
+}
+
+func (l *list) remove(e *entry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		l.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		l.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
+
+// idList links entries in flow id order through idPrev and idNext.
+type idList struct{ head, tail *entry }
+
+func (l *idList) push(e *entry) {
+	e.idPrev, e.idNext = l.tail, nil
+	if l.tail != nil {
+		l.tail.idNext = e
+	} else {
+		l.head = e
+	}
+	l.tail = e
+}
+
+func (l *idList) remove(e *entry) {
+	if e.idPrev != nil {
+		e.idPrev.idNext = e.idNext
+	} else {
+		l.head = e.idNext
+	}
+	if e.idNext != nil {
+		e.idNext.idPrev = e.idPrev
+	} else {
+		l.tail = e.idPrev
+	}
+	e.idPrev, e.idNext = nil, nil
+}
+
+// Assembler turns packets into flows. It is not safe for concurrent use.
+type Assembler struct {
+	idle       [listClosing]int64 // idle timeouts in ns by list; 0 = never
+	active     int64
+	closeDelay int64
+	local      prefixSet
+	anyLocal   bool
+	users      prefixSet
+	userIDs    []string
+	hasUsers   bool
+
+	emit   func(*schema.Flow)
+	flows  map[key]*entry
+	lists  [numLists]list
+	byID   idList
+	free   *entry
+	nextID int64
+	out    schema.Flow
+}
+
+// New returns an Assembler that numbers flows from firstID and hands every
+// finished flow to emit. The flow passed to emit is valid only during the
+// call; emit must not call back into the Assembler. cfg must be valid (see
+// Config.Validate).
+func New(cfg Config, firstID int64, emit func(*schema.Flow)) *Assembler {
+	a := &Assembler{
+		idle:       [listClosing]int64{int64(cfg.IdleTCP), int64(cfg.IdleUDP), int64(cfg.IdleOther)},
+		active:     int64(cfg.Active),
+		closeDelay: int64(cfg.CloseDelay),
+		local:      newPrefixSet(cfg.LocalNets),
+		anyLocal:   len(cfg.LocalNets) > 0,
+		hasUsers:   len(cfg.Users) > 0,
+		emit:       emit,
+		flows:      make(map[key]*entry, 1024),
+		nextID:     firstID,
+	}
+	prefixes := make([]netip.Prefix, len(cfg.Users))
+	a.userIDs = make([]string, len(cfg.Users))
+	for i, u := range cfg.Users {
+		prefixes[i], a.userIDs[i] = u.Prefix, u.ID
+	}
+	a.users = newPrefixSet(prefixes)
+	return a
+}
+
+// Live returns the number of flows not yet emitted.
+func (a *Assembler) Live() int { return len(a.flows) }
+
+// NextID returns the id the next new flow will get.
+func (a *Assembler) NextID() int64 { return a.nextID }
+
+// Add adds a decoded packet to its flow and sets p.FlowID; packets that are
+// not IP (m.Status other than decode.OK) get flow id 0. Before that, every
+// flow whose deadline lies before p.Ts is emitted.
+func (a *Assembler) Add(p *schema.Packet, m *decode.Meta) {
+	p.FlowID = 0
+	a.expire(p.Ts)
+	if m.Status != decode.OK || !m.Src.IsValid() || !m.Dst.IsValid() {
+		return
+	}
+	k, srcIsLo := makeKey(p, m)
+	e := a.flows[k]
+	switch {
+	case e == nil:
+		e = a.start(k, srcIsLo, p, m)
+	case p.Proto == protoTCP && e.tcp.closed() && p.TCPFlags&(flagSYN|flagACK|flagRST|flagFIN) == flagSYN:
+		// a new connection on the ports of a closed one
+		a.finish(e)
+		e = a.start(k, srcIsLo, p, m)
+	case a.active > 0 && p.Ts-e.start > a.active:
+		a.restart(e, p)
+	}
+	a.account(e, srcIsLo, p)
+	p.FlowID = e.id
+}
+
+// Flush emits every live flow in flow id order and forgets them.
+func (a *Assembler) Flush() {
+	for e := a.byID.head; e != nil; {
+		next := e.idNext
+		a.finish(e)
+		e = next
+	}
+}
+
+// makeKey builds the direction-independent key of p and tells whether its
+// source is the lo end.
+func makeKey(p *schema.Packet, m *decode.Meta) (key, bool) {
+	k := key{proto: p.Proto, v6: m.Src.Is6()}
+	sport, dport := p.Sport, p.Dport
+	if p.Proto != protoTCP && p.Proto != protoUDP {
+		sport, dport = 0, 0
+	}
+	c := m.Src.Compare(m.Dst)
+	srcIsLo := c < 0 || c == 0 && sport <= dport
+	if srcIsLo {
+		k.lo, k.hi, k.loPort, k.hiPort = m.Src.As16(), m.Dst.As16(), sport, dport
+	} else {
+		k.lo, k.hi, k.loPort, k.hiPort = m.Dst.As16(), m.Src.As16(), dport, sport
+	}
+	return k, srcIsLo
+}
+
+// start creates the flow of p's first packet.
+func (a *Assembler) start(k key, srcIsLo bool, p *schema.Packet, m *decode.Meta) *entry {
+	e := a.free
+	if e != nil {
+		a.free = e.next
+		*e = entry{}
+	} else {
+		e = new(entry)
+	}
+	e.key = k
+	e.id = a.nextID
+	a.nextID++
+	e.start, e.end = p.Ts, p.Ts
+	e.proto, e.ipVersion = p.Proto, p.IPVersion
+
+	// The sender is a, except that the receiver of a first SYN-ACK is.
+	srcIsA := true
+	if p.Proto == protoTCP && p.TCPFlags&(flagSYN|flagACK) == flagSYN|flagACK {
+		srcIsA = false
+	}
+	e.aIsLo = srcIsLo == srcIsA
+	if srcIsA {
+		e.a, e.b, e.aAddr, e.bAddr, e.aPort, e.bPort = p.Src, p.Dst, m.Src, m.Dst, p.Sport, p.Dport
+	} else {
+		e.a, e.b, e.aAddr, e.bAddr, e.aPort, e.bPort = p.Dst, p.Src, m.Dst, m.Src, p.Dport, p.Sport
+	}
+	if p.Proto == protoICMP || p.Proto == protoICMPv6 { // type and code of the first packet
+		e.aPort, e.bPort = p.Sport, p.Dport
+	}
+	if p.Proto == protoTCP {
+		e.tcp.hist = rstos0No
+		if srcIsA && p.TCPFlags&(flagSYN|flagACK|flagRST|flagFIN) == flagSYN {
+			e.tcp.hist = rstos0Open
+		}
+	}
+	a.roles(e)
+
+	e.list = listOther
+	switch p.Proto {
+	case protoTCP:
+		e.list = listTCP
+	case protoUDP:
+		e.list = listUDP
+	}
+	a.lists[e.list].push(e)
+	a.byID.push(e)
+	a.flows[k] = e
+	return e
+}
+
+// roles sets what depends on which end is a: locality, users, kind, service.
+func (a *Assembler) roles(e *entry) {
+	e.aLocal, e.bLocal = a.isLocal(e.aAddr), a.isLocal(e.bAddr)
+	e.service = ""
+	if e.proto == protoTCP || e.proto == protoUDP {
+		e.service = service(e.proto, e.bPort)
+	}
+	if !a.hasUsers {
+		return
+	}
+	e.userA, e.userB = a.user(e.aAddr, e.a), a.user(e.bAddr, e.b)
+	switch {
+	case e.userA != "" && e.userB != "":
+		e.kind = KindP2P
+	case e.userA != "" || e.userB != "":
+		e.kind = KindTypical
+	default:
+		e.kind = KindNoUser
+	}
+}
+
+func (a *Assembler) isLocal(addr netip.Addr) bool {
+	if !a.anyLocal {
+		return notGlobal(addr)
+	}
+	_, ok := a.local.lookup(addr)
+	return ok
+}
+
+// user returns the user id of addr (text: its address text), or "".
+func (a *Assembler) user(addr netip.Addr, text string) string {
+	i, ok := a.users.lookup(addr)
+	if !ok {
+		return ""
+	}
+	if id := a.userIDs[i]; id != "" {
+		return id
+	}
+	return text
+}
+
+// flip swaps the roles of a and b.
+func (a *Assembler) flip(e *entry) {
+	e.aIsLo = !e.aIsLo
+	e.a, e.b = e.b, e.a
+	e.aAddr, e.bAddr = e.bAddr, e.aAddr
+	e.aPort, e.bPort = e.bPort, e.aPort
+	e.pkts[0], e.pkts[1] = e.pkts[1], e.pkts[0]
+	e.bytes[0], e.bytes[1] = e.bytes[1], e.bytes[0]
+	e.payload[0], e.payload[1] = e.payload[1], e.payload[0]
+	e.flags[0], e.flags[1] = e.flags[1], e.flags[0]
+	e.tcp.flip()
+	a.roles(e)
+}
+
+// account adds p to e.
+func (a *Assembler) account(e *entry, srcIsLo bool, p *schema.Packet) {
+	dir := 0
+	if srcIsLo != e.aIsLo {
+		dir = 1
+	}
+	if p.Proto == protoTCP && p.TCPFlags&(flagSYN|flagACK) == flagSYN {
+		if dir == 1 && !e.tcp.pureSYN { // the first SYN makes its sender a
+			a.flip(e)
+			dir = 0
+		}
+		e.tcp.pureSYN = true
+	}
+	e.pkts[dir]++
+	e.bytes[dir] += uint64(p.IPLen)
+	e.payload[dir] += uint64(p.PayloadLen)
+	e.start = min(e.start, p.Ts)
+	e.end = max(e.end, p.Ts)
+	if p.Proto == protoTCP {
+		e.flags[dir] |= p.TCPFlags
+		wasClosed := e.tcp.closed()
+		e.tcp.update(dir, p.TCPFlags, p.PayloadLen)
+		if !wasClosed && e.tcp.closed() && a.closeDelay > 0 {
+			a.lists[e.list].remove(e)
+			e.list = listClosing
+			e.closeAt = p.Ts + a.closeDelay
+			a.lists[listClosing].push(e)
+			return
+		}
+	}
+	if e.list != listClosing { // keep idle lists in order of last activity
+		l := &a.lists[e.list]
+		if l.tail != e {
+			l.remove(e)
+			l.push(e)
+		}
+	}
+}
+
+// restart emits e as it is and continues it as a new flow with the same
+// roles, for the active timeout.
+func (a *Assembler) restart(e *entry, p *schema.Packet) {
+	a.fill(e)
+	a.emit(&a.out)
+	a.byID.remove(e)
+	e.id = a.nextID
+	a.nextID++
+	a.byID.push(e)
+	e.start, e.end = p.Ts, p.Ts
+	e.pkts, e.bytes, e.payload, e.flags = [2]uint64{}, [2]uint64{}, [2]uint64{}, [2]uint16{}
+	if e.proto == protoICMP || e.proto == protoICMPv6 {
+		e.aPort, e.bPort = p.Sport, p.Dport
+	}
+}
+
+// deadline returns when the head of list i ends, and false when it never
+// does.
+func (a *Assembler) deadline(e *entry, i int) (int64, bool) {
+	if i == listClosing {
+		return e.closeAt, true
+	}
+	if a.idle[i] == 0 {
+		return 0, false
+	}
+	return e.end + a.idle[i], true
+}
+
+// expire emits, earliest deadline first, every flow whose deadline lies
+// before now. Only list heads are looked at, so the cost is one check per
+// list plus one per expired flow.
+func (a *Assembler) expire(now int64) {
+	for {
+		var best *entry
+		var bestAt int64
+		for i := range a.lists {
+			h := a.lists[i].head
+			if h == nil {
+				continue
+			}
+			at, ok := a.deadline(h, i)
+			if ok && now > at && (best == nil || at < bestAt) {
+				best, bestAt = h, at
+			}
+		}
+		if best == nil {
+			return
+		}
+		a.finish(best)
+	}
+}
+
+// finish emits e and forgets it.
+func (a *Assembler) finish(e *entry) {
+	a.fill(e)
+	a.emit(&a.out)
+	a.lists[e.list].remove(e)
+	a.byID.remove(e)
+	delete(a.flows, e.key)
+	*e = entry{next: a.free}
+	a.free = e
+}
+
+// fill writes e into a.out.
+func (a *Assembler) fill(e *entry) {
+	a.out = schema.Flow{
+		FlowID:      e.id,
+		Start:       e.start,
+		End:         e.end,
+		Duration:    float64(e.end-e.start) / float64(time.Second),
+		Proto:       e.proto,
+		IPVersion:   e.ipVersion,
+		A:           e.a,
+		APort:       e.aPort,
+		B:           e.b,
+		BPort:       e.bPort,
+		PktsAToB:    e.pkts[0],
+		PktsBToA:    e.pkts[1],
+		BytesAToB:   e.bytes[0],
+		BytesBToA:   e.bytes[1],
+		PayloadAToB: e.payload[0],
+		PayloadBToA: e.payload[1],
+		TCPFlagsA:   e.flags[0],
+		TCPFlagsB:   e.flags[1],
+		State:       a.state(e),
+		Answered:    e.pkts[1] > 0,
+		ALocal:      e.aLocal,
+		BLocal:      e.bLocal,
+		Kind:        e.kind,
+		Service:     e.service,
+		UserA:       e.userA,
+		UserB:       e.userB,
+	}
+}
+
+// state returns Zeek's conn_state: from the TCP state machine for TCP; for
+// UDP SF when both sides sent, S0 when only a did (SHR when only b did,
+// after an active-timeout split); OTH for everything else, as Zeek.
+func (a *Assembler) state(e *entry) string {
+	switch e.proto {
+	case protoTCP:
+		return e.tcp.state(e.payload[0], e.payload[1])
+	case protoUDP:
+		switch {
+		case e.pkts[0] > 0 && e.pkts[1] > 0:
+			return "SF"
+		case e.pkts[0] > 0:
+			return "S0"
+		case e.pkts[1] > 0:
+			return "SHR"
+		}
+	}
+	return "OTH"
+}

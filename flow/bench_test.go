@@ -1,0 +1,76 @@
+package flow
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/netlens/netlens/decode"
+	"github.com/netlens/netlens/schema"
+)
+
+// BenchmarkAssembler adds decoded packets to an Assembler: the packets of a
+// real capture (three TCP flows, replayed with time moving on so that flows
+// end and start again), and a table of 65,536 live UDP flows.
+func BenchmarkAssembler(b *testing.B) {
+	b.Run("irc-dcc-send", func(b *testing.B) {
+		pkts := readCapture(b, "irc-dcc-send.pcapng")
+		span := pkts[len(pkts)-1].p.Ts - pkts[0].p.Ts + int64(time.Hour)
+		a := New(DefaultConfig(), 1, func(*schema.Flow) {})
+		var p schema.Packet
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			x := &pkts[n%len(pkts)]
+			p = x.p
+			p.Ts += int64(n/len(pkts)) * span
+			a.Add(&p, &x.m)
+			n++
+		}
+		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
+	})
+	b.Run("65536-flows", func(b *testing.B) {
+		const nflows = 1 << 16
+		rows := make([]schema.Packet, nflows)
+		metas := make([]decode.Meta, nflows)
+		for i := range rows {
+			src := netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 1})
+			dst := netip.AddrFrom4([4]byte{192, 0, 2, byte(i % 7)})
+			rows[i] = schema.Packet{IPVersion: 4, Src: src.String(), Dst: dst.String(), IPLen: 100, Proto: protoUDP, Sport: uint16(1024 + i%5000), Dport: 53, PayloadLen: 72}
+			metas[i] = decode.Meta{Status: decode.OK, Src: src, Dst: dst}
+		}
+		a := New(DefaultConfig(), 1, func(*schema.Flow) {})
+		var p schema.Packet
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			i := n % nflows
+			p = rows[i]
+			p.Ts = int64(n) * int64(time.Microsecond)
+			a.Add(&p, &metas[i])
+			n++
+		}
+		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
+	})
+}
+
+// TestAddNoAllocs checks that packets of existing flows, and new flows once
+// the table has held as many, cost no allocation.
+func TestAddNoAllocs(t *testing.T) {
+	pkts := readCapture(t, "irc-dcc-send.pcapng")
+	span := pkts[len(pkts)-1].p.Ts - pkts[0].p.Ts + int64(time.Hour)
+	a := New(DefaultConfig(), 1, func(*schema.Flow) {})
+	round := int64(0)
+	replay := func() {
+		for i := range pkts {
+			p := pkts[i].p
+			p.Ts += round * span
+			a.Add(&p, &pkts[i].m)
+		}
+		round++
+	}
+	replay()
+	if allocs := testing.AllocsPerRun(5, replay); allocs != 0 {
+		t.Errorf("%v allocations per replay of %d packets, want 0", allocs, len(pkts))
+	}
+}

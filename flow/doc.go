@@ -1,0 +1,12 @@
+// Package flow assembles decoded packets into bidirectional flows: a
+// direction-independent 5-tuple key, the initiator and responder roles, idle,
+// active and TCP close timeouts in packet time, Zeek's conn_state, and the
+// locality, users and service of each flow.
+//
+// Memory is bounded by the number of live flows. Output is deterministic:
+// flows end in the order of their deadlines, and Flush emits the rest in
+// flow id order.
+//
+// flow imports schema and decode only; it must not import dataset, engine or
+// anything downstream.
+package flow

@@ -1,0 +1,235 @@
+package cli
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/flow"
+	"github.com/netlens/netlens/ingest"
+	"github.com/netlens/netlens/input"
+)
+
+// IngestOptions are the options of netlens ingest.
+type IngestOptions struct {
+	IO        *IO
+	Inputs    []string
+	Dataset   string
+	Force     bool
+	Quiet     bool
+	Flow      flow.Config
+	LocalNets []string
+	UsersFile string
+}
+
+// NewCmdIngest builds `netlens ingest`. runF replaces the work in tests.
+func NewCmdIngest(ios *IO, runF func(*cobra.Command, *IngestOptions) error) *cobra.Command {
+	opts := &IngestOptions{IO: ios, Flow: flow.DefaultConfig()}
+	cmd := &cobra.Command{
+		Use:   "ingest INPUT... -d DATASET",
+		Short: "Read captures into a dataset",
+		Long: `Read packet captures into a dataset: one row per packet in the table
+'packets', one row per bidirectional flow in 'flows', as Parquet files
+partitioned by day, with a manifest of every input's sha256.
+
+INPUT is a file, a directory (every file below it) or a glob. Formats are
+recognised from their content, not their names: pcap (micro- and nanosecond,
+either byte order) and pcapng (several interfaces and link types), each plain
+or compressed with gzip, bzip2, zstd or xz. Several inputs are read as one
+stream in time order, so flows continue across rotated files.
+
+An input already in the dataset (same sha256) is skipped; --force reads it
+again and replaces its rows. A corrupt or cut input keeps every packet read
+before the fault: netlens names the file, byte offset, record and reason,
+commits what it read, and exits with status 3. Interrupting an ingest
+(Ctrl-C) leaves the dataset exactly as it was.
+
+Flows end when idle longer than their protocol's idle timeout, when older
+than the active timeout, or a close delay after a TCP FIN exchange or RST.
+A timeout of 0 never ends a flow.`,
+		Example: `  # a dataset from one capture
+  netlens ingest camera.pcap -d ds
+
+  # a directory of rotated, compressed captures, with the site's networks
+  netlens ingest /data/pcaps/ -d ds --local-net 10.0.0.0/8 --local-net 2001:db8::/32
+
+  # longer UDP flows, as a NetFlow exporter would cut them
+  netlens ingest 'trace-*.pcapng' -d ds --idle-udp 2m --active-timeout 30m`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError("ingest needs at least one INPUT (file, directory or glob)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Inputs = args
+			if opts.Dataset == "" {
+				return usageError("ingest needs -d DATASET: the directory of the dataset to create or extend")
+			}
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return runIngest(cmd, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Dataset, "dataset", "d", "", "dataset directory (created if missing)")
+	f.BoolVar(&opts.Force, "force", false, "ingest inputs again that the dataset already holds, replacing their rows")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing but errors")
+	f.DurationVar(&opts.Flow.IdleTCP, "idle-tcp", opts.Flow.IdleTCP, "end a TCP flow idle this long")
+	f.DurationVar(&opts.Flow.IdleUDP, "idle-udp", opts.Flow.IdleUDP, "end a UDP flow idle this long")
+	f.DurationVar(&opts.Flow.IdleOther, "idle-other", opts.Flow.IdleOther, "end an ICMP or other flow idle this long")
+	f.DurationVar(&opts.Flow.Active, "active-timeout", opts.Flow.Active, "end a flow this long after its first packet (a new one continues it)")
+	f.DurationVar(&opts.Flow.CloseDelay, "close-delay", opts.Flow.CloseDelay, "keep a closed TCP flow this long for late packets")
+	f.StringArrayVar(&opts.LocalNets, "local-net", nil, "the site's own prefix, repeatable (default: every address that is not globally routable)")
+	f.StringVar(&opts.UsersFile, "users", "", "CSV of 'address_or_prefix,user' lines: the site's users, for flow kinds (typical, p2p, nouser)")
+	return cmd
+}
+
+func runIngest(cmd *cobra.Command, opts *IngestOptions) error {
+	ios := opts.IO
+	paths, err := input.Expand(opts.Inputs)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	for _, s := range opts.LocalNets {
+		p, err := parsePrefix(s)
+		if err != nil {
+			return usageError("--local-net %q: %v", s, err)
+		}
+		opts.Flow.LocalNets = append(opts.Flow.LocalNets, p)
+	}
+	if opts.UsersFile != "" {
+		if opts.Flow.Users, err = readUsers(opts.UsersFile); err != nil {
+			return usageError("--users: %v", err)
+		}
+	}
+	if err := opts.Flow.Validate(); err != nil {
+		return usageError("%v", err)
+	}
+	ds, err := dataset.Open(opts.Dataset)
+	if err != nil {
+		return err
+	}
+	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, Version: Version()}
+	var bar *progressBar
+	if !opts.Quiet {
+		if ios.ErrTTY {
+			bar = newProgressBar(ios.ErrOut)
+			cfg.Progress = bar.update
+		} else {
+			cfg.FileDone = func(r ingest.FileResult) { fmt.Fprintln(ios.ErrOut, fileLine(r)) }
+		}
+	}
+	st, err := ingest.Run(cmd.Context(), ds, paths, cfg)
+	if bar != nil {
+		bar.finish()
+	}
+	if errors.Is(err, ingest.ErrInterrupted) {
+		return &exitError{code: ExitInterrupt, err: err}
+	}
+	if err != nil {
+		return err
+	}
+	if !opts.Quiet {
+		if bar != nil {
+			for _, r := range st.Files {
+				if r.Err != nil || r.Skipped {
+					fmt.Fprintln(ios.ErrOut, fileLine(r))
+				}
+			}
+		}
+		fmt.Fprintln(ios.ErrOut, summaryLine(st, opts.Dataset))
+	}
+	if failed := st.Failed(); len(failed) > 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%d of %d inputs were corrupt or cut; the packets read before each fault are in the dataset:", len(failed), len(st.Files))
+		for _, r := range failed {
+			fmt.Fprintf(&b, "\n  %v (%d packets kept)", r.Err, r.Frames)
+		}
+		return &exitError{code: ExitBadInput, err: errors.New(b.String())}
+	}
+	return nil
+}
+
+func fileLine(r ingest.FileResult) string {
+	switch {
+	case r.Skipped:
+		return fmt.Sprintf("%s: already in the dataset (sha256 %s…), skipped; --force reads it again", r.Path, r.ID)
+	case r.Err != nil:
+		return fmt.Sprintf("%s: %d packets, then: %v", r.Path, r.Frames, r.Err)
+	}
+	return fmt.Sprintf("%s: %d packets", r.Path, r.Frames)
+}
+
+func summaryLine(st *ingest.Stats, dir string) string {
+	secs := st.Elapsed.Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(st.Packets) / secs
+	}
+	s := fmt.Sprintf("ingested %d packets, %d flows into %s in %s (%s packets/s)",
+		st.Packets, st.Flows, dir, st.Elapsed.Round(time.Millisecond), siCount(rate))
+	if st.UnknownLink > 0 || st.Malformed > 0 {
+		s += fmt.Sprintf("; %d frames of unknown link types and %d malformed frames kept without the fields they lack", st.UnknownLink, st.Malformed)
+	}
+	return s
+}
+
+// parsePrefix accepts a prefix or a single address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// readUsers reads 'address_or_prefix,user' lines; '#' starts a comment line
+// and a header line 'address,user' is allowed.
+func readUsers(path string) ([]flow.User, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	r.FieldsPerRecord = -1
+	var users []flow.User
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return users, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		line, _ := r.FieldPos(0)
+		p, err := parsePrefix(rec[0])
+		if err != nil {
+			if line == 1 {
+				continue // header
+			}
+			return nil, fmt.Errorf("%s:%d: %q is not an address or prefix", path, line, rec[0])
+		}
+		u := flow.User{Prefix: p}
+		if len(rec) > 1 {
+			u.ID = strings.TrimSpace(rec[1])
+		}
+		users = append(users, u)
+	}
+}

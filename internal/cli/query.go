@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/engine/duckdb"
+	"github.com/netlens/netlens/output"
+)
+
+// QueryOptions are the options of netlens query.
+type QueryOptions struct {
+	IO      *IO
+	Dataset string
+	Format  string
+	Out     string
+	SQL     string
+}
+
+// NewCmdQuery builds `netlens query`. runF replaces the work in tests.
+func NewCmdQuery(ios *IO, runF func(*cobra.Command, *QueryOptions) error) *cobra.Command {
+	opts := &QueryOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "query -d DATASET [--format table|csv|json|parquet] SQL",
+		Short: "Run SQL over a dataset",
+		Long: `Run one SQL statement over a dataset with the embedded DuckDB engine.
+Every table of the dataset is a view over its Parquet files:
+
+  packets  one row per packet: ts, src, dst, sport, dport, proto, wire_len,
+           payload_len, app, flow_id, ...
+  flows    one row per flow: flow_id, start, end, a, a_port, b, b_port,
+           pkts_a_to_b, bytes_a_to_b, state, answered, ...
+
+'DESCRIBE packets' lists the columns. Timestamps are UTC with nanoseconds
+(TIMESTAMP_NS); addresses are text. Nothing is downloaded: DuckDB runs
+offline with the extensions built into netlens.
+
+--format table (the default) aligns columns for reading; csv, json (one
+object per line) and parquet are for programs. parquet needs -o FILE or a
+pipe.`,
+		Example: `  # the ten busiest conversations
+  netlens query -d ds "SELECT a, b, b_port, pkts_a_to_b + pkts_b_to_a AS pkts FROM flows ORDER BY pkts DESC LIMIT 10"
+
+  # bytes per application protocol, as CSV
+  netlens query -d ds --format csv "SELECT app, sum(wire_len) AS bytes FROM packets GROUP BY app ORDER BY bytes DESC"
+
+  # export unanswered TCP connection attempts to Parquet
+  netlens query -d ds --format parquet -o s0.parquet "SELECT * FROM flows WHERE state = 'S0'"`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError("query needs exactly one SQL argument (quote it), got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.SQL = args[0]
+			if opts.Dataset == "" {
+				return usageError("query needs -d DATASET")
+			}
+			if _, err := output.ParseFormat(opts.Format); err != nil {
+				return usageError("%v", err)
+			}
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return runQuery(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Dataset, "dataset", "d", "", "dataset directory")
+	f.StringVarP(&opts.Format, "format", "f", "table", "output format: table, csv, json or parquet")
+	f.StringVarP(&opts.Out, "output", "o", "", "write to this file instead of standard output")
+	return cmd
+}
+
+func runQuery(ctx context.Context, opts *QueryOptions) error {
+	format, _ := output.ParseFormat(opts.Format)
+	if _, err := os.Stat(opts.Dataset); err != nil {
+		return fmt.Errorf("dataset %s: %w", opts.Dataset, err)
+	}
+	eng, err := openEngine(ctx, opts.Dataset)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+
+	var w io.Writer = opts.IO.Out
+	tty := opts.IO.OutTTY
+	if opts.Out != "" {
+		f, err := os.Create(opts.Out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w, tty = f, false
+	} else if format == output.Parquet && tty {
+		return usageError("--format parquet writes binary: give -o FILE or pipe the output")
+	}
+	rows, err := eng.Query(ctx, opts.SQL)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	defer rows.Close()
+	if err := output.Write(w, rows, format, output.Options{TTY: tty}); err != nil {
+		return err
+	}
+	if c, ok := w.(io.Closer); ok && opts.Out != "" {
+		return c.Close()
+	}
+	return nil
+}
+
+// openEngine opens the query engine over the dataset in dir.
+func openEngine(ctx context.Context, dir string) (engine.Engine, error) {
+	ds, err := dataset.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := duckdb.Open(ctx, ds)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", strings.TrimSuffix(dir, "/"), err)
+	}
+	return eng, nil
+}

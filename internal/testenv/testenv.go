@@ -1,0 +1,57 @@
+// Package testenv finds what tests need outside the repository — the shared
+// capture corpus and tools such as tshark — and decides what happens when it
+// is missing: on a developer's machine the test is skipped, in CI (the
+// environment variable CI is set) it fails, so CI can never pass by skipping.
+//
+// Only tests import testenv.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// InCI reports whether the tests run in CI.
+func InCI() bool { return os.Getenv("CI") != "" }
+
+// Require skips t, or fails it in CI, unless ok.
+func Require(t testing.TB, ok bool, what string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if InCI() {
+		t.Fatalf("%s: required in CI", what)
+	}
+	t.Skipf("%s: skipping (required when CI is set)", what)
+}
+
+// Tool returns the path of the command name, or skips (fails in CI).
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	Require(t, err == nil, name+" not installed")
+	return p
+}
+
+// RepoRoot returns the root of the netlens repository.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Corpus returns the directory of the shared corpus (shared/corpus beside
+// the repository, or $NETLENS_CORPUS), or skips (fails in CI).
+func Corpus(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("NETLENS_CORPUS")
+	if dir == "" {
+		dir = filepath.Join(RepoRoot(), "..", "shared", "corpus")
+	}
+	_, err := os.Stat(filepath.Join(dir, "pcaps"))
+	Require(t, err == nil, "corpus "+dir)
+	return dir
+}

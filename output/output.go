@@ -1,0 +1,138 @@
+// Package output writes query results for people and for programs: aligned
+// tables for a terminal, CSV, JSON Lines and Parquet.
+//
+// Results are streamed row by row; only the table format holds rows back,
+// at most TableBufferRows of them, to size its columns.
+//
+// output depends on database/sql only; it must not import engine, analysis,
+// chart, report, web or cli.
+package output
+
+import (
+	"database/sql"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Format is an output format.
+type Format int
+
+// The output formats.
+const (
+	// Table is aligned columns with a header, for a terminal.
+	Table Format = iota + 1
+	// CSV is RFC 4180 CSV with a header line; NULL is an empty field.
+	CSV
+	// JSON is JSON Lines: one object per row and per line, keys in column
+	// order, NULL as null. It streams, and pandas, polars, DuckDB and jq read it.
+	JSON
+	// Parquet is one Parquet file with a column per result column, all
+	// nullable, typed from the database types.
+	Parquet
+)
+
+var formatNames = []struct {
+	name string
+	f    Format
+}{{"table", Table}, {"csv", CSV}, {"json", JSON}, {"parquet", Parquet}}
+
+// String returns the format's name as ParseFormat accepts it.
+func (f Format) String() string {
+	for _, n := range formatNames {
+		if n.f == f {
+			return n.name
+		}
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
+
+// FormatNames returns the names ParseFormat accepts.
+func FormatNames() []string {
+	names := make([]string, len(formatNames))
+	for i, n := range formatNames {
+		names[i] = n.name
+	}
+	return names
+}
+
+// ParseFormat returns the format called name (case-insensitive; "jsonl" and
+// "ndjson" are JSON).
+func ParseFormat(name string) (Format, error) {
+	s := strings.ToLower(strings.TrimSpace(name))
+	switch s {
+	case "jsonl", "ndjson":
+		return JSON, nil
+	}
+	for _, n := range formatNames {
+		if n.name == s {
+			return n.f, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown output format %q: use one of %s", name, strings.Join(FormatNames(), ", "))
+}
+
+// Options tune the output.
+type Options struct {
+	// TTY says the output is a terminal: the table header is bold.
+	TTY bool
+	// Width is the terminal width in cells; tables wider than it get their
+	// widest columns cut. 0 means no limit.
+	Width int
+}
+
+// Write writes every row of rows to w in format, and closes rows.
+func Write(w io.Writer, rows *sql.Rows, format Format, opt Options) error {
+	defer rows.Close()
+	cols, err := columnsOf(rows)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", format, err)
+	}
+	src := &source{rows: rows, cols: cols}
+	switch format {
+	case Table:
+		err = writeTable(w, src, opt)
+	case CSV:
+		err = writeCSV(w, src)
+	case JSON:
+		err = writeJSON(w, src)
+	case Parquet:
+		err = writeParquet(w, src)
+	default:
+		err = fmt.Errorf("unknown format %d", int(format))
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", format, err)
+	}
+	return nil
+}
+
+// source reads rows into reused value slices.
+type source struct {
+	rows *sql.Rows
+	cols []column
+	vals []any
+	ptrs []any
+}
+
+// next reads the next row; the values are valid until the next call.
+func (s *source) next() ([]any, bool, error) {
+	if !s.rows.Next() {
+		if err := s.rows.Err(); err != nil {
+			return nil, false, err
+		}
+		return nil, false, s.rows.Close()
+	}
+	if s.vals == nil {
+		s.vals = make([]any, len(s.cols))
+		s.ptrs = make([]any, len(s.cols))
+		for i := range s.vals {
+			s.ptrs[i] = &s.vals[i]
+		}
+	}
+	clear(s.vals)
+	if err := s.rows.Scan(s.ptrs...); err != nil {
+		return nil, false, err
+	}
+	return s.vals, true, nil
+}

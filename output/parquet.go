@@ -1,0 +1,191 @@
+package output
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+const (
+	parquetBatch     = 1024
+	parquetGroupRows = 128 << 10
+)
+
+// orderedGroup is a Parquet group whose fields keep the result's column
+// order (parquet.Group sorts them by name).
+type orderedGroup struct {
+	parquet.Group
+	order []string
+}
+
+// Fields returns the group's fields in column order.
+func (g orderedGroup) Fields() []parquet.Field {
+	fields := g.Group.Fields()
+	rank := make(map[string]int, len(g.order))
+	for i, n := range g.order {
+		rank[n] = i
+	}
+	slices.SortFunc(fields, func(a, b parquet.Field) int { return rank[a.Name()] - rank[b.Name()] })
+	return fields
+}
+
+// parquetNode returns the Parquet type of a column; every column is optional.
+func parquetNode(c column) parquet.Node {
+	var n parquet.Node
+	switch c.kind {
+	case kindInt:
+		n = parquet.Int(c.bits)
+	case kindUint:
+		n = parquet.Uint(c.bits)
+	case kindFloat:
+		n = parquet.Leaf(parquet.DoubleType)
+	case kindBool:
+		n = parquet.Leaf(parquet.BooleanType)
+	case kindTime:
+		n = parquet.TimestampAdjusted(parquet.Nanosecond, false)
+	case kindDate:
+		n = parquet.Date()
+	case kindBytes:
+		n = parquet.Leaf(parquet.ByteArrayType)
+	default:
+		n = parquet.String()
+	}
+	return parquet.Optional(n)
+}
+
+// writeParquet writes one Parquet file. Integers keep their width and
+// signedness, DECIMAL becomes DOUBLE, timestamps are UTC nanoseconds,
+// lists, maps and other nested values are JSON text.
+func writeParquet(w io.Writer, src *source) error {
+	if len(src.cols) == 0 {
+		return errors.New("result has no columns")
+	}
+	names := uniqueNames(src.cols)
+	g := orderedGroup{Group: parquet.Group{}, order: names}
+	for i, c := range src.cols {
+		g.Group[names[i]] = parquetNode(c)
+	}
+	schema := parquet.NewSchema("result", g)
+	pw := parquet.NewWriter(w, schema,
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.MaxRowsPerRowGroup(parquetGroupRows),
+		&parquet.WriterConfig{CreatedBy: "netlens"})
+	batch := make([]parquet.Row, 0, parquetBatch)
+	flush := func() error {
+		if _, err := pw.WriteRows(batch); err != nil {
+			return err
+		}
+		batch = batch[:0]
+		return nil
+	}
+	rowNum := 0
+	for {
+		vals, ok, err := src.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		rowNum++
+		row := make(parquet.Row, len(vals))
+		for i, v := range vals {
+			pv, err := parquetValue(v, src.cols[i])
+			if err != nil {
+				return fmt.Errorf("row %d, column %s: %w", rowNum, src.cols[i].name, err)
+			}
+			if v == nil {
+				row[i] = parquet.Value{}.Level(0, 0, i)
+			} else {
+				row[i] = pv.Level(0, 1, i)
+			}
+		}
+		batch = append(batch, row)
+		if len(batch) == parquetBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return pw.Close()
+}
+
+// parquetValue converts a value to the Parquet type of its column.
+func parquetValue(v any, c column) (parquet.Value, error) {
+	if v == nil {
+		return parquet.Value{}, nil
+	}
+	switch c.kind {
+	case kindInt:
+		i, err := toInt64(v)
+		if err != nil {
+			return parquet.Value{}, err
+		}
+		if c.bits < 64 {
+			if lim := int64(1) << (c.bits - 1); i < -lim || i >= lim {
+				return parquet.Value{}, errRange
+			}
+			return parquet.Int32Value(int32(i)), nil
+		}
+		return parquet.Int64Value(i), nil
+	case kindUint:
+		u, err := toUint64(v)
+		if err != nil {
+			return parquet.Value{}, err
+		}
+		if c.bits < 64 {
+			if u >= uint64(1)<<c.bits {
+				return parquet.Value{}, errRange
+			}
+			return parquet.Int32Value(int32(uint32(u))), nil
+		}
+		return parquet.Int64Value(int64(u)), nil
+	case kindFloat:
+		f, err := toFloat64(v)
+		if err != nil {
+			return parquet.Value{}, err
+		}
+		return parquet.DoubleValue(f), nil
+	case kindBool:
+		b, ok := v.(bool)
+		if !ok {
+			return parquet.Value{}, fmt.Errorf("%T is not a boolean", v)
+		}
+		return parquet.BooleanValue(b), nil
+	case kindTime, kindDate:
+		t, ok := v.(time.Time)
+		if !ok {
+			return parquet.Value{}, fmt.Errorf("%T is not a time", v)
+		}
+		if c.kind == kindDate {
+			days := t.Unix() / 86400
+			if t.Unix()%86400 < 0 {
+				days--
+			}
+			if days < math.MinInt32 || days > math.MaxInt32 {
+				return parquet.Value{}, errRange
+			}
+			return parquet.Int32Value(int32(days)), nil
+		}
+		if t.Year() < 1678 || t.Year() > 2261 {
+			return parquet.Value{}, errRange
+		}
+		return parquet.Int64Value(t.UnixNano()), nil
+	case kindBytes:
+		b, ok := v.([]byte)
+		if !ok {
+			return parquet.ByteArrayValue([]byte(text(v, c, false))), nil
+		}
+		return parquet.ByteArrayValue(slices.Clone(b)), nil
+	}
+	return parquet.ByteArrayValue([]byte(text(v, c, false))), nil
+}
