@@ -64,6 +64,31 @@ func BenchmarkDecode(b *testing.B) {
 	})
 }
 
+// linkFiles are captures of the link types other than Ethernet: 802.11
+// with and without radiotap, FDDI, IP over InfiniBand, PKTAP and ARCNET.
+var linkFiles = []string{
+	"wlanmon.pcap", "radiotap.pcap", "llc.pcap", "ipoib.pcap", "LINKTYPE_PKTAP.pcap", "arcnet-rfc1201-arp-icmp-http.pcap",
+}
+
+// BenchmarkDecodeLinkTypes decodes the frames of linkFiles.
+func BenchmarkDecodeLinkTypes(b *testing.B) {
+	var frames []frame
+	for _, name := range linkFiles {
+		frames = append(frames, readFrames(b, name)...)
+	}
+	d := New()
+	var p schema.Packet
+	var m Meta
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		f := &frames[n%len(frames)]
+		d.Decode(f.linkType, f.data, &p, &m)
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
+}
+
 // gopacketDecoder fills a row with gopacket's DecodingLayerParser, for
 // comparison only.
 type gopacketDecoder struct {

@@ -13,16 +13,22 @@ const (
 	LinkNull      uint16 = 0   // BSD loopback: 4-byte address family in either byte order
 	LinkEthernet  uint16 = 1   // Ethernet II and 802.3 with SNAP
 	LinkPPP       uint16 = 9   // PPP, with or without HDLC-like framing
+	LinkFDDI      uint16 = 10  // FDDI (with bit-swapped or canonical addresses) and LLC/SNAP
 	LinkRaw12     uint16 = 12  // raw IP under the DLT_RAW number of some BSDs
 	LinkRaw14     uint16 = 14  // raw IP under the DLT_RAW number of other BSDs
 	LinkPPPHDLC   uint16 = 50  // PPP in HDLC-like framing, or Cisco PPP
 	LinkRaw       uint16 = 101 // raw IPv4 or IPv6
 	LinkCHDLC     uint16 = 104 // Cisco HDLC
+	LinkIEEE80211 uint16 = 105 // IEEE 802.11 without radio header
 	LinkLoop      uint16 = 108 // OpenBSD loopback
 	LinkLinuxSLL  uint16 = 113 // Linux cooked capture v1
+	LinkRadiotap  uint16 = 127 // IEEE 802.11 after a radiotap header
+	LinkARCNET    uint16 = 129 // ARCNET as Linux captures it (LINKTYPE_ARCNET_LINUX)
 	LinkIPv4      uint16 = 228 // raw IPv4
 	LinkIPv6      uint16 = 229 // raw IPv6
 	LinkNFLOG     uint16 = 239 // Linux netfilter log
+	LinkIPoIB     uint16 = 242 // IP over InfiniBand, 44-byte pseudo-header
+	LinkPKTAP     uint16 = 258 // Apple PKTAP: a metadata header, then a frame of the link type it names
 	LinkLinuxSLL2 uint16 = 276 // Linux cooked capture v2
 )
 
@@ -42,6 +48,7 @@ const (
 	ethMPLS      = 0x8847
 	ethMPLSMulti = 0x8848
 	ethPPPoE     = 0x8864
+	ethVNTag     = 0x8926 // Cisco VN-Tag: 4 bytes of tag, then the next type
 
 	pppIPv4 = 0x0021
 	pppIPv6 = 0x0057
@@ -89,6 +96,8 @@ func (d *Decoder) Decode(linkType uint16, data []byte, p *schema.Packet, m *Meta
 
 func be16(b []byte) uint16 { return binary.BigEndian.Uint16(b) }
 func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
+func le16(b []byte) uint16 { return binary.LittleEndian.Uint16(b) }
+func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
 
 // link decodes the link layer and what it carries.
 func (d *Decoder) link(linkType uint16, b []byte, p *schema.Packet, m *Meta) Status {
@@ -138,28 +147,60 @@ func (d *Decoder) link(linkType uint16, b []byte, p *schema.Packet, m *Meta) Sta
 		return d.etherType(be16(b[2:]), b[4:], p, m)
 	case LinkNFLOG:
 		return d.nflog(b, p, m)
+	case LinkIEEE80211:
+		return d.wlan(b, false, p, m)
+	case LinkRadiotap:
+		return d.radiotap(b, p, m)
+	case LinkFDDI:
+		return d.fddi(b, p, m)
+	case LinkIPoIB:
+		if len(b) < ipoibHeaderLen {
+			return Malformed
+		}
+		return d.etherType(be16(b[ipoibHeaderLen-4:]), b[ipoibHeaderLen:], p, m)
+	case LinkARCNET:
+		return d.arcnet(b, p, m)
+	case LinkPKTAP:
+		return d.pktap(b, p, m)
 	}
 	return UnknownLink
 }
 
-// ethernet decodes an Ethernet II or 802.3/SNAP frame.
+// ethernet decodes an Ethernet II frame, or an 802.3 frame with LLC.
 func (d *Decoder) ethernet(b []byte, p *schema.Packet, m *Meta) Status {
 	if len(b) < 14 {
 		return Malformed
 	}
-	t := be16(b[12:])
-	if t > 1500 {
-		return d.etherType(t, b[14:], p, m)
-	}
-	// 802.3 length field: only LLC/SNAP carries an EtherType.
-	if len(b) >= 22 && b[14] == 0xaa && b[15] == 0xaa && b[16] == 0x03 {
-		return d.etherType(be16(b[20:]), b[22:], p, m)
-	}
-	return NonIP
+	return d.etherType(be16(b[12:]), b[14:], p, m)
 }
 
-// etherType strips VLAN tags, MPLS labels and PPPoE session headers, then
-// decodes the network layer.
+// maxLength is the largest value of an 802.3 length field; larger values
+// are EtherTypes.
+const maxLength = 1500
+
+// llc decodes an IEEE 802.2 LLC header. Only SNAP with an EtherType
+// (RFC 1042 or 802.1H bridge tunnel encapsulation) carries IP; other LLC
+// frames (spanning tree, NetBIOS, IPX, ...) are not IP.
+func (d *Decoder) llc(b []byte, p *schema.Packet, m *Meta) Status {
+	if len(b) < 3 || b[0] != 0xaa || b[1] != 0xaa || b[2] != 0x03 {
+		return NonIP
+	}
+	if len(b) < 8 {
+		return Malformed
+	}
+	if b[3] != 0 || b[4] != 0 || b[5] != 0 && b[5] != 0xf8 {
+		return NonIP // an organisation's own protocol id, not an EtherType
+	}
+	t := be16(b[6:])
+	if t <= maxLength {
+		return NonIP
+	}
+	return d.etherType(t, b[8:], p, m)
+}
+
+// etherType strips VLAN tags, VN-Tags, MPLS labels and PPPoE session headers, then
+// decodes the network layer. A type up to 1500 is an 802.3 length field:
+// an LLC header follows.
 func (d *Decoder) etherType(t uint16, b []byte, p *schema.Packet, m *Meta) Status {
 	tagged := false
 loop:
@@ -176,6 +217,13 @@ loop:
 			}
 			t = be16(b[2:])
 			b = b[4:]
+		case ethVNTag:
+			if len(b) < 6 {
+				p.EthType = t
+				return Malformed
+			}
+			t = be16(b[4:])
+			b = b[6:]
 		case ethMPLS, ethMPLSMulti:
 			for {
 				if len(b) < 4 {
@@ -217,6 +265,9 @@ loop:
 			}
 			b = b[8:]
 		default:
+			if t <= maxLength { // an 802.3 length field: LLC follows
+				return d.llc(b, p, m)
+			}
 			break loop
 		}
 	}

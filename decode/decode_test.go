@@ -57,6 +57,20 @@ func TestDecodeCorpus(t *testing.T) {
 		{"icmp_icmp-ping.pcap", 2, OK, 56, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "74.125.225.99", Dst: "10.0.0.1", IPLen: 84, IPID: 42296, TTL: 56, Proto: 1, IPChksum: 0xa78f, PayloadLen: 56}},
 		{"rotation.pcap", 1, OK, 0, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "10.0.0.1", Dst: "10.0.0.2", IPLen: 40, IPID: 1, TTL: 64, Proto: 6, IPChksum: 0x66cd, Sport: 20, Dport: 1024, TCPFlags: 0x2, TCPWindow: 8192}},
 		{"tcp-handshake-nano.pcap", 2, OK, 0, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "137.116.81.94", Dst: "131.155.215.69", IPLen: 60, IPID: 7236, IPFlags: 2, TTL: 117, Proto: 6, IPChksum: 0xb3c4, Sport: 80, Dport: 46656, TCPSeq: 3078856592, TCPAck: 797190860, TCPFlags: 0x12, TCPWindow: 8192, App: AppHTTP}},
+		// 802.11 QoS data to the DS; 802.11 data from the DS (IPv6 mDNS).
+		{"wlanmon.pcap", 1, OK, 35, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "172.17.156.76", Dst: "208.67.220.220", IPLen: 63, IPID: 0xd68d, TTL: 64, Proto: 17, IPChksum: 0xaea2, Sport: 61738, Dport: 53, UDPLen: 43, PayloadLen: 35, App: AppDNS}},
+		{"wlanmon.pcap", 3, OK, 280, schema.Packet{EthType: 0x86dd, IPVersion: 6, Src: "fe80::a667:6ff:fef7:ec54", Dst: "ff02::fb", IPLen: 328, TTL: 255, Proto: 17, Sport: 5353, Dport: 5353, UDPLen: 288, PayloadLen: 280, App: AppMDNS}},
+		// radiotap with TSFT and flags (FCS present), then 802.11 QoS data.
+		{"radiotap.pcap", 2, OK, 128, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "208.67.220.220", Dst: "172.17.156.76", IPLen: 156, IPFlags: 2, TTL: 55, Proto: 17, IPChksum: 0x4dd3, Sport: 53, Dport: 61738, UDPLen: 136, PayloadLen: 128, App: AppDNS}},
+		{"llc.pcap", 1, OK, 0, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "128.3.140.132", Dst: "194.140.136.34", IPLen: 40, IPID: 0x1252, TTL: 8, Proto: 6, IPChksum: 0x4948, Sport: 2035, Dport: 80, TCPSeq: 1388789261, TCPAck: 1388789261, TCPFlags: 0x4, TCPWindow: 8192, App: AppHTTP}},
+		{"ipoib.pcap", 1, OK, 56, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "192.168.56.10", Dst: "192.168.56.24", IPLen: 84, IPID: 0xaefe, TTL: 255, Proto: 1, IPChksum: 0x1b37, Sport: 8, PayloadLen: 56}},
+		{"ipoib.pcap", 6, NonIP, 0, schema.Packet{EthType: 0x806, Src: "192.168.56.10", Dst: "192.168.56.24"}},
+		{"ipoib.pcap", 11, OK, 26, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "192.168.56.10", Dst: "192.168.56.24", IPLen: 78, IPID: 0x46, IPFlags: 2, TTL: 64, Proto: 6, IPChksum: 0x48ef, Sport: 34170, Dport: 22, TCPSeq: 798232823, TCPAck: 3051049339, TCPFlags: 0x18, TCPWindow: 33232, PayloadLen: 26}},
+		{"LINKTYPE_PKTAP.pcap", 1, OK, 32, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "10.32.4.27", Dst: "10.32.100.15", IPLen: 60, IPID: 0x2e03, TTL: 255, Proto: 17, IPChksum: 0x1144, Sport: 63538, Dport: 53, UDPLen: 40, PayloadLen: 32, App: AppDNS}},
+		{"arcnet-rfc1201-arp-icmp-http.pcap", 1, NonIP, 0, schema.Packet{EthType: 0x806, Src: "10.80.131.1", Dst: "10.80.131.254"}},
+		{"arcnet-rfc1201-arp-icmp-http.pcap", 3, OK, 56, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "10.80.131.1", Dst: "10.80.131.254", IPLen: 84, IPFlags: 2, TTL: 64, Proto: 1, IPChksum: 0x1f0a, Sport: 8, PayloadLen: 56}},
+		{"arcnet-rfc1201-arp-icmp-http.pcap", 9, OK, 29, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "10.80.131.1", Dst: "10.80.3.254", IPLen: 57, IPID: 0xa8f8, IPFlags: 2, TTL: 64, Proto: 17, IPChksum: 0xf61c, Sport: 1024, Dport: 53, UDPLen: 37, PayloadLen: 29, App: AppDNS}},
+		{"arcnet-rfc1201-arp-icmp-http.pcap", 13, OK, 0, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "10.80.131.1", Dst: "146.190.240.163", IPLen: 60, IPID: 0x942d, IPFlags: 2, TTL: 64, Proto: 6, IPChksum: 0x95db, Sport: 1027, Dport: 80, TCPSeq: 2567257385, TCPFlags: 0x2, TCPWindow: 1872, App: AppHTTP}},
 	}
 	d := New()
 	files := map[string][]frame{}
@@ -172,14 +186,7 @@ func TestDecodeSynthetic(t *testing.T) {
 	})
 	bitcoin := []byte{0xf9, 0xbe, 0xb4, 0xd9, 'v', 'e', 'r', 's', 'i', 'o', 'n', 0}
 	quicLong := []byte{0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8}
-	tests := []struct {
-		name     string
-		linkType uint16
-		data     []byte
-		status   Status
-		payload  int
-		want     schema.Packet
-	}{
+	tests := []synthCase{
 		{"ppp hdlc", LinkPPPHDLC, cat([]byte{0xff, 0x03, 0x00, 0x21}, dnsQuery), OK, 12, dnsRow},
 		{"ppp compressed protocol", LinkPPP, cat([]byte{0x21}, dnsQuery), OK, 12, dnsRow},
 		{"cisco ppp", LinkPPPHDLC, cat([]byte{0x0f, 0x00, 0x08, 0x00}, dnsQuery), OK, 12, dnsRow},
@@ -281,14 +288,32 @@ func TestDecodeSynthetic(t *testing.T) {
 		{"arp non-ipv4", LinkEthernet, cat(ether(EthARP), u16(1), u16(0x86dd), []byte{6, 16, 0, 1}), NonIP, 0, schema.Packet{EthType: EthARP}},
 		{"arp cut", LinkEthernet, cat(ether(EthARP), u16(1), u16(0x0800), []byte{6, 4, 0, 1}, make([]byte, 10)), Malformed, 0, schema.Packet{EthType: EthARP}},
 	}
+	runSynthetic(t, tests)
+}
+
+// synthCase is a synthetic frame and what Decode must make of it.
+type synthCase struct {
+	name     string
+	linkType uint16
+	data     []byte
+	status   Status
+	payload  int // captured payload bytes (len(m.Payload))
+	want     schema.Packet
+}
+
+// runSynthetic decodes each case as a whole frame (wire_len = cap_len) and
+// compares the row, the status and the captured payload length.
+func runSynthetic(t *testing.T, tests []synthCase) {
+	t.Helper()
 	d := New()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := schema.Packet{Ts: 7, Capture: "c", Frame: 3, LinkType: tt.linkType, WireLen: 99, CapLen: uint32(len(tt.data))}
+			n := uint32(len(tt.data))
+			p := schema.Packet{Ts: 7, Capture: "c", Frame: 3, LinkType: tt.linkType, WireLen: n, CapLen: n}
 			var m Meta
 			d.Decode(tt.linkType, tt.data, &p, &m)
 			want := tt.want
-			want.Ts, want.Capture, want.Frame, want.LinkType, want.WireLen, want.CapLen = 7, "c", 3, tt.linkType, 99, uint32(len(tt.data))
+			want.Ts, want.Capture, want.Frame, want.LinkType, want.WireLen, want.CapLen = 7, "c", 3, tt.linkType, n, n
 			if diff := cmp.Diff(want, p); diff != "" {
 				t.Errorf("row (-want +got):\n%s", diff)
 			}
@@ -325,7 +350,8 @@ func TestDecodeResetsRow(t *testing.T) {
 // nothing.
 func TestDecodeNoAllocs(t *testing.T) {
 	var frames []frame
-	for _, name := range []string{"http_get.pcap", "ftp_ipv6.pcap", "dns_mdns.pcap", "pppoe.pcap", "mixed-vlan-mpls.pcap", "linuxsll-arp.pcap", "nflog-http.pcap"} {
+	for _, name := range []string{"http_get.pcap", "ftp_ipv6.pcap", "dns_mdns.pcap", "pppoe.pcap", "mixed-vlan-mpls.pcap", "linuxsll-arp.pcap", "nflog-http.pcap",
+		"wlanmon.pcap", "radiotap.pcap", "llc.pcap", "ipoib.pcap", "LINKTYPE_PKTAP.pcap", "arcnet-rfc1201-arp-icmp-http.pcap"} {
 		frames = append(frames, readFrames(t, name)...)
 	}
 	d := New()

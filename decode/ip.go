@@ -40,6 +40,7 @@ func (d *Decoder) ipv4(b []byte, p *schema.Packet, m *Meta) Status {
 	}
 	end := min(total, len(b))
 	if offset != 0 { // a later fragment: no transport header
+		m.FragOffset = offset << 3
 		p.PayloadLen = uint32(total - hl)
 		m.Payload = b[hl:end]
 		return OK
@@ -90,6 +91,7 @@ func (d *Decoder) ipv6(b []byte, p *schema.Packet, m *Meta) Status {
 			p.Frag = fo&1 != 0 || fo>>3 != 0
 			p.IPID = be32(b[off+4:])
 			if fo>>3 != 0 { // a later fragment: no transport header
+				m.FragOffset = fo &^ 7
 				p.Proto = b[off]
 				off += 8
 				p.PayloadLen = uint32(total - off)

@@ -23,4 +23,9 @@ type Meta struct {
 	Status   Status
 	Src, Dst netip.Addr // IP addresses, invalid for non-IP packets
 	Payload  []byte     // captured transport payload (may be shorter than payload_len); aliases the frame
+
+	// FragOffset is where the data of an IP fragment (Packet.Frag) starts
+	// in its datagram, in bytes: 0 for the first fragment, which holds the
+	// transport header. The datagram is identified by Packet.IPID.
+	FragOffset uint16
 }

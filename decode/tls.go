@@ -145,7 +145,7 @@ func hostText(b []byte) (string, bool) {
 		switch {
 		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
 		case c == '.':
-			if i == 0 || b[i-1] == '.' {
+			if i == 0 || i == len(b)-1 || b[i-1] == '.' {
 				return "", false
 			}
 		case 'A' <= c && c <= 'Z':

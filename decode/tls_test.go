@@ -104,6 +104,8 @@ func TestTLSServerName(t *testing.T) {
 		{"NUL", clientHello(sniExt(sniEntry(0, "example.com\x00.evil"))), "", false},
 		{"empty label", clientHello(sniExt(sniEntry(0, "a..example"))), "", false},
 		{"leading dot", clientHello(sniExt(sniEntry(0, ".example"))), "", false},
+		{"two final dots", clientHello(sniExt(sniEntry(0, "example.."))), "", false},
+		{"a dot", clientHello(sniExt(sniEntry(0, "."))), "", false},
 		{"name longer than its list", clientHello(ext(0, u16b(10), []byte{0}, u16b(200), []byte("example.com"))), "", false},
 		{"application data record", append([]byte{0x17}, clientHello(sniExt(sniEntry(0, "x.example")))[1:]...), "", false},
 		{"ServerHello", func() []byte {
@@ -203,6 +205,7 @@ func TestHTTPHost(t *testing.T) {
 		{"IPv6 literal", "GET / HTTP/1.1\r\nHost: [2001:DB8:0::1]:443\r\n\r\n", "2001:db8::1", true},
 		{"IPv6 literal without port", "GET / HTTP/1.1\r\nHost: [::1]\r\n\r\n", "::1", true},
 		{"final dot", "GET / HTTP/1.1\r\nHost: example.com.\r\n\r\n", "example.com", true},
+		{"two final dots", "GET / HTTP/1.1\r\nHost: example.com..\r\n\r\n", "", false},
 		{"empty port", "GET / HTTP/1.1\r\nHost: example.com:\r\n\r\n", "example.com", true},
 		{"header cut before the body ends", "GET / HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\nCook", "example.com", true},
 		{"Host line cut", "GET / HTTP/1.1\r\nHost: examp", "", false},

@@ -42,6 +42,7 @@ var crossFiles = []struct {
 	{name: "http-qinq-0.pcap"},
 	{name: "linux_dlt_sll2.pcap"},
 	{name: "q-in-q.pcap"},
+	{name: "vntag.pcap"},
 	{name: "802.1ad_QinQ.pcap"},
 	{name: "mpls-in-vlan.pcap"},
 	{name: "mixed-vlan-mpls.pcap"},
@@ -82,6 +83,12 @@ var crossFiles = []struct {
 	{name: "tunnels_4in6.pcap", differ: map[int]string{
 		1: "IPv4 in IPv6: tshark's first ip.src is the inner IPv4 header",
 	}},
+	{name: "wlanmon.pcap"},
+	{name: "radiotap.pcap"},
+	{name: "llc.pcap"},
+	{name: "ipoib.pcap"},
+	{name: "LINKTYPE_PKTAP.pcap"},
+	{name: "arcnet-rfc1201-arp-icmp-http.pcap"},
 }
 
 // TestTsharkCrossCheck compares every frame of crossFiles with tshark's

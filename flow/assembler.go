@@ -136,6 +136,7 @@ type Assembler struct {
 	lists  [numLists]list
 	byID   idList
 	free   *entry
+	frags  fragTable
 	nextID int64
 	out    schema.Flow
 }
@@ -174,10 +175,20 @@ func (a *Assembler) NextID() int64 { return a.nextID }
 // Add adds a decoded packet to its flow and sets p.FlowID; packets that are
 // not IP (m.Status other than decode.OK) get flow id 0. Before that, every
 // flow whose deadline lies before p.Ts is emitted.
+//
+// A later fragment of an IP datagram (no ports) joins the flow of the
+// datagram's first fragment when that came within the last 30 seconds;
+// otherwise it makes a flow of its own with ports 0.
 func (a *Assembler) Add(p *schema.Packet, m *decode.Meta) {
 	p.FlowID = 0
 	a.expire(p.Ts)
+	if a.frags.head != nil {
+		a.frags.expire(p.Ts)
+	}
 	if m.Status != decode.OK || !m.Src.IsValid() || !m.Dst.IsValid() {
+		return
+	}
+	if p.Frag && m.FragOffset != 0 && a.addLaterFragment(p, m) {
 		return
 	}
 	k, srcIsLo := makeKey(p, m)
@@ -194,15 +205,44 @@ func (a *Assembler) Add(p *schema.Packet, m *decode.Meta) {
 	}
 	a.account(e, srcIsLo, p)
 	p.FlowID = e.id
+	if p.Frag && m.FragOffset == 0 { // a first fragment: its datagram's other fragments follow
+		a.frags.put(makeFragKey(p, m), k, srcIsLo, p.Ts)
+	}
 }
 
-// Flush emits every live flow in flow id order and forgets them.
+// addLaterFragment adds a later fragment to the flow of its datagram's first
+// fragment, and reports false when that is unknown, too old or its flow
+// has ended. A fragment changes neither the TCP state nor the flags, and
+// does not start an active-timeout split: it belongs where its first
+// fragment went.
+func (a *Assembler) addLaterFragment(p *schema.Packet, m *decode.Meta) bool {
+	f := a.frags.get(makeFragKey(p, m), p.Ts)
+	if f == nil {
+		return false
+	}
+	e := a.flows[f.flow]
+	if e == nil {
+		return false
+	}
+	dir := 0
+	if f.srcIsLo != e.aIsLo {
+		dir = 1
+	}
+	a.count(e, dir, p)
+	a.touch(e)
+	p.FlowID = e.id
+	return true
+}
+
+// Flush emits every live flow in flow id order and forgets them, and the
+// fragmented datagrams too.
 func (a *Assembler) Flush() {
 	for e := a.byID.head; e != nil; {
 		next := e.idNext
 		a.finish(e)
 		e = next
 	}
+	a.frags.reset()
 }
 
 // makeKey builds the direction-independent key of p and tells whether its
@@ -341,11 +381,7 @@ func (a *Assembler) account(e *entry, srcIsLo bool, p *schema.Packet) {
 		}
 		e.tcp.pureSYN = true
 	}
-	e.pkts[dir]++
-	e.bytes[dir] += uint64(p.IPLen)
-	e.payload[dir] += uint64(p.PayloadLen)
-	e.start = min(e.start, p.Ts)
-	e.end = max(e.end, p.Ts)
+	a.count(e, dir, p)
 	if p.Proto == protoTCP {
 		e.flags[dir] |= p.TCPFlags
 		wasClosed := e.tcp.closed()
@@ -358,12 +394,28 @@ func (a *Assembler) account(e *entry, srcIsLo bool, p *schema.Packet) {
 			return
 		}
 	}
-	if e.list != listClosing { // keep idle lists in order of last activity
-		l := &a.lists[e.list]
-		if l.tail != e {
-			l.remove(e)
-			l.push(e)
-		}
+	a.touch(e)
+}
+
+// count adds p's packet, bytes and time to e in direction dir.
+func (a *Assembler) count(e *entry, dir int, p *schema.Packet) {
+	e.pkts[dir]++
+	e.bytes[dir] += uint64(p.IPLen)
+	e.payload[dir] += uint64(p.PayloadLen)
+	e.start = min(e.start, p.Ts)
+	e.end = max(e.end, p.Ts)
+}
+
+// touch keeps the idle lists in order of last activity after e had a
+// packet.
+func (a *Assembler) touch(e *entry) {
+	if e.list == listClosing {
+		return
+	}
+	l := &a.lists[e.list]
+	if l.tail != e {
+		l.remove(e)
+		l.push(e)
 	}
 }
 

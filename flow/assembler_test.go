@@ -23,6 +23,13 @@ type pkt struct {
 	flags    uint16
 	payload  uint32
 	status   decode.Status
+
+	// IP fragments: a packet with mf or a non-zero off is a fragment of
+	// datagram id. A later fragment (off > 0) has no transport header and
+	// no ports.
+	id  uint32
+	off uint16
+	mf  bool
 }
 
 const (
@@ -51,10 +58,13 @@ func (p pkt) packet() (schema.Packet, decode.Meta) {
 	if s.Addr().Is6() {
 		hdr = 40
 	}
-	switch p.proto {
-	case protoTCP:
+	later := p.off != 0
+	switch {
+	case later:
+		s, d = netip.AddrPortFrom(s.Addr(), 0), netip.AddrPortFrom(d.Addr(), 0)
+	case p.proto == protoTCP:
 		hdr += 20
-	case protoUDP, protoICMP, protoICMPv6:
+	case p.proto == protoUDP, p.proto == protoICMP, p.proto == protoICMPv6:
 		hdr += 8
 	}
 	row := schema.Packet{
@@ -72,7 +82,11 @@ func (p pkt) packet() (schema.Packet, decode.Meta) {
 	if s.Addr().Is6() {
 		row.IPVersion = 6
 	}
-	return row, decode.Meta{Status: p.status, Src: s.Addr(), Dst: d.Addr()}
+	m := decode.Meta{Status: p.status, Src: s.Addr(), Dst: d.Addr()}
+	if p.mf || later {
+		row.Frag, row.IPID, m.FragOffset = true, p.id, p.off
+	}
+	return row, m
 }
 
 // run feeds pkts to an Assembler, flushes it, and returns the flows and the
@@ -191,7 +205,7 @@ func TestConnStates(t *testing.T) {
 	}
 }
 
-func TestICMPAndFragments(t *testing.T) {
+func TestICMP(t *testing.T) {
 	icmp := func(at time.Duration, src, dst string, typ, code uint16, proto uint8) pkt {
 		s, d := netip.MustParseAddr(src), netip.MustParseAddr(dst)
 		return pkt{at: at, src: netip.AddrPortFrom(s, typ).String(), dst: netip.AddrPortFrom(d, code).String(), proto: proto, payload: 56}
@@ -202,10 +216,6 @@ func TestICMPAndFragments(t *testing.T) {
 		icmp(sec, "10.0.0.1", "198.51.100.7", 8, 0, protoICMP),
 		icmp(2*sec, "198.51.100.7", "10.0.0.1", 3, 3, protoICMP), // an error about something else: same flow
 		icmp(3*sec, "2001:db8::1", "2001:db8::2", 128, 0, protoICMPv6),
-		// a first fragment has ports, later fragments do not
-		udpP(4*sec, "10.0.0.1:5000", "198.51.100.7:4000", 1472),
-		udpP(4*sec+ms, "10.0.0.1:0", "198.51.100.7:0", 1480),
-		udpP(4*sec+2*ms, "10.0.0.1:0", "198.51.100.7:0", 100),
 	}
 	flows, ids := run(DefaultConfig(), pkts)
 	icmpFlow := fl(1, 0, 2*sec, protoICMP, "10.0.0.1:8", "198.51.100.7:0")
@@ -216,16 +226,11 @@ func TestICMPAndFragments(t *testing.T) {
 	icmp6Flow := fl(2, 3*sec, 3*sec, protoICMPv6, "[2001:db8::1]:128", "[2001:db8::2]:0")
 	icmp6Flow.PktsAToB, icmp6Flow.BytesAToB, icmp6Flow.PayloadAToB, icmp6Flow.State = 1, 104, 56, "OTH"
 	icmp6Flow.ALocal, icmp6Flow.BLocal = false, false
-	want := []schema.Flow{
-		icmpFlow,
-		icmp6Flow,
-		udpFlow(fl(3, 4*sec, 4*sec, protoUDP, "10.0.0.1:5000", "198.51.100.7:4000"), 1, 0, 1472, 0, "S0"),
-		udpFlow(fl(4, 4*sec+ms, 4*sec+2*ms, protoUDP, "10.0.0.1:0", "198.51.100.7:0"), 2, 0, 1580, 0, "S0"),
-	}
+	want := []schema.Flow{icmpFlow, icmp6Flow}
 	if diff := cmp.Diff(want, flows); diff != "" {
 		t.Errorf("flows (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]int64{1, 1, 1, 1, 2, 3, 4, 4}, ids); diff != "" {
+	if diff := cmp.Diff([]int64{1, 1, 1, 1, 2}, ids); diff != "" {
 		t.Errorf("packet flow ids (-want +got):\n%s", diff)
 	}
 }

@@ -9,12 +9,29 @@ import (
 	"github.com/netlens/netlens/schema"
 )
 
-// BenchmarkAssembler adds decoded packets to an Assembler: the packets of a
-// real capture (three TCP flows, replayed with time moving on so that flows
-// end and start again), and a table of 65,536 live UDP flows.
+// BenchmarkAssembler adds decoded packets to an Assembler: the packets of
+// real captures (three TCP flows; a GTP tunnel with many fragmented
+// datagrams), replayed with time moving on so that flows end and start
+// again, and a table of 65,536 live UDP flows.
 func BenchmarkAssembler(b *testing.B) {
 	b.Run("irc-dcc-send", func(b *testing.B) {
 		pkts := readCapture(b, "irc-dcc-send.pcapng")
+		span := pkts[len(pkts)-1].p.Ts - pkts[0].p.Ts + int64(time.Hour)
+		a := New(DefaultConfig(), 1, func(*schema.Flow) {})
+		var p schema.Packet
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			x := &pkts[n%len(pkts)]
+			p = x.p
+			p.Ts += int64(n/len(pkts)) * span
+			a.Add(&p, &x.m)
+			n++
+		}
+		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
+	})
+	b.Run("gtp-fragments", func(b *testing.B) {
+		pkts := readCapture(b, "tunnels_gtp_gtp1_gn_normal_incl_fragmentation.pcap")
 		span := pkts[len(pkts)-1].p.Ts - pkts[0].p.Ts + int64(time.Hour)
 		a := New(DefaultConfig(), 1, func(*schema.Flow) {})
 		var p schema.Packet
@@ -54,23 +71,26 @@ func BenchmarkAssembler(b *testing.B) {
 	})
 }
 
-// TestAddNoAllocs checks that packets of existing flows, and new flows once
-// the table has held as many, cost no allocation.
+// TestAddNoAllocs checks that packets of existing flows, and new flows and
+// fragmented datagrams once the tables have held as many, cost no
+// allocation.
 func TestAddNoAllocs(t *testing.T) {
-	pkts := readCapture(t, "irc-dcc-send.pcapng")
-	span := pkts[len(pkts)-1].p.Ts - pkts[0].p.Ts + int64(time.Hour)
-	a := New(DefaultConfig(), 1, func(*schema.Flow) {})
-	round := int64(0)
-	replay := func() {
-		for i := range pkts {
-			p := pkts[i].p
-			p.Ts += round * span
-			a.Add(&p, &pkts[i].m)
+	for _, name := range []string{"irc-dcc-send.pcapng", "tunnels_gtp_gtp1_gn_normal_incl_fragmentation.pcap"} {
+		pkts := readCapture(t, name)
+		span := pkts[len(pkts)-1].p.Ts - pkts[0].p.Ts + int64(time.Hour)
+		a := New(DefaultConfig(), 1, func(*schema.Flow) {})
+		round := int64(0)
+		replay := func() {
+			for i := range pkts {
+				p := pkts[i].p
+				p.Ts += round * span
+				a.Add(&p, &pkts[i].m)
+			}
+			round++
 		}
-		round++
-	}
-	replay()
-	if allocs := testing.AllocsPerRun(5, replay); allocs != 0 {
-		t.Errorf("%v allocations per replay of %d packets, want 0", allocs, len(pkts))
+		replay()
+		if allocs := testing.AllocsPerRun(5, replay); allocs != 0 {
+			t.Errorf("%s: %v allocations per replay of %d packets, want 0", name, allocs, len(pkts))
+		}
 	}
 }

@@ -70,6 +70,7 @@ type Stats struct {
 	Files       []FileResult
 	Packets     int64 // rows written to packets
 	Flows       int64 // rows written to flows
+	DNS         int64 // rows written to dns
 	UnknownLink int64 // frames of link types netlens does not decode (kept as rows, without IP fields)
 	Malformed   int64 // frames with a cut or inconsistent header (kept with the fields before the fault)
 	LinkTypes   map[uint16]int64
@@ -183,18 +184,23 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 	if err != nil {
 		return err
 	}
+	dw, err := dataset.NewTableWriter(tx, schema.DNSLog, func(d *schema.DNS) int64 { return d.Ts })
+	if err != nil {
+		return err
+	}
 
 	// Batches travel decode -> writer -> free list, so at most a few exist.
 	packetsQ := make(chan []schema.Packet, 2)
 	flowsQ := make(chan []schema.Flow, 2)
+	dnsQ := make(chan []schema.DNS, 2)
 	freePackets := make(chan []schema.Packet, 4)
 	for range cap(freePackets) {
 		freePackets <- make([]schema.Packet, 0, batchRows)
 	}
 
-	var werr [2]error
+	var werr [3]error
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		for b := range packetsQ {
@@ -218,14 +224,28 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 			werr[1] = err
 		}
 	}()
+	go func() {
+		defer wg.Done()
+		for b := range dnsQ {
+			if werr[2] == nil {
+				werr[2] = dw.Write(b)
+			}
+		}
+		if err := dw.Close(); werr[2] == nil {
+			werr[2] = err
+		}
+	}()
 
 	var packets atomic.Int64
 	stopProgress := startProgress(cfg.Progress, src, &packets)
 
+	names := newNamer()
+	dnsRows := make([]schema.DNS, 0, 1024)
 	flows := make([]schema.Flow, 0, batchRows)
 	var nflows int64
 	asm := flow.New(cfg.Flow, int64(tx.ID())<<40+1, func(f *schema.Flow) {
 		flows = append(flows, *f)
+		flows[len(flows)-1].Name = names.flowName(f)
 		if len(flows) == cap(flows) {
 			flowsQ <- flows
 			flows = make([]schema.Flow, 0, batchRows)
@@ -263,6 +283,11 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 		}
 		st.LinkTypes[frame.LinkType]++
 		asm.Add(p, &meta)
+		if dnsRows = names.packet(p, &meta, dnsRows); len(dnsRows) >= cap(dnsRows) {
+			st.DNS += int64(len(dnsRows))
+			dnsQ <- dnsRows
+			dnsRows = make([]schema.DNS, 0, 1024)
+		}
 		n++
 		if len(batch) == cap(batch) {
 			packets.Store(n)
@@ -277,8 +302,13 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 	if len(flows) > 0 {
 		flowsQ <- flows
 	}
+	if len(dnsRows) > 0 {
+		st.DNS += int64(len(dnsRows))
+		dnsQ <- dnsRows
+	}
 	close(packetsQ)
 	close(flowsQ)
+	close(dnsQ)
 	wg.Wait()
 	packets.Store(n)
 	stopProgress()
@@ -291,7 +321,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 		}
 	}
 	st.Packets, st.Flows = n, nflows
-	return errors.Join(werr[0], werr[1])
+	return errors.Join(werr[:]...)
 }
 
 // startProgress calls report periodically until the returned stop is called.

@@ -85,11 +85,12 @@ type DNS struct {
 	Client     string `parquet:"client,dict" doc:"address the response went to"`
 	Server     string `parquet:"server,dict" doc:"address that answered"`
 	ID         uint16 `parquet:"id" doc:"DNS transaction id"`
-	Query      string `parquet:"query,dict" doc:"queried name, lower case, without the final dot"`
-	QType      string `parquet:"qtype,dict" doc:"query type: A, AAAA, PTR, ... or TYPEn"`
+	Query      string `parquet:"query,optional,dict" doc:"queried name, lower case, without the final dot; NULL when the response has no question (mDNS announcements)"`
+	QType      string `parquet:"qtype,optional,dict" doc:"query type: A, AAAA, PTR, ... or TYPEn; NULL without a question"`
 	RCode      string `parquet:"rcode,dict" doc:"response code: NOERROR, NXDOMAIN, SERVFAIL, ... or RCODEn"`
 	Answer     string `parquet:"answer,optional,dict" doc:"answer data: an address for A/AAAA, a name for CNAME/PTR/NS, else text; NULL when there is none"`
 	AnswerName string `parquet:"answer_name,optional,dict" doc:"owner name of the answer record (differs from query after a CNAME)"`
 	AnswerType string `parquet:"answer_type,optional,dict" doc:"type of the answer record"`
+	Section    string `parquet:"section,optional,dict" doc:"section of the record: answer, authority or additional"`
 	TTL        uint32 `parquet:"ttl" doc:"time to live of the answer record, seconds"`
 }

@@ -187,4 +187,3 @@ func rewrite(b []byte, rep int) {
 		}
 	}
 }
-

@@ -1,0 +1,169 @@
+package ingest_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/engine/duckdb"
+	"github.com/netlens/netlens/ingest"
+	"github.com/netlens/netlens/input"
+	"github.com/netlens/netlens/internal/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var sample = filepath.Join(testenv.RepoRoot(), "examples", "dlink-camera-setup.pcap")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
+
+// tsv runs q and writes its rows as tab-separated text.
+func tsv(t *testing.T, ds *dataset.Dataset, q string) string {
+	t.Helper()
+	eng, err := duckdb.Open(context.Background(), ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	var b strings.Builder
+	for _, r := range query(t, eng, q) {
+		for i, v := range r {
+			if i > 0 {
+				b.WriteByte('\t')
+			}
+			b.WriteString(strings.TrimSpace(strings.ReplaceAll(fmtValue(v), "\n", " ")))
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func fmtValue(v any) string {
+	if v == nil {
+		return "NULL"
+	}
+	return fmt.Sprint(v)
+}
+
+func openDS(t *testing.T) *dataset.Dataset {
+	t.Helper()
+	ds, err := dataset.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+func TestSample(t *testing.T) {
+	ds := openDS(t)
+	st, err := ingest.Run(context.Background(), ds, []string{sample}, ingest.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Packets != 624 || st.Flows != 32 || st.DNS != 662 || len(st.Failed()) != 0 {
+		t.Fatalf("packets %d flows %d dns %d failed %v; want 624, 32, 662, none", st.Packets, st.Flows, st.DNS, st.Failed())
+	}
+	golden(t, "sample_flows.tsv", tsv(t, ds, `
+		SELECT a, a_port, b, b_port, proto, state, answered, pkts_a_to_b, pkts_b_to_a, bytes_a_to_b, bytes_b_to_a,
+		       payload_a_to_b, payload_b_to_a, service, name, a_local, b_local
+		FROM flows ORDER BY start, a, a_port, b, b_port`))
+	golden(t, "sample_dns.tsv", tsv(t, ds, `
+		SELECT client, server, query, qtype, rcode, answer_name, answer_type, answer, ttl, section
+		FROM dns WHERE query IS NOT NULL ORDER BY ts, answer`))
+	golden(t, "sample_apps.tsv", tsv(t, ds, `
+		SELECT coalesce(app, '-'), ip_version, proto, count(*), sum(wire_len), sum(payload_len)
+		FROM packets GROUP BY ALL ORDER BY ALL`))
+}
+
+func TestAlreadyIngestedAndForce(t *testing.T) {
+	ds := openDS(t)
+	ctx := context.Background()
+	if _, err := ingest.Run(ctx, ds, []string{sample}, ingest.DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ingest.Run(ctx, ds, []string{sample}, ingest.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Files[0].Skipped || st.Packets != 0 || ds.Rows("packets") != 624 {
+		t.Fatalf("second ingest: skipped %v, packets %d, rows %d; want skipped, 0, 624", st.Files[0].Skipped, st.Packets, ds.Rows("packets"))
+	}
+	cfg := ingest.DefaultConfig()
+	cfg.Force = true
+	if st, err = ingest.Run(ctx, ds, []string{sample}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if st.Packets != 624 || ds.Rows("packets") != 624 || ds.Rows("flows") != 32 || ds.Rows("dns") != 662 {
+		t.Fatalf("forced ingest: read %d, rows packets %d flows %d dns %d; want 624 replacing the old rows",
+			st.Packets, ds.Rows("packets"), ds.Rows("flows"), ds.Rows("dns"))
+	}
+	if n := len(ds.Manifest().Inputs); n != 1 {
+		t.Errorf("manifest lists %d inputs, want 1", n)
+	}
+}
+
+func TestCutCaptureKeepsPackets(t *testing.T) {
+	ds := openDS(t)
+	path := filepath.Join("testdata", "http_get_cut_midrecord.pcap")
+	st, err := ingest.Run(context.Background(), ds, []string{path}, ingest.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := st.Failed()
+	if len(failed) != 1 || st.Packets != 5 || ds.Rows("packets") != 5 {
+		t.Fatalf("failed %v, packets %d, rows %d; want 1 failure and 5 packets kept", failed, st.Packets, ds.Rows("packets"))
+	}
+	var fe *input.FormatError
+	if !errors.As(failed[0].Err, &fe) || fe.Offset != 590 || fe.Record != 6 || !strings.Contains(fe.Reason, "record data cut") {
+		t.Fatalf("error %v: want a FormatError at offset 590, record 6, data cut", failed[0].Err)
+	}
+	if in := ds.Manifest().Inputs; len(in) != 1 || in[0].Frames != 5 || in[0].Error == "" {
+		t.Errorf("manifest input %+v: want 5 frames and the error", in)
+	}
+}
+
+func TestInterruptLeavesDatasetUnchanged(t *testing.T) {
+	ds := openDS(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ingest.Run(ctx, ds, []string{sample}, ingest.DefaultConfig()); !errors.Is(err, ingest.ErrInterrupted) {
+		t.Fatalf("err %v, want ErrInterrupted", err)
+	}
+	entries, _ := os.ReadDir(ds.Dir())
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if ds.Rows("packets") != 0 || len(ds.Manifest().Inputs) != 0 {
+		t.Fatalf("dataset changed by an interrupted ingest: %v", names)
+	}
+	for _, n := range names {
+		if strings.HasSuffix(n, ".parquet") || strings.HasPrefix(n, ".ingest") || n == "packets" || n == "flows" {
+			t.Errorf("leftover %s after an interrupted ingest", n)
+		}
+	}
+}
