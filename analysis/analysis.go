@@ -105,3 +105,31 @@ func Run(ctx context.Context, a Analysis, env *Env, settings map[string]string) 
 	}
 	return res, nil
 }
+
+// NewTable returns an empty result table with the given columns.
+func NewTable(name, title string, columns ...string) Table {
+	return Table{Name: name, Title: title, Table: &engine.Table{Columns: columns, Rows: [][]any{}}}
+}
+
+// Add appends a row; values are in column order.
+func (t Table) Add(values ...any) { t.Rows = append(t.Rows, values) }
+
+// NewEnv prepares the environment of analyses on eng: it loads the names
+// learned at ingest (DNS answers, TLS SNI, HTTP Host) for every address.
+// When an address has several names, the first in alphabetical order is
+// shown, so reports are the same from run to run.
+func NewEnv(ctx context.Context, eng engine.Engine) (*Env, error) {
+	env := &Env{Engine: eng, Names: map[string]string{}}
+	t, err := env.Query(ctx, `SELECT addr, min(name) FROM (
+		SELECT answer AS addr, coalesce(query, answer_name) AS name FROM dns WHERE answer_type IN ('A', 'AAAA')
+		UNION ALL
+		SELECT b AS addr, name FROM flows WHERE name IS NOT NULL
+	) AS names WHERE addr IS NOT NULL AND name IS NOT NULL GROUP BY addr`)
+	if err != nil {
+		return nil, fmt.Errorf("load names: %w", err)
+	}
+	for _, r := range t.Rows {
+		env.Names[AsString(r[0])] = AsString(r[1])
+	}
+	return env, nil
+}

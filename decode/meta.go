@@ -1,6 +1,8 @@
 // Package decode turns a captured frame into a packets row without
 // allocating: link layers, VLAN/MPLS, IPv4/IPv6, TCP/UDP/ICMP/ARP, and a guess
-// of the application protocol.
+// of the application protocol. It also reads the names a capture reveals:
+// DNS and mDNS answers, the TLS server name (SNI) of a ClientHello and the
+// Host of an HTTP request.
 //
 // decode must not import flow, dataset or anything downstream.
 package decode

@@ -6,6 +6,7 @@ import (
 
 	"github.com/netlens/netlens/decode"
 	"github.com/netlens/netlens/schema"
+	"github.com/netlens/netlens/services"
 )
 
 const (
@@ -318,7 +319,7 @@ func (a *Assembler) roles(e *entry) {
 	e.aLocal, e.bLocal = a.isLocal(e.aAddr), a.isLocal(e.bAddr)
 	e.service = ""
 	if e.proto == protoTCP || e.proto == protoUDP {
-		e.service = service(e.proto, e.bPort)
+		e.service = services.Lookup(e.proto, e.bPort)
 	}
 	if !a.hasUsers {
 		return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/netlens/netlens/decode"
 	"github.com/netlens/netlens/schema"
+	"github.com/netlens/netlens/services"
 )
 
 // t0 is the time of the first packet of every synthetic sequence.
@@ -127,7 +128,7 @@ func tcpFlow(f schema.Flow, pktsA, pktsB, payA, payB uint64, flagsA, flagsB uint
 	f.TCPFlagsA, f.TCPFlagsB = flagsA, flagsB
 	f.State = state
 	f.Answered = pktsB > 0
-	f.Service = service(protoTCP, f.BPort)
+	f.Service = services.Lookup(protoTCP, f.BPort)
 	return f
 }
 
@@ -137,7 +138,7 @@ func udpFlow(f schema.Flow, pktsA, pktsB, payA, payB uint64, state string) schem
 	f.PayloadAToB, f.PayloadBToA = payA, payB
 	f.State = state
 	f.Answered = pktsB > 0
-	f.Service = service(protoUDP, f.BPort)
+	f.Service = services.Lookup(protoUDP, f.BPort)
 	return f
 }
 
@@ -388,8 +389,8 @@ func TestService(t *testing.T) {
 		{protoTCP, 443, "https/tcp"}, {protoUDP, 443, "quic/udp"}, {protoUDP, 53, "dns/udp"}, {protoTCP, 22, "ssh/tcp"},
 		{protoTCP, 8333, "bitcoin/tcp"}, {protoUDP, 1900, "ssdp/udp"}, {protoTCP, 1900, ""}, {protoICMP, 0, ""}, {protoTCP, 40000, ""},
 	} {
-		if got := service(tt.proto, tt.port); got != tt.want {
-			t.Errorf("service(%d, %d) = %q, want %q", tt.proto, tt.port, got, tt.want)
+		if got := services.Lookup(tt.proto, tt.port); got != tt.want {
+			t.Errorf("services.Lookup(%d, %d) = %q, want %q", tt.proto, tt.port, got, tt.want)
 		}
 	}
 }

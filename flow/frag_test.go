@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netlens/netlens/schema"
+	"github.com/netlens/netlens/services"
 )
 
 // fragP is a fragment of datagram id: the first one (off 0, with ports)
@@ -29,7 +30,7 @@ func counted(f schema.Flow, pktsA, pktsB, bytesA, bytesB, payA, payB uint64, sta
 	f.State = state
 	f.Answered = pktsB > 0
 	if f.Proto == protoTCP || f.Proto == protoUDP {
-		f.Service = service(f.Proto, f.BPort)
+		f.Service = services.Lookup(f.Proto, f.BPort)
 	}
 	return f
 }

@@ -3,12 +3,152 @@ package ingest
 import (
 	"net/netip"
 
+	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/decode"
 	"github.com/netlens/netlens/schema"
 )
 
 // maxNames bounds the address-to-name table; it starts over when full.
 const maxNames = 1 << 20
+
+// Limits of a sideBatch: the hot goroutine hands it over once it holds this
+// many events or payload bytes.
+const (
+	sideEvents = 4 << 10
+	sideBytes  = 1 << 20
+)
+
+// eventKind tells what an event is.
+type eventKind uint8
+
+const (
+	flowDone   eventKind = iota // a flow finished: name it and write it
+	dnsMessage                  // a DNS or mDNS message: write its rows and learn the names it answers
+	clientName                  // a client asked for a server by name (TLS SNI, HTTP Host)
+)
+
+// event is one step of the side goroutine, taken from one packet or one
+// finished flow.
+type event struct {
+	kind   eventKind
+	tcp    bool   // dnsMessage: DNS over TCP, with its length prefix
+	file   int    // dnsMessage: input of the packet
+	ts     int64  // dnsMessage: time of the packet
+	flowID int64  // dnsMessage, clientName: flow of the packet
+	src    string // dnsMessage: source address of the packet
+	dst    string // dnsMessage, clientName: destination address of the packet
+	name   string // clientName: the server name asked for
+	lo, hi int    // dnsMessage: the message is arena[lo:hi]; flowDone: the flow is flows[lo]
+}
+
+// sideBatch holds, in packet order, the events of a run of packets that
+// concern names: the hot goroutine fills it, the side goroutine consumes it.
+type sideBatch struct {
+	events []event
+	flows  []schema.Flow // finished flows, in the order of their events
+	arena  []byte        // DNS messages, copied out of their frames
+}
+
+func newSideBatch() *sideBatch {
+	return &sideBatch{events: make([]event, 0, sideEvents), arena: make([]byte, 0, sideBytes)}
+}
+
+// full reports whether b should be handed over.
+func (b *sideBatch) full() bool { return len(b.events) >= sideEvents || len(b.arena) >= sideBytes }
+
+func (b *sideBatch) reset() {
+	b.events, b.flows, b.arena = b.events[:0], b.flows[:0], b.arena[:0]
+}
+
+// flow adds a finished flow.
+func (b *sideBatch) flow(f *schema.Flow) {
+	b.flows = append(b.flows, *f)
+	b.events = append(b.events, event{kind: flowDone, lo: len(b.flows) - 1})
+}
+
+// packet adds the event of a decoded packet of input file, if it has one:
+// its DNS message, or the name its client asks for. p.FlowID must be set.
+func (b *sideBatch) packet(file int, p *schema.Packet, m *decode.Meta) {
+	if len(m.Payload) == 0 {
+		return
+	}
+	switch p.App {
+	case decode.AppDNS, decode.AppMDNS:
+		lo := len(b.arena)
+		b.arena = append(b.arena, m.Payload...)
+		b.events = append(b.events, event{
+			kind: dnsMessage, tcp: p.Proto == 6, file: file, ts: p.Ts, flowID: p.FlowID,
+			src: p.Src, dst: p.Dst, lo: lo, hi: len(b.arena),
+		})
+	case decode.AppTLS:
+		if name, ok := decode.TLSServerName(m.Payload); ok {
+			b.events = append(b.events, event{kind: clientName, flowID: p.FlowID, dst: p.Dst, name: name})
+		}
+	case decode.AppHTTP:
+		if name, ok := decode.HTTPHost(m.Payload); ok {
+			b.events = append(b.events, event{kind: clientName, flowID: p.FlowID, dst: p.Dst, name: name})
+		}
+	}
+}
+
+// side is the goroutine that names flows and writes the flows and dns
+// tables. It takes the events of each batch in order, so a flow finished
+// before a DNS answer does not get the answer's name and one finished after
+// it does.
+type side struct {
+	names *namer
+	flows *dataset.TableWriter[schema.Flow]
+	dns   *rowWriter[schema.DNS]
+	rows  *rowBatch[schema.DNS] // dns rows not yet sent
+	nflow int64
+	err   error // first error writing flows
+}
+
+// dnsBatchRows is the number of dns rows sent to their writer at once.
+const dnsBatchRows = 4 << 10
+
+// run consumes the batches of q, puts them back to free, and closes the
+// writers when q is closed. It returns the rows written to flows and dns.
+func (s *side) run(q <-chan *sideBatch, free *pool[sideBatch]) (flows, dns int64, err error) {
+	s.rows = s.dns.get()
+	for b := range q {
+		s.batch(b)
+		b.reset()
+		free.put(b)
+	}
+	if err := s.flows.Close(); s.err == nil {
+		s.err = err
+	}
+	dns, err = s.dns.close(s.rows)
+	if s.err != nil {
+		err = s.err
+	}
+	return s.nflow, dns, err
+}
+
+func (s *side) batch(b *sideBatch) {
+	for i := range b.events {
+		e := &b.events[i]
+		switch e.kind {
+		case flowDone:
+			f := &b.flows[e.lo]
+			f.Name = s.names.flowName(f)
+		case dnsMessage:
+			s.rows.from(e.file)
+			s.rows.rows = s.names.dns(e, b.arena[e.lo:e.hi], s.rows.rows)
+			if len(s.rows.rows) >= dnsBatchRows {
+				s.dns.send(s.rows)
+				s.rows = s.dns.get()
+			}
+		case clientName:
+			s.names.client(e.flowID, e.dst, e.name)
+		}
+	}
+	if len(b.flows) > 0 && s.err == nil {
+		s.err = s.flows.Write(b.flows)
+		s.nflow += int64(len(b.flows))
+	}
+}
 
 // namer learns names passively while packets stream by: DNS and mDNS
 // answers become rows of the dns table and name the addresses they resolve;
@@ -23,59 +163,40 @@ func newNamer() *namer {
 	return &namer{byAddr: map[string]string{}, byFlow: map[int64]string{}}
 }
 
-// packet looks at one decoded packet (after flow assembly, so p.FlowID is
-// set) and appends the dns rows it yields to rows.
-func (n *namer) packet(p *schema.Packet, m *decode.Meta, rows []schema.DNS) []schema.DNS {
-	if len(m.Payload) == 0 {
-		return rows
-	}
-	switch p.App {
-	case decode.AppDNS, decode.AppMDNS:
-		return n.dns(p, m, rows)
-	case decode.AppTLS:
-		if name, ok := decode.TLSServerName(m.Payload); ok {
-			n.client(p, name)
-		}
-	case decode.AppHTTP:
-		if name, ok := decode.HTTPHost(m.Payload); ok {
-			n.client(p, name)
-		}
-	}
-	return rows
-}
-
-// client records the server name a client asked for in flow p.FlowID. An
-// address literal (Host: 10.0.0.1) names nothing.
-func (n *namer) client(p *schema.Packet, name string) {
+// client records the server name a client asked for in flow flowID, sent
+// to server. An address literal (Host: 10.0.0.1) names nothing.
+func (n *namer) client(flowID int64, server, name string) {
 	if _, err := netip.ParseAddr(name); err == nil {
 		return
 	}
-	if p.FlowID != 0 {
-		if _, ok := n.byFlow[p.FlowID]; !ok {
-			n.byFlow[p.FlowID] = name
+	if flowID != 0 {
+		if _, ok := n.byFlow[flowID]; !ok {
+			n.byFlow[flowID] = name
 		}
 	}
-	n.setAddr(p.Dst, name)
+	n.setAddr(server, name)
 }
 
-func (n *namer) dns(p *schema.Packet, m *decode.Meta, rows []schema.DNS) []schema.DNS {
+// dns parses the DNS message msg of the packet of e and appends the rows
+// it yields to rows, without their capture id.
+func (n *namer) dns(e *event, msg []byte, rows []schema.DNS) []schema.DNS {
 	// A message cut by the capture still yields the records before the cut.
-	if err := decode.ParseDNS(m.Payload, p.Proto == 6, &n.msg); err != nil && len(n.msg.Answers) == 0 {
+	if err := decode.ParseDNS(msg, e.tcp, &n.msg); err != nil && len(n.msg.Answers) == 0 {
 		return rows
 	}
-	msg := &n.msg
-	if !msg.Response {
+	m := &n.msg
+	if !m.Response {
 		return rows
 	}
 	row := schema.DNS{
-		Ts: p.Ts, Capture: p.Capture, FlowID: p.FlowID, Client: p.Dst, Server: p.Src, ID: msg.ID,
-		Query: msg.Question.Name, RCode: decode.DNSRCodeName(msg.RCode),
+		Ts: e.ts, FlowID: e.flowID, Client: e.dst, Server: e.src, ID: m.ID,
+		Query: m.Question.Name, RCode: decode.DNSRCodeName(m.RCode),
 	}
-	if msg.Question.Name != "" || msg.Question.Type != 0 {
-		row.QType = decode.DNSTypeName(msg.Question.Type)
+	if m.Question.Name != "" || m.Question.Type != 0 {
+		row.QType = decode.DNSTypeName(m.Question.Type)
 	}
 	added := false
-	for _, a := range msg.Answers {
+	for _, a := range m.Answers {
 		if a.Type == 41 { // OPT: EDNS options, not a record about a name
 			continue
 		}
@@ -86,8 +207,8 @@ func (n *namer) dns(p *schema.Packet, m *decode.Meta, rows []schema.DNS) []schem
 		added = true
 		if a.Type == 1 || a.Type == 28 { // A, AAAA
 			name := a.Name
-			if msg.Question.Name != "" && a.Section == decode.DNSAnswerSection {
-				name = msg.Question.Name // what the client asked for, through any CNAMEs
+			if m.Question.Name != "" && a.Section == decode.DNSAnswerSection {
+				name = m.Question.Name // what the client asked for, through any CNAMEs
 			}
 			n.setAddr(a.Data, name)
 		}

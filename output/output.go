@@ -4,8 +4,8 @@
 // Results are streamed row by row; only the table format holds rows back,
 // at most TableBufferRows of them, to size its columns.
 //
-// output depends on database/sql only; it must not import engine, analysis,
-// chart, report, web or cli.
+// output reads results through database/sql (and engine.Table for results
+// already in memory); it must not import analysis, chart, report, web or cli.
 package output
 
 import (

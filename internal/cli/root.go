@@ -80,10 +80,18 @@ func NewCmdRoot(ios *IO) *cobra.Command {
 		Short: "Turn packet captures and flow logs into answers",
 		Long: `netlens reads packet captures (pcap, pcapng, compressed or not), decodes
 every packet, assembles bidirectional flows, and stores both as a typed
-Parquet dataset that any tool can read. Ask it questions in SQL with the
-embedded DuckDB engine.`,
-		Example: `  # build a dataset from captures (files, directories or globs)
+Parquet dataset that any tool can read, then answers questions: a catalogue
+of named analyses ('netlens list'), each a table, an interactive chart and a
+publication figure, gathered in a report that opens offline. Ad hoc
+questions go to SQL on the embedded DuckDB engine.`,
+		Example: `  # the main job: a report of every analysis on a capture, offline HTML
+  netlens report camera.pcap -o camera-report
+
+  # build a dataset from captures (files, directories or globs)
   netlens ingest captures/*.pcap.gz -d ds
+
+  # one analysis, as a table and a figure
+  netlens run bursts -d ds --figure bursts.pdf
 
   # ask it a question
   netlens query -d ds "SELECT src, count(*) AS packets FROM packets GROUP BY src ORDER BY packets DESC LIMIT 5"`,
@@ -98,7 +106,10 @@ embedded DuckDB engine.`,
 		return &exitError{code: ExitUsage, err: err}
 	})
 	root.AddCommand(
+		NewCmdReport(ios, nil),
 		NewCmdIngest(ios, nil),
+		NewCmdList(ios),
+		NewCmdRun(ios, nil),
 		NewCmdQuery(ios, nil),
 		NewCmdVersion(ios),
 	)

@@ -7,13 +7,14 @@
  * HTML: ECharts draws titles, labels and names as canvas text, and every
  * tooltip is built here from escaped text.
  *
- * After each chart, window.netlensCharts = {ok: N, errors: [{id, message}]}
+ * After each chart, window.netlensCharts = {ok: N, errors: [{id, message}],
+ * done: true once every chart queued so far is drawn}
  * counts the charts drawn and the errors met, chart by chart.
  */
 ;(function () {
   'use strict';
 
-  var state = window.netlensCharts = window.netlensCharts || { ok: 0, errors: [] };
+  var state = window.netlensCharts = window.netlensCharts || { ok: 0, errors: [], done: true };
   var instances = [];
 
   // --- text ---------------------------------------------------------------
@@ -535,14 +536,42 @@
     }
   }
 
-  // draw draws every chart of root (default: the document) not drawn yet.
+  // Charts are drawn after the page has loaded, a few at a time, so the text
+  // of a long report is readable at once and the browser stays responsive.
+  var queue = [];
+  var pumping = false;
+
+  function pump() {
+    var start = Date.now();
+    while (queue.length && Date.now() - start < 40) drawOne(queue.shift());
+    if (queue.length) {
+      setTimeout(pump, 0);
+    } else {
+      pumping = false;
+      state.done = true;
+    }
+  }
+
+  function schedule() {
+    if (pumping || !queue.length) return;
+    pumping = true;
+    state.done = false;
+    if (typeof document === 'undefined' || document.readyState === 'complete' || typeof window.addEventListener !== 'function') {
+      setTimeout(pump, 0);
+    } else {
+      window.addEventListener('load', function () { setTimeout(pump, 0); });
+    }
+  }
+
+  // draw queues every chart of root (default: the document) not drawn yet.
   function draw(root) {
     var specs = (root || document).querySelectorAll('script[type="application/json"][data-netlens-chart]');
     for (var i = 0; i < specs.length; i++) {
       if (specs[i].hasAttribute('data-drawn')) continue;
       specs[i].setAttribute('data-drawn', '');
-      drawOne(specs[i]);
+      queue.push(specs[i]);
     }
+    schedule();
   }
 
   window.netlensDraw = draw;

@@ -1,4 +1,11 @@
-package flow
+// Package services names the well-known service of a TCP or UDP port:
+// the table flows and analyses share. It imports nothing from netlens.
+package services
+
+const (
+	protoTCP = 6
+	protoUDP = 17
+)
 
 // services names the well-known service of a responder port, as
 // "name/protocol".
@@ -86,8 +93,9 @@ func buildServices(list []struct {
 	return m
 }
 
-// service returns the well-known service of port for proto, or "".
-func service(proto uint8, port uint16) string {
+// Lookup returns the well-known service of port for the IP protocol proto
+// as "name/protocol" (e.g. "https/tcp"), or "" when it has none.
+func Lookup(proto uint8, port uint16) string {
 	if proto != protoTCP && proto != protoUDP {
 		return ""
 	}

@@ -1,0 +1,64 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/chart"
+)
+
+type talkers struct{}
+
+func (talkers) Meta() analysis.Meta {
+	return analysis.Meta{
+		Name: "talkers", Group: "capture", Title: "Top talkers",
+		Doc: `Payload bytes sent per source address and received per destination address, with ` +
+			`packets and bytes on the wire. Payload is the transport payload from the headers, so a ` +
+			`packet without payload counts 0 bytes (notebooks that take len(Raw.load.hex())//2 of a ` +
+			`missing payload count 1) and a packet cut by the snap length counts what it carried.`,
+		Tables: []string{"packets"},
+		Params: []analysis.Param{ipVersion, top("20")},
+	}
+}
+
+func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
+	res := &analysis.Result{}
+	for _, side := range []struct{ col, name, title, verb string }{
+		{"src", "talkers_sent", "Payload sent per source address", "sent"},
+		{"dst", "talkers_received", "Payload received per destination address", "received"},
+	} {
+		t, err := env.Query(ctx, fmt.Sprintf(`SELECT %[1]s, sum(payload_len) AS payload, count(*) AS packets, sum(wire_len) AS bytes
+			FROM packets WHERE %[2]s GROUP BY %[1]s ORDER BY payload DESC, %[1]s`, side.col, ipWhere(v)))
+		if err != nil {
+			return nil, err
+		}
+		tab := analysis.NewTable(side.name, side.title, "address", "name", "payload_bytes", "packets", "bytes")
+		var cats []string
+		var vals []float64
+		for _, r := range t.Rows {
+			addr := analysis.AsString(r[0])
+			tab.Add(addr, nullable(env.Names[addr]), analysis.AsInt(r[1]), analysis.AsInt(r[2]), analysis.AsInt(r[3]))
+			if int64(len(cats)) < v.Int("top") {
+				cats = append(cats, env.Label(addr))
+				vals = append(vals, analysis.AsFloat(r[1]))
+			}
+		}
+		c := chart.NewHBar(side.name, side.title, cats, chart.Bars("payload "+side.verb, vals))
+		c.X = chart.Axis{Title: "payload bytes " + side.verb, Unit: chart.UnitBytes}
+		if n := len(t.Rows); n > len(cats) {
+			c.Note = fmt.Sprintf("showing the top %d of %d addresses", len(cats), n)
+		}
+		res.Tables = append(res.Tables, tab)
+		res.Charts = append(res.Charts, c)
+	}
+	return res, nil
+}
+
+// nullable returns nil for an empty string, so tables show NULL.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

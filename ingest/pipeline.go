@@ -1,0 +1,195 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/decode"
+	"github.com/netlens/netlens/flow"
+	"github.com/netlens/netlens/input"
+	"github.com/netlens/netlens/schema"
+)
+
+// Sizes of the batches in flight between the goroutines of the pipeline.
+// Packet batches are the most: decoding may run ahead of the packets writer
+// by that many while the hash of an input, which gives its rows their
+// capture id, is still being computed.
+const (
+	packetBatchRows = 16 << 10 // rows of a packets batch (2.3 MiB)
+	packetBatches   = 32       // packets batches in flight
+	dnsBatches      = 32       // dns batches in flight
+	sideBatches     = 8        // side batches in flight
+)
+
+// run is the pipeline over the inputs in todo. The calling goroutine reads,
+// decodes and assembles flows; one goroutine writes packets; the side
+// goroutine names flows and writes flows, and hands dns rows to one more
+// that writes them; the inputs not hashed yet are hashed by another.
+func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int, cfg Config, st *Stats) error {
+	ctx, cancel := context.WithCancel(ctx)
+	ids := startHashing(ctx, results, todo)
+	defer func() {
+		cancel()
+		_ = ids.wait()
+	}()
+
+	paths := make([]string, len(todo))
+	for k, i := range todo {
+		paths[k] = results[i].Path
+	}
+	src, err := input.NewSource(paths)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	pw, err := dataset.NewTableWriter(tx, schema.Packets, func(p *schema.Packet) int64 { return p.Ts })
+	if err != nil {
+		return err
+	}
+	fw, err := dataset.NewTableWriter(tx, schema.Flows, func(f *schema.Flow) int64 { return f.Start })
+	if err != nil {
+		return err
+	}
+	dw, err := dataset.NewTableWriter(tx, schema.DNSLog, func(d *schema.DNS) int64 { return d.Ts })
+	if err != nil {
+		return err
+	}
+
+	packets := startRowWriter(ctx, pw, ids, func(p *schema.Packet, id string) { p.Capture = id }, packetBatchRows, packetBatches)
+	dns := startRowWriter(ctx, dw, ids, func(d *schema.DNS, id string) { d.Capture = id }, dnsBatchRows, dnsBatches)
+	sideQ := make(chan *sideBatch, sideBatches)
+	sidePool := newPool(sideBatches, newSideBatch)
+	var (
+		sideDone         = make(chan struct{})
+		nflows, ndns     int64
+		sideErr, readErr error
+	)
+	go func() {
+		defer close(sideDone)
+		s := &side{names: newNamer(), flows: fw, dns: dns}
+		nflows, ndns, sideErr = s.run(sideQ, sidePool)
+	}()
+
+	var progress atomic.Int64
+	stopProgress := startProgress(cfg.Progress, src, &progress)
+
+	sb := sidePool.get()
+	handOver := func() {
+		if sb.full() {
+			sideQ <- sb
+			sb = sidePool.get()
+		}
+	}
+	asm := flow.New(cfg.Flow, int64(tx.ID())<<40+1, func(f *schema.Flow) {
+		sb.flow(f)
+		handOver()
+	})
+	var (
+		dec   = decode.New()
+		frame input.Frame
+		meta  decode.Meta
+		pb    = packets.get()
+		n     int64
+		lt    uint16 // link type of the current run of frames
+		ltRun int64  // frames in that run
+	)
+	for {
+		if n&1023 == 0 && ctx.Err() != nil {
+			break
+		}
+		file, err := src.Next(&frame)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err // Source reports per-file faults through Files; this is fatal
+			break
+		}
+		if len(pb.rows) == cap(pb.rows) {
+			progress.Store(n)
+			packets.send(pb)
+			pb = packets.get()
+		}
+		// Decode sets every field of a reused row but these and Capture,
+		// which the packets writer sets.
+		pb.from(file)
+		pb.rows = pb.rows[:len(pb.rows)+1]
+		p := &pb.rows[len(pb.rows)-1]
+		p.Ts, p.Frame, p.LinkType, p.WireLen, p.CapLen = frame.Ts, frame.Index, frame.LinkType, frame.WireLen, frame.CapLen
+		dec.Decode(frame.LinkType, frame.Data, p, &meta)
+		switch meta.Status {
+		case decode.UnknownLink:
+			st.UnknownLink++
+		case decode.Malformed:
+			st.Malformed++
+		}
+		if frame.LinkType != lt {
+			if ltRun > 0 {
+				st.LinkTypes[lt] += ltRun
+			}
+			lt, ltRun = frame.LinkType, 0
+		}
+		ltRun++
+		asm.Add(p, &meta)
+		sb.packet(file, p, &meta)
+		handOver()
+		n++
+	}
+	asm.Flush()
+	if ltRun > 0 {
+		st.LinkTypes[lt] += ltRun
+	}
+
+	sideQ <- sb
+	close(sideQ)
+	<-sideDone
+	_, packetsErr := packets.close(pb)
+	progress.Store(n)
+	stopProgress()
+	hashErr := ids.wait()
+
+	for k, fs := range src.Files() {
+		r := &results[todo[k]]
+		r.Frames, r.Err = fs.Frames, fs.Err
+		if cfg.FileDone != nil {
+			cfg.FileDone(*r)
+		}
+	}
+	st.Packets, st.Flows, st.DNS = n, nflows, ndns
+	return errors.Join(readErr, hashErr, packetsErr, sideErr)
+}
+
+// startProgress calls report periodically until the returned stop is called.
+func startProgress(report func(Progress), src *input.Source, packets *atomic.Int64) (stop func()) {
+	if report == nil {
+		return func() {}
+	}
+	start := time.Now()
+	snap := func() Progress {
+		return Progress{BytesRead: src.BytesRead(), TotalBytes: src.TotalBytes(), Packets: packets.Load(), Elapsed: time.Since(start)}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				report(snap())
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		report(snap())
+	}
+}

@@ -1,0 +1,242 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/analysis/catalog"
+	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/flow"
+	"github.com/netlens/netlens/report"
+)
+
+// ReportOptions are the options of netlens report.
+type ReportOptions struct {
+	IO        *IO
+	Inputs    []string
+	Out       string
+	Dataset   string
+	Analyses  []string
+	Set       []string
+	NoFigures bool
+	Ingest    IngestOptions
+}
+
+// NewCmdReport builds `netlens report`. runF replaces the work in tests.
+func NewCmdReport(ios *IO, runF func(*cobra.Command, *ReportOptions) error) *cobra.Command {
+	opts := &ReportOptions{IO: ios, Ingest: IngestOptions{IO: ios, Flow: flow.DefaultConfig()}}
+	cmd := &cobra.Command{
+		Use:   "report [INPUT...] [-o DIR] [-d DATASET]",
+		Short: "Ingest captures and write the report of every analysis",
+		Long: `The main job: read the captures into DIR/dataset (or the dataset given
+with -d), run every analysis of the catalogue whose tables the dataset has,
+and write an offline report:
+
+  DIR/index.html   summary, then a section per analysis: chart, explanation,
+                   table preview, links to the full tables and figures
+  DIR/figures/     every chart as PNG (300 dpi), SVG and PDF
+  DIR/tables/      every result table as CSV and Parquet (and GraphML)
+  DIR/report.json  inputs with their sha256, parameters, versions, results
+
+The page needs no network: open it from the file, today or in ten years.
+Without INPUT, -d names an existing dataset to report on. Inputs already in
+the dataset are not read again. --analyses picks analyses by name;
+--set analysis.parameter=value changes a parameter ('netlens list' shows
+them all).`,
+		Example: `  # the report on a device's capture
+  netlens report camera.pcap -o camera-report
+
+  # only talkers and bursts, with the second notebook's burst threshold
+  netlens report camera.pcap -o out --analyses talkers,bursts --set bursts.min_size=300
+
+  # report on a dataset built before
+  netlens report -d ds -o out`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Inputs = args
+			if len(args) == 0 && opts.Dataset == "" {
+				return usageError("report needs INPUT files or -d DATASET")
+			}
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return runReport(cmd, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Out, "output", "o", "report", "directory of the report")
+	f.StringVarP(&opts.Dataset, "dataset", "d", "", "dataset directory (default: DIR/dataset)")
+	f.StringSliceVar(&opts.Analyses, "analyses", nil, "run only these analyses (comma-separated)")
+	f.StringArrayVar(&opts.Set, "set", nil, "parameter as analysis.name=value, repeatable")
+	f.BoolVar(&opts.NoFigures, "no-figures", false, "skip the PNG/SVG/PDF figures (faster)")
+	f.BoolVarP(&opts.Ingest.Quiet, "quiet", "q", false, "print nothing but errors")
+	return cmd
+}
+
+// reportPlan resolves which analyses run and with which settings.
+func reportPlan(opts *ReportOptions) ([]analysis.Analysis, map[string]map[string]string, error) {
+	all := catalog.All()
+	if len(opts.Analyses) > 0 {
+		all = nil
+		for _, name := range opts.Analyses {
+			a, ok := catalog.ByName(strings.TrimSpace(name))
+			if !ok {
+				return nil, nil, usageError("--analyses: no analysis %q; 'netlens list' shows them", name)
+			}
+			all = append(all, a)
+		}
+	}
+	settings := map[string]map[string]string{}
+	for _, s := range opts.Set {
+		k, v, ok := strings.Cut(s, "=")
+		name, param, dotted := strings.Cut(k, ".")
+		if !ok || !dotted {
+			return nil, nil, usageError("--set %q: want analysis.parameter=value, e.g. bursts.gap=500ms", s)
+		}
+		if _, ok := catalog.ByName(name); !ok {
+			return nil, nil, usageError("--set %q: no analysis %q", s, name)
+		}
+		if settings[name] == nil {
+			settings[name] = map[string]string{}
+		}
+		settings[name][param] = v
+	}
+	for name, set := range settings {
+		a, _ := catalog.ByName(name)
+		if _, err := analysis.ParseValues(a.Meta().Params, set); err != nil {
+			return nil, nil, usageError("--set: %s: %v", name, err)
+		}
+	}
+	return all, settings, nil
+}
+
+func runReport(cmd *cobra.Command, opts *ReportOptions) error {
+	ctx, ios := cmd.Context(), opts.IO
+	analyses, settings, err := reportPlan(opts)
+	if err != nil {
+		return err
+	}
+	if opts.Dataset == "" {
+		opts.Dataset = filepath.Join(opts.Out, "dataset")
+	}
+	var inputErr error
+	if len(opts.Inputs) > 0 {
+		opts.Ingest.Inputs, opts.Ingest.Dataset = opts.Inputs, opts.Dataset
+		if err := runIngest(cmd, &opts.Ingest); err != nil {
+			var ee *exitError
+			if !errors.As(err, &ee) || ee.code != ExitBadInput {
+				return err
+			}
+			inputErr = err // report on what was read, then say what was not
+		}
+	} else if _, err := os.Stat(filepath.Join(opts.Dataset, dataset.ManifestName)); err != nil {
+		return fmt.Errorf("dataset %s: no manifest: is it a netlens dataset?", opts.Dataset)
+	}
+
+	ds, err := dataset.Open(opts.Dataset)
+	if err != nil {
+		return err
+	}
+	eng, err := openEngine(ctx, opts.Dataset)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	env, err := analysis.NewEnv(ctx, eng)
+	if err != nil {
+		return err
+	}
+
+	r := &report.Report{
+		Title:   reportTitle(ds),
+		Created: time.Now().UTC(),
+		Version: Version(),
+		Engine:  eng.Name(),
+		Inputs:  ds.Manifest().Inputs,
+		Summary: []report.Fact{
+			{Label: "captures", Value: strconv.Itoa(len(ds.Manifest().Inputs))},
+			{Label: "packets", Value: groupDigits(ds.Rows("packets"))},
+			{Label: "flows", Value: groupDigits(ds.Rows("flows"))},
+			{Label: "DNS answers", Value: groupDigits(ds.Rows("dns"))},
+		},
+	}
+	if span, ok := timeSpan(ctx, env); ok {
+		r.Summary = append(r.Summary, span...)
+	}
+	for _, a := range analyses {
+		m := a.Meta()
+		var empty []string
+		for _, t := range m.Tables {
+			if ds.Rows(t) == 0 {
+				empty = append(empty, t)
+			}
+		}
+		if len(empty) > 0 {
+			r.Skipped = append(r.Skipped, report.Skip{Name: m.Name, Title: m.Title, Reason: "the dataset has no rows in " + strings.Join(empty, ", ")})
+			continue
+		}
+		start := time.Now()
+		res, err := analysis.Run(ctx, a, env, settings[m.Name])
+		if ctx.Err() != nil {
+			return &exitError{code: ExitInterrupt, err: errors.New("report interrupted; nothing written")}
+		}
+		sec := report.Section{Meta: m, Settings: settings[m.Name], Result: res, Err: err, Elapsed: time.Since(start)}
+		if err != nil && !opts.Ingest.Quiet {
+			fmt.Fprintf(ios.ErrOut, "%s failed: %v\n", m.Name, err)
+		}
+		r.Sections = append(r.Sections, sec)
+	}
+	ropts := report.DefaultOptions()
+	ropts.Figures = !opts.NoFigures
+	if err := report.Write(ctx, opts.Out, r, ropts); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if !opts.Ingest.Quiet {
+		fmt.Fprintf(ios.ErrOut, "wrote %s (%d analyses)\n", filepath.Join(opts.Out, report.IndexName), len(r.Sections))
+	}
+	return inputErr
+}
+
+// reportTitle names the report after its inputs.
+func reportTitle(ds *dataset.Dataset) string {
+	in := ds.Manifest().Inputs
+	switch len(in) {
+	case 0:
+		return "netlens report"
+	case 1:
+		return "netlens report: " + in[0].Name
+	}
+	return fmt.Sprintf("netlens report: %s and %d more", in[0].Name, len(in)-1)
+}
+
+// timeSpan gives the first and last packet time and the duration as summary facts.
+func timeSpan(ctx context.Context, env *analysis.Env) ([]report.Fact, bool) {
+	ts := env.Dialect().EpochNs("ts")
+	t, err := env.Query(ctx, "SELECT min("+ts+"), max("+ts+") FROM packets")
+	if err != nil || len(t.Rows) == 0 || t.Rows[0][0] == nil {
+		return nil, false
+	}
+	first, last := analysis.AsInt(t.Rows[0][0]), analysis.AsInt(t.Rows[0][1])
+	return []report.Fact{
+		{Label: "first packet", Value: analysis.Time(first).Format("2006-01-02 15:04:05.000000 UTC")},
+		{Label: "last packet", Value: analysis.Time(last).Format("2006-01-02 15:04:05.000000 UTC")},
+		{Label: "duration", Value: time.Duration(last - first).Round(time.Millisecond).String()},
+	}, true
+}
+
+// groupDigits writes n with thousands separators: 1234567 -> "1,234,567".
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,185 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/chart/static"
+	"github.com/netlens/netlens/dataset"
+)
+
+// Report is everything a report shows, in order.
+type Report struct {
+	Title   string
+	Created time.Time
+	Version string // netlens version
+	Engine  string // name of the engine the analyses ran on
+	Inputs  []dataset.Input
+	// Summary is shown first: packets, flows, time span and the like.
+	Summary []Fact
+	// Sections are the analyses that ran (or failed), one section each.
+	Sections []Section
+	// Skipped are the analyses that were not run, and why.
+	Skipped []Skip
+}
+
+// Section is the outcome of one analysis.
+type Section struct {
+	Meta analysis.Meta
+	// Settings are the parameters as given (--set), before defaults.
+	Settings map[string]string
+	// Result is nil when the analysis failed.
+	Result  *analysis.Result
+	Err     error
+	Elapsed time.Duration
+}
+
+// Fact is one labelled value of the summary, e.g. "packets" and "1,234".
+type Fact struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// Skip is an analysis that was not run, e.g. because the dataset lacks a
+// table it needs.
+type Skip struct {
+	Name   string `json:"name"`
+	Title  string `json:"title"`
+	Reason string `json:"reason"`
+}
+
+// Options tune what Write produces.
+type Options struct {
+	// Figures asks for a figure file per chart and format in figures/.
+	Figures bool
+	// Formats are the figure formats; none means PNG, SVG and PDF.
+	Formats []static.Format
+	// Workers is the number of figures drawn at once; 0 means 2.
+	Workers int
+}
+
+// DefaultOptions returns the options of `netlens report`: figures in PNG,
+// SVG and PDF, two drawn at a time.
+func DefaultOptions() Options {
+	return Options{Figures: true, Formats: []static.Format{static.PNG, static.SVG, static.PDF}, Workers: 2}
+}
+
+// PreviewRows is the number of rows of each table shown in the page; the
+// table files hold all of them.
+const PreviewRows = 20
+
+// MaxPoints is the number of points per series above which a chart is
+// thinned before it is drawn (see chart.Chart.Downsample, which says so in
+// the chart's note).
+const MaxPoints = 5000
+
+// Names of the pieces of a report directory.
+const (
+	IndexName   = "index.html"
+	JSONName    = "report.json"
+	TablesDir   = "tables"
+	FiguresDir  = "figures"
+	tmpPrefix   = ".report-tmp-"
+	asidePrefix = ".report-old-"
+)
+
+// Write writes the report r into dir, replacing the report that dir may
+// hold: index.html, report.json, tables/ and figures/. Other files in dir are
+// left alone. The report is built in a temporary directory inside dir and
+// moved into place at the end, index.html last. Write must not run twice at
+// once on the same dir.
+//
+// An analysis that failed, a table or figure that could not be written and
+// a chart that could not be drawn are shown as errors in the page; Write
+// fails only when the report itself cannot be written.
+func Write(ctx context.Context, dir string, r *Report, opts Options) error {
+	if r == nil {
+		return fmt.Errorf("write report: no report")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := removeLeftovers(dir); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	tmp, err := os.MkdirTemp(dir, tmpPrefix)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := build(ctx, tmp, r, opts); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := install(dir, tmp); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// removeLeftovers removes the temporary directories of interrupted writes.
+func removeLeftovers(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, tmpPrefix) || strings.HasPrefix(n, asidePrefix) {
+			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// install moves the report built in tmp into dir. The old index.html goes
+// first, so that while pieces are swapped no page is there to be opened,
+// and the new one comes last. On failure the old report is put back as far
+// as possible.
+func install(dir, tmp string) (err error) {
+	aside, err := os.MkdirTemp(dir, asidePrefix)
+	if err != nil {
+		return err
+	}
+	pieces := []string{IndexName, JSONName, TablesDir, FiguresDir}
+	order := []string{JSONName, TablesDir, FiguresDir, IndexName}
+	var movedAside, installed []string
+	defer func() {
+		if err == nil {
+			err = os.RemoveAll(aside)
+			return
+		}
+		for _, p := range installed {
+			os.RemoveAll(filepath.Join(dir, p))
+		}
+		// index.html was moved aside first: put it back last.
+		for i := len(movedAside) - 1; i >= 0; i-- {
+			os.Rename(filepath.Join(aside, movedAside[i]), filepath.Join(dir, movedAside[i]))
+		}
+	}()
+	for _, p := range pieces {
+		switch err := os.Rename(filepath.Join(dir, p), filepath.Join(aside, p)); {
+		case err == nil:
+			movedAside = append(movedAside, p)
+		case !os.IsNotExist(err):
+			return fmt.Errorf("replace %s: %w", p, err)
+		}
+	}
+	for _, p := range order {
+		switch err := os.Rename(filepath.Join(tmp, p), filepath.Join(dir, p)); {
+		case err == nil:
+			installed = append(installed, p)
+		case !os.IsNotExist(err):
+			return fmt.Errorf("install %s: %w", p, err)
+		}
+	}
+	return nil
+}
