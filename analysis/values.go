@@ -75,3 +75,19 @@ func AsString(v any) string {
 // Time returns nanoseconds since the epoch as a UTC time, the form result
 // tables use for timestamps.
 func Time(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// AsFloats returns a list value (a quantile list, say) as float64s; nil
+// for NULL or a value that is not a list.
+func AsFloats(v any) []float64 {
+	switch x := v.(type) {
+	case []float64:
+		return append([]float64(nil), x...)
+	case []any:
+		out := make([]float64, len(x))
+		for i, e := range x {
+			out[i] = AsFloat(e)
+		}
+		return out
+	}
+	return nil
+}

@@ -14,7 +14,7 @@ corpus=${CORPUS:-../shared/corpus/pcaps}
 pcap=$out/bench-$size.pcap
 mkdir -p "$out"
 
-[ -x bin/netlens ] || make build >/dev/null
+make build >/dev/null
 if [ ! -f "$pcap" ]; then
   echo "building $pcap from $corpus ..." >&2
   go run ./bench/mkcapture -o "$pcap" -size "$size" "$corpus"
@@ -37,12 +37,17 @@ sync
 rm -rf "$out/ds"
 timed ingest bin/netlens ingest -q "$pcap" -d "$out/ds"
 timed tshark tshark -n -q -z conv,tcp -r "$pcap"
+rm -rf "$out/report"
+timed report bin/netlens report -q "$pcap" -o "$out/report"
 
 awk -v p="$packets" -v b="$bytes" \
-    -v ni="$secs_ingest" -v nr="$rss_ingest" -v ts="$secs_tshark" -v tr="$rss_tshark" 'BEGIN {
+    -v ni="$secs_ingest" -v nr="$rss_ingest" -v ts="$secs_tshark" -v tr="$rss_tshark" \
+    -v rs="$secs_report" -v rr="$rss_report" 'BEGIN {
   printf "capture: %s packets, %.1f MB\n", p, b / 1e6
   printf "%-34s %9s %12s %9s %10s\n", "", "seconds", "packets/s", "MB/s", "peak RSS"
   printf "%-34s %9.2f %12.0f %9.1f %7d MiB\n", "netlens ingest", ni, p / ni, b / 1e6 / ni, nr
   printf "%-34s %9.2f %12.0f %9.1f %7d MiB\n", "tshark -q -z conv,tcp", ts, p / ts, b / 1e6 / ts, tr
+  printf "%-34s %9.2f %12.0f %9.1f %7d MiB\n", "netlens report (ingest + analyses)", rs, p / rs, b / 1e6 / rs, rr
   printf "ratio: netlens ingest is %.1fx faster than tshark conversation statistics\n", ts / ni
+  printf "ratio: the whole report takes %.1fx the time of the ingest alone\n", rs / ni
 }'

@@ -29,13 +29,9 @@ type Engine interface {
 type Dialect interface {
 	// EpochNs is the nanoseconds since the Unix epoch of timestamp expression ts, as a 64-bit integer.
 	EpochNs(ts string) string
-	// Quantile is the aggregate of the q-quantile (0..1) of expr, interpolated between values.
-	Quantile(expr string, q float64) string
-	// Gaps is a subquery with columns (key, gap): for the rows of table that
-	// match where (an SQL condition, or "" for all), grouped by the expression
-	// key and ordered by the timestamp column ts, the nanoseconds from each
-	// row to the next one of the same key.
-	Gaps(table, key, ts, where string) string
+	// Quantiles is one aggregate of the quantiles of expr at levels (each
+	// 0..1, interpolated between values), as a list in the order of levels.
+	Quantiles(expr string, levels []float64) string
 }
 
 // Table is a small materialised query result.

@@ -2,52 +2,39 @@ package ingest
 
 import (
 	"context"
-	"sync"
 
 	"github.com/netlens/netlens/dataset"
 )
 
-// pool hands out at most max batches, making them as needed and reusing
-// those put back, the most recently put back first: its memory is the most
-// likely to be in a cache.
+// pool hands out at most cap(free) batches, making them as needed and
+// reusing those put back. get is called by one goroutine only; put never
+// blocks.
 type pool[B any] struct {
-	mu    sync.Mutex
-	freed sync.Cond // signalled when a batch is put back
-	free  []*B
+	free  chan *B
 	made  int
-	max   int
 	alloc func() *B
 }
 
-func newPool[B any](max int, alloc func() *B) *pool[B] {
-	p := &pool[B]{max: max, alloc: alloc}
-	p.freed.L = &p.mu
-	return p
+func newPool[B any](n int, alloc func() *B) *pool[B] {
+	return &pool[B]{free: make(chan *B, n), alloc: alloc}
 }
 
 // get returns a free batch, waiting for one when all are in use.
 func (p *pool[B]) get() *B {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for len(p.free) == 0 && p.made == p.max {
-		p.freed.Wait()
-	}
-	if n := len(p.free); n > 0 {
-		b := p.free[n-1]
-		p.free = p.free[:n-1]
+	select {
+	case b := <-p.free:
 		return b
+	default:
 	}
-	p.made++
-	return p.alloc()
+	if p.made < cap(p.free) {
+		p.made++
+		return p.alloc()
+	}
+	return <-p.free
 }
 
 // put gives b back.
-func (p *pool[B]) put(b *B) {
-	p.mu.Lock()
-	p.free = append(p.free, b)
-	p.mu.Unlock()
-	p.freed.Signal()
-}
+func (p *pool[B]) put(b *B) { p.free <- b }
 
 // rowBatch is a batch of rows of one table and the inputs they come from.
 type rowBatch[T any] struct {
@@ -78,8 +65,9 @@ type rowWriter[T any] struct {
 }
 
 // startRowWriter starts writing to tw batches of size rows, at most n of
-// them in flight; setCapture stores a capture id in a row.
-func startRowWriter[T any](ctx context.Context, tw *dataset.TableWriter[T], ids *captureIDs, setCapture func(*T, string), size, n int) *rowWriter[T] {
+// them in flight; setCapture stores a capture id in a row, and prepare, when
+// not nil, sees every batch, in order, just before it is written.
+func startRowWriter[T any](ctx context.Context, tw *dataset.TableWriter[T], ids *captureIDs, setCapture func(*T, string), prepare func([]T), size, n int) *rowWriter[T] {
 	w := &rowWriter[T]{
 		pool:  newPool(n, func() *rowBatch[T] { return &rowBatch[T]{rows: make([]T, 0, size)} }),
 		queue: make(chan *rowBatch[T], n),
@@ -92,6 +80,9 @@ func startRowWriter[T any](ctx context.Context, tw *dataset.TableWriter[T], ids 
 				w.err = setCaptures(ctx, b, ids, setCapture)
 			}
 			if w.err == nil {
+				if prepare != nil {
+					prepare(b.rows)
+				}
 				w.err = tw.Write(b.rows)
 				w.rows += int64(len(b.rows))
 			}

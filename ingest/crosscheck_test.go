@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/duckdb"
@@ -130,29 +130,7 @@ func query(t *testing.T, eng engine.Engine, q string) [][]any {
 	return tab.Rows
 }
 
-func toInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case float64:
-		return int64(x)
-	case *big.Int:
-		return x.Int64()
-	case nil:
-		return 0
-	}
-	panic(fmt.Sprintf("not an integer: %T %v", v, v))
-}
+func toInt(v any) int64 { return analysis.AsInt(v) }
 
 // parseEpoch turns capinfos' "1362692526.869344" into nanoseconds and the
 // unit of its last digit (1000 here): capinfos prints times at the
@@ -211,51 +189,47 @@ func checkCapinfos(t *testing.T, capinfos, rel, path string, in ingested) (timed
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, capErr := cmd.Output()
-	{
-		{
-			got := query(t, in.eng, "SELECT count(*), min(epoch_ns(ts)), max(epoch_ns(ts)) FROM packets")[0]
-			readErr := in.stats.Files[0].Err
-			f := strings.Split(strings.TrimSpace(string(out)), "\t")
-			if len(f) != 4 {
-				ex, ok := capinfosExceptions[rel]
-				if !ok {
-					t.Fatalf("capinfos cannot read %s (%s); netlens read %d packets, error %v: list the case in capinfosExceptions",
-						rel, strings.TrimSpace(stderr.String()), toInt(got[0]), readErr)
-				}
-				if n := toInt(got[0]); n != ex.packets {
-					t.Fatalf("netlens read %d packets, want %d (%s)", n, ex.packets, ex.why)
-				}
-				t.Logf("capinfos: %s; netlens: %d packets, %v (%s)", strings.TrimSpace(stderr.String()), toInt(got[0]), readErr, ex.why)
-				return true
-			}
-			if (capErr != nil) != (readErr != nil) {
-				t.Errorf("capinfos error %v (%s), netlens error %v: both or neither should find a fault", capErr, strings.TrimSpace(stderr.String()), readErr)
-			}
-			want, _ := strconv.ParseInt(f[1], 10, 64)
-			if n := toInt(got[0]); n != want {
-				t.Fatalf("packets: netlens %d, capinfos %d (reader error: %v)", n, want, readErr)
-			}
-			if f[2] == "n/a" {
-				return false // some packets without a time (pcapng simple packet blocks)
-			}
-			if want == 0 {
-				return true
-			}
-			if why, ok := timeExceptions[rel]; ok {
-				t.Logf("times not compared: %s", why)
-				return true
-			}
-			first, unit, err1 := parseEpoch(f[2])
-			last, _, err2 := parseEpoch(f[3])
-			if err1 != nil || err2 != nil {
-				t.Fatalf("capinfos times %q %q", f[2], f[3])
-			}
-			if a, b := floorTo(toInt(got[1]), unit), floorTo(toInt(got[2]), unit); a != first || b != last {
-				t.Errorf("time span: netlens %d..%d, capinfos %d..%d", a, b, first, last)
-			}
-			return true
+	got := query(t, in.eng, "SELECT count(*), min(epoch_ns(ts)), max(epoch_ns(ts)) FROM packets")[0]
+	readErr := in.stats.Files[0].Err
+	f := strings.Split(strings.TrimSpace(string(out)), "\t")
+	if len(f) != 4 {
+		ex, ok := capinfosExceptions[rel]
+		if !ok {
+			t.Fatalf("capinfos cannot read %s (%s); netlens read %d packets, error %v: list the case in capinfosExceptions",
+				rel, strings.TrimSpace(stderr.String()), toInt(got[0]), readErr)
 		}
+		if n := toInt(got[0]); n != ex.packets {
+			t.Fatalf("netlens read %d packets, want %d (%s)", n, ex.packets, ex.why)
+		}
+		t.Logf("capinfos: %s; netlens: %d packets, %v (%s)", strings.TrimSpace(stderr.String()), toInt(got[0]), readErr, ex.why)
+		return true
 	}
+	if (capErr != nil) != (readErr != nil) {
+		t.Errorf("capinfos error %v (%s), netlens error %v: both or neither should find a fault", capErr, strings.TrimSpace(stderr.String()), readErr)
+	}
+	want, _ := strconv.ParseInt(f[1], 10, 64)
+	if n := toInt(got[0]); n != want {
+		t.Fatalf("packets: netlens %d, capinfos %d (reader error: %v)", n, want, readErr)
+	}
+	if f[2] == "n/a" {
+		return false // some packets without a time (pcapng simple packet blocks)
+	}
+	if want == 0 {
+		return true
+	}
+	if why, ok := timeExceptions[rel]; ok {
+		t.Logf("times not compared: %s", why)
+		return true
+	}
+	first, unit, err1 := parseEpoch(f[2])
+	last, _, err2 := parseEpoch(f[3])
+	if err1 != nil || err2 != nil {
+		t.Fatalf("capinfos times %q %q", f[2], f[3])
+	}
+	if a, b := floorTo(toInt(got[1]), unit), floorTo(toInt(got[2]), unit); a != first || b != last {
+		t.Errorf("time span: netlens %d..%d, capinfos %d..%d", a, b, first, last)
+	}
+	return true
 }
 
 // conv is one line of tshark's -z conv output.
@@ -317,103 +291,99 @@ type dir struct{ frames, bytes int64 }
 // checkConversations compares IP pairs and TCP/UDP conversations with tshark.
 // Without timed, starts and durations are not compared.
 func checkConversations(t *testing.T, tshark, rel, path string, in ingested, timed bool) {
-	{
-		{
-			if why, ok := convExceptions[rel]; ok {
-				t.Skip(why)
-			}
-			if in.stats.Files[0].Err != nil && in.stats.Files[0].Frames == 0 {
-				t.Skipf("netlens reads no packets: %v", in.stats.Files[0].Err)
-			}
-			want := tsharkConvs(t, tshark, path)
-			if in.stats.Packets == 0 {
-				if len(want) > 0 {
-					t.Fatalf("netlens read no packets, tshark lists conversations: %v", want)
-				}
-				return
-			}
+	if why, ok := convExceptions[rel]; ok {
+		t.Skip(why)
+	}
+	if in.stats.Files[0].Err != nil && in.stats.Files[0].Frames == 0 {
+		t.Skipf("netlens reads no packets: %v", in.stats.Files[0].Err)
+	}
+	want := tsharkConvs(t, tshark, path)
+	if in.stats.Packets == 0 {
+		if len(want) > 0 {
+			t.Fatalf("netlens read no packets, tshark lists conversations: %v", want)
+		}
+		return
+	}
 
-			// IP pairs from packets.
-			pairs := map[[2]string]dir{}
-			for _, r := range query(t, in.eng, "SELECT src, dst, count(*), sum(wire_len) FROM packets WHERE ip_version IN (4, 6) GROUP BY ALL") {
-				pairs[[2]string{r[0].(string), r[1].(string)}] = dir{toInt(r[2]), toInt(r[3])}
-			}
-			seen := map[[2]string]bool{}
-			for _, c := range append(want["IPv4"], want["IPv6"]...) {
-				ab, ba := pairs[[2]string{c.a, c.b}], pairs[[2]string{c.b, c.a}]
-				if c.a == c.b { // a host talking to itself: tshark puts it all in one direction
-					ba = dir{}
-				}
-				seen[[2]string{c.a, c.b}], seen[[2]string{c.b, c.a}] = true, true
-				if ab.frames != c.framesAB || ba.frames != c.framesBA || !bytesMatch(ab.bytes, c.bytesAB) || !bytesMatch(ba.bytes, c.bytesBA) {
-					t.Errorf("ip %s <-> %s: netlens %d frames %d bytes / %d frames %d bytes; tshark %d %s / %d %s",
-						c.a, c.b, ab.frames, ab.bytes, ba.frames, ba.bytes, c.framesAB, c.bytesAB, c.framesBA, c.bytesBA)
-				}
-			}
-			for k, v := range pairs {
-				if !seen[k] {
-					t.Errorf("ip %s -> %s: netlens has %d frames, tshark none", k[0], k[1], v.frames)
-				}
-			}
+	// IP pairs from packets.
+	pairs := map[[2]string]dir{}
+	for _, r := range query(t, in.eng, "SELECT src, dst, count(*), sum(wire_len) FROM packets WHERE ip_version IN (4, 6) GROUP BY ALL") {
+		pairs[[2]string{r[0].(string), r[1].(string)}] = dir{toInt(r[2]), toInt(r[3])}
+	}
+	seen := map[[2]string]bool{}
+	for _, c := range append(want["IPv4"], want["IPv6"]...) {
+		ab, ba := pairs[[2]string{c.a, c.b}], pairs[[2]string{c.b, c.a}]
+		if c.a == c.b { // a host talking to itself: tshark puts it all in one direction
+			ba = dir{}
+		}
+		seen[[2]string{c.a, c.b}], seen[[2]string{c.b, c.a}] = true, true
+		if ab.frames != c.framesAB || ba.frames != c.framesBA || !bytesMatch(ab.bytes, c.bytesAB) || !bytesMatch(ba.bytes, c.bytesBA) {
+			t.Errorf("ip %s <-> %s: netlens %d frames %d bytes / %d frames %d bytes; tshark %d %s / %d %s",
+				c.a, c.b, ab.frames, ab.bytes, ba.frames, ba.bytes, c.framesAB, c.bytesAB, c.framesBA, c.bytesBA)
+		}
+	}
+	for k, v := range pairs {
+		if !seen[k] {
+			t.Errorf("ip %s -> %s: netlens has %d frames, tshark none", k[0], k[1], v.frames)
+		}
+	}
 
-			// TCP and UDP conversations from flows.
-			firstTs := toInt(query(t, in.eng, "SELECT epoch_ns(ts) FROM packets WHERE frame = 1")[0][0])
-			type flowRow struct {
-				a, b      string
-				ab, ba    dir
-				start     float64
-				duration  float64
-				matchedTo int
+	// TCP and UDP conversations from flows.
+	firstTs := toInt(query(t, in.eng, "SELECT epoch_ns(ts) FROM packets WHERE frame = 1")[0][0])
+	type flowRow struct {
+		a, b      string
+		ab, ba    dir
+		start     float64
+		duration  float64
+		matchedTo int
+	}
+	for proto, table := range map[int]string{6: "TCP", 17: "UDP"} {
+		flows := map[string][]*flowRow{} // by unordered endpoints
+		rows := query(t, in.eng, fmt.Sprintf(`
+			SELECT f.a || ':' || f.a_port, f.b || ':' || f.b_port, f.pkts_a_to_b, f.pkts_b_to_a,
+			       coalesce(sum(p.wire_len) FILTER (WHERE p.src = f.a AND p.sport = f.a_port), 0),
+			       coalesce(sum(p.wire_len) FILTER (WHERE NOT (p.src = f.a AND p.sport = f.a_port)), 0),
+			       epoch_ns(f.start), f.duration
+			FROM flows f JOIN packets p USING (flow_id)
+			WHERE f.proto = %d
+			GROUP BY ALL ORDER BY 7`, proto))
+		for _, r := range rows {
+			fr := &flowRow{a: r[0].(string), b: r[1].(string),
+				ab: dir{toInt(r[2]), toInt(r[4])}, ba: dir{toInt(r[3]), toInt(r[5])},
+				start: float64(toInt(r[6])-firstTs) / 1e9, duration: r[7].(float64)}
+			k := unordered(fr.a, fr.b)
+			flows[k] = append(flows[k], fr)
+		}
+		for _, c := range want[table] {
+			k := unordered(c.a, c.b)
+			var f *flowRow
+			for _, cand := range flows[k] {
+				if cand.matchedTo == 0 && (!timed || math.Abs(cand.start-c.start) < 2e-6) {
+					f = cand
+					break
+				}
 			}
-			for proto, table := range map[int]string{6: "TCP", 17: "UDP"} {
-				flows := map[string][]*flowRow{} // by unordered endpoints
-				rows := query(t, in.eng, fmt.Sprintf(`
-					SELECT f.a || ':' || f.a_port, f.b || ':' || f.b_port, f.pkts_a_to_b, f.pkts_b_to_a,
-					       coalesce(sum(p.wire_len) FILTER (WHERE p.src = f.a AND p.sport = f.a_port), 0),
-					       coalesce(sum(p.wire_len) FILTER (WHERE NOT (p.src = f.a AND p.sport = f.a_port)), 0),
-					       epoch_ns(f.start), f.duration
-					FROM flows f JOIN packets p USING (flow_id)
-					WHERE f.proto = %d
-					GROUP BY ALL ORDER BY 7`, proto))
-				for _, r := range rows {
-					fr := &flowRow{a: r[0].(string), b: r[1].(string),
-						ab: dir{toInt(r[2]), toInt(r[4])}, ba: dir{toInt(r[3]), toInt(r[5])},
-						start: float64(toInt(r[6])-firstTs) / 1e9, duration: r[7].(float64)}
-					k := unordered(fr.a, fr.b)
-					flows[k] = append(flows[k], fr)
-				}
-				for _, c := range want[table] {
-					k := unordered(c.a, c.b)
-					var f *flowRow
-					for _, cand := range flows[k] {
-						if cand.matchedTo == 0 && (!timed || math.Abs(cand.start-c.start) < 2e-6) {
-							f = cand
-							break
-						}
-					}
-					if f == nil {
-						t.Errorf("%s %s <-> %s at %.6f: no netlens flow", table, c.a, c.b, c.start)
-						continue
-					}
-					f.matchedTo = 1
-					ab, ba := f.ab, f.ba
-					if f.a != c.a { // tshark's A is netlens' b
-						ab, ba = ba, ab
-					}
-					if ab.frames != c.framesAB || ba.frames != c.framesBA || !bytesMatch(ab.bytes, c.bytesAB) || !bytesMatch(ba.bytes, c.bytesBA) {
-						t.Errorf("%s %s <-> %s: netlens %d frames %d bytes / %d frames %d bytes; tshark %d %s / %d %s",
-							table, c.a, c.b, ab.frames, ab.bytes, ba.frames, ba.bytes, c.framesAB, c.bytesAB, c.framesBA, c.bytesBA)
-					}
-					if timed && math.Abs(f.duration-c.duration) > 0.00005+1e-9 {
-						t.Errorf("%s %s <-> %s: duration netlens %.6f, tshark %.4f", table, c.a, c.b, f.duration, c.duration)
-					}
-				}
-				for _, fs := range flows {
-					for _, f := range fs {
-						if f.matchedTo == 0 {
-							t.Errorf("%s %s <-> %s at %.6f: netlens flow (%d+%d frames) that tshark does not list", table, f.a, f.b, f.start, f.ab.frames, f.ba.frames)
-						}
-					}
+			if f == nil {
+				t.Errorf("%s %s <-> %s at %.6f: no netlens flow", table, c.a, c.b, c.start)
+				continue
+			}
+			f.matchedTo = 1
+			ab, ba := f.ab, f.ba
+			if f.a != c.a { // tshark's A is netlens' b
+				ab, ba = ba, ab
+			}
+			if ab.frames != c.framesAB || ba.frames != c.framesBA || !bytesMatch(ab.bytes, c.bytesAB) || !bytesMatch(ba.bytes, c.bytesBA) {
+				t.Errorf("%s %s <-> %s: netlens %d frames %d bytes / %d frames %d bytes; tshark %d %s / %d %s",
+					table, c.a, c.b, ab.frames, ab.bytes, ba.frames, ba.bytes, c.framesAB, c.bytesAB, c.framesBA, c.bytesBA)
+			}
+			if timed && math.Abs(f.duration-c.duration) > 0.00005+1e-9 {
+				t.Errorf("%s %s <-> %s: duration netlens %.6f, tshark %.4f", table, c.a, c.b, f.duration, c.duration)
+			}
+		}
+		for _, fs := range flows {
+			for _, f := range fs {
+				if f.matchedTo == 0 {
+					t.Errorf("%s %s <-> %s at %.6f: netlens flow (%d+%d frames) that tshark does not list", table, f.a, f.b, f.start, f.ab.frames, f.ba.frames)
 				}
 			}
 		}

@@ -1,5 +1,6 @@
 // Package ingest runs the hot path: it reads captures, decodes every frame,
-// assembles flows and writes both tables into one dataset transaction.
+// assembles flows, learns names, and writes the packets, flows and dns tables
+// into one dataset transaction.
 //
 // Reading, decoding and flow assembly run on one goroutine, the hot one.
 // Writing packets runs on another; naming flows from DNS answers, TLS SNI and

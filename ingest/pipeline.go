@@ -14,15 +14,15 @@ import (
 	"github.com/netlens/netlens/schema"
 )
 
-// Sizes of the batches in flight between the goroutines of the pipeline.
-// Packet batches are the most: decoding may run ahead of the packets writer
-// by that many while the hash of an input, which gives its rows their
-// capture id, is still being computed.
+// Batches in flight between the goroutines of the pipeline. Packet batches
+// are small, so that rows the hot goroutine writes are still in a cache when
+// the packets writer reads them; a few dozen let decoding run ahead while
+// the writer waits for the capture id of an input still being hashed.
 const (
-	packetBatchRows = 16 << 10 // rows of a packets batch (2.3 MiB)
-	packetBatches   = 32       // packets batches in flight
-	dnsBatches      = 32       // dns batches in flight
-	sideBatches     = 8        // side batches in flight
+	packetBatchRows = 4 << 10 // rows of a packets batch (576 KiB)
+	packetBatches   = 64      // packets batches in flight
+	dnsBatches      = 32      // dns batches in flight
+	sideBatches     = 8       // side batches in flight
 )
 
 // run is the pipeline over the inputs in todo. The calling goroutine reads,
@@ -59,8 +59,8 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 		return err
 	}
 
-	packets := startRowWriter(ctx, pw, ids, func(p *schema.Packet, id string) { p.Capture = id }, packetBatchRows, packetBatches)
-	dns := startRowWriter(ctx, dw, ids, func(d *schema.DNS, id string) { d.Capture = id }, dnsBatchRows, dnsBatches)
+	packets := startRowWriter(ctx, pw, ids, func(p *schema.Packet, id string) { p.Capture = id }, newGapTracker().fill, packetBatchRows, packetBatches)
+	dns := startRowWriter(ctx, dw, ids, func(d *schema.DNS, id string) { d.Capture = id }, nil, dnsBatchRows, dnsBatches)
 	sideQ := make(chan *sideBatch, sideBatches)
 	sidePool := newPool(sideBatches, newSideBatch)
 	var (

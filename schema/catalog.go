@@ -26,7 +26,7 @@ const (
 type Column struct {
 	Name     string
 	Type     Type
-	Nullable bool // NULL where the value does not apply (text columns)
+	Nullable bool // NULL where the value does not apply
 	Doc      string
 }
 
@@ -91,7 +91,12 @@ func tableOf[T any](name, timeCol, doc string) *Table {
 				c.Nullable = true
 			}
 		}
-		switch f.Type.Kind() {
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer { // a nullable value
+			ft = ft.Elem()
+			c.Nullable = true
+		}
+		switch ft.Kind() {
 		case reflect.Bool:
 			c.Type = Bool
 		case reflect.Uint8:
@@ -112,7 +117,7 @@ func tableOf[T any](name, timeCol, doc string) *Table {
 		case reflect.String:
 			c.Type = String
 		default:
-			panic(fmt.Sprintf("schema: %s.%s: unsupported kind %s", name, f.Name, f.Type.Kind()))
+			panic(fmt.Sprintf("schema: %s.%s: unsupported type %s", name, f.Name, f.Type))
 		}
 		if c.Name == "" || c.Doc == "" {
 			panic(fmt.Sprintf("schema: %s.%s: missing parquet name or doc", name, f.Name))

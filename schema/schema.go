@@ -40,6 +40,8 @@ type Packet struct {
 	PayloadLen uint32 `parquet:"payload_len" doc:"transport payload length from the headers (correct also when the capture cut the packet), 0 when there is none"`
 	App        string `parquet:"app,optional,dict" doc:"application protocol guessed from ports and first payload bytes (dns, dhcp, ntp, ssdp, mdns, tls, http, quic, ...)"`
 	FlowID     int64  `parquet:"flow_id" doc:"id of the packet's row in flows; 0 for packets outside any flow (non-IP)"`
+	SrcGap     *int64 `parquet:"src_gap_ns,optional" doc:"nanoseconds since the previous IP packet from the same source address (inter-departure time); NULL for the first one of an ingest, negative where the capture's clock went back"`
+	DstGap     *int64 `parquet:"dst_gap_ns,optional" doc:"nanoseconds since the previous IP packet to the same destination address (inter-arrival time); NULL for the first one of an ingest"`
 }
 
 // Flow is one row of the flows table: a bidirectional transport conversation.

@@ -2,6 +2,8 @@ package duckdb
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/netlens/netlens/engine"
 )
@@ -14,19 +16,14 @@ var _ engine.Dialect = Dialect{}
 // EpochNs implements engine.Dialect.
 func (Dialect) EpochNs(ts string) string { return "epoch_ns(" + ts + ")" }
 
-// Quantile implements engine.Dialect.
-func (Dialect) Quantile(expr string, q float64) string {
-	return fmt.Sprintf("quantile_cont(%s, %g)", expr, q)
-}
-
-// Gaps implements engine.Dialect with a window function.
-func (Dialect) Gaps(table, key, ts, where string) string {
-	if where == "" {
-		where = "true"
+// Quantiles implements engine.Dialect with one quantile_cont over a list of
+// levels, which keeps a single copy of the values whatever their number.
+func (Dialect) Quantiles(expr string, levels []float64) string {
+	l := make([]string, len(levels))
+	for i, q := range levels {
+		l[i] = strconv.FormatFloat(q, 'g', -1, 64)
 	}
-	return fmt.Sprintf(`(SELECT key, gap FROM (
-	SELECT %[2]s AS key, epoch_ns(%[3]s) - lag(epoch_ns(%[3]s)) OVER (PARTITION BY %[2]s ORDER BY %[3]s) AS gap
-	FROM %[1]s WHERE %[4]s) WHERE gap IS NOT NULL)`, table, key, ts, where)
+	return fmt.Sprintf("quantile_cont(%s, [%s])", expr, strings.Join(l, ", "))
 }
 
 // Dialect implements engine.Engine.
