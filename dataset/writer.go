@@ -38,7 +38,9 @@ func writerOptions(codec *zstd.Codec, version string) []parquet.WriterOption {
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(pageBufferSize),
 		parquet.WriteBufferSize(writeBufferSize),
-		parquet.DataPageStatistics(true),
+		// The column index holds page statistics already; copies in every page
+		// header cost time and help no reader.
+		parquet.DataPageStatistics(false),
 		&parquet.WriterConfig{CreatedBy: createdBy(version)},
 	}
 }

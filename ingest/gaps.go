@@ -12,12 +12,19 @@ const maxGapAddrs = 1 << 21
 // here, in the one pass ingest makes in time order anyway, spares every
 // later query a sort of the whole table.
 type gapTracker struct {
-	lastSrc, lastDst map[string]int64
-	store            []int64 // the values the rows of the current batch point to
+	src, dst lastSeen
+	store    []int64 // the values the rows of the current batch point to
+}
+
+// lastSeen is the time of the last packet of each address: one map lookup
+// per packet finds the address' slot in last.
+type lastSeen struct {
+	slot map[string]int
+	last []int64
 }
 
 func newGapTracker() *gapTracker {
-	return &gapTracker{lastSrc: map[string]int64{}, lastDst: map[string]int64{}}
+	return &gapTracker{src: lastSeen{slot: map[string]int{}}, dst: lastSeen{slot: map[string]int{}}}
 }
 
 // fill sets SrcGap and DstGap of every row of batch. The values stay valid
@@ -33,22 +40,25 @@ func (g *gapTracker) fill(batch []schema.Packet) {
 		if p.IPVersion == 0 {
 			continue
 		}
-		p.SrcGap = gap(g.lastSrc, p.Src, p.Ts, &g.store[2*i])
-		p.DstGap = gap(g.lastDst, p.Dst, p.Ts, &g.store[2*i+1])
+		p.SrcGap = g.src.gap(p.Src, p.Ts, &g.store[2*i])
+		p.DstGap = g.dst.gap(p.Dst, p.Ts, &g.store[2*i+1])
 	}
 }
 
 // gap records ts as the last time of addr and returns a pointer to the time
-// since the previous one, stored in slot, or nil when there is none.
-func gap(last map[string]int64, addr string, ts int64, slot *int64) *int64 {
-	prev, ok := last[addr]
-	if !ok && len(last) >= maxGapAddrs {
-		clear(last)
-	}
-	last[addr] = ts
+// since the previous one, stored in out, or nil when there is none.
+func (l *lastSeen) gap(addr string, ts int64, out *int64) *int64 {
+	i, ok := l.slot[addr]
 	if !ok {
+		if len(l.last) >= maxGapAddrs {
+			clear(l.slot)
+			l.last = l.last[:0]
+		}
+		l.slot[addr] = len(l.last)
+		l.last = append(l.last, ts)
 		return nil
 	}
-	*slot = ts - prev
-	return slot
+	*out = ts - l.last[i]
+	l.last[i] = ts
+	return out
 }

@@ -139,6 +139,12 @@ func viewSQL(t *schema.Table, files []string) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
+		// A nullable text column never holds an empty value: its absence
+		// is NULL, whatever a Parquet writer stored for it.
+		if c.Nullable && c.Type == schema.String {
+			fmt.Fprintf(&b, "NULLIF(%[1]s, '') AS %[1]s", quoteIdent(c.Name))
+			continue
+		}
 		b.WriteString(quoteIdent(c.Name))
 	}
 	b.WriteString(" FROM read_parquet([")
