@@ -61,11 +61,8 @@ pipe.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.SQL = args[0]
-			if opts.Dataset == "" {
-				return usageError("query needs -d DATASET")
-			}
-			if _, err := output.ParseFormat(opts.Format); err != nil {
-				return usageError("%v", err)
+			if err := checkDatasetAndFormat("query", opts.Dataset, opts.Format); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd, opts)
@@ -82,9 +79,6 @@ pipe.`,
 
 func runQuery(ctx context.Context, opts *QueryOptions) error {
 	format, _ := output.ParseFormat(opts.Format)
-	if _, err := os.Stat(opts.Dataset); err != nil {
-		return fmt.Errorf("dataset %s: %w", opts.Dataset, err)
-	}
 	eng, err := openEngine(ctx, opts.Dataset)
 	if err != nil {
 		return err
@@ -117,8 +111,22 @@ func runQuery(ctx context.Context, opts *QueryOptions) error {
 	return nil
 }
 
-// openEngine opens the query engine over the dataset in dir.
+// checkDatasetAndFormat checks the -d and --format flags of verb.
+func checkDatasetAndFormat(verb, dir, format string) error {
+	if dir == "" {
+		return usageError("%s needs -d DATASET", verb)
+	}
+	if _, err := output.ParseFormat(format); err != nil {
+		return usageError("%v", err)
+	}
+	return nil
+}
+
+// openEngine opens the query engine over the existing dataset in dir.
 func openEngine(ctx context.Context, dir string) (engine.Engine, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", dir, err)
+	}
 	ds, err := dataset.Open(dir)
 	if err != nil {
 		return nil, err

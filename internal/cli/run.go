@@ -56,11 +56,8 @@ An analysis with several charts writes FILE-<chart>.png and so on.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Analysis = args[0]
-			if opts.Dataset == "" {
-				return usageError("run needs -d DATASET")
-			}
-			if _, err := output.ParseFormat(opts.Format); err != nil {
-				return usageError("%v", err)
+			if err := checkDatasetAndFormat("run", opts.Dataset, opts.Format); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd, opts)
@@ -105,9 +102,6 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	format, _ := output.ParseFormat(opts.Format)
 	if format == output.Parquet && opts.IO.OutTTY {
 		return usageError("--format parquet writes binary: pipe the output to a file")
-	}
-	if _, err := os.Stat(opts.Dataset); err != nil {
-		return fmt.Errorf("dataset %s: %w", opts.Dataset, err)
 	}
 	eng, err := openEngine(ctx, opts.Dataset)
 	if err != nil {
