@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine/duckdb"
 	"github.com/netlens/netlens/ingest"
@@ -22,24 +20,6 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 var sample = filepath.Join(testenv.RepoRoot(), "examples", "dlink-camera-setup.pcap")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
-}
 
 // tsv runs q and writes its rows as tab-separated text.
 func tsv(t *testing.T, ds *dataset.Dataset, q string) string {
@@ -87,16 +67,16 @@ func TestSample(t *testing.T) {
 	if st.Packets != 624 || st.Flows != 32 || st.DNS != 662 || len(st.Failed()) != 0 {
 		t.Fatalf("packets %d flows %d dns %d failed %v; want 624, 32, 662, none", st.Packets, st.Flows, st.DNS, st.Failed())
 	}
-	golden(t, "sample_flows.tsv", tsv(t, ds, `
+	testenv.Golden(t, filepath.Join("testdata", "sample_flows.tsv"), tsv(t, ds, `
 		SELECT a, a_port, b, b_port, proto, state, answered, pkts_a_to_b, pkts_b_to_a, bytes_a_to_b, bytes_b_to_a,
 		       payload_a_to_b, payload_b_to_a, service, name, a_local, b_local
-		FROM flows ORDER BY start, a, a_port, b, b_port`))
-	golden(t, "sample_dns.tsv", tsv(t, ds, `
+		FROM flows ORDER BY start, a, a_port, b, b_port`), *update)
+	testenv.Golden(t, filepath.Join("testdata", "sample_dns.tsv"), tsv(t, ds, `
 		SELECT client, server, query, qtype, rcode, answer_name, answer_type, answer, ttl, section
-		FROM dns WHERE query IS NOT NULL ORDER BY ts, answer`))
-	golden(t, "sample_apps.tsv", tsv(t, ds, `
+		FROM dns WHERE query IS NOT NULL ORDER BY ts, answer`), *update)
+	testenv.Golden(t, filepath.Join("testdata", "sample_apps.tsv"), tsv(t, ds, `
 		SELECT coalesce(app, '-'), ip_version, proto, count(*), sum(wire_len), sum(payload_len)
-		FROM packets GROUP BY ALL ORDER BY ALL`))
+		FROM packets GROUP BY ALL ORDER BY ALL`), *update)
 }
 
 func TestAlreadyIngestedAndForce(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // InCI reports whether the tests run in CI.
@@ -54,4 +56,22 @@ func Corpus(t testing.TB) string {
 	_, err := os.Stat(filepath.Join(dir, "pcaps"))
 	Require(t, err == nil, "corpus "+dir)
 	return dir
+}
+
+// Golden compares got with the file at path, after rewriting the file with
+// got when update is set (the tests' -update flag).
+func Golden(t testing.TB, path, got string, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
 }
