@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/engine/clickhouse"
 	"github.com/netlens/netlens/flow"
 	"github.com/netlens/netlens/ingest"
 	"github.com/netlens/netlens/input"
@@ -28,14 +29,15 @@ type IngestOptions struct {
 	Flow      flow.Config
 	LocalNets []string
 	UsersFile string
+	Engine    EngineOptions
 }
 
 // NewCmdIngest builds `netlens ingest`. runF replaces the work in tests.
 func NewCmdIngest(ios *IO, runF func(*cobra.Command, *IngestOptions) error) *cobra.Command {
 	opts := &IngestOptions{IO: ios, Flow: flow.DefaultConfig()}
 	cmd := &cobra.Command{
-		Use:   "ingest INPUT... -d DATASET",
-		Short: "Read captures into a dataset",
+		Use:   "ingest INPUT... -d DATASET | --engine clickhouse://...",
+		Short: "Read captures into a dataset or a ClickHouse database",
 		Long: `Read packet captures into a dataset: one row per packet in the table
 'packets', one row per bidirectional flow in 'flows', as Parquet files
 partitioned by day, with a manifest of every input's sha256.
@@ -54,7 +56,13 @@ commits what it read, and exits with status 3. Interrupting an ingest
 
 Flows end when idle longer than their protocol's idle timeout, when older
 than the active timeout, or a close delay after a TCP FIN exchange or RST.
-A timeout of 0 never ends a flow.`,
+A timeout of 0 never ends a flow.
+
+With --engine clickhouse://host:port/db (or $NETLENS_ENGINE), the captures
+go on into that ClickHouse database, or with --cluster into the shards of a
+cluster: they are read into the dataset of -d (or a temporary one), then
+loaded as by 'netlens push'. Inputs the database holds already are skipped
+there; an interrupted load is cleaned up and done again by the next one.`,
 		Example: `  # a dataset from one capture
   netlens ingest camera.pcap -d ds
 
@@ -62,7 +70,10 @@ A timeout of 0 never ends a flow.`,
   netlens ingest /data/pcaps/ -d ds --local-net 10.0.0.0/8 --local-net 2001:db8::/32
 
   # longer UDP flows, as a NetFlow exporter would cut them
-  netlens ingest 'trace-*.pcapng' -d ds --idle-udp 2m --active-timeout 30m`,
+  netlens ingest 'trace-*.pcapng' -d ds --idle-udp 2m --active-timeout 30m
+
+  # straight into ClickHouse, spread over a cluster's shards
+  netlens ingest /data/telescope/ --engine clickhouse://ch1:9000/telescope --cluster telescope`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError("ingest needs at least one INPUT (file, directory or glob)")
@@ -71,8 +82,12 @@ A timeout of 0 never ends a flow.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Inputs = args
-			if opts.Dataset == "" {
-				return usageError("ingest needs -d DATASET: the directory of the dataset to create or extend")
+			ch, err := opts.Engine.clickhouse()
+			if err != nil {
+				return err
+			}
+			if opts.Dataset == "" && ch == nil {
+				return usageError("ingest needs -d DATASET: the directory of the dataset to create or extend (or --engine clickhouse://...)")
 			}
 			if runF != nil {
 				return runF(cmd, opts)
@@ -91,10 +106,52 @@ A timeout of 0 never ends a flow.`,
 	f.DurationVar(&opts.Flow.CloseDelay, "close-delay", opts.Flow.CloseDelay, "keep a closed TCP flow this long for late packets")
 	f.StringArrayVar(&opts.LocalNets, "local-net", nil, "the site's own prefix, repeatable (default: every address that is not globally routable)")
 	f.StringVar(&opts.UsersFile, "users", "", "CSV of 'address_or_prefix,user' lines: the site's users, for flow kinds (typical, p2p, nouser)")
+	opts.Engine.addFlags(f)
 	return cmd
 }
 
+// runIngest reads the inputs into the dataset and, when the engine is
+// ClickHouse, loads the dataset into it. A corrupt input is reported with
+// ExitBadInput after what was read is stored.
 func runIngest(cmd *cobra.Command, opts *IngestOptions) error {
+	ch, err := opts.Engine.clickhouse()
+	if err != nil || ch == nil {
+		return errors.Join(err, ingestDataset(cmd, opts))
+	}
+	ctx := cmd.Context()
+	eng, err := clickhouse.Open(ctx, *ch) // before reading: a server that is not there fails fast
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	if opts.Dataset == "" {
+		dir, err := os.MkdirTemp("", "netlens-staging-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		opts.Dataset = dir
+	}
+	inputErr := ingestDataset(cmd, opts)
+	var ee *exitError
+	if inputErr != nil && (!errors.As(inputErr, &ee) || ee.code != ExitBadInput) {
+		return inputErr
+	}
+	ds, err := dataset.Open(opts.Dataset)
+	if err != nil {
+		return err
+	}
+	if _, err := load(ctx, opts.IO, eng, ds, opts.Quiet); err != nil {
+		if ctx.Err() != nil {
+			return &exitError{code: ExitInterrupt, err: fmt.Errorf("%w; the next load cleans up and loads again", err)}
+		}
+		return err
+	}
+	return inputErr
+}
+
+// ingestDataset reads the inputs into the dataset of opts.
+func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	ios := opts.IO
 	paths, err := input.Expand(opts.Inputs)
 	if err != nil {
@@ -123,7 +180,7 @@ func runIngest(cmd *cobra.Command, opts *IngestOptions) error {
 	var bar *progressBar
 	if !opts.Quiet {
 		if ios.ErrTTY {
-			bar = newProgressBar(ios.ErrOut)
+			bar = newProgressBar(ios.ErrOut, false)
 			cfg.Progress = bar.update
 		} else {
 			cfg.FileDone = func(r ingest.FileResult) { fmt.Fprintln(ios.ErrOut, fileLine(r)) }

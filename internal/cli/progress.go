@@ -8,22 +8,29 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
+	"github.com/netlens/netlens/engine/clickhouse"
 	"github.com/netlens/netlens/ingest"
 )
 
-// progressBar shows an ingest on a terminal: bytes of total, packets/s, ETA.
+// progressBar shows an ingest (bytes of total, packets/s, ETA) or a load
+// (rows of total, rows/s, ETA) on a terminal.
 type progressBar struct {
-	p   *mpb.Progress
-	bar *mpb.Bar
-	pps float64
+	p    *mpb.Progress
+	bar  *mpb.Bar
+	rate float64
 }
 
-func newProgressBar(w io.Writer) *progressBar {
+// newProgressBar starts an ingest's bar, or a load's when rows.
+func newProgressBar(w io.Writer, rows bool) *progressBar {
 	pb := &progressBar{p: mpb.New(mpb.WithOutput(w), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithWidth(40))}
+	counters, unit := decor.Counters(decor.SizeB1000(0), "% .1f / % .1f"), " packets/s"
+	if rows {
+		counters, unit = decor.CountersNoUnit("%d / %d rows"), " rows/s"
+	}
 	pb.bar = pb.p.New(0, mpb.BarStyle(),
-		mpb.PrependDecorators(decor.Counters(decor.SizeB1000(0), "% .1f / % .1f")),
+		mpb.PrependDecorators(counters),
 		mpb.AppendDecorators(
-			decor.Any(func(decor.Statistics) string { return siCount(pb.pps) + " packets/s" }, decor.WCSyncSpace),
+			decor.Any(func(decor.Statistics) string { return siCount(pb.rate) + unit }, decor.WCSyncSpace),
 			decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO, decor.WCSyncSpace), "done"),
 		),
 	)
@@ -31,11 +38,20 @@ func newProgressBar(w io.Writer) *progressBar {
 }
 
 func (pb *progressBar) update(p ingest.Progress) {
-	if s := p.Elapsed.Seconds(); s > 0 {
-		pb.pps = float64(p.Packets) / s
+	pb.set(p.BytesRead, p.TotalBytes, p.Packets, p.Elapsed)
+}
+
+func (pb *progressBar) load(p clickhouse.LoadProgress) {
+	pb.set(p.Rows, p.TotalRows, p.Rows, p.Elapsed)
+}
+
+// set shows done of total, and count per second.
+func (pb *progressBar) set(done, total, count int64, elapsed time.Duration) {
+	if s := elapsed.Seconds(); s > 0 {
+		pb.rate = float64(count) / s
 	}
-	pb.bar.SetTotal(p.TotalBytes, false)
-	pb.bar.SetCurrent(p.BytesRead)
+	pb.bar.SetTotal(total, false)
+	pb.bar.SetCurrent(done)
 }
 
 func (pb *progressBar) finish() {

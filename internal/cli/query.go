@@ -5,13 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/netlens/netlens/dataset"
-	"github.com/netlens/netlens/engine"
-	"github.com/netlens/netlens/engine/duckdb"
 	"github.com/netlens/netlens/output"
 )
 
@@ -22,14 +18,15 @@ type QueryOptions struct {
 	Format  string
 	Out     string
 	SQL     string
+	Engine  EngineOptions
 }
 
 // NewCmdQuery builds `netlens query`. runF replaces the work in tests.
 func NewCmdQuery(ios *IO, runF func(*cobra.Command, *QueryOptions) error) *cobra.Command {
 	opts := &QueryOptions{IO: ios}
 	cmd := &cobra.Command{
-		Use:   "query -d DATASET [--format table|csv|json|parquet] SQL",
-		Short: "Run SQL over a dataset",
+		Use:   "query -d DATASET | --engine clickhouse://... [--format table|csv|json|parquet] SQL",
+		Short: "Run SQL over a dataset or a ClickHouse database",
 		Long: `Run one SQL statement over a dataset with the embedded DuckDB engine.
 Every table of the dataset is a view over its Parquet files:
 
@@ -42,6 +39,11 @@ Every table of the dataset is a view over its Parquet files:
 (TIMESTAMP_NS); addresses are text. Nothing is downloaded: DuckDB runs
 offline with the extensions built into netlens.
 
+With --engine clickhouse://host:port/db (or $NETLENS_ENGINE) the SQL runs
+on that ClickHouse database instead, in ClickHouse's dialect, over the same
+tables: there timestamps are Int64 nanoseconds (toDateTime(intDiv(ts,
+1000000000)) makes a DateTime) and booleans UInt8.
+
 --format table (the default) aligns columns for reading; csv, json (one
 object per line) and parquet are for programs. parquet needs -o FILE or a
 pipe.`,
@@ -52,7 +54,10 @@ pipe.`,
   netlens query -d ds --format csv "SELECT app, sum(wire_len) AS bytes FROM packets GROUP BY app ORDER BY bytes DESC"
 
   # export unanswered TCP connection attempts to Parquet
-  netlens query -d ds --format parquet -o s0.parquet "SELECT * FROM flows WHERE state = 'S0'"`,
+  netlens query -d ds --format parquet -o s0.parquet "SELECT * FROM flows WHERE state = 'S0'"
+
+  # the same question to a ClickHouse cluster
+  netlens query --engine clickhouse://ch1:9000/telescope "SELECT proto, count() FROM packets GROUP BY proto"`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError("query needs exactly one SQL argument (quote it), got %d", len(args))
@@ -61,7 +66,7 @@ pipe.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.SQL = args[0]
-			if err := checkDatasetAndFormat("query", opts.Dataset, opts.Format); err != nil {
+			if err := checkDatasetAndFormat("query", opts.Dataset, opts.Format, &opts.Engine); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -74,12 +79,13 @@ pipe.`,
 	f.StringVarP(&opts.Dataset, "dataset", "d", "", "dataset directory")
 	f.StringVarP(&opts.Format, "format", "f", "table", "output format: table, csv, json or parquet")
 	f.StringVarP(&opts.Out, "output", "o", "", "write to this file instead of standard output")
+	opts.Engine.addFlags(f)
 	return cmd
 }
 
 func runQuery(ctx context.Context, opts *QueryOptions) error {
 	format, _ := output.ParseFormat(opts.Format)
-	eng, err := openEngine(ctx, opts.Dataset)
+	eng, err := opts.Engine.open(ctx, opts.Dataset)
 	if err != nil {
 		return err
 	}
@@ -111,29 +117,13 @@ func runQuery(ctx context.Context, opts *QueryOptions) error {
 	return nil
 }
 
-// checkDatasetAndFormat checks the -d and --format flags of verb.
-func checkDatasetAndFormat(verb, dir, format string) error {
-	if dir == "" {
-		return usageError("%s needs -d DATASET", verb)
+// checkDatasetAndFormat checks the -d, --engine and --format flags of verb.
+func checkDatasetAndFormat(verb, dir, format string, eng *EngineOptions) error {
+	if err := eng.check(verb, dir); err != nil {
+		return err
 	}
 	if _, err := output.ParseFormat(format); err != nil {
 		return usageError("%v", err)
 	}
 	return nil
-}
-
-// openEngine opens the query engine over the existing dataset in dir.
-func openEngine(ctx context.Context, dir string) (engine.Engine, error) {
-	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("dataset %s: %w", dir, err)
-	}
-	ds, err := dataset.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	eng, err := duckdb.Open(ctx, ds)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", strings.TrimSuffix(dir, "/"), err)
-	}
-	return eng, nil
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/analysis/catalog"
 	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/engine/clickhouse"
 	"github.com/netlens/netlens/flow"
 	"github.com/netlens/netlens/report"
 )
@@ -35,7 +37,7 @@ type ReportOptions struct {
 func NewCmdReport(ios *IO, runF func(*cobra.Command, *ReportOptions) error) *cobra.Command {
 	opts := &ReportOptions{IO: ios, Ingest: IngestOptions{IO: ios, Flow: flow.DefaultConfig()}}
 	cmd := &cobra.Command{
-		Use:   "report [INPUT...] [-o DIR] [-d DATASET]",
+		Use:   "report [INPUT...] [-o DIR] [-d DATASET] [--engine clickhouse://...]",
 		Short: "Ingest captures and write the report of every analysis",
 		Long: `The main job: read the captures into DIR/dataset (or the dataset given
 with -d), run every analysis of the catalogue whose tables the dataset has,
@@ -51,7 +53,11 @@ The page needs no network: open it from the file, today or in ten years.
 Without INPUT, -d names an existing dataset to report on. Inputs already in
 the dataset are not read again. --analyses picks analyses by name;
 --set analysis.parameter=value changes a parameter ('netlens list' shows
-them all).`,
+them all).
+
+With --engine clickhouse://host:port/db (or $NETLENS_ENGINE) the analyses
+run on ClickHouse: the inputs (and the dataset of -d) are loaded into it
+first, and without either the report covers what the database holds.`,
 		Example: `  # the report on a device's capture
   netlens report camera.pcap -o camera-report
 
@@ -59,11 +65,18 @@ them all).`,
   netlens report camera.pcap -o out --analyses talkers,bursts --set bursts.min_size=300
 
   # report on a dataset built before
-  netlens report -d ds -o out`,
+  netlens report -d ds -o out
+
+  # report on everything a ClickHouse cluster holds
+  netlens report --engine clickhouse://ch1:9000/telescope --cluster telescope -o out`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Inputs = args
-			if len(args) == 0 && opts.Dataset == "" {
-				return usageError("report needs INPUT files or -d DATASET")
+			ch, err := opts.Ingest.Engine.clickhouse()
+			if err != nil {
+				return err
+			}
+			if len(args) == 0 && opts.Dataset == "" && ch == nil {
+				return usageError("report needs INPUT files or -d DATASET (or --engine clickhouse://...)")
 			}
 			if runF != nil {
 				return runF(cmd, opts)
@@ -78,6 +91,7 @@ them all).`,
 	f.StringArrayVar(&opts.Set, "set", nil, "parameter as analysis.name=value, repeatable")
 	f.BoolVar(&opts.NoFigures, "no-figures", false, "skip the PNG/SVG/PDF figures (faster)")
 	f.BoolVarP(&opts.Ingest.Quiet, "quiet", "q", false, "print nothing but errors")
+	opts.Ingest.Engine.addFlags(f)
 	return cmd
 }
 
@@ -124,11 +138,15 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Dataset == "" {
+	ch, err := opts.Ingest.Engine.clickhouse()
+	if err != nil {
+		return err
+	}
+	if opts.Dataset == "" && (ch == nil || len(opts.Inputs) > 0) {
 		opts.Dataset = filepath.Join(opts.Out, "dataset")
 	}
 	var inputErr error
-	if len(opts.Inputs) > 0 {
+	if len(opts.Inputs) > 0 { // into the dataset, and on into ClickHouse
 		opts.Ingest.Inputs, opts.Ingest.Dataset = opts.Inputs, opts.Dataset
 		if err := runIngest(cmd, &opts.Ingest); err != nil {
 			var ee *exitError
@@ -137,35 +155,37 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 			}
 			inputErr = err // report on what was read, then say what was not
 		}
-	} else if _, err := os.Stat(filepath.Join(opts.Dataset, dataset.ManifestName)); err != nil {
-		return fmt.Errorf("dataset %s: no manifest: is it a netlens dataset?", opts.Dataset)
+	} else if opts.Dataset != "" {
+		if _, err := os.Stat(filepath.Join(opts.Dataset, dataset.ManifestName)); err != nil {
+			return fmt.Errorf("dataset %s: no manifest: is it a netlens dataset?", opts.Dataset)
+		}
 	}
 
-	ds, err := dataset.Open(opts.Dataset)
-	if err != nil {
-		return err
-	}
-	eng, err := openEngine(ctx, opts.Dataset)
+	eng, err := opts.Ingest.Engine.open(ctx, opts.Dataset)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	inputs, rows, err := holdings(ctx, opts, eng)
+	if err != nil {
+		return err
+	}
 	env, err := analysis.NewEnv(ctx, eng)
 	if err != nil {
 		return err
 	}
 
 	r := &report.Report{
-		Title:   reportTitle(ds),
+		Title:   reportTitle(inputs),
 		Created: time.Now().UTC(),
 		Version: Version(),
 		Engine:  eng.Name(),
-		Inputs:  ds.Manifest().Inputs,
+		Inputs:  inputs,
 		Summary: []report.Fact{
-			{Label: "captures", Value: strconv.Itoa(len(ds.Manifest().Inputs))},
-			{Label: "packets", Value: groupDigits(ds.Rows("packets"))},
-			{Label: "flows", Value: groupDigits(ds.Rows("flows"))},
-			{Label: "DNS answers", Value: groupDigits(ds.Rows("dns"))},
+			{Label: "captures", Value: strconv.Itoa(len(inputs))},
+			{Label: "packets", Value: groupDigits(rows["packets"])},
+			{Label: "flows", Value: groupDigits(rows["flows"])},
+			{Label: "DNS answers", Value: groupDigits(rows["dns"])},
 		},
 	}
 	if span, ok := timeSpan(ctx, env); ok {
@@ -175,7 +195,7 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 		m := a.Meta()
 		var empty []string
 		for _, t := range m.Tables {
-			if ds.Rows(t) == 0 {
+			if rows[t] == 0 {
 				empty = append(empty, t)
 			}
 		}
@@ -205,9 +225,41 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 	return inputErr
 }
 
+// holdings returns the inputs and the rows per table the report covers: the
+// dataset's, or what the ClickHouse database holds once a dataset given
+// without inputs is loaded into it.
+func holdings(ctx context.Context, opts *ReportOptions, eng engine.Engine) ([]dataset.Input, map[string]int64, error) {
+	ch, ok := eng.(*clickhouse.Engine)
+	if !ok {
+		ds, err := dataset.Open(opts.Dataset)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows := map[string]int64{}
+		for _, t := range eng.Tables() {
+			rows[t] = ds.Rows(t)
+		}
+		return ds.Manifest().Inputs, rows, nil
+	}
+	if len(opts.Inputs) == 0 && opts.Dataset != "" {
+		ds, err := dataset.Open(opts.Dataset)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := load(ctx, opts.IO, ch, ds, opts.Ingest.Quiet); err != nil {
+			return nil, nil, err
+		}
+	}
+	inputs, err := ch.Inputs(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := ch.Rows(ctx)
+	return inputs, rows, err
+}
+
 // reportTitle names the report after its inputs.
-func reportTitle(ds *dataset.Dataset) string {
-	in := ds.Manifest().Inputs
+func reportTitle(in []dataset.Input) string {
 	switch len(in) {
 	case 0:
 		return "netlens report"

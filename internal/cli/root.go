@@ -83,7 +83,8 @@ every packet, assembles bidirectional flows, and stores both as a typed
 Parquet dataset that any tool can read, then answers questions: a catalogue
 of named analyses ('netlens list'), each a table, an interactive chart and a
 publication figure, gathered in a report that opens offline. Ad hoc
-questions go to SQL on the embedded DuckDB engine.`,
+questions go to SQL on the embedded DuckDB engine. When data outgrows one
+machine, the same commands run on ClickHouse with --engine.`,
 		Example: `  # the main job: a report of every analysis on a capture, offline HTML
   netlens report camera.pcap -o camera-report
 
@@ -94,7 +95,11 @@ questions go to SQL on the embedded DuckDB engine.`,
   netlens run bursts -d ds --figure bursts.pdf
 
   # ask it a question
-  netlens query -d ds "SELECT src, count(*) AS packets FROM packets GROUP BY src ORDER BY packets DESC LIMIT 5"`,
+  netlens query -d ds "SELECT src, count(*) AS packets FROM packets GROUP BY src ORDER BY packets DESC LIMIT 5"
+
+  # scale out: load into ClickHouse, then run the same analyses there
+  netlens push -d ds --engine clickhouse://ch1:9000/netlens
+  netlens run talkers --engine clickhouse://ch1:9000/netlens`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version(),
@@ -111,6 +116,7 @@ questions go to SQL on the embedded DuckDB engine.`,
 		NewCmdList(ios),
 		NewCmdRun(ios, nil),
 		NewCmdQuery(ios, nil),
+		NewCmdPush(ios, nil),
 		NewCmdVersion(ios),
 	)
 	return root

@@ -26,20 +26,23 @@ type RunOptions struct {
 	Format   string
 	Table    string
 	Figure   string
+	Engine   EngineOptions
 }
 
 // NewCmdRun builds `netlens run`. runF replaces the work in tests.
 func NewCmdRun(ios *IO, runF func(*cobra.Command, *RunOptions) error) *cobra.Command {
 	opts := &RunOptions{IO: ios}
 	cmd := &cobra.Command{
-		Use:   "run ANALYSIS -d DATASET [--set k=v]... [--format table|csv|json|parquet] [--figure FILE]",
+		Use:   "run ANALYSIS -d DATASET|--engine URL [--set k=v]... [--format table|csv|json|parquet] [--figure FILE]",
 		Short: "Run one analysis and print its tables",
 		Long: `Run one analysis of the catalogue ('netlens list' shows them) on a dataset
 and print its result tables. --set overrides a parameter; --table picks one
 of several tables (csv, json and parquet print one table: the first unless
 --table names another). --figure draws its charts: FILE.png (300 dpi),
 .svg or .pdf for a paper, .html for an interactive page that opens offline.
-An analysis with several charts writes FILE-<chart>.png and so on.`,
+An analysis with several charts writes FILE-<chart>.png and so on.
+--engine clickhouse://host:port/db runs it on ClickHouse instead, with the
+same results.`,
 		Example: `  # who sent the most payload
   netlens run talkers -d ds
 
@@ -56,7 +59,7 @@ An analysis with several charts writes FILE-<chart>.png and so on.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Analysis = args[0]
-			if err := checkDatasetAndFormat("run", opts.Dataset, opts.Format); err != nil {
+			if err := checkDatasetAndFormat("run", opts.Dataset, opts.Format, &opts.Engine); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -71,6 +74,7 @@ An analysis with several charts writes FILE-<chart>.png and so on.`,
 	f.StringVarP(&opts.Format, "format", "f", "table", "output format: table, csv, json or parquet")
 	f.StringVar(&opts.Table, "table", "", "print only this result table")
 	f.StringVar(&opts.Figure, "figure", "", "draw the charts to FILE.png, .svg, .pdf or .html")
+	opts.Engine.addFlags(f)
 	return cmd
 }
 
@@ -103,7 +107,7 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	if format == output.Parquet && opts.IO.OutTTY {
 		return usageError("--format parquet writes binary: pipe the output to a file")
 	}
-	eng, err := openEngine(ctx, opts.Dataset)
+	eng, err := opts.Engine.open(ctx, opts.Dataset)
 	if err != nil {
 		return err
 	}
