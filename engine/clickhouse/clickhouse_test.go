@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -218,9 +219,9 @@ func TestLoadResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp := newCopier(e, ds, []*loadJob{job}, nil)
-	var n int
+	var n atomic.Int64
 	err := copyTable(ctx, cp, schema.Packets, func(p *schema.Packet) (uint32, bool) {
-		if n++; n > half {
+		if n.Add(1) > int64(half) {
 			return 0, false
 		}
 		return cp.byCapture(p.Capture, &p.FlowID)

@@ -22,7 +22,7 @@ type Config struct {
 	Cluster string
 	// Inserts is the number of inserts running at once (default 2).
 	Inserts int
-	// BatchRows is the number of rows per insert (default 262 144).
+	// BatchRows is the number of rows per insert (default 65 536).
 	BatchRows int
 	// DialTimeout bounds connecting to a server (default 10 s).
 	DialTimeout time.Duration
@@ -30,7 +30,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults for the server at addr.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:9000", Database: "default", User: "default", Inserts: 2, BatchRows: 256 << 10, DialTimeout: 10 * time.Second}
+	return Config{Addr: "127.0.0.1:9000", Database: "default", User: "default", Inserts: 2, BatchRows: 64 << 10, DialTimeout: 10 * time.Second}
 }
 
 // identRE matches the identifiers netlens accepts for databases and

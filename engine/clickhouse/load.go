@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/schema"
@@ -410,125 +412,150 @@ func (cp *copier) byFlow(flowID *int64) (uint32, bool) {
 	return load, ok
 }
 
-// copyTable reads every file of table t, keeps the rows keep accepts (it
-// may rewrite them), and inserts them in batches of cfg.BatchRows over at
-// most cfg.Inserts inserts at a time.
+// copyTable reads every row group of table t's files, keeps the rows keep
+// accepts (it may rewrite them), and inserts them in batches of
+// cfg.BatchRows: row groups are read by one goroutine per core, and at most
+// cfg.Inserts inserts run at a time.
 func copyTable[T any](ctx context.Context, cp *copier, t *schema.Table, keep func(*T) (uint32, bool)) error {
 	cols, err := columnsOf[T](t)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	cfg := cp.e.cfg
+	readers := runtime.GOMAXPROCS(0)
+	g, ctx := errgroup.WithContext(ctx)
+	groups := make(chan rowGroup)
 	batches := make(chan []T, cfg.Inserts)
 	// Batches grow as rows come, so that a small table costs little.
-	free := make(chan []T, cfg.Inserts+1)
-	for range cfg.Inserts + 1 {
+	free := make(chan []T, readers+2*cfg.Inserts)
+	for range cap(free) {
 		free <- nil
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		errs = append(errs, err)
-		mu.Unlock()
-		cancel()
+	g.Go(func() error {
+		defer close(groups)
+		for _, name := range cp.ds.Files(t.Name) {
+			if err := sendGroups(ctx, name, groups, &cp.bytes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var reading sync.WaitGroup
+	for range readers {
+		reading.Add(1)
+		g.Go(func() error {
+			defer reading.Done()
+			batch := <-free
+			buf := make([]T, 4<<10)
+			for rg := range groups {
+				r := parquet.NewGenericRowGroupReader[T](rg.RowGroup)
+				err := func() error {
+					defer rg.release()
+					defer r.Close()
+					for {
+						n, err := r.Read(buf)
+						for i := range buf[:n] {
+							if _, ok := keep(&buf[i]); !ok {
+								continue
+							}
+							if batch = append(batch, buf[i]); len(batch) == cfg.BatchRows {
+								select {
+								case batches <- batch:
+								case <-ctx.Done():
+									return ctx.Err()
+								}
+								batch = <-free
+							}
+						}
+						cp.read.Add(int64(n))
+						if err == io.EOF {
+							return nil
+						}
+						if err != nil {
+							return fmt.Errorf("read %s: %w", rg.file, err)
+						}
+					}
+				}()
+				if err != nil {
+					return err
+				}
+			}
+			if len(batch) > 0 {
+				select {
+				case batches <- batch:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		})
 	}
+	go func() {
+		reading.Wait()
+		close(batches)
+	}()
 	for range cfg.Inserts {
-		wg.Go(func() {
+		g.Go(func() error {
 			for b := range batches {
 				if ctx.Err() == nil {
 					if err := insertColumns(ctx, cp.e.nodes[0], t, cols, b); err != nil {
-						fail(err)
-					} else {
-						cp.mu.Lock()
-						cp.inserted[t.Name] += int64(len(b))
-						cp.mu.Unlock()
+						return err
 					}
+					cp.mu.Lock()
+					cp.inserted[t.Name] += int64(len(b))
+					cp.mu.Unlock()
 				}
 				free <- b[:0]
 			}
+			return ctx.Err()
 		})
 	}
-	batch := <-free
-	for _, name := range cp.ds.Files(t.Name) {
-		err := readFile(ctx, name, cfg.BatchRows, func(rows []T) error {
-			for i := range rows {
-				if _, ok := keep(&rows[i]); !ok {
-					continue
-				}
-				batch = append(batch, rows[i])
-				if len(batch) == cfg.BatchRows {
-					select {
-					case batches <- batch:
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-					select {
-					case batch = <-free:
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-				}
-			}
-			cp.read.Add(int64(len(rows)))
-			return nil
-		}, &cp.bytes)
-		if err != nil {
-			fail(err)
-			break
-		}
-	}
-	if len(batch) > 0 && ctx.Err() == nil {
-		batches <- batch
-	}
-	close(batches)
-	wg.Wait()
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	return ctx.Err()
+	return g.Wait()
 }
 
-// readFile reads the rows of a Parquet file in chunks of up to n rows.
-func readFile[T any](ctx context.Context, name string, n int, fn func([]T) error, bytes *atomic.Int64) error {
+// rowGroup is a row group of an open file; release says it has been read.
+type rowGroup struct {
+	parquet.RowGroup
+	file    string
+	release func()
+}
+
+// sendGroups sends the row groups of a Parquet file to groups; the file is
+// closed once every group sent is released.
+func sendGroups(ctx context.Context, name string, groups chan<- rowGroup, bytes *atomic.Int64) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", name, err)
 	}
-	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return fmt.Errorf("read %s: %w", name, err)
 	}
 	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipBloomFilters(true))
 	if err != nil {
+		f.Close()
 		return fmt.Errorf("read %s: %w", name, err)
 	}
-	r := parquet.NewGenericReader[T](pf)
-	defer r.Close()
-	buf := make([]T, min(n, 16<<10, max(1, int(pf.NumRows()))))
-	for ctx.Err() == nil {
-		k, err := r.Read(buf)
-		if k > 0 {
-			if err := fn(buf[:k]); err != nil {
-				return err
-			}
+	var open atomic.Int64
+	open.Store(1) // this function's reference
+	release := func() {
+		if open.Add(-1) == 0 {
+			f.Close()
 		}
-		if err == io.EOF {
-			bytes.Add(st.Size())
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read %s: %w", name, err)
-		}
-		clear(buf[:k])
 	}
-	return ctx.Err()
+	defer release()
+	for _, rg := range pf.RowGroups() {
+		open.Add(1)
+		select {
+		case groups <- rowGroup{rg, name, release}:
+		case <-ctx.Done():
+			release()
+			return ctx.Err()
+		}
+	}
+	bytes.Add(st.Size())
+	return nil
 }
 
 // insertColumns inserts rows of table t in one columnar insert.

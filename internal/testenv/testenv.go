@@ -1,7 +1,8 @@
 // Package testenv finds what tests need outside the repository — the shared
-// capture corpus and tools such as tshark — and decides what happens when it
-// is missing: on a developer's machine the test is skipped, in CI (the
-// environment variable CI is set) it fails, so CI can never pass by skipping.
+// capture corpus, tools such as tshark, ClickHouse servers it starts on
+// loopback — and decides what happens when it is missing: on a developer's
+// machine the test is skipped, in CI (the environment variable CI is set) it
+// fails, so CI can never pass by skipping.
 //
 // Only tests import testenv.
 package testenv
