@@ -43,7 +43,7 @@ type Ingest struct {
 
 // Input records one input file read into the dataset.
 type Input struct {
-	ID     string `json:"id"`     // InputID(SHA256)
+	ID     string `json:"id"`     // capture id: Fingerprint of the file, or one of HashIDs(SHA256) when another input holds that
 	Name   string `json:"name"`   // base name of the file
 	Path   string `json:"path"`   // path as given on the command line
 	SHA256 string `json:"sha256"` // hex
@@ -67,7 +67,8 @@ type File struct {
 	Day   string `json:"day"` // UTC day of the rows, YYYY-MM-DD
 }
 
-// InputID returns the id of an input: the first 16 hex digits of its sha256.
+// InputID returns the first 16 hex digits of sha256, lower case: the first
+// of HashIDs, and the id AddInput gives an input recorded without one.
 func InputID(sha256 string) string {
 	if len(sha256) > 16 {
 		return strings.ToLower(sha256[:16])

@@ -2,7 +2,6 @@ package decode
 
 import (
 	"encoding/binary"
-	"net/netip"
 
 	"github.com/netlens/netlens/schema"
 )
@@ -389,7 +388,7 @@ func (d *Decoder) arp(b []byte, p *schema.Packet) Status {
 	}
 	spa := 8 + hlen
 	tpa := spa + 4 + hlen
-	p.Src = d.names.name(netip.AddrFrom4([4]byte(b[spa : spa+4])))
-	p.Dst = d.names.name(netip.AddrFrom4([4]byte(b[tpa : tpa+4])))
+	p.Src = d.names.name4(be32(b[spa:]))
+	p.Dst = d.names.name4(be32(b[tpa:]))
 	return NonIP
 }

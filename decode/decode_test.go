@@ -371,20 +371,35 @@ func TestDecodeNoAllocs(t *testing.T) {
 }
 
 // TestAddrNamesBounded checks that the address cache starts over when full
-// and keeps giving correct texts.
+// and keeps giving correct texts, for IPv4 and IPv6 addresses mixed, through
+// the growth of its table.
 func TestAddrNamesBounded(t *testing.T) {
-	n := newAddrNames(4)
-	for i := range 10 {
-		a := netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})
-		if got := n.name(a); got != a.String() {
-			t.Fatalf("name(%v) = %q", a, got)
-		}
-		if len(n.m) > 4 {
-			t.Fatalf("cache holds %d entries, bound is 4", len(n.m))
-		}
+	tests := []struct {
+		limit, addrs, want int // want: entries held at the end
+	}{
+		{limit: 4, addrs: 10, want: 4},
+		{limit: 3000, addrs: 5000, want: 1000},
+		{limit: 1 << 20, addrs: 5000, want: 5000},
 	}
-	if got := len(n.m); got != 2 {
-		t.Errorf("cache holds %d entries after 10 insertions with bound 4, want 2", got)
+	for _, tt := range tests {
+		n := newAddrNames(tt.limit)
+		for round := range 2 { // the second round finds what the first left
+			for i := range tt.addrs {
+				a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+				if i%3 == 2 {
+					a = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)})
+				}
+				if got := n.name(a); got != a.String() {
+					t.Fatalf("limit %d, round %d: name(%v) = %q", tt.limit, round, a, got)
+				}
+				if n.len() > tt.limit {
+					t.Fatalf("limit %d: cache holds %d entries", tt.limit, n.len())
+				}
+			}
+		}
+		if got := n.len(); got != tt.want {
+			t.Errorf("limit %d: cache holds %d entries after 2 x %d lookups, want %d", tt.limit, got, tt.addrs, tt.want)
+		}
 	}
 }
 

@@ -299,13 +299,23 @@ func (m *DNSMessage) name(msg []byte, off int) ([]byte, int, error) {
 
 // appendLabel appends the presentation text of one label to b, lower case.
 func appendLabel(b, label []byte) []byte {
+	plain := true
 	for _, c := range label {
-		switch {
-		case 'A' <= c && c <= 'Z':
+		if labelClass[c] != labelPlain {
+			plain = false
+			break
+		}
+	}
+	if plain { // the common case: copied as it is
+		return append(b, label...)
+	}
+	for _, c := range label {
+		switch labelClass[c] {
+		case labelUpper:
 			b = append(b, c+'a'-'A')
-		case c <= ' ' || c >= 0x7f:
+		case labelDecimal:
 			b = append(b, '\\', '0'+c/100, '0'+c/10%10, '0'+c%10)
-		case c == '.' || c == '"' || c == '$' || c == '(' || c == ')' || c == ';' || c == '@' || c == '\\':
+		case labelEscaped:
 			b = append(b, '\\', c)
 		default:
 			b = append(b, c)
@@ -313,6 +323,29 @@ func appendLabel(b, label []byte) []byte {
 	}
 	return b
 }
+
+// How appendLabel writes a byte of a label.
+const (
+	labelPlain   = iota // as it is
+	labelUpper          // lower case
+	labelDecimal        // \DDD: control characters, space, DEL and non-ASCII
+	labelEscaped        // \c: characters special in zone files
+)
+
+// labelClass tells how appendLabel writes each byte.
+var labelClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			t[c] = labelUpper
+		case c <= ' ' || c >= 0x7f:
+			t[c] = labelDecimal
+		case c == '.' || c == '"' || c == '$' || c == '(' || c == ')' || c == ';' || c == '@' || c == '\\':
+			t[c] = labelEscaped
+		}
+	}
+	return t
+}()
 
 // str returns b as a string, sharing the string made for an equal text
 // recently so that names repeated across records cost no allocation.

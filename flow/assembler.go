@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"cmp"
+	"encoding/binary"
 	"net/netip"
 	"time"
 
@@ -134,6 +136,7 @@ type Assembler struct {
 
 	emit   func(*schema.Flow)
 	flows  map[key]*entry
+	last   *entry // flow of the last packet added, while it lives
 	lists  [numLists]list
 	byID   idList
 	free   *entry
@@ -193,7 +196,10 @@ func (a *Assembler) Add(p *schema.Packet, m *decode.Meta) {
 		return
 	}
 	k, srcIsLo := makeKey(p, m)
-	e := a.flows[k]
+	e := a.last // packets of a flow tend to come in runs
+	if e == nil || e.key != k {
+		e = a.flows[k]
+	}
 	switch {
 	case e == nil:
 		e = a.start(k, srcIsLo, p, m)
@@ -205,6 +211,7 @@ func (a *Assembler) Add(p *schema.Packet, m *decode.Meta) {
 		a.restart(e, p)
 	}
 	a.account(e, srcIsLo, p)
+	a.last = e
 	p.FlowID = e.id
 	if p.Frag && m.FragOffset == 0 { // a first fragment: its datagram's other fragments follow
 		a.frags.put(makeFragKey(p, m), k, srcIsLo, p.Ts)
@@ -254,12 +261,21 @@ func makeKey(p *schema.Packet, m *decode.Meta) (key, bool) {
 	if p.Proto != protoTCP && p.Proto != protoUDP {
 		sport, dport = 0, 0
 	}
-	c := m.Src.Compare(m.Dst)
+	src, dst := m.Src.As16(), m.Dst.As16()
+	var c int
+	if m.Src.BitLen() != m.Dst.BitLen() {
+		c = m.Src.Compare(m.Dst)
+	} else { // the order of Compare for decoded addresses (no zone), faster
+		c = cmp.Compare(binary.BigEndian.Uint64(src[:8]), binary.BigEndian.Uint64(dst[:8]))
+		if c == 0 {
+			c = cmp.Compare(binary.BigEndian.Uint64(src[8:]), binary.BigEndian.Uint64(dst[8:]))
+		}
+	}
 	srcIsLo := c < 0 || c == 0 && sport <= dport
 	if srcIsLo {
-		k.lo, k.hi, k.loPort, k.hiPort = m.Src.As16(), m.Dst.As16(), sport, dport
+		k.lo, k.hi, k.loPort, k.hiPort = src, dst, sport, dport
 	} else {
-		k.lo, k.hi, k.loPort, k.hiPort = m.Dst.As16(), m.Src.As16(), dport, sport
+		k.lo, k.hi, k.loPort, k.hiPort = dst, src, dport, sport
 	}
 	return k, srcIsLo
 }
@@ -479,6 +495,9 @@ func (a *Assembler) finish(e *entry) {
 	a.lists[e.list].remove(e)
 	a.byID.remove(e)
 	delete(a.flows, e.key)
+	if a.last == e {
+		a.last = nil
+	}
 	*e = entry{next: a.free}
 	a.free = e
 }

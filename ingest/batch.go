@@ -1,10 +1,6 @@
 package ingest
 
-import (
-	"context"
-
-	"github.com/netlens/netlens/dataset"
-)
+import "github.com/netlens/netlens/dataset"
 
 // pool hands out at most cap(free) batches, making them as needed and
 // reusing those put back. get is called by one goroutine only; put never
@@ -36,26 +32,12 @@ func (p *pool[B]) get() *B {
 // put gives b back.
 func (p *pool[B]) put(b *B) { p.free <- b }
 
-// rowBatch is a batch of rows of one table and the inputs they come from.
+// rowBatch is a batch of rows of one table.
 type rowBatch[T any] struct {
 	rows []T
-	runs []fileRun
-}
-
-// fileRun says that rows from start up to the next run's start come from
-// input file.
-type fileRun struct{ start, file int }
-
-// from notes that the rows appended next come from input file.
-func (b *rowBatch[T]) from(file int) {
-	if n := len(b.runs); n == 0 || b.runs[n-1].file != file {
-		b.runs = append(b.runs, fileRun{start: len(b.rows), file: file})
-	}
 }
 
 // rowWriter writes batches of rows of one table on a goroutine of its own.
-// Rows get the capture id of their input there, once it is known, so that
-// decoding need not wait for the hash of an input.
 type rowWriter[T any] struct {
 	*pool[rowBatch[T]]
 	queue chan *rowBatch[T]
@@ -65,9 +47,9 @@ type rowWriter[T any] struct {
 }
 
 // startRowWriter starts writing to tw batches of size rows, at most n of
-// them in flight; setCapture stores a capture id in a row, and prepare, when
-// not nil, sees every batch, in order, just before it is written.
-func startRowWriter[T any](ctx context.Context, tw *dataset.TableWriter[T], ids *captureIDs, setCapture func(*T, string), prepare func([]T), size, n int) *rowWriter[T] {
+// them in flight; prepare, when not nil, sees every batch, in order, just
+// before it is written.
+func startRowWriter[T any](tw *dataset.TableWriter[T], prepare func([]T), size, n int) *rowWriter[T] {
 	w := &rowWriter[T]{
 		pool:  newPool(n, func() *rowBatch[T] { return &rowBatch[T]{rows: make([]T, 0, size)} }),
 		queue: make(chan *rowBatch[T], n),
@@ -77,16 +59,13 @@ func startRowWriter[T any](ctx context.Context, tw *dataset.TableWriter[T], ids 
 		defer close(w.done)
 		for b := range w.queue {
 			if w.err == nil {
-				w.err = setCaptures(ctx, b, ids, setCapture)
-			}
-			if w.err == nil {
 				if prepare != nil {
 					prepare(b.rows)
 				}
 				w.err = tw.Write(b.rows)
 				w.rows += int64(len(b.rows))
 			}
-			b.rows, b.runs = b.rows[:0], b.runs[:0]
+			b.rows = b.rows[:0]
 			w.put(b)
 		}
 		if err := tw.Close(); w.err == nil {
@@ -94,24 +73,6 @@ func startRowWriter[T any](ctx context.Context, tw *dataset.TableWriter[T], ids 
 		}
 	}()
 	return w
-}
-
-// setCaptures gives every row of b the capture id of its input.
-func setCaptures[T any](ctx context.Context, b *rowBatch[T], ids *captureIDs, set func(*T, string)) error {
-	for i, r := range b.runs {
-		end := len(b.rows)
-		if i+1 < len(b.runs) {
-			end = b.runs[i+1].start
-		}
-		id, err := ids.id(ctx, r.file)
-		if err != nil {
-			return err
-		}
-		for j := r.start; j < end; j++ {
-			set(&b.rows[j], id)
-		}
-	}
-	return nil
 }
 
 // send queues b for writing; b must not be used afterwards.

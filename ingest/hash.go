@@ -14,23 +14,28 @@ import (
 	"github.com/netlens/netlens/dataset"
 )
 
-// statInputs returns a result per path with its size, and hashes the inputs
-// that may be duplicates: those whose size equals that of an input of ds or
-// of another path. The others cannot be in ds nor given twice; their hash is
-// left to the background (see startHashing).
-func statInputs(ctx context.Context, ds *dataset.Dataset, paths []string) ([]FileResult, error) {
+// statInputs returns a result per path with its size, and the fingerprint
+// of each (see dataset.Fingerprint). It hashes the inputs that may be
+// duplicates: those whose size equals that of an input of ds or of another
+// path. The others cannot be in ds nor given twice; their hash is left to
+// the background (see startHashing).
+func statInputs(ctx context.Context, ds *dataset.Dataset, paths []string) ([]FileResult, []string, error) {
 	res := make([]FileResult, len(paths))
+	fps := make([]string, len(paths))
 	sizes := map[int64]int{} // size -> inputs of ds and paths with that size
 	for _, in := range ds.Manifest().Inputs {
 		sizes[in.Size]++
 	}
 	for i, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			return nil, nil, ErrInterrupted
 		}
-		res[i] = FileResult{Path: p, Size: st.Size()}
-		sizes[st.Size()]++
+		fp, size, err := fingerprintFile(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		res[i], fps[i] = FileResult{Path: p, Size: size}, fp
+		sizes[size]++
 	}
 	var maybeDup []int
 	for i := range res {
@@ -38,7 +43,57 @@ func statInputs(ctx context.Context, ds *dataset.Dataset, paths []string) ([]Fil
 			maybeDup = append(maybeDup, i)
 		}
 	}
-	return res, hashAll(ctx, res, maybeDup)
+	return res, fps, hashAll(ctx, res, maybeDup)
+}
+
+// fingerprintFile returns the fingerprint and the size of the file at path.
+func fingerprintFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
+	fp, err := dataset.Fingerprint(f, st.Size())
+	if err != nil {
+		return "", 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return fp, st.Size(), nil
+}
+
+// assignIDs gives each input res[i], for i in todo and in that order, its
+// capture id: its fingerprint fps[i] when no input holds that id yet, else
+// the first free one of dataset.HashIDs of its sha256 (an input whose size
+// is shared is hashed already; another one is hashed here). taken holds the
+// ids of the inputs of the dataset and receives those given out.
+func assignIDs(ctx context.Context, res []FileResult, fps []string, todo []int, taken map[string]bool) error {
+	for _, i := range todo {
+		r := &res[i]
+		r.ID = ""
+		if !taken[fps[i]] {
+			r.ID = fps[i]
+		} else {
+			if r.SHA256 == "" {
+				if err := hashInto(ctx, r); err != nil {
+					return err
+				}
+			}
+			for _, id := range dataset.HashIDs(r.SHA256) {
+				if !taken[id] {
+					r.ID = id
+					break
+				}
+			}
+			if r.ID == "" {
+				return fmt.Errorf("%s: every capture id it could take is held by another input", r.Path)
+			}
+		}
+		taken[r.ID] = true
+	}
+	return nil
 }
 
 // hashAll computes the sha256 and size of the inputs res[i] for i in which,
@@ -59,13 +114,13 @@ func hashAll(ctx context.Context, res []FileResult, which []int) error {
 	return errors.Join(errs...)
 }
 
-// hashInto sets r's SHA256, ID and Size from the file at r.Path.
+// hashInto sets r's SHA256 and Size from the file at r.Path.
 func hashInto(ctx context.Context, r *FileResult) error {
 	sum, size, err := hashFile(ctx, r.Path)
 	if err != nil {
 		return err
 	}
-	r.SHA256, r.ID, r.Size = sum, dataset.InputID(sum), size
+	r.SHA256, r.Size = sum, size
 	return nil
 }
 
@@ -95,73 +150,35 @@ func hashFile(ctx context.Context, path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), size, nil
 }
 
-// captureIDs hands out the capture id of each input of a pipeline. Inputs
-// not hashed before the pipeline starts are hashed one after the other by a
-// background worker while it runs; a row waits for its input's id only
-// where it is written.
-type captureIDs struct {
-	ids   []string
-	errs  []error
-	ready []chan struct{} // ready[k] is closed once ids[k] or errs[k] is set
-	done  chan struct{}   // closed when the worker has finished
+// hasher computes, on a goroutine of its own, the sha256 of the inputs not
+// hashed before the pipeline starts, one after the other, while the
+// pipeline reads them. Only the manifest needs these hashes: capture ids
+// are known before (see assignIDs).
+type hasher struct {
+	done chan struct{} // closed when the worker has finished
+	err  error
 }
 
-// startHashing returns the capture ids of the inputs res[i] for i in todo,
-// hashing in the background those whose SHA256 is not known yet. Wait must
-// be called before res is read again.
-func startHashing(ctx context.Context, res []FileResult, todo []int) *captureIDs {
-	c := &captureIDs{
-		ids:   make([]string, len(todo)),
-		errs:  make([]error, len(todo)),
-		ready: make([]chan struct{}, len(todo)),
-		done:  make(chan struct{}),
-	}
-	var later []int
-	for k, i := range todo {
-		c.ready[k] = make(chan struct{})
-		if res[i].SHA256 == "" {
-			later = append(later, k)
-			continue
-		}
-		c.ids[k] = res[i].ID
-		close(c.ready[k])
-	}
+// startHashing starts hashing the inputs res[i], for i in todo, whose
+// SHA256 is not known yet. wait must be called before res is read again.
+func startHashing(ctx context.Context, res []FileResult, todo []int) *hasher {
+	h := &hasher{done: make(chan struct{})}
 	go func() {
-		defer close(c.done)
-		var failed error
-		for _, k := range later {
-			r := &res[todo[k]]
-			if failed == nil {
-				failed = hashInto(ctx, r)
+		defer close(h.done)
+		for _, i := range todo {
+			if res[i].SHA256 != "" {
+				continue
 			}
-			if failed != nil {
-				c.errs[k] = failed
-			} else {
-				c.ids[k] = r.ID
+			if h.err = hashInto(ctx, &res[i]); h.err != nil {
+				return
 			}
-			close(c.ready[k])
 		}
 	}()
-	return c
+	return h
 }
 
-// id returns the capture id of input k, waiting for its hash.
-func (c *captureIDs) id(ctx context.Context, k int) (string, error) {
-	select {
-	case <-c.ready[k]:
-		return c.ids[k], c.errs[k]
-	case <-ctx.Done():
-		return "", ErrInterrupted
-	}
-}
-
-// wait waits for the background worker and returns the first hashing error.
-func (c *captureIDs) wait() error {
-	<-c.done
-	for _, err := range c.errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+// wait waits for the worker and returns its error.
+func (h *hasher) wait() error {
+	<-h.done
+	return h.err
 }

@@ -6,8 +6,9 @@
 // Writing packets runs on another; naming flows from DNS answers, TLS SNI and
 // HTTP Host, and writing flows and dns, on a third (with dns rows encoded on
 // a fourth). Inputs that cannot be duplicates of others are hashed while
-// they are read. Memory is bounded by the batches in flight, the live flows
-// and the name tables.
+// they are read; no row waits for that hash, since the capture id is a
+// fingerprint of the file known before (see dataset.Fingerprint). Memory is
+// bounded by the batches in flight, the live flows and the name tables.
 //
 // ingest must not import engine, analysis, chart, report or cli.
 package ingest
@@ -48,7 +49,7 @@ type Progress struct {
 // FileResult is the outcome for one input.
 type FileResult struct {
 	Path    string
-	ID      string // capture id: first 16 hex digits of the sha256
+	ID      string // capture id (see dataset.Fingerprint); for a skipped input, the id it already has
 	SHA256  string
 	Size    int64
 	Frames  uint64
@@ -96,7 +97,7 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 
 	// Only inputs that may be duplicates are hashed now; the others are
 	// hashed while the pipeline reads them.
-	results, err := statInputs(ctx, ds, paths)
+	results, fps, err := statInputs(ctx, ds, paths)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ErrInterrupted
@@ -114,24 +115,46 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 		}
 	}()
 
-	var todo []int // indexes into results of the inputs to read
-	seen := map[string]bool{}
+	taken := map[string]bool{} // capture ids held by inputs
+	for _, in := range ds.Manifest().Inputs {
+		taken[in.ID] = true
+	}
+	var todo []int            // indexes into results of the inputs to read
+	first := map[string]int{} // sha256 -> index of the input of this run with that content
 	for i := range results {
 		r := &results[i]
 		if r.SHA256 == "" { // not hashed: no other input has its size
 			todo = append(todo, i)
 			continue
 		}
-		if _, ok := ds.HasInput(r.SHA256); (ok && !cfg.Force) || seen[r.SHA256] {
+		if _, ok := first[r.SHA256]; ok { // given twice: read once
 			r.Skipped = true
 			continue
-		} else if ok {
-			if err := tx.RemoveInput(r.ID); err != nil {
+		}
+		in, ok := ds.HasInput(r.SHA256)
+		if ok && !cfg.Force {
+			r.Skipped, r.ID = true, in.ID
+			continue
+		}
+		if ok {
+			if err := tx.RemoveInput(in.ID); err != nil {
 				return nil, fmt.Errorf("replace %s: %w", r.Path, err)
 			}
+			delete(taken, in.ID)
 		}
-		seen[r.SHA256] = true
+		first[r.SHA256] = i
 		todo = append(todo, i)
+	}
+	if err := assignIDs(ctx, results, fps, todo, taken); err != nil {
+		if ctx.Err() != nil {
+			return nil, ErrInterrupted
+		}
+		return nil, err
+	}
+	for i := range results {
+		if r := &results[i]; r.Skipped && r.ID == "" {
+			r.ID = results[first[r.SHA256]].ID
+		}
 	}
 
 	if len(todo) > 0 {

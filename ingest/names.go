@@ -97,6 +97,7 @@ func (b *sideBatch) packet(file int, p *schema.Packet, m *decode.Meta) {
 // it does.
 type side struct {
 	names *namer
+	ids   []string // capture id of each input
 	flows *dataset.TableWriter[schema.Flow]
 	dns   *rowWriter[schema.DNS]
 	rows  *rowBatch[schema.DNS] // dns rows not yet sent
@@ -134,8 +135,7 @@ func (s *side) batch(b *sideBatch) {
 			f := &b.flows[e.lo]
 			f.Name = s.names.flowName(f)
 		case dnsMessage:
-			s.rows.from(e.file)
-			s.rows.rows = s.names.dns(e, b.arena[e.lo:e.hi], s.rows.rows)
+			s.rows.rows = s.names.dns(e, s.ids[e.file], b.arena[e.lo:e.hi], s.rows.rows)
 			if len(s.rows.rows) >= dnsBatchRows {
 				s.dns.send(s.rows)
 				s.rows = s.dns.get()
@@ -177,9 +177,9 @@ func (n *namer) client(flowID int64, server, name string) {
 	n.setAddr(server, name)
 }
 
-// dns parses the DNS message msg of the packet of e and appends the rows
-// it yields to rows, without their capture id.
-func (n *namer) dns(e *event, msg []byte, rows []schema.DNS) []schema.DNS {
+// dns parses the DNS message msg of the packet of e, from input capture,
+// and appends the rows it yields to rows.
+func (n *namer) dns(e *event, capture string, msg []byte, rows []schema.DNS) []schema.DNS {
 	// A message cut by the capture still yields the records before the cut.
 	if err := decode.ParseDNS(msg, e.tcp, &n.msg); err != nil && len(n.msg.Answers) == 0 {
 		return rows
@@ -189,7 +189,7 @@ func (n *namer) dns(e *event, msg []byte, rows []schema.DNS) []schema.DNS {
 		return rows
 	}
 	row := schema.DNS{
-		Ts: e.ts, FlowID: e.flowID, Client: e.dst, Server: e.src, ID: m.ID,
+		Ts: e.ts, Capture: capture, FlowID: e.flowID, Client: e.dst, Server: e.src, ID: m.ID,
 		Query: m.Question.Name, RCode: decode.DNSRCodeName(m.RCode),
 	}
 	if m.Question.Name != "" || m.Question.Type != 0 {

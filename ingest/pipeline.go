@@ -17,7 +17,7 @@ import (
 // Batches in flight between the goroutines of the pipeline. Packet batches
 // are small, so that rows the hot goroutine writes are still in a cache when
 // the packets writer reads them; a few dozen let decoding run ahead while
-// the writer waits for the capture id of an input still being hashed.
+// the writer is busy with a row group.
 const (
 	packetBatchRows = 4 << 10 // rows of a packets batch (576 KiB)
 	packetBatches   = 64      // packets batches in flight
@@ -31,15 +31,16 @@ const (
 // that writes them; the inputs not hashed yet are hashed by another.
 func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int, cfg Config, st *Stats) error {
 	ctx, cancel := context.WithCancel(ctx)
-	ids := startHashing(ctx, results, todo)
+	hashing := startHashing(ctx, results, todo)
 	defer func() {
 		cancel()
-		_ = ids.wait()
+		_ = hashing.wait()
 	}()
 
 	paths := make([]string, len(todo))
+	ids := make([]string, len(todo)) // capture id of each input of the source
 	for k, i := range todo {
-		paths[k] = results[i].Path
+		paths[k], ids[k] = results[i].Path, results[i].ID
 	}
 	src, err := input.NewSource(paths)
 	if err != nil {
@@ -59,8 +60,8 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 		return err
 	}
 
-	packets := startRowWriter(ctx, pw, ids, func(p *schema.Packet, id string) { p.Capture = id }, newGapTracker().fill, packetBatchRows, packetBatches)
-	dns := startRowWriter(ctx, dw, ids, func(d *schema.DNS, id string) { d.Capture = id }, nil, dnsBatchRows, dnsBatches)
+	packets := startRowWriter(pw, newGapTracker().fill, packetBatchRows, packetBatches)
+	dns := startRowWriter(dw, nil, dnsBatchRows, dnsBatches)
 	sideQ := make(chan *sideBatch, sideBatches)
 	sidePool := newPool(sideBatches, newSideBatch)
 	var (
@@ -70,7 +71,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 	)
 	go func() {
 		defer close(sideDone)
-		s := &side{names: newNamer(), flows: fw, dns: dns}
+		s := &side{names: newNamer(), ids: ids, flows: fw, dns: dns}
 		nflows, ndns, sideErr = s.run(sideQ, sidePool)
 	}()
 
@@ -114,12 +115,10 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 			packets.send(pb)
 			pb = packets.get()
 		}
-		// Decode sets every field of a reused row but these and Capture,
-		// which the packets writer sets.
-		pb.from(file)
+		// Decode sets every field of a reused row but these.
 		pb.rows = pb.rows[:len(pb.rows)+1]
 		p := &pb.rows[len(pb.rows)-1]
-		p.Ts, p.Frame, p.LinkType, p.WireLen, p.CapLen = frame.Ts, frame.Index, frame.LinkType, frame.WireLen, frame.CapLen
+		p.Ts, p.Capture, p.Frame, p.LinkType, p.WireLen, p.CapLen = frame.Ts, ids[file], frame.Index, frame.LinkType, frame.WireLen, frame.CapLen
 		dec.Decode(frame.LinkType, frame.Data, p, &meta)
 		switch meta.Status {
 		case decode.UnknownLink:
@@ -150,7 +149,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 	_, packetsErr := packets.close(pb)
 	progress.Store(n)
 	stopProgress()
-	hashErr := ids.wait()
+	hashErr := hashing.wait()
 
 	for k, fs := range src.Files() {
 		r := &results[todo[k]]

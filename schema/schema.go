@@ -13,7 +13,7 @@ package schema
 // fields of a UDP packet) are 0; text fields that do not apply are NULL.
 type Packet struct {
 	Ts         int64  `parquet:"ts,timestamp(nanosecond:local)" doc:"capture time, UTC, nanosecond resolution"`
-	Capture    string `parquet:"capture,dict" doc:"input file id: the first 16 hex digits of its sha256 (see the manifest)"`
+	Capture    string `parquet:"capture,dict" doc:"input file id, from a fingerprint of the file's size and content (see the manifest's inputs and dataset/FORMAT.md)"`
 	Frame      uint32 `parquet:"frame" doc:"1-based index of the packet in its file"`
 	LinkType   uint16 `parquet:"link_type" doc:"pcap LINKTYPE_ of the frame"`
 	WireLen    uint32 `parquet:"wire_len" doc:"length of the frame on the wire, bytes"`

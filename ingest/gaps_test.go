@@ -1,0 +1,81 @@
+package ingest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/netlens/netlens/schema"
+)
+
+// TestGapTracker compares the gaps of a gapTracker with those of a plain map
+// over a stream of packets whose address texts are sometimes shared (as the
+// decoder hands them out) and sometimes equal copies, and with more
+// addresses than the table of recent ones holds, across batches.
+func TestGapTracker(t *testing.T) {
+	const addrs = 3 * recentAddrs
+	shared := make([]string, addrs)
+	for i := range shared {
+		shared[i] = fmt.Sprintf("10.%d.%d.%d", i>>16, i>>8&255, i&255)
+	}
+	text := func(r *rand.Rand, i int) string {
+		if r.IntN(4) == 0 {
+			return strings.Clone(shared[i]) // equal text, other bytes
+		}
+		return shared[i]
+	}
+	tests := []struct {
+		name    string
+		packets int
+		hot     int // packets mostly go between the first hot addresses
+	}{
+		{"few addresses", 20000, 8},
+		{"many addresses", 50000, addrs},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(1, 2))
+			g := newGapTracker()
+			lastSrc, lastDst := map[string]int64{}, map[string]int64{}
+			want := func(last map[string]int64, addr string, ts int64) string {
+				prev, ok := last[addr]
+				last[addr] = ts
+				if !ok {
+					return "NULL"
+				}
+				return fmt.Sprint(ts - prev)
+			}
+			got := func(v *int64) string {
+				if v == nil {
+					return "NULL"
+				}
+				return fmt.Sprint(*v)
+			}
+			ts := int64(0)
+			batch := make([]schema.Packet, 0, 100)
+			for n := 0; n < tt.packets; n += cap(batch) {
+				batch = batch[:0]
+				for range cap(batch) {
+					ts += r.Int64N(1000) - 100 // the clock goes back now and then
+					p := schema.Packet{Ts: ts}
+					if r.IntN(10) > 0 {
+						p.IPVersion = 4
+						p.Src, p.Dst = text(r, r.IntN(tt.hot)), text(r, r.IntN(addrs))
+					}
+					batch = append(batch, p)
+				}
+				g.fill(batch)
+				for i, p := range batch {
+					ws, wd := "NULL", "NULL"
+					if p.IPVersion != 0 {
+						ws, wd = want(lastSrc, p.Src, p.Ts), want(lastDst, p.Dst, p.Ts)
+					}
+					if gs, gd := got(p.SrcGap), got(p.DstGap); gs != ws || gd != wd {
+						t.Fatalf("packet %d (%s -> %s): gaps %s, %s; want %s, %s", n+i, p.Src, p.Dst, gs, gd, ws, wd)
+					}
+				}
+			}
+		})
+	}
+}
