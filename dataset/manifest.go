@@ -197,6 +197,22 @@ func writeManifest(dir string, m Manifest) error {
 	return syncDir(dir)
 }
 
+// syncDirs flushes the entries of the directories to disk, all at once:
+// the file system can commit them together.
+func syncDirs(dirs map[string]bool) error {
+	errs := make(chan error, len(dirs))
+	for dir := range dirs {
+		go func() { errs <- syncDir(dir) }()
+	}
+	var all []error
+	for range dirs {
+		if err := <-errs; err != nil {
+			all = append(all, err)
+		}
+	}
+	return errors.Join(all...)
+}
+
 // syncDir flushes a directory's entries to disk.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)

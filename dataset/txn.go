@@ -225,11 +225,9 @@ func (tx *Txn) Commit() error {
 		slices.SortFunc(t.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 		m.Tables[table] = t
 	}
-	for dir := range dirs {
-		if err := syncDir(dir); err != nil {
-			tx.release(placed)
-			return fmt.Errorf("commit: %w", err)
-		}
+	if err := syncDirs(dirs); err != nil {
+		tx.release(placed)
+		return fmt.Errorf("commit: %w", err)
 	}
 	in := tx.ingest
 	in.Finished = time.Now().UTC()

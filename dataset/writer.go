@@ -76,6 +76,7 @@ type dayFile[T any] struct {
 	w        *parquet.GenericWriter[T]
 	tmp, rel string
 	rows     int64
+	flushed  int64 // rows when writeback of the file was last started
 	used     uint64
 }
 
@@ -126,6 +127,12 @@ func (w *TableWriter[T]) Write(rows []T) error {
 			return w.err
 		}
 		w.cur.rows += int64(j - i)
+		if w.cur.rows-w.cur.flushed >= rowGroupRows {
+			// A row group went to the file meanwhile: have the kernel write
+			// it out now rather than all of the file at commit.
+			startWriteback(w.cur.f)
+			w.cur.flushed = w.cur.rows
+		}
 		i = j
 	}
 	return nil

@@ -1,36 +1,53 @@
 package ingest
 
-import "github.com/netlens/netlens/dataset"
+import (
+	"sync"
 
-// pool hands out at most cap(free) batches, making them as needed and
-// reusing those put back. get is called by one goroutine only; put never
-// blocks.
+	"github.com/netlens/netlens/dataset"
+)
+
+// pool hands out at most n batches, making them as needed and reusing
+// those put back. The batch put back last is handed out first: its memory
+// is the likeliest to be in a cache still. get is called by one goroutine
+// only; put never blocks.
 type pool[B any] struct {
-	free  chan *B
+	mu    sync.Mutex
+	freed sync.Cond
+	free  []*B
 	made  int
+	n     int
 	alloc func() *B
 }
 
 func newPool[B any](n int, alloc func() *B) *pool[B] {
-	return &pool[B]{free: make(chan *B, n), alloc: alloc}
+	p := &pool[B]{free: make([]*B, 0, n), n: n, alloc: alloc}
+	p.freed.L = &p.mu
+	return p
 }
 
 // get returns a free batch, waiting for one when all are in use.
 func (p *pool[B]) get() *B {
-	select {
-	case b := <-p.free:
-		return b
-	default:
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.free) == 0 {
+		if p.made < p.n {
+			p.made++
+			return p.alloc()
+		}
+		p.freed.Wait()
 	}
-	if p.made < cap(p.free) {
-		p.made++
-		return p.alloc()
-	}
-	return <-p.free
+	b := p.free[len(p.free)-1]
+	p.free = p.free[:len(p.free)-1]
+	return b
 }
 
 // put gives b back.
-func (p *pool[B]) put(b *B) { p.free <- b }
+func (p *pool[B]) put(b *B) {
+	p.mu.Lock()
+	p.free = append(p.free, b)
+	p.mu.Unlock()
+	p.freed.Signal()
+}
 
 // rowBatch is a batch of rows of one table.
 type rowBatch[T any] struct {
