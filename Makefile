@@ -15,13 +15,19 @@ FUZZ := ./input/pcap:FuzzPcap:300000 ./input/pcapng:FuzzPcapng:200000 ./input:Fu
         ./decode:FuzzHTTPHost:100000 ./dataset:FuzzOpen:20000 ./output:FuzzJSONString:50000 \
         ./output:FuzzSanitize:50000 ./chart:FuzzJSON:150000 ./chart/static:FuzzRender:100000
 
-.PHONY: all assets build demo test vet fuzz bench clean
+.PHONY: all assets chdb build demo test vet fuzz bench clean
 
 all: build
 
 # The chart library (ECharts, from npm) is embedded in the binary.
 assets:
 	chart/html/gen.sh
+
+# ClickHouse as a library (chdb, from npm: about 160 MB to download, 530 MB
+# unpacked), which the tests load to check netlens' ClickHouse SQL on a
+# current release. Building netlens never needs it.
+chdb:
+	internal/chdb/fetch.sh
 
 build: assets
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/netlens
@@ -36,7 +42,7 @@ vet: assets
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
 	$(GO) vet ./...
 
-test: build vet
+test: build vet chdb
 	$(GO) test -count=1 ./...
 	$(MAKE) fuzz
 
