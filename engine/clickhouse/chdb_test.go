@@ -528,11 +528,11 @@ func sameNumber(a, b string) bool {
 
 // parseTSV splits TabSeparated output into rows of escaped cells.
 func parseTSV(out string) [][]string {
+	if out == "" {
+		return nil
+	}
 	var rows [][]string
 	for line := range strings.SplitSeq(strings.TrimSuffix(out, "\n"), "\n") {
-		if line == "" && out == "" {
-			break
-		}
 		rows = append(rows, strings.Split(line, "\t"))
 	}
 	return rows
