@@ -1,53 +1,36 @@
 package ingest
 
-import (
-	"sync"
+import "github.com/netlens/netlens/dataset"
 
-	"github.com/netlens/netlens/dataset"
-)
-
-// pool hands out at most n batches, making them as needed and reusing
-// those put back. The batch put back last is handed out first: its memory
-// is the likeliest to be in a cache still. get is called by one goroutine
-// only; put never blocks.
+// pool hands out at most cap(free) batches, making them as needed and
+// reusing those put back. get is called by one goroutine only; put never
+// blocks.
 type pool[B any] struct {
-	mu    sync.Mutex
-	freed sync.Cond
-	free  []*B
+	free  chan *B
 	made  int
-	n     int
 	alloc func() *B
 }
 
 func newPool[B any](n int, alloc func() *B) *pool[B] {
-	p := &pool[B]{free: make([]*B, 0, n), n: n, alloc: alloc}
-	p.freed.L = &p.mu
-	return p
+	return &pool[B]{free: make(chan *B, n), alloc: alloc}
 }
 
 // get returns a free batch, waiting for one when all are in use.
 func (p *pool[B]) get() *B {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for len(p.free) == 0 {
-		if p.made < p.n {
-			p.made++
-			return p.alloc()
-		}
-		p.freed.Wait()
+	select {
+	case b := <-p.free:
+		return b
+	default:
 	}
-	b := p.free[len(p.free)-1]
-	p.free = p.free[:len(p.free)-1]
-	return b
+	if p.made < cap(p.free) {
+		p.made++
+		return p.alloc()
+	}
+	return <-p.free
 }
 
 // put gives b back.
-func (p *pool[B]) put(b *B) {
-	p.mu.Lock()
-	p.free = append(p.free, b)
-	p.mu.Unlock()
-	p.freed.Signal()
-}
+func (p *pool[B]) put(b *B) { p.free <- b }
 
 // rowBatch is a batch of rows of one table.
 type rowBatch[T any] struct {
