@@ -27,7 +27,7 @@ func (overview) Run(ctx context.Context, env *analysis.Env, _ analysis.Values) (
 		sum(CASE WHEN ip_version > 0 THEN 1 ELSE 0 END), sum(CASE WHEN ip_version > 0 THEN wire_len ELSE 0 END),
 		sum(CASE WHEN ip_version > 0 AND proto = 6 THEN 1 ELSE 0 END), sum(CASE WHEN ip_version > 0 AND proto = 6 THEN wire_len ELSE 0 END),
 		sum(CASE WHEN ip_version > 0 AND proto = 17 THEN 1 ELSE 0 END), sum(CASE WHEN ip_version > 0 AND proto = 17 THEN wire_len ELSE 0 END),
-		min(` + d.EpochNs("ts") + `), max(` + d.EpochNs("ts") + `), count(DISTINCT capture)
+		min(` + d.EpochNs("ts") + `), max(` + d.EpochNs("ts") + `), count(DISTINCT capture) AS captures
 		FROM packets`
 	t, err := env.Query(ctx, q)
 	if err != nil {

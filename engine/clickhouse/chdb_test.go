@@ -699,17 +699,13 @@ func bookkeeping(t *testing.T, e *Engine, targets []*current) []call {
 	}
 
 	calls := []call{
-		{"load", "SELECT id, sha256 FROM " + quote(inputsTable.name) + " ORDER BY id", nil},
-		{"load", "SELECT max(load) FROM " + quote(loadsTable.name), nil},
-		{"load", fmt.Sprintf(`SELECT load, inputs FROM %[1]s
-		WHERE state = 'started' AND load GLOBAL NOT IN (SELECT load FROM %[2]s)
-			AND load GLOBAL NOT IN (SELECT load FROM %[1]s WHERE state = 'abandoned')
-		ORDER BY load`, quote(loadsTable.name), quote(inputsTable.name)), nil},
+		{"load", loadedInputsSQL + " ORDER BY id", nil},
+		{"load", lastLoadSQL, nil},
+		{"load", staleLoadsSQL, nil},
 		{"load", "SELECT load, inputs, state, ingest FROM " + quote(loadsTable.name) + " ORDER BY load, started", nil},
-		{"load", "SELECT id, name, path, sha256, size, frames, error, load FROM " + quote(inputsTable.name) + " ORDER BY load, path", nil},
-		{"load", "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND table = ? AND is_done = 0", []any{"packets"}},
-		{"setup", `SELECT shard_num, host_address, port, is_local FROM system.clusters
-		WHERE cluster = ? AND replica_num = 1 ORDER BY shard_num`, []any{"netlens_no_such_cluster"}},
+		{"load", inputsSQL, nil},
+		{"load", pendingMutationsSQL, []any{"packets"}},
+		{"setup", shardsSQL, []any{"netlens_no_such_cluster"}},
 	}
 	for _, tab := range schema.Tables() {
 		calls = append(calls, call{"load", "SELECT count() FROM " + quote(tab.Name), nil})
@@ -734,12 +730,7 @@ func deleteLoad(t *testing.T, e *Engine, targets []*current, d *differences) {
 			captures = append(captures, in.ID)
 		}
 	}
-	conds := map[string]string{
-		schema.Packets.Name: "has(?, capture)",
-		schema.DNSLog.Name:  "has(?, capture)",
-		schema.Flows.Name:   fmt.Sprintf("has(?, toUInt32(intDiv(flow_id, %d)))", int64(1)<<flowBits),
-	}
-	pending := "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND table = ? AND is_done = 0"
+	conds, pending := staleRows, pendingMutationsSQL
 	wait := func(what string, n func() (string, error)) {
 		deadline := time.Now().Add(20 * time.Second)
 		for {

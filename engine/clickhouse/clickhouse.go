@@ -138,8 +138,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 // each shard directly, which needs no ZooKeeper.
 func (e *Engine) openShards(ctx context.Context) error {
 	first := e.nodes[0]
-	rows, err := first.db.QueryContext(ctx, `SELECT shard_num, host_address, port, is_local FROM system.clusters
-		WHERE cluster = ? AND replica_num = 1 ORDER BY shard_num`, e.cfg.Cluster)
+	rows, err := first.db.QueryContext(ctx, shardsSQL, e.cfg.Cluster)
 	if err != nil {
 		return fmt.Errorf("clickhouse %s: cluster %s: %w", first.addr, e.cfg.Cluster, err)
 	}
@@ -179,6 +178,10 @@ func (e *Engine) openShards(ctx context.Context) error {
 	}
 	return nil
 }
+
+// shardsSQL lists one replica of every shard of a cluster.
+const shardsSQL = `SELECT shard_num, host_address, port, is_local FROM system.clusters
+	WHERE cluster = ? AND replica_num = 1 ORDER BY shard_num`
 
 // Name returns "clickhouse".
 func (e *Engine) Name() string { return "clickhouse" }

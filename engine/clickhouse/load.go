@@ -26,6 +26,29 @@ import (
 // so that flows from several datasets never share an id.
 const flowBits = 40
 
+// The statements of loads on the bookkeeping tables, and of deleting the
+// rows of an interrupted load.
+var (
+	loadedInputsSQL = "SELECT id, sha256 FROM " + quote(inputsTable.name)
+	lastLoadSQL     = "SELECT max(load) FROM " + quote(loadsTable.name)
+	inputsSQL       = "SELECT id, name, path, sha256, size, frames, error, load FROM " + quote(inputsTable.name) + " ORDER BY load, path"
+	// staleLoadsSQL finds the loads that started and neither finished nor
+	// were abandoned.
+	staleLoadsSQL = fmt.Sprintf(`SELECT load, inputs FROM %[1]s
+		WHERE state = 'started' AND load GLOBAL NOT IN (SELECT load FROM %[2]s)
+			AND load GLOBAL NOT IN (SELECT load FROM %[1]s WHERE state = 'abandoned')
+		ORDER BY load`, quote(loadsTable.name), quote(inputsTable.name))
+	// staleRows are the conditions matching the rows of loads: their
+	// captures (packets, dns) or their numbers in the high bits of flow_id
+	// (flows), bound to a list of either.
+	staleRows = map[string]string{
+		schema.Packets.Name: "has(?, capture)",
+		schema.DNSLog.Name:  "has(?, capture)",
+		schema.Flows.Name:   fmt.Sprintf("has(?, toUInt32(intDiv(flow_id, %d)))", int64(1)<<flowBits),
+	}
+	pendingMutationsSQL = "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND table = ? AND is_done = 0"
+)
+
 // LoadProgress is a snapshot of a running load.
 type LoadProgress struct {
 	Rows, TotalRows int64 // rows read from the dataset so far, and in all
@@ -145,7 +168,7 @@ func (e *Engine) Load(ctx context.Context, ds *dataset.Dataset, progress func(Lo
 func (e *Engine) loadedInputs(ctx context.Context) (map[string]string, uint32, error) {
 	n := e.nodes[0]
 	done := map[string]string{}
-	rows, err := n.db.QueryContext(ctx, "SELECT id, sha256 FROM "+quote(inputsTable.name))
+	rows, err := n.db.QueryContext(ctx, loadedInputsSQL)
 	if err != nil {
 		return nil, 0, fmt.Errorf("clickhouse %s: read %s: %w", n.addr, inputsTable.name, err)
 	}
@@ -161,7 +184,7 @@ func (e *Engine) loadedInputs(ctx context.Context) (map[string]string, uint32, e
 		return nil, 0, fmt.Errorf("clickhouse %s: read %s: %w", n.addr, inputsTable.name, err)
 	}
 	var last uint32
-	if err := n.db.QueryRowContext(ctx, "SELECT max(load) FROM "+quote(loadsTable.name)).Scan(&last); err != nil {
+	if err := n.db.QueryRowContext(ctx, lastLoadSQL).Scan(&last); err != nil {
 		return nil, 0, fmt.Errorf("clickhouse %s: read %s: %w", n.addr, loadsTable.name, err)
 	}
 	return done, last + 1, nil
@@ -232,10 +255,7 @@ func (e *Engine) insertRows(ctx context.Context, t metaTable, n int, row func(in
 // finish, and marks it so. It returns the number of such loads.
 func (e *Engine) cleanInterrupted(ctx context.Context) (int, error) {
 	n := e.nodes[0]
-	rows, err := n.db.QueryContext(ctx, fmt.Sprintf(`SELECT load, inputs FROM %[1]s
-		WHERE state = 'started' AND load GLOBAL NOT IN (SELECT load FROM %[2]s)
-			AND load GLOBAL NOT IN (SELECT load FROM %[1]s WHERE state = 'abandoned')
-		ORDER BY load`, quote(loadsTable.name), quote(inputsTable.name)))
+	rows, err := n.db.QueryContext(ctx, staleLoadsSQL)
 	if err != nil {
 		return 0, fmt.Errorf("clickhouse %s: read %s: %w", n.addr, loadsTable.name, err)
 	}
@@ -266,20 +286,13 @@ func (e *Engine) cleanInterrupted(ctx context.Context) (int, error) {
 		ids = append(ids, s.load)
 		captures = append(captures, s.inputs...)
 	}
-	// Every row of a load carries its captures (packets, dns) or its
-	// number in the high bits of flow_id (flows).
-	conds := map[string]string{
-		schema.Packets.Name: "has(?, capture)",
-		schema.DNSLog.Name:  "has(?, capture)",
-		schema.Flows.Name:   fmt.Sprintf("has(?, toUInt32(intDiv(flow_id, %d)))", int64(1)<<flowBits),
-	}
 	for _, node := range e.nodes {
 		for _, t := range schema.Tables() {
 			arg := any(captures)
 			if t.Name == schema.Flows.Name {
 				arg = ids
 			}
-			if err := node.deleteWhere(ctx, e.local(t.Name), conds[t.Name], arg); err != nil {
+			if err := node.deleteWhere(ctx, e.local(t.Name), staleRows[t.Name], arg); err != nil {
 				return 0, err
 			}
 		}
@@ -316,7 +329,7 @@ func (n *node) deleteWhere(ctx context.Context, table, cond string, arg any) err
 	}
 	for {
 		var pending uint64
-		if err := n.db.QueryRowContext(ctx, "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND table = ? AND is_done = 0", table).Scan(&pending); err != nil {
+		if err := n.db.QueryRowContext(ctx, pendingMutationsSQL, table).Scan(&pending); err != nil {
 			return fmt.Errorf("clickhouse %s: wait for the deletion in %s: %w", n.addr, table, err)
 		}
 		if pending == 0 {
@@ -583,7 +596,7 @@ func insertColumns[T any](ctx context.Context, n *node, t *schema.Table, cols []
 // Inputs returns the inputs whose rows the database holds, in load order.
 func (e *Engine) Inputs(ctx context.Context) ([]dataset.Input, error) {
 	n := e.nodes[0]
-	rows, err := n.db.QueryContext(ctx, "SELECT id, name, path, sha256, size, frames, error, load FROM "+quote(inputsTable.name)+" ORDER BY load, path")
+	rows, err := n.db.QueryContext(ctx, inputsSQL)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: read %s: %w", n.addr, inputsTable.name, err)
 	}
