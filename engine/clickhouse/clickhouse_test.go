@@ -2,7 +2,6 @@ package clickhouse
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/duckdb"
@@ -129,31 +129,13 @@ func fingerprint(t *testing.T, e engine.Engine, table string) []int64 {
 		switch x := v.(type) {
 		case float64:
 			out = append(out, int64(x*1000))
+		case nil:
+			out = append(out, -1)
 		default:
-			out = append(out, asInt(v))
+			out = append(out, analysis.AsInt(v))
 		}
 	}
 	return out
-}
-
-func asInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case uint64:
-		return int64(x)
-	case int32:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case nil:
-		return -1
-	}
-	panic(fmt.Sprintf("unexpected type %T", v))
 }
 
 // sameAsDuckDB checks that every table in e holds what the dataset holds.
