@@ -196,7 +196,7 @@ func TestLoadResumes(t *testing.T) {
 	// A load that stops halfway through the packets.
 	half := int(ds.Rows("packets") / 2)
 	m := ds.Manifest()
-	job := &loadJob{id: 1, ingest: m.Ingests[0].ID, inputs: m.Inputs}
+	job := &loadJob{id: 1, ingest: m.Ingests[0].ID, inputs: m.Inputs, ids: []string{m.Inputs[0].ID}}
 	if err := e.recordLoads(ctx, ds, []*loadJob{job}); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestLoadResumes(t *testing.T) {
 		if n.Add(1) > int64(half) {
 			return 0, false
 		}
-		return cp.byCapture(p.Capture, &p.FlowID)
+		return cp.byCapture(&p.Capture, &p.FlowID)
 	})
 	cp.finish()
 	if err != nil {
@@ -296,4 +296,49 @@ func TestCluster(t *testing.T) {
 	}
 	defer other.Close()
 	sameAsDuckDB(t, other, ds)
+}
+
+// TestLoadIDCollision loads two captures that differ only between their
+// first and last 64 KiB, so that they share their capture id: the second
+// gets another id in the database, and both keep all their rows.
+func TestLoadIDCollision(t *testing.T) {
+	ctx := context.Background()
+	orig := filepath.Join(testenv.RepoRoot(), "examples", "dlink-camera-setup.pcap")
+	data, err := os.ReadFile(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) <= 128<<10 {
+		t.Fatalf("%s: %d bytes, too small to differ in the middle only", orig, len(data))
+	}
+	// One byte in the middle changes the content, not the fingerprint.
+	mid := len(data) / 2
+	data[mid] ^= 0xff
+	changed := filepath.Join(t.TempDir(), "changed.pcap")
+	if err := os.WriteFile(changed, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, b := sampleDataset(t, orig), sampleDataset(t, changed)
+	ida, idb := a.Manifest().Inputs[0], b.Manifest().Inputs[0]
+	if ida.ID != idb.ID || ida.SHA256 == idb.SHA256 {
+		t.Fatalf("inputs %s %s and %s %s: want the same id, different hashes", ida.ID, ida.SHA256, idb.ID, idb.SHA256)
+	}
+
+	e := openEngine(t, testenv.ClickHouse(t), "")
+	for _, ds := range []*dataset.Dataset{a, b} {
+		if _, err := e.Load(ctx, ds, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ins, err := e.Inputs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ins) != 2 || ins[0].ID != ida.ID || ins[1].ID != idb.SHA256[:16] {
+		t.Fatalf("inputs in clickhouse %+v, want ids %s and %s", ins, ida.ID, idb.SHA256[:16])
+	}
+	got := queryTable(t, e, "SELECT capture, count() FROM packets GROUP BY capture ORDER BY capture = '"+ida.ID+"' DESC")
+	if len(got) != 2 || got[0][1] != uint64(a.Rows("packets")) || got[1][0] != idb.SHA256[:16] || got[1][1] != uint64(b.Rows("packets")) {
+		t.Errorf("packets per capture %v, want %d of %s and %d of %s", got, a.Rows("packets"), ida.ID, b.Rows("packets"), idb.SHA256[:16])
+	}
 }

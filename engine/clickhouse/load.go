@@ -69,7 +69,8 @@ type LoadStats struct {
 type loadJob struct {
 	id     uint32
 	ingest int
-	inputs []dataset.Input
+	inputs []dataset.Input // with their ids in the database
+	ids    []string        // their ids in the dataset
 }
 
 // Load copies the rows of ds that the database does not hold yet. Inputs
@@ -97,20 +98,33 @@ func (e *Engine) Load(ctx context.Context, ds *dataset.Dataset, progress func(Lo
 	for _, in := range m.Inputs {
 		byIngest[in.Ingest] = append(byIngest[in.Ingest], in)
 	}
+	held := map[string]bool{} // sha256 of the inputs the database holds
+	for _, sha := range done {
+		held[sha] = true
+	}
 	var jobs []*loadJob
 	for _, g := range m.Ingests {
-		ins := byIngest[g.ID]
+		job := &loadJob{id: next, ingest: g.ID}
 		var fresh, old []string
-		for _, in := range ins {
-			if sha, ok := done[in.ID]; ok && sha != in.SHA256 {
-				return nil, fmt.Errorf("load %s: input %s (%s) has the id of another capture already in %s (sha256 %s)", ds.Dir(), in.ID, in.Path, e.cfg, sha)
-			}
-			if _, ok := done[in.ID]; ok {
+		for _, in := range byIngest[g.ID] {
+			if held[in.SHA256] {
 				old = append(old, in.ID)
 				st.Skipped = append(st.Skipped, in)
-			} else {
-				fresh = append(fresh, in.ID)
+				continue
 			}
+			fresh = append(fresh, in.ID)
+			job.ids = append(job.ids, in.ID)
+			if sha, ok := done[in.ID]; ok && sha != in.SHA256 {
+				// Another capture (same size, head and tail) holds the
+				// id in the database: this one takes one from its hash.
+				id, err := freeID(in.SHA256, done)
+				if err != nil {
+					return nil, fmt.Errorf("load %s: input %s: %w", ds.Dir(), in.Path, err)
+				}
+				in.ID = id
+			}
+			done[in.ID] = in.SHA256
+			job.inputs = append(job.inputs, in)
 		}
 		switch {
 		case len(fresh) == 0:
@@ -122,7 +136,7 @@ func (e *Engine) Load(ctx context.Context, ds *dataset.Dataset, progress func(Lo
 		if g.ID >= 1<<(63-flowBits) {
 			return nil, fmt.Errorf("load %s: ingest id %d too large", ds.Dir(), g.ID)
 		}
-		jobs = append(jobs, &loadJob{id: next, ingest: g.ID, inputs: ins})
+		jobs = append(jobs, job)
 		next++
 	}
 	if len(jobs) == 0 {
@@ -136,13 +150,13 @@ func (e *Engine) Load(ctx context.Context, ds *dataset.Dataset, progress func(Lo
 	cp := newCopier(e, ds, jobs, progress)
 	err = errors.Join(
 		copyTable(ctx, cp, schema.Packets, func(p *schema.Packet) (uint32, bool) {
-			return cp.byCapture(p.Capture, &p.FlowID)
+			return cp.byCapture(&p.Capture, &p.FlowID)
 		}),
 		copyTable(ctx, cp, schema.Flows, func(f *schema.Flow) (uint32, bool) {
 			return cp.byFlow(&f.FlowID)
 		}),
 		copyTable(ctx, cp, schema.DNSLog, func(d *schema.DNS) (uint32, bool) {
-			return cp.byCapture(d.Capture, &d.FlowID)
+			return cp.byCapture(&d.Capture, &d.FlowID)
 		}),
 	)
 	cp.finish()
@@ -161,6 +175,16 @@ func (e *Engine) Load(ctx context.Context, ds *dataset.Dataset, progress func(Lo
 	st.Rows, st.Bytes = cp.inserted, cp.bytes.Load()
 	st.Elapsed = time.Since(start)
 	return st, nil
+}
+
+// freeID returns the first id made from sha256 that taken does not hold.
+func freeID(sha256 string, taken map[string]string) (string, error) {
+	for _, id := range dataset.HashIDs(sha256) {
+		if _, ok := taken[id]; !ok {
+			return id, nil
+		}
+	}
+	return "", fmt.Errorf("no free capture id for sha256 %s", sha256)
 }
 
 // loadedInputs returns the sha256 of each input id the database holds, and
@@ -347,7 +371,7 @@ func (n *node) deleteWhere(ctx context.Context, table, cond string, arg any) err
 type copier struct {
 	e        *Engine
 	ds       *dataset.Dataset
-	captures map[string]uint32 // capture id -> load
+	captures map[string]capture // by id in the dataset
 	ingests  map[int64]uint32  // dataset ingest id -> load
 	progress func(LoadProgress)
 	start    time.Time
@@ -362,14 +386,14 @@ type copier struct {
 
 func newCopier(e *Engine, ds *dataset.Dataset, jobs []*loadJob, progress func(LoadProgress)) *copier {
 	cp := &copier{
-		e: e, ds: ds, captures: map[string]uint32{}, ingests: map[int64]uint32{},
+		e: e, ds: ds, captures: map[string]capture{}, ingests: map[int64]uint32{},
 		progress: progress, start: time.Now(), inserted: map[string]int64{},
 		stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	for _, j := range jobs {
 		cp.ingests[int64(j.ingest)] = j.id
-		for _, in := range j.inputs {
-			cp.captures[in.ID] = j.id
+		for i, in := range j.inputs {
+			cp.captures[j.ids[i]] = capture{j.id, in.ID}
 		}
 	}
 	for _, t := range schema.Tables() {
@@ -406,14 +430,25 @@ func (cp *copier) finish() {
 	}
 }
 
-// byCapture says whether a row of capture is being loaded and rewrites its
-// flow id for its load.
-func (cp *copier) byCapture(capture string, flowID *int64) (uint32, bool) {
-	load, ok := cp.captures[capture]
-	if ok && *flowID != 0 {
-		*flowID = int64(load)<<flowBits | *flowID&(1<<flowBits-1)
+// capture is where the rows of a capture go: their load and their capture
+// id in the database.
+type capture struct {
+	load uint32
+	id   string
+}
+
+// byCapture says whether a row of a capture is being loaded and rewrites
+// its capture and flow ids for the database.
+func (cp *copier) byCapture(id *string, flowID *int64) (uint32, bool) {
+	c, ok := cp.captures[*id]
+	if !ok {
+		return 0, false
 	}
-	return load, ok
+	*id = c.id
+	if *flowID != 0 {
+		*flowID = int64(c.load)<<flowBits | *flowID&(1<<flowBits-1)
+	}
+	return c.load, true
 }
 
 // byFlow says whether a flow is being loaded and rewrites its id.

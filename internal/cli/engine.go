@@ -117,7 +117,7 @@ func load(ctx context.Context, ios *IO, e *clickhouse.Engine, ds *dataset.Datase
 			fmt.Fprintf(ios.ErrOut, "removed the rows of %d interrupted load(s) first\n", st.Resumed)
 		}
 		for _, in := range st.Skipped {
-			fmt.Fprintf(ios.ErrOut, "%s: already in %s (sha256 %s…), skipped\n", in.Path, e.Config(), in.ID)
+			fmt.Fprintf(ios.ErrOut, "%s: already in %s (sha256 %.16s…), skipped\n", in.Path, e.Config(), in.SHA256)
 		}
 		fmt.Fprintln(ios.ErrOut, loadLine(st, e.Config()))
 	}

@@ -220,7 +220,7 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 func fileLine(r ingest.FileResult) string {
 	switch {
 	case r.Skipped:
-		return fmt.Sprintf("%s: already in the dataset (sha256 %s…), skipped; --force reads it again", r.Path, r.ID)
+		return fmt.Sprintf("%s: already in the dataset (sha256 %.16s…), skipped; --force reads it again", r.Path, r.SHA256)
 	case r.Err != nil:
 		return fmt.Sprintf("%s: %d packets, then: %v", r.Path, r.Frames, r.Err)
 	}
