@@ -372,7 +372,7 @@ type copier struct {
 	e        *Engine
 	ds       *dataset.Dataset
 	captures map[string]capture // by id in the dataset
-	ingests  map[int64]uint32  // dataset ingest id -> load
+	ingests  map[int64]uint32   // dataset ingest id -> load
 	progress func(LoadProgress)
 	start    time.Time
 	total    int64
