@@ -10,6 +10,7 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/netlens/netlens/chart"
 	"github.com/netlens/netlens/engine"
@@ -51,11 +52,22 @@ type Table struct {
 	*engine.Table
 }
 
-// Env is what an analysis runs against.
+// Env is what an analysis runs against. Analyses may run at the same time
+// on one Env.
 type Env struct {
 	Engine engine.Engine
 	// Names maps addresses to the names seen for them (DNS answers, TLS SNI).
 	Names map[string]string
+
+	mu     sync.Mutex
+	shared map[string]*sharedQuery
+}
+
+// sharedQuery is a query of Env.Shared: done is closed once t and err are set.
+type sharedQuery struct {
+	done chan struct{}
+	t    *engine.Table
+	err  error
 }
 
 // Query runs q on the engine and collects its rows.
@@ -65,6 +77,48 @@ func (e *Env) Query(ctx context.Context, q string, args ...any) (*engine.Table, 
 		return nil, err
 	}
 	return engine.Collect(rows, -1)
+}
+
+// Shared runs q like Query, but once for all the analyses on e: the
+// dataset does not change during the life of an Env, so analyses that ask
+// the same question (the top source, the stream they all look at) share
+// one answer. A query asked again while it runs waits for it; one that
+// failed runs again when asked again. The table is shared: it must not be
+// modified.
+func (e *Env) Shared(ctx context.Context, q string, args ...any) (*engine.Table, error) {
+	key := q
+	for _, a := range args {
+		key += fmt.Sprintf("\x00%T:%v", a, a)
+	}
+	e.mu.Lock()
+	if e.shared == nil {
+		e.shared = map[string]*sharedQuery{}
+	}
+	sq, ok := e.shared[key]
+	if !ok {
+		sq = &sharedQuery{done: make(chan struct{})}
+		e.shared[key] = sq
+	}
+	e.mu.Unlock()
+	if ok {
+		select {
+		case <-sq.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if sq.err != nil {
+			return e.Shared(ctx, q, args...)
+		}
+		return sq.t, nil
+	}
+	sq.t, sq.err = e.Query(ctx, q, args...)
+	if sq.err != nil {
+		e.mu.Lock()
+		delete(e.shared, key)
+		e.mu.Unlock()
+	}
+	close(sq.done)
+	return sq.t, sq.err
 }
 
 // Label returns addr with its name, as shown wherever an address is shown.

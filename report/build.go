@@ -31,6 +31,9 @@ import (
 type laidOut struct {
 	r        *Report
 	sections []*sectionOut
+	// The names taken so far: sections are laid out in order, each taking
+	// names no earlier one took.
+	tableNames, chartIDs, anchors used
 }
 
 type sectionOut struct {
@@ -62,6 +65,7 @@ type chartOut struct {
 	c       *chart.Chart // a copy: unique ID, thinned
 	html    template.HTML
 	err     string
+	jobs    []*figureJob // in the order of the formats
 	figures []string
 	figErrs []string
 }
@@ -71,71 +75,180 @@ type fileOut struct {
 	err  string
 }
 
-// build writes every piece of the report into dir.
-func build(ctx context.Context, dir string, r *Report, opts Options) error {
+// Builder writes a report section by section: the tables, chart
+// fragments and figures of a section are written in the background, opts.
+// Workers at a time, from the moment the section is added, while the
+// analyses that follow still run. Finish writes index.html and report.json
+// and moves the report into place; Abort drops it.
+type Builder struct {
+	ctx  context.Context
+	dir  string
+	tmp  string
+	opts Options
+	l    *laidOut
+	sem  chan struct{}
+	wg   sync.WaitGroup
+	done bool
+}
+
+// NewBuilder starts a report in dir, replacing the report dir may hold once
+// Finish succeeds. Other files in dir are left alone. It must not run twice
+// at once on the same dir. The caller calls Finish or Abort.
+func NewBuilder(ctx context.Context, dir string, opts Options) (*Builder, error) {
+	if len(opts.Formats) == 0 {
+		opts.Formats = []static.Format{static.PNG, static.SVG, static.PDF}
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 2
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("write report: %w", err)
+	}
+	if err := removeLeftovers(dir); err != nil {
+		return nil, fmt.Errorf("write report: %w", err)
+	}
+	tmp, err := os.MkdirTemp(dir, tmpPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("write report: %w", err)
+	}
 	for _, d := range []string{TablesDir, FiguresDir} {
 		if d == FiguresDir && !opts.Figures {
 			continue
 		}
-		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
-			return err
+		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
+			os.RemoveAll(tmp)
+			return nil, fmt.Errorf("write report: %w", err)
 		}
 	}
-	l := lay(r)
-	for _, so := range l.sections {
-		if err := ctx.Err(); err != nil {
-			return err
+	return &Builder{
+		ctx: ctx, dir: dir, tmp: tmp, opts: opts,
+		l:   &laidOut{tableNames: used{}, chartIDs: used{}, anchors: used{}},
+		sem: make(chan struct{}, opts.Workers),
+	}, nil
+}
+
+// Add appends a section to the report and starts writing its pieces.
+// Sections appear in the order they are added, and take their file names
+// in that order.
+func (b *Builder) Add(s Section) {
+	so := b.l.add(&s)
+	for _, to := range so.tables {
+		b.spawn(func() { writeTable(b.tmp, to) })
+	}
+	if len(so.files) > 0 {
+		b.spawn(func() { writeFiles(b.tmp, so) })
+	}
+	for _, co := range so.charts {
+		b.spawn(func() { renderHTML(co) })
+		if !b.opts.Figures {
+			continue
 		}
-		writeTables(dir, so)
+		for _, f := range b.opts.Formats {
+			j := &figureJob{co: co, f: f, rel: FiguresDir + "/" + co.c.ID + "." + f.String()}
+			co.jobs = append(co.jobs, j)
+			b.spawn(func() { j.err = drawFigure(filepath.Join(b.tmp, filepath.FromSlash(j.rel)), j.co.c, j.f) })
+		}
+	}
+}
+
+// spawn runs job in the background once a worker is free, unless the
+// report is canceled by then.
+func (b *Builder) spawn(job func()) {
+	b.wg.Go(func() {
+		select {
+		case b.sem <- struct{}{}:
+		case <-b.ctx.Done():
+			return
+		}
+		defer func() { <-b.sem }()
+		if b.ctx.Err() == nil {
+			job()
+		}
+	})
+}
+
+// Finish waits for the pieces of every section, writes report.json and
+// index.html of r (its title, summary, inputs and skipped analyses; the
+// sections are those added, r.Sections is not read) and moves the report
+// into dir, index.html last.
+func (b *Builder) Finish(r *Report) error {
+	defer b.Abort()
+	b.wg.Wait()
+	if err := b.ctx.Err(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	head := *r
+	head.Sections = nil
+	b.l.r = &head
+	for _, so := range b.l.sections {
 		for _, co := range so.charts {
-			var b bytes.Buffer
-			if err := html.Render(&b, co.c, html.Options{}); err != nil {
-				co.err = err.Error()
-				continue
+			for _, j := range co.jobs {
+				if j.err != nil {
+					co.figErrs = append(co.figErrs, j.f.String()+": "+j.err.Error())
+					continue
+				}
+				co.figures = append(co.figures, j.rel)
 			}
-			co.html = template.HTML(b.String())
 		}
 	}
-	if opts.Figures {
-		if err := drawFigures(ctx, dir, l, opts); err != nil {
-			return err
-		}
+	if err := writeFile(filepath.Join(b.tmp, JSONName), true, func(w io.Writer) error { return writeJSON(w, b.l) }); err != nil {
+		return fmt.Errorf("write report: %s: %w", JSONName, err)
 	}
-	if err := writeFile(filepath.Join(dir, JSONName), true, func(w io.Writer) error { return writeJSON(w, l) }); err != nil {
-		return fmt.Errorf("%s: %w", JSONName, err)
+	if err := writeFile(filepath.Join(b.tmp, IndexName), true, func(w io.Writer) error { return writePage(w, b.l) }); err != nil {
+		return fmt.Errorf("write report: %s: %w", IndexName, err)
 	}
-	if err := writeFile(filepath.Join(dir, IndexName), true, func(w io.Writer) error { return writePage(w, l) }); err != nil {
-		return fmt.Errorf("%s: %w", IndexName, err)
+	if err := b.ctx.Err(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := install(b.dir, b.tmp); err != nil {
+		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
 }
 
-// lay gives every table, file and chart of the report its own name.
-func lay(r *Report) *laidOut {
-	l := &laidOut{r: r}
-	tableNames, chartIDs, anchors := used{}, used{}, used{}
-	for i := range r.Sections {
-		s := &r.Sections[i]
-		so := &sectionOut{s: s, anchor: anchors.claim("analysis-"+safeName(s.Meta.Name, "analysis"), "")}
-		so.params, so.resolved, so.paramErr = params(s.Meta.Params, s.Settings)
-		if res := s.Result; res != nil {
-			for _, t := range res.Tables {
-				stem := tableNames.claim(safeName(t.Name, "table"), ".csv", ".parquet")
-				so.tables = append(so.tables, &tableOut{name: t.Name, title: t.Title, table: t.Table, stem: stem})
-			}
-			for _, name := range sortedKeys(res.Files) {
-				safe := safeName(name, "file")
-				ext := path.Ext(safe)
-				stem := tableNames.claim(strings.TrimSuffix(safe, ext), ext)
-				so.files = append(so.files, fileOut{path: TablesDir + "/" + stem + ext})
-			}
-			for _, c := range res.Charts {
-				so.charts = append(so.charts, prepareChart(c, chartIDs))
-			}
-		}
-		l.sections = append(l.sections, so)
+// Abort waits for the pieces being written and removes them, leaving dir
+// as it was. After Finish it does nothing.
+func (b *Builder) Abort() {
+	if b.done {
+		return
 	}
-	return l
+	b.done = true
+	b.wg.Wait()
+	os.RemoveAll(b.tmp)
+}
+
+// add lays out section s: it gives every table, file and chart of s its
+// own name.
+func (l *laidOut) add(s *Section) *sectionOut {
+	so := &sectionOut{s: s, anchor: l.anchors.claim("analysis-"+safeName(s.Meta.Name, "analysis"), "")}
+	so.params, so.resolved, so.paramErr = params(s.Meta.Params, s.Settings)
+	if res := s.Result; res != nil {
+		for _, t := range res.Tables {
+			stem := l.tableNames.claim(safeName(t.Name, "table"), ".csv", ".parquet")
+			so.tables = append(so.tables, &tableOut{name: t.Name, title: t.Title, table: t.Table, stem: stem})
+		}
+		for _, name := range sortedKeys(res.Files) {
+			safe := safeName(name, "file")
+			ext := path.Ext(safe)
+			stem := l.tableNames.claim(strings.TrimSuffix(safe, ext), ext)
+			so.files = append(so.files, fileOut{path: TablesDir + "/" + stem + ext})
+		}
+		for _, c := range res.Charts {
+			so.charts = append(so.charts, prepareChart(c, l.chartIDs))
+		}
+	}
+	l.sections = append(l.sections, so)
+	return so
+}
+
+// renderHTML renders the interactive chart of co, or records why it cannot.
+func renderHTML(co *chartOut) {
+	var b bytes.Buffer
+	if err := html.Render(&b, co.c, html.Options{}); err != nil {
+		co.err = err.Error()
+		return
+	}
+	co.html = template.HTML(b.String())
 }
 
 // prepareChart copies c with an ID unique in the report, thinned to
@@ -242,36 +355,35 @@ func formatValue(v any) string {
 	return fmt.Sprint(v)
 }
 
-// writeTables writes the tables of a section as CSV and Parquet, its extra
-// files, and makes the tables' previews. Failures are recorded, not
-// returned: the page shows them.
-func writeTables(dir string, so *sectionOut) {
-	for _, to := range so.tables {
-		if to.table == nil {
-			to.errs = append(to.errs, "the analysis returned no table")
-			continue
-		}
-		for _, f := range []output.Format{output.CSV, output.Parquet} {
-			rel := TablesDir + "/" + to.stem + "." + f.String()
-			err := writeFile(filepath.Join(dir, filepath.FromSlash(rel)), false, func(w io.Writer) error {
-				return output.WriteTable(w, to.table, f, output.Options{})
-			})
-			if err != nil {
-				to.errs = append(to.errs, rel+": "+err.Error())
-				continue
-			}
-			to.files = append(to.files, rel)
-		}
-		p, err := makePreview(to.table)
-		if err != nil {
-			to.errs = append(to.errs, "preview: "+err.Error())
-			continue
-		}
-		to.preview = p
-	}
-	if so.s.Result == nil {
+// writeTable writes a table as CSV and Parquet and makes its preview.
+// Failures are recorded, not returned: the page shows them.
+func writeTable(dir string, to *tableOut) {
+	if to.table == nil {
+		to.errs = append(to.errs, "the analysis returned no table")
 		return
 	}
+	for _, f := range []output.Format{output.CSV, output.Parquet} {
+		rel := TablesDir + "/" + to.stem + "." + f.String()
+		err := writeFile(filepath.Join(dir, filepath.FromSlash(rel)), false, func(w io.Writer) error {
+			return output.WriteTable(w, to.table, f, output.Options{})
+		})
+		if err != nil {
+			to.errs = append(to.errs, rel+": "+err.Error())
+			continue
+		}
+		to.files = append(to.files, rel)
+	}
+	p, err := makePreview(to.table)
+	if err != nil {
+		to.errs = append(to.errs, "preview: "+err.Error())
+		return
+	}
+	to.preview = p
+}
+
+// writeFiles writes the extra files of a section. Failures are recorded,
+// not returned: the page shows them.
+func writeFiles(dir string, so *sectionOut) {
 	files := so.s.Result.Files
 	for i, name := range sortedKeys(files) {
 		fo := &so.files[i]
@@ -359,54 +471,6 @@ type figureJob struct {
 	f   static.Format
 	rel string
 	err error
-}
-
-// drawFigures draws every chart in every format, opts.Workers at a time.
-func drawFigures(ctx context.Context, dir string, l *laidOut, opts Options) error {
-	formats := opts.Formats
-	if len(formats) == 0 {
-		formats = []static.Format{static.PNG, static.SVG, static.PDF}
-	}
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = 2
-	}
-	var jobs []figureJob
-	for _, so := range l.sections {
-		for _, co := range so.charts {
-			for _, f := range formats {
-				jobs = append(jobs, figureJob{co: co, f: f, rel: FiguresDir + "/" + co.c.ID + "." + f.String()})
-			}
-		}
-	}
-	ch := make(chan *figureJob)
-	var wg sync.WaitGroup
-	for range min(workers, max(1, len(jobs))) {
-		wg.Go(func() {
-			for j := range ch {
-				j.err = drawFigure(filepath.Join(dir, filepath.FromSlash(j.rel)), j.co.c, j.f)
-			}
-		})
-	}
-	for i := range jobs {
-		if ctx.Err() != nil {
-			break
-		}
-		ch <- &jobs[i]
-	}
-	close(ch)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	for _, j := range jobs {
-		if j.err != nil {
-			j.co.figErrs = append(j.co.figErrs, j.f.String()+": "+j.err.Error())
-			continue
-		}
-		j.co.figures = append(j.co.figures, j.rel)
-	}
-	return nil
 }
 
 func drawFigure(path string, c *chart.Chart, f static.Format) (err error) {

@@ -59,7 +59,8 @@ type Options struct {
 	Figures bool
 	// Formats are the figure formats; none means PNG, SVG and PDF.
 	Formats []static.Format
-	// Workers is the number of figures drawn at once; 0 means 2.
+	// Workers is the number of pieces (tables, figures) written at once;
+	// 0 means 2.
 	Workers int
 }
 
@@ -101,27 +102,14 @@ func Write(ctx context.Context, dir string, r *Report, opts Options) error {
 	if r == nil {
 		return fmt.Errorf("write report: no report")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := removeLeftovers(dir); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	tmp, err := os.MkdirTemp(dir, tmpPrefix)
+	b, err := NewBuilder(ctx, dir, opts)
 	if err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return err
 	}
-	defer os.RemoveAll(tmp)
-	if err := build(ctx, tmp, r, opts); err != nil {
-		return fmt.Errorf("write report: %w", err)
+	for _, s := range r.Sections {
+		b.Add(s)
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := install(dir, tmp); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
+	return b.Finish(r)
 }
 
 // removeLeftovers removes the temporary directories of interrupted writes.

@@ -36,11 +36,20 @@ func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 	where := ipWhere(v)
 	minSize := v.Int("min_size")
 	if minSize == 0 {
-		t, err := env.Query(ctx, "SELECT avg(payload_len) FROM packets WHERE "+where)
+		// The mean payload from the totals per source address, which
+		// other analyses add up too: exact integers, divided once.
+		sent, err := perAddress(ctx, env, where, bySource)
 		if err != nil {
 			return nil, err
 		}
-		minSize = int64(1.1 * analysis.AsFloat(t.Rows[0][0]))
+		var payload, packets int64
+		for _, t := range sent {
+			payload += t.payload
+			packets += t.packets
+		}
+		if packets > 0 {
+			minSize = int64(1.1 * (float64(payload) / float64(packets)))
+		}
 	}
 	src, dst, err := pickStream(ctx, env, v, where)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/engine"
 )
 
 // ipVersion is the parameter that keeps one IP version or both.
@@ -36,32 +37,49 @@ func topSource(ctx context.Context, env *analysis.Env, v analysis.Values, where 
 	if src := v.String("src"); src != "" {
 		return src, nil
 	}
-	t, err := env.Query(ctx, `SELECT src, sum(payload_len) AS payload FROM packets WHERE `+where+`
-		GROUP BY src ORDER BY payload DESC, src LIMIT 1`)
+	sent, err := perAddress(ctx, env, where, bySource)
 	if err != nil {
 		return "", err
 	}
-	if len(t.Rows) == 0 {
+	if len(sent) == 0 {
 		return "", errNoPackets
 	}
-	return analysis.AsString(t.Rows[0][0]), nil
+	return sent[0].key, nil
 }
 
-// topPartner returns the destination src sent the most packets to, or the
-// parameter dst when it is set.
+// sentBy returns the packets src sent, in time order: time (ns since the
+// epoch), destination and payload bytes. timeline shows them all; stream
+// and bursts take those to one destination, so the three share one query.
+// The table is shared: it must not be modified.
+func sentBy(ctx context.Context, env *analysis.Env, where, src string) (*engine.Table, error) {
+	return env.Shared(ctx, `SELECT `+env.Dialect().EpochNs("ts")+`, dst, payload_len FROM packets WHERE `+where+` AND src = ? ORDER BY ts`, src)
+}
+
+// topPartner returns the destination src sent the most packets to (of
+// those with the most, the first in order), or the parameter dst when it
+// is set.
 func topPartner(ctx context.Context, env *analysis.Env, v analysis.Values, where, src string) (string, error) {
 	if dst := v.String("dst"); dst != "" {
 		return dst, nil
 	}
-	t, err := env.Query(ctx, `SELECT dst, count(*) AS packets FROM packets WHERE `+where+` AND src = ?
-		GROUP BY dst ORDER BY packets DESC, dst LIMIT 1`, src)
+	t, err := sentBy(ctx, env, where, src)
 	if err != nil {
 		return "", err
 	}
-	if len(t.Rows) == 0 {
+	count := map[string]int{}
+	for _, r := range t.Rows {
+		count[analysis.AsString(r[1])]++
+	}
+	top, most := "", 0
+	for dst, n := range count {
+		if n > most || n == most && dst < top {
+			top, most = dst, n
+		}
+	}
+	if most == 0 {
 		return "", fmt.Errorf("%s sent no IP packets", src)
 	}
-	return analysis.AsString(t.Rows[0][0]), nil
+	return top, nil
 }
 
 var errNoPackets = fmt.Errorf("no IP packets in the dataset")

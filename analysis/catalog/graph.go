@@ -31,25 +31,24 @@ func (graph) Meta() analysis.Meta {
 }
 
 func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
-	where := ipWhere(v)
-	if !v.Bool("keep_broadcast") {
-		where += ` AND src NOT IN ('0.0.0.0', '255.255.255.255') AND dst NOT IN ('0.0.0.0', '255.255.255.255')`
-	}
-	t, err := env.Query(ctx, `SELECT src, dst, count(*) AS packets, sum(wire_len) AS bytes, sum(payload_len) AS payload
-		FROM packets WHERE `+where+` GROUP BY src, dst ORDER BY packets DESC, src, dst`)
+	all, err := edges(ctx, env, ipWhere(v))
 	if err != nil {
 		return nil, err
 	}
+	broadcast := func(addr string) bool { return addr == "0.0.0.0" || addr == "255.255.255.255" }
 	tab := analysis.NewTable("graph_edges", "Edges", "src", "src_name", "dst", "dst_name", "packets", "bytes", "payload_bytes")
 	g := &chart.Graph{}
 	limit := int(v.Int("max_edges"))
-	for i, r := range t.Rows {
-		src, dst := analysis.AsString(r[0]), analysis.AsString(r[1])
-		packets := analysis.AsInt(r[2])
-		tab.Add(src, nullable(env.Names[src]), dst, nullable(env.Names[dst]), packets, analysis.AsInt(r[3]), analysis.AsInt(r[4]))
-		if i < limit {
-			g.AddEdge(src, dst, float64(packets), strconv.FormatInt(packets, 10))
+	n := 0
+	for _, e := range all {
+		if !v.Bool("keep_broadcast") && (broadcast(e.src) || broadcast(e.dst)) {
+			continue
 		}
+		tab.Add(e.src, nullable(env.Names[e.src]), e.dst, nullable(env.Names[e.dst]), e.packets, e.bytes, e.payload)
+		if n < limit {
+			g.AddEdge(e.src, e.dst, float64(e.packets), strconv.FormatInt(e.packets, 10))
+		}
+		n++
 	}
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
@@ -57,7 +56,7 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 		n.Tooltip = fmt.Sprintf("%s: %d packets sent and received", n.Label, int64(n.Value))
 	}
 	c := chart.NewGraph("graph", "Who talks to whom (edges weighted by packets)", g)
-	if n := len(t.Rows); n > limit {
+	if n > limit {
 		c.Note = fmt.Sprintf("showing the %d heaviest of %d edges", limit, n)
 	}
 	gml, err := graphML(tab)
@@ -71,71 +70,61 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 	}, nil
 }
 
-// graphML writes the edges table as GraphML, for Gephi, Cytoscape or networkx.
+// graphML writes the edges table as GraphML, for Gephi, Cytoscape or
+// networkx: a node per address, with its name when there is one, and an
+// edge per row with its packets, bytes and payload bytes. Text is escaped
+// as encoding/xml escapes it.
 func graphML(edges analysis.Table) ([]byte, error) {
-	type data struct {
-		Key   string `xml:"key,attr"`
-		Value string `xml:",chardata"`
+	var b bytes.Buffer
+	b.Grow(200 * len(edges.Rows))
+	b.WriteString(xml.Header)
+	b.WriteString(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+ <key id="name" for="node" attr.name="name" attr.type="string"></key>
+ <key id="packets" for="edge" attr.name="packets" attr.type="long"></key>
+ <key id="bytes" for="edge" attr.name="bytes" attr.type="long"></key>
+ <key id="payload_bytes" for="edge" attr.name="payload_bytes" attr.type="long"></key>
+ <graph edgedefault="directed">`)
+	text := func(s string) {
+		if err := xml.EscapeText(&b, []byte(s)); err != nil {
+			panic(err) // a bytes.Buffer does not fail
+		}
 	}
-	type node struct {
-		ID   string `xml:"id,attr"`
-		Data []data `xml:"data"`
-	}
-	type edge struct {
-		Source string `xml:"source,attr"`
-		Target string `xml:"target,attr"`
-		Data   []data `xml:"data"`
-	}
-	type key struct {
-		ID   string `xml:"id,attr"`
-		For  string `xml:"for,attr"`
-		Name string `xml:"attr.name,attr"`
-		Type string `xml:"attr.type,attr"`
-	}
-	doc := struct {
-		XMLName xml.Name `xml:"graphml"`
-		NS      string   `xml:"xmlns,attr"`
-		Keys    []key    `xml:"key"`
-		Graph   struct {
-			Default string `xml:"edgedefault,attr"`
-			Nodes   []node `xml:"node"`
-			Edges   []edge `xml:"edge"`
-		} `xml:"graph"`
-	}{NS: "http://graphml.graphdrawing.org/xmlns"}
-	doc.Keys = []key{
-		{"name", "node", "name", "string"},
-		{"packets", "edge", "packets", "long"},
-		{"bytes", "edge", "bytes", "long"},
-		{"payload_bytes", "edge", "payload_bytes", "long"},
-	}
-	doc.Graph.Default = "directed"
 	seen := map[string]bool{}
-	addNode := func(id string, name any) {
+	node := func(id string, name any) {
 		if seen[id] {
 			return
 		}
 		seen[id] = true
-		n := node{ID: id}
+		b.WriteString("\n  <node id=\"")
+		text(id)
+		b.WriteString(`">`)
 		if s := analysis.AsString(name); s != "" {
-			n.Data = []data{{"name", s}}
+			b.WriteString("\n   <data key=\"name\">")
+			text(s)
+			b.WriteString("</data>\n  ")
 		}
-		doc.Graph.Nodes = append(doc.Graph.Nodes, n)
+		b.WriteString("</node>")
 	}
 	for _, r := range edges.Rows {
-		src, dst := analysis.AsString(r[0]), analysis.AsString(r[2])
-		addNode(src, r[1])
-		addNode(dst, r[3])
-		doc.Graph.Edges = append(doc.Graph.Edges, edge{Source: src, Target: dst, Data: []data{
-			{"packets", fmt.Sprint(r[4])}, {"bytes", fmt.Sprint(r[5])}, {"payload_bytes", fmt.Sprint(r[6])},
-		}})
+		node(analysis.AsString(r[0]), r[1])
+		node(analysis.AsString(r[2]), r[3])
 	}
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	enc := xml.NewEncoder(&b)
-	enc.Indent("", " ")
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("graphml: %w", err)
+	for _, r := range edges.Rows {
+		b.WriteString("\n  <edge source=\"")
+		text(analysis.AsString(r[0]))
+		b.WriteString(`" target="`)
+		text(analysis.AsString(r[2]))
+		b.WriteString(`">`)
+		for i, key := range []string{"packets", "bytes", "payload_bytes"} {
+			b.WriteString("\n   <data key=\"" + key + "\">")
+			text(fmt.Sprint(r[4+i]))
+			b.WriteString("</data>")
+		}
+		b.WriteString("\n  </edge>")
 	}
-	b.WriteByte('\n')
+	if len(edges.Rows) > 0 {
+		b.WriteString("\n ")
+	}
+	b.WriteString("</graph>\n</graphml>\n")
 	return b.Bytes(), nil
 }

@@ -31,36 +31,37 @@ func (ports) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 		proto uint8
 		name  string
 	}{{6, "TCP"}, {17, "UDP"}} {
-		for _, side := range []struct{ col, name, verb string }{
-			{"sport", "source", "sent"},
-			{"dport", "destination", "received"},
+		for _, side := range []struct {
+			by              bool
+			col, name, verb string
+		}{
+			{bySource, "sport", "source", "sent"},
+			{byDestination, "dport", "destination", "received"},
 		} {
-			t, err := env.Query(ctx, fmt.Sprintf(`SELECT %[1]s, sum(payload_len) AS payload, count(*) AS packets
-				FROM packets WHERE %[2]s AND proto = %[3]d AND NOT (frag AND sport = 0 AND dport = 0) GROUP BY %[1]s ORDER BY payload DESC, %[1]s`,
-				side.col, ipWhere(v), p.proto))
+			totals, err := perPort(ctx, env, ipWhere(v), p.proto, side.by)
 			if err != nil {
 				return nil, err
 			}
 			var cats []string
 			var vals []float64
-			for _, r := range t.Rows {
-				port := uint16(analysis.AsInt(r[0]))
+			for _, t := range totals {
+				port := uint16(t.port)
 				svc := services.Lookup(p.proto, port)
-				tab.Add(p.name, side.name, int64(port), nullable(svc), analysis.AsInt(r[1]), analysis.AsInt(r[2]))
+				tab.Add(p.name, side.name, int64(port), nullable(svc), t.payload, t.packets)
 				if int64(len(cats)) < v.Int("top") {
 					label := strconv.Itoa(int(port))
 					if svc != "" {
 						label += " (" + svc + ")"
 					}
 					cats = append(cats, label)
-					vals = append(vals, analysis.AsFloat(r[1]))
+					vals = append(vals, float64(t.payload))
 				}
 			}
 			id := fmt.Sprintf("ports_%s_%s", strings.ToLower(p.name), side.col)
 			c := chart.NewHBar(id, fmt.Sprintf("%s %s ports: payload bytes %s", p.name, side.name, side.verb), cats, chart.Bars("payload "+side.verb, vals))
 			c.X = chart.Axis{Title: "payload bytes " + side.verb, Unit: chart.UnitBytes}
 			c.Y.Title = p.name + " " + side.name + " port"
-			if n := len(t.Rows); n > len(cats) {
+			if n := len(totals); n > len(cats) {
 				c.Note = fmt.Sprintf("showing the top %d of %d ports", len(cats), n)
 			}
 			res.Charts = append(res.Charts, c)

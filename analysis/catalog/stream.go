@@ -23,14 +23,14 @@ func (stream) Meta() analysis.Meta {
 // streamPackets returns the time (ns) and payload of the packets src sent
 // to dst, in time order.
 func streamPackets(ctx context.Context, env *analysis.Env, where, src, dst string) (ts, size []int64, err error) {
-	t, err := env.Query(ctx, `SELECT `+env.Dialect().EpochNs("ts")+`, payload_len FROM packets
-		WHERE `+where+` AND src = ? AND dst = ? ORDER BY ts`, src, dst)
+	t, err := sentBy(ctx, env, where, src)
 	if err != nil {
 		return nil, nil, err
 	}
-	ts, size = make([]int64, len(t.Rows)), make([]int64, len(t.Rows))
-	for i, r := range t.Rows {
-		ts[i], size[i] = analysis.AsInt(r[0]), analysis.AsInt(r[1])
+	for _, r := range t.Rows {
+		if analysis.AsString(r[1]) == dst {
+			ts, size = append(ts, analysis.AsInt(r[0])), append(size, analysis.AsInt(r[2]))
+		}
 	}
 	return ts, size, nil
 }

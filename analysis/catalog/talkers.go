@@ -24,29 +24,30 @@ func (talkers) Meta() analysis.Meta {
 
 func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
 	res := &analysis.Result{}
-	for _, side := range []struct{ col, name, title, verb string }{
-		{"src", "talkers_sent", "Payload sent per source address", "sent"},
-		{"dst", "talkers_received", "Payload received per destination address", "received"},
+	for _, side := range []struct {
+		by                bool
+		name, title, verb string
+	}{
+		{bySource, "talkers_sent", "Payload sent per source address", "sent"},
+		{byDestination, "talkers_received", "Payload received per destination address", "received"},
 	} {
-		t, err := env.Query(ctx, fmt.Sprintf(`SELECT %[1]s, sum(payload_len) AS payload, count(*) AS packets, sum(wire_len) AS bytes
-			FROM packets WHERE %[2]s GROUP BY %[1]s ORDER BY payload DESC, %[1]s`, side.col, ipWhere(v)))
+		totals, err := perAddress(ctx, env, ipWhere(v), side.by)
 		if err != nil {
 			return nil, err
 		}
 		tab := analysis.NewTable(side.name, side.title, "address", "name", "payload_bytes", "packets", "bytes")
 		var cats []string
 		var vals []float64
-		for _, r := range t.Rows {
-			addr := analysis.AsString(r[0])
-			tab.Add(addr, nullable(env.Names[addr]), analysis.AsInt(r[1]), analysis.AsInt(r[2]), analysis.AsInt(r[3]))
+		for _, t := range totals {
+			tab.Add(t.key, nullable(env.Names[t.key]), t.payload, t.packets, t.bytes)
 			if int64(len(cats)) < v.Int("top") {
-				cats = append(cats, env.Label(addr))
-				vals = append(vals, analysis.AsFloat(r[1]))
+				cats = append(cats, env.Label(t.key))
+				vals = append(vals, float64(t.payload))
 			}
 		}
 		c := chart.NewHBar(side.name, side.title, cats, chart.Bars("payload "+side.verb, vals))
 		c.X = chart.Axis{Title: "payload bytes " + side.verb, Unit: chart.UnitBytes}
-		if n := len(t.Rows); n > len(cats) {
+		if n := len(totals); n > len(cats) {
 			c.Note = fmt.Sprintf("showing the top %d of %d addresses", len(cats), n)
 		}
 		res.Tables = append(res.Tables, tab)

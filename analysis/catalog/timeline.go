@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
@@ -39,14 +40,22 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	ts := env.Dialect().EpochNs("ts")
 
 	// From the top source to each destination.
-	t, err := env.Query(ctx, `SELECT `+ts+`, dst, payload_len FROM packets WHERE `+where+` AND src = ? ORDER BY ts`, src)
+	t, err := sentBy(ctx, env, where, src)
 	if err != nil {
 		return nil, err
 	}
 	tab := analysis.NewTable("timeline_src", "Packets from the top source", "ts", "src", "dst", "dst_name", "payload_len")
+	srcV := any(src)
+	type dstValues struct{ addr, name any }
+	dsts := map[string]dstValues{} // each address and name boxed once, not per packet
 	for _, r := range t.Rows {
 		dst := analysis.AsString(r[1])
-		tab.Add(analysis.Time(analysis.AsInt(r[0])), src, dst, nullable(env.Names[dst]), analysis.AsInt(r[2]))
+		d, ok := dsts[dst]
+		if !ok {
+			d = dstValues{dst, nullable(env.Names[dst])}
+			dsts[dst] = d
+		}
+		tab.Add(analysis.Time(analysis.AsInt(r[0])), srcV, d.addr, d.name, analysis.AsInt(r[2]))
 	}
 	c := seriesByKey("timeline_src", "Payload sent by "+env.Label(src)+" over time", t.Rows, func(k any) string {
 		return env.Label(analysis.AsString(k))
@@ -54,33 +63,63 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	res.Tables = append(res.Tables, tab)
 	res.Charts = append(res.Charts, c)
 
-	// From the top TCP and UDP source ports to each destination port.
-	for _, p := range []struct {
+	// From the top TCP and UDP source ports to each destination port, the
+	// packets of both in one query.
+	protos := []struct {
 		proto uint8
 		name  string
-	}{{6, "tcp"}, {17, "udp"}} {
-		top, err := env.Query(ctx, fmt.Sprintf(`SELECT sport, sum(payload_len) AS payload FROM packets
-			WHERE %s AND proto = %d AND NOT (frag AND sport = 0 AND dport = 0) GROUP BY sport ORDER BY payload DESC, sport LIMIT 1`, where, p.proto))
+		found bool // the protocol has a top port
+		port  int64
+		rows  [][]any
+	}{{proto: 6, name: "tcp"}, {proto: 17, name: "udp"}}
+	var cond []string
+	var args []any
+	for i := range protos {
+		p := &protos[i]
+		sent, err := perPort(ctx, env, where, p.proto, bySource)
 		if err != nil {
 			return nil, err
 		}
-		if len(top.Rows) == 0 {
+		if len(sent) == 0 {
 			continue
 		}
-		port := analysis.AsInt(top.Rows[0][0])
-		t, err := env.Query(ctx, fmt.Sprintf(`SELECT %s, dport, payload_len FROM packets
-			WHERE %s AND proto = %d AND sport = ? ORDER BY ts`, ts, where, p.proto), port)
-		if err != nil {
-			return nil, err
+		p.found, p.port = true, sent[0].port
+		cond, args = append(cond, fmt.Sprintf("(proto = %d AND sport = ?)", p.proto)), append(args, p.port)
+	}
+	if len(cond) == 0 {
+		return res, nil
+	}
+	t, err = env.Query(ctx, fmt.Sprintf(`SELECT %s, dport, payload_len, proto FROM packets
+		WHERE %s AND (%s) ORDER BY ts`, ts, where, strings.Join(cond, " OR ")), args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range t.Rows {
+		for i := range protos {
+			if p := &protos[i]; p.found && analysis.AsInt(r[3]) == int64(p.proto) {
+				p.rows = append(p.rows, r)
+			}
 		}
+	}
+	for _, p := range protos {
+		if !p.found {
+			continue
+		}
+		port := p.port
 		name := "timeline_" + p.name + "_port"
-		tab := analysis.NewTable(name, fmt.Sprintf("Packets from the top %s source port", p.name), "ts", "sport", "dport", "payload_len")
-		for _, r := range t.Rows {
-			tab.Add(analysis.Time(analysis.AsInt(r[0])), port, analysis.AsInt(r[1]), analysis.AsInt(r[2]))
-		}
-		c := seriesByKey(name, fmt.Sprintf("Payload sent from %s port %d over time", p.name, port), t.Rows, func(k any) string {
+		c := seriesByKey(name, fmt.Sprintf("Payload sent from %s port %d over time", p.name, port), p.rows, func(k any) string {
 			return "port " + strconv.FormatInt(analysis.AsInt(k), 10)
 		}, int(v.Int("max_series")))
+		// The rows of the query, which is this analysis' alone, become the
+		// table's: there are a lot of them.
+		tab := analysis.NewTable(name, fmt.Sprintf("Packets from the top %s source port", p.name), "ts", "sport", "dport", "payload_len")
+		tab.Rows = make([][]any, len(p.rows))
+		portV := any(port)
+		for i, r := range p.rows {
+			ts, dport, payload := analysis.AsInt(r[0]), analysis.AsInt(r[1]), analysis.AsInt(r[2])
+			r[0], r[1], r[2], r[3] = analysis.Time(ts), portV, dport, payload
+			tab.Rows[i] = r
+		}
 		res.Notes = append(res.Notes, fmt.Sprintf("top %s source port: %d", p.name, port))
 		res.Tables = append(res.Tables, tab)
 		res.Charts = append(res.Charts, c)
@@ -91,42 +130,64 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 // seriesByKey draws rows of (ts ns, key, value) as a scatter chart with a
 // series per key, the max busiest keys on their own and the rest as "other".
 func seriesByKey(id, title string, rows [][]any, label func(any) string, max int) *chart.Chart {
-	count := map[string]int{}
-	var order []string
-	for _, r := range rows {
-		k := label(r[1])
-		if count[k] == 0 {
-			order = append(order, k)
+	// Rows whose keys have the same label form a group, numbered in order
+	// of first appearance. Labels are made once per key, not per row.
+	group := map[any]int{}
+	byLabel := map[string]int{}
+	var labels []string
+	var count []int
+	of := make([]int, len(rows))
+	for i, r := range rows {
+		key := r[1]
+		if b, ok := key.([]byte); ok { // not a valid map key
+			key = string(b)
 		}
-		count[k]++
+		g, ok := group[key]
+		if !ok {
+			l := label(r[1])
+			if g, ok = byLabel[l]; !ok {
+				g = len(labels)
+				labels, count = append(labels, l), append(count, 0)
+				byLabel[l] = g
+			}
+			group[key] = g
+		}
+		of[i] = g
+		count[g]++
 	}
-	// The busiest keys get their own series, in order of first appearance.
-	keep := map[string]bool{}
-	if len(order) > max {
-		ranked := append([]string(nil), order...)
-		sort.SliceStable(ranked, func(i, j int) bool { return count[ranked[i]] > count[ranked[j]] })
-		for _, k := range ranked[:max] {
-			keep[k] = true
-		}
-	} else {
-		for _, k := range order {
-			keep[k] = true
+	// The busiest groups get their own series, in order of first
+	// appearance; the rest are "other".
+	keep := make([]bool, len(labels))
+	ranked := make([]int, len(labels))
+	for g := range ranked {
+		ranked[g] = g
+	}
+	sort.SliceStable(ranked, func(i, j int) bool { return count[ranked[i]] > count[ranked[j]] })
+	for _, g := range ranked[:min(max, len(ranked))] {
+		keep[g] = true
+	}
+	other := len(labels)
+	points := make([][]chart.Point, len(labels)+1)
+	for g, n := range count {
+		if keep[g] {
+			points[g] = make([]chart.Point, 0, n)
 		}
 	}
-	points := map[string][]chart.Point{}
-	for _, r := range rows {
-		k := label(r[1])
-		if !keep[k] {
-			k = "other"
+	for i, r := range rows {
+		g := of[i]
+		if !keep[g] {
+			g = other
 		}
-		points[k] = append(points[k], chart.Point{X: chart.UnixSeconds(analysis.AsInt(r[0])), Y: analysis.AsFloat(r[2])})
+		points[g] = append(points[g], chart.Point{X: chart.UnixSeconds(analysis.AsInt(r[0])), Y: analysis.AsFloat(r[2])})
 	}
 	var series []chart.Series
-	for _, k := range append(order, "other") {
-		if ps, ok := points[k]; ok && (keep[k] || k == "other") {
-			series = append(series, chart.Series{Name: k, Points: ps})
-			delete(points, k)
+	for g, l := range labels {
+		if keep[g] {
+			series = append(series, chart.Series{Name: l, Points: points[g]})
 		}
+	}
+	if len(points[other]) > 0 {
+		series = append(series, chart.Series{Name: "other", Points: points[other]})
 	}
 	c := chart.NewScatter(id, title, series...)
 	c.X = chart.Axis{Title: "time (UTC)", Unit: chart.UnitTime}

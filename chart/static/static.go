@@ -11,7 +11,6 @@ import (
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 
@@ -122,7 +121,9 @@ func Render(w io.Writer, c *chart.Chart, f Format, size Size) error {
 	var cw vg.CanvasWriterTo
 	switch f {
 	case PNG:
-		cw = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(size.Width, size.Height), vgimg.UseDPI(DPI))}
+		pc := newPNGCanvas(size)
+		defer pc.release()
+		cw = pc
 	case SVG:
 		cw = vgsvg.New(size.Width, size.Height)
 	case PDF:
@@ -147,8 +148,10 @@ func drawChart(dc draw.Canvas, c *chart.Chart) (err error) {
 			err = fmt.Errorf("draw %s chart: %v", c.Kind, r)
 		}
 	}()
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
+	if _, painted := dc.Canvas.(*pngCanvas); !painted { // a raster canvas starts white
+		dc.SetColor(color.White)
+		dc.Fill(dc.Rectangle.Path())
+	}
 	dc = draw.Crop(dc, 3, -3, 0, -1) // a margin, so that no label touches the edge
 	dc = drawNote(dc, c.Note)
 	switch c.Kind {

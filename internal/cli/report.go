@@ -188,8 +188,14 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 			{Label: "DNS answers", Value: groupDigits(rows["dns"])},
 		},
 	}
-	if span, ok := timeSpan(ctx, env); ok {
-		r.Summary = append(r.Summary, span...)
+	// The report is written while the analyses run: each section's tables
+	// and figures are drawn in the background (report.Builder) as soon as
+	// its analysis is done, while the engine answers the next one.
+	ropts := report.DefaultOptions()
+	ropts.Figures = !opts.NoFigures
+	b, err := report.NewBuilder(ctx, opts.Out, ropts)
+	if err != nil {
+		return err
 	}
 	for _, a := range analyses {
 		m := a.Meta()
@@ -206,6 +212,7 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 		start := time.Now()
 		res, err := analysis.Run(ctx, a, env, settings[m.Name])
 		if ctx.Err() != nil {
+			b.Abort()
 			return &exitError{code: ExitInterrupt, err: errors.New("report interrupted; nothing written")}
 		}
 		sec := report.Section{Meta: m, Settings: settings[m.Name], Result: res, Err: err, Elapsed: time.Since(start)}
@@ -213,11 +220,13 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 			fmt.Fprintf(ios.ErrOut, "%s failed: %v\n", m.Name, err)
 		}
 		r.Sections = append(r.Sections, sec)
+		b.Add(sec)
 	}
-	ropts := report.DefaultOptions()
-	ropts.Figures = !opts.NoFigures
-	if err := report.Write(ctx, opts.Out, r, ropts); err != nil {
-		return fmt.Errorf("write report: %w", err)
+	if span, ok := timeSpan(ctx, env, r.Sections); ok {
+		r.Summary = append(r.Summary, span...)
+	}
+	if err := b.Finish(r); err != nil {
+		return err
 	}
 	if !opts.Ingest.Quiet {
 		fmt.Fprintf(ios.ErrOut, "wrote %s (%d analyses)\n", filepath.Join(opts.Out, report.IndexName), len(r.Sections))
@@ -269,19 +278,43 @@ func reportTitle(in []dataset.Input) string {
 	return fmt.Sprintf("netlens report: %s and %d more", in[0].Name, len(in)-1)
 }
 
-// timeSpan gives the first and last packet time and the duration as summary facts.
-func timeSpan(ctx context.Context, env *analysis.Env) ([]report.Fact, bool) {
-	ts := env.Dialect().EpochNs("ts")
-	t, err := env.Query(ctx, "SELECT min("+ts+"), max("+ts+") FROM packets")
-	if err != nil || len(t.Rows) == 0 || t.Rows[0][0] == nil {
-		return nil, false
+// timeSpan gives the first and last packet time and the duration as
+// summary facts: those the overview found, or else the engine's.
+func timeSpan(ctx context.Context, env *analysis.Env, sections []report.Section) ([]report.Fact, bool) {
+	first, last, ok := overviewSpan(sections)
+	if !ok {
+		ts := env.Dialect().EpochNs("ts")
+		t, err := env.Query(ctx, "SELECT min("+ts+"), max("+ts+") FROM packets")
+		if err != nil || len(t.Rows) == 0 || t.Rows[0][0] == nil {
+			return nil, false
+		}
+		first, last = analysis.Time(analysis.AsInt(t.Rows[0][0])), analysis.Time(analysis.AsInt(t.Rows[0][1]))
 	}
-	first, last := analysis.AsInt(t.Rows[0][0]), analysis.AsInt(t.Rows[0][1])
 	return []report.Fact{
-		{Label: "first packet", Value: analysis.Time(first).Format("2006-01-02 15:04:05.000000 UTC")},
-		{Label: "last packet", Value: analysis.Time(last).Format("2006-01-02 15:04:05.000000 UTC")},
-		{Label: "duration", Value: time.Duration(last - first).Round(time.Millisecond).String()},
+		{Label: "first packet", Value: first.Format("2006-01-02 15:04:05.000000 UTC")},
+		{Label: "last packet", Value: last.Format("2006-01-02 15:04:05.000000 UTC")},
+		{Label: "duration", Value: last.Sub(first).Round(time.Millisecond).String()},
 	}, true
+}
+
+// overviewSpan reads the first and last packet time from the overview's
+// span table, when the overview ran.
+func overviewSpan(sections []report.Section) (first, last time.Time, ok bool) {
+	for _, s := range sections {
+		if s.Meta.Name != "overview" || s.Result == nil {
+			continue
+		}
+		for _, t := range s.Result.Tables {
+			if t.Name != "overview_span" || t.Table == nil || len(t.Rows) != 1 || len(t.Columns) < 2 ||
+				t.Columns[0] != "first_packet" || t.Columns[1] != "last_packet" {
+				continue
+			}
+			first, ok1 := t.Rows[0][0].(time.Time)
+			last, ok2 := t.Rows[0][1].(time.Time)
+			return first, last, ok1 && ok2
+		}
+	}
+	return time.Time{}, time.Time{}, false
 }
 
 // groupDigits writes n with thousands separators: 1234567 -> "1,234,567".

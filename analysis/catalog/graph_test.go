@@ -1,0 +1,118 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/netlens/netlens/analysis"
+)
+
+// graphMLByEncoder is GraphML as encoding/xml writes it: graphML must write
+// the very same bytes.
+func graphMLByEncoder(edges analysis.Table) ([]byte, error) {
+	type data struct {
+		Key   string `xml:"key,attr"`
+		Value string `xml:",chardata"`
+	}
+	type node struct {
+		ID   string `xml:"id,attr"`
+		Data []data `xml:"data"`
+	}
+	type edge struct {
+		Source string `xml:"source,attr"`
+		Target string `xml:"target,attr"`
+		Data   []data `xml:"data"`
+	}
+	type key struct {
+		ID   string `xml:"id,attr"`
+		For  string `xml:"for,attr"`
+		Name string `xml:"attr.name,attr"`
+		Type string `xml:"attr.type,attr"`
+	}
+	doc := struct {
+		XMLName xml.Name `xml:"graphml"`
+		NS      string   `xml:"xmlns,attr"`
+		Keys    []key    `xml:"key"`
+		Graph   struct {
+			Default string `xml:"edgedefault,attr"`
+			Nodes   []node `xml:"node"`
+			Edges   []edge `xml:"edge"`
+		} `xml:"graph"`
+	}{NS: "http://graphml.graphdrawing.org/xmlns"}
+	doc.Keys = []key{
+		{"name", "node", "name", "string"},
+		{"packets", "edge", "packets", "long"},
+		{"bytes", "edge", "bytes", "long"},
+		{"payload_bytes", "edge", "payload_bytes", "long"},
+	}
+	doc.Graph.Default = "directed"
+	seen := map[string]bool{}
+	addNode := func(id string, name any) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		n := node{ID: id}
+		if s := analysis.AsString(name); s != "" {
+			n.Data = []data{{"name", s}}
+		}
+		doc.Graph.Nodes = append(doc.Graph.Nodes, n)
+	}
+	for _, r := range edges.Rows {
+		src, dst := analysis.AsString(r[0]), analysis.AsString(r[2])
+		addNode(src, r[1])
+		addNode(dst, r[3])
+		doc.Graph.Edges = append(doc.Graph.Edges, edge{Source: src, Target: dst, Data: []data{
+			{"packets", fmt.Sprint(r[4])}, {"bytes", fmt.Sprint(r[5])}, {"payload_bytes", fmt.Sprint(r[6])},
+		}})
+	}
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&b)
+	enc.Indent("", " ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+func TestGraphML(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		rows [][]any
+	}{
+		{"empty", nil},
+		{"plain", [][]any{
+			{"10.0.0.1", "a.example", "10.0.0.2", nil, int64(3), int64(300), int64(120)},
+			{"10.0.0.2", nil, "10.0.0.1", "a.example", int64(2), int64(200), int64(0)},
+			{"10.0.0.1", "a.example", "2001:db8::1", "b.example", int64(1), int64(90), int64(20)},
+		}},
+		{"hostile", [][]any{
+			{`<img src=x onerror=alert(1)>`, "</data>&\"'\t\r\n\x00\xff", "a\nb", `"quoted"`, int64(1), int64(2), int64(3)},
+			{"a\nb", "\u2028 names \U0001F600", `<img src=x onerror=alert(1)>`, nil, int64(4), int64(5), int64(6)},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := analysis.NewTable("graph_edges", "Edges", "src", "src_name", "dst", "dst_name", "packets", "bytes", "payload_bytes")
+			for _, r := range tt.rows {
+				tab.Add(r...)
+			}
+			want, err := graphMLByEncoder(tab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := graphML(tab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("GraphML (-encoding/xml +graphML):\n%s", diff)
+			}
+		})
+	}
+}
