@@ -13,7 +13,6 @@ package duckdb
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -49,16 +48,17 @@ func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
 	cfg.Set("autoload_known_extensions", "false")
 	cfg.Set("allow_community_extensions", "false")
 	cfg.Set("temp_directory", tempDir)
-	connector, err := duckdb.NewConnector("?"+cfg.Encode(), func(e driver.ExecerContext) error {
-		// Session settings of every connection the pool opens.
-		_, err := e.ExecContext(context.Background(), "SET TimeZone = 'UTC'", nil)
-		return err
-	})
+	connector, err := duckdb.NewConnector("?"+cfg.Encode(), nil)
 	if err != nil {
 		os.RemoveAll(tempDir)
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
 	e := &Engine{db: sql.OpenDB(connector), tempDir: tempDir}
+	// Set for the database, not per connection: the configuration is
+	// locked below, and the pool opens connections after that.
+	if _, err := e.db.ExecContext(ctx, "SET GLOBAL TimeZone = 'UTC'"); err != nil {
+		return nil, errors.Join(fmt.Errorf("open duckdb: %w", err), e.Close())
+	}
 	for _, t := range schema.Tables() {
 		q := viewSQL(t, ds.Files(t.Name))
 		if _, err := e.db.ExecContext(ctx, q); err != nil {

@@ -2,9 +2,11 @@ package duckdb
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -292,4 +294,40 @@ func mustOpen(t *testing.T, dir string) *dataset.Dataset {
 		t.Fatal(err)
 	}
 	return ds
+}
+
+// TestConcurrentQueries runs queries on several connections at once: each
+// connection the pool opens after the configuration is locked must work,
+// and see times in UTC.
+func TestConcurrentQueries(t *testing.T) {
+	ds := writeDataset(t, t.TempDir(), testPackets, testFlows)
+	e, err := Open(context.Background(), ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			rows, err := e.Query(context.Background(), "SELECT current_setting('TimeZone'), min(ts)::VARCHAR FROM packets, range(20000)")
+			if err != nil {
+				errs <- err
+				return
+			}
+			tab, err := engine.Collect(rows, 0)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if got := fmt.Sprint(tab.Rows[0]); got != "[UTC 2024-03-01 01:00:00.123456789]" {
+				errs <- fmt.Errorf("got %s", got)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
