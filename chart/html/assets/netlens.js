@@ -178,7 +178,8 @@
   function base(spec, style) {
     var o = {
       useUTC: true,
-      animation: true,
+      // A report is read, not watched: every chart appears drawn at once.
+      animation: false,
       color: style.palette,
       title: { text: spec.title || '', subtext: spec.subtitle || '', left: 8, top: 4 },
       toolbox: { right: 8, top: 4, feature: { saveAsImage: { title: 'save as image' } } },
@@ -308,7 +309,6 @@
         if (kind === 'ecdf') ser.step = 'end';
       }
       if (i === 0 && area) ser.markArea = area;
-      if (data.length > 5000) o.animation = false;
       return ser;
     });
     if (kind === 'ecdf') {
