@@ -6,8 +6,10 @@
 #   SIZE=200MB bench/run.sh   # a smaller capture
 #   RUNS=5 bench/run.sh       # time netlens 5 times (default 3): min and median
 #   TSHARK=0 bench/run.sh     # leave tshark out (it takes over a minute)
+#   CLICKHOUSE=0 bench/run.sh # leave out ClickHouse against DuckDB (bench/clickhouse.sh)
 #
-# Needs tshark, capinfos, GNU time (/usr/bin/time) and Chromium.
+# Needs tshark, capinfos, GNU time (/usr/bin/time) and Chromium; ClickHouse
+# (Debian's clickhouse-server) for the engine comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,3 +80,8 @@ stats() {
     printf "ratio: the whole report takes %.2fx the time of the ingest alone (medians; %.2fx min to min)\n", rm / im, rw / iw
   }'
 "$out/pageload" -runs "$runs" "$out/report"
+
+# ClickHouse against DuckDB on the same dataset, when a server can be started.
+if [ "${CLICKHOUSE:-1}" != 0 ] && [ -x /usr/sbin/clickhouse-server ]; then
+  bench/clickhouse.sh "$out/ds"
+fi
