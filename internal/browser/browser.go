@@ -58,13 +58,10 @@ func Path(t testing.TB) string {
 	return testenv.Tool(t, "chromium")
 }
 
-// Open starts a fresh headless Chromium, loads url and waits for its load
-// event. The browser is closed when the test ends.
-func Open(t testing.TB, url string) *Page {
-	t.Helper()
-	exe := Path(t)
-	var out lockedBuffer
-	opts := []chromedp.ExecAllocatorOption{
+// Options are the flags of a headless Chromium at exe that stays off the
+// network (this machine's, and in CI), with its profile in profile.
+func Options(exe, profile string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
 		chromedp.NoFirstRun,
@@ -81,10 +78,18 @@ func Open(t testing.TB, url string) *Page {
 		chromedp.Flag("disable-breakpad", true),
 		chromedp.Flag("metrics-recording-only", true),
 		chromedp.Flag("password-store", "basic"),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(&out),
 	}
+}
+
+// Open starts a fresh headless Chromium, loads url and waits for its load
+// event. The browser is closed when the test ends.
+func Open(t testing.TB, url string) *Page {
+	t.Helper()
+	exe := Path(t)
+	var out lockedBuffer
+	opts := append(Options(exe, t.TempDir()), chromedp.CombinedOutput(&out))
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), Timeout)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
