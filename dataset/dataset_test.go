@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -229,7 +230,7 @@ func TestWriteCommitRead(t *testing.T) {
 	}
 	slices.Sort(wantFiles)
 	files := listFiles(t, dir)
-	if diff := cmp.Diff(wantFiles, sortedKeys(files)); diff != "" {
+	if diff := cmp.Diff(wantFiles, slices.Sorted(maps.Keys(files))); diff != "" {
 		t.Errorf("files on disk (-want +got):\n%s", diff)
 	}
 	if in, ok := d2.HasInput("AAAAAAAAAAAAAAAA" + strings.Repeat("0", 48)); !ok || in.Ingest != 1 || in.Name != "aaaaaaaaaaaaaaaa.pcap" {
@@ -599,7 +600,7 @@ func TestRemoveInput(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	if diff := cmp.Diff(want, sortedKeys(listFiles(t, dir))); diff != "" {
+	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(listFiles(t, dir)))); diff != "" {
 		t.Errorf("files on disk (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"dns", "dns/day=2024-03-01", "flows", "flows/day=2024-03-01", "packets", "packets/day=2024-03-01"}, listDirs(t, dir)); diff != "" {
@@ -672,7 +673,7 @@ func TestManifestJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatal(err)
 	}
-	keys := func(v any) []string { return sortedKeys(v.(map[string]any)) }
+	keys := func(v any) []string { return slices.Sorted(maps.Keys(v.(map[string]any))) }
 	checks := []struct {
 		name string
 		got  []string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -83,7 +84,7 @@ func (tx *Txn) RemoveInput(id string) error {
 		discard()
 		return fmt.Errorf("remove input %s: %w", id, err)
 	}
-	for _, table := range sortedKeys(tables) {
+	for _, table := range slices.Sorted(maps.Keys(tables)) {
 		tf := tables[table]
 		filter := captureFilters[table]
 		var files []File
@@ -274,13 +275,4 @@ func ingestOfPath(rel string) int {
 		return 0
 	}
 	return id
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

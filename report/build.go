@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"math/big"
 	"os"
 	"path"
@@ -227,7 +228,7 @@ func (l *laidOut) add(s *Section) *sectionOut {
 			stem := l.tableNames.claim(safeName(t.Name, "table"), ".csv", ".parquet")
 			so.tables = append(so.tables, &tableOut{name: t.Name, title: t.Title, table: t.Table, stem: stem})
 		}
-		for _, name := range sortedKeys(res.Files) {
+		for _, name := range slices.Sorted(maps.Keys(res.Files)) {
 			safe := safeName(name, "file")
 			ext := path.Ext(safe)
 			stem := l.tableNames.claim(strings.TrimSuffix(safe, ext), ext)
@@ -309,15 +310,6 @@ func safeName(name, fallback string) string {
 	return s
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // params lists the parameters of an analysis with the values it ran with.
 func params(ps []analysis.Param, settings map[string]string) ([]paramOut, map[string]string, string) {
 	vals, err := analysis.ParseValues(ps, settings)
@@ -385,7 +377,7 @@ func writeTable(dir string, to *tableOut) {
 // not returned: the page shows them.
 func writeFiles(dir string, so *sectionOut) {
 	files := so.s.Result.Files
-	for i, name := range sortedKeys(files) {
+	for i, name := range slices.Sorted(maps.Keys(files)) {
 		fo := &so.files[i]
 		err := writeFile(filepath.Join(dir, filepath.FromSlash(fo.path)), false, func(w io.Writer) error {
 			_, err := w.Write(files[name])
