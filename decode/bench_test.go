@@ -36,32 +36,26 @@ func benchFrames(b *testing.B) []frame {
 // DecodingLayerParser filling the same row.
 func BenchmarkDecode(b *testing.B) {
 	frames := benchFrames(b)
-	b.Run("netlens", func(b *testing.B) {
-		d := New()
-		var p schema.Packet
-		var m Meta
-		b.ReportAllocs()
-		n := 0
-		for b.Loop() {
-			f := &frames[n%len(frames)]
-			d.Decode(f.linkType, f.data, &p, &m)
-			n++
-		}
-		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
-	})
+	b.Run("netlens", func(b *testing.B) { benchDecode(b, frames, New().Decode) })
 	b.Run("gopacket-dlp", func(b *testing.B) {
 		g := newGopacketDecoder()
-		var p schema.Packet
-		var m Meta
-		b.ReportAllocs()
-		n := 0
-		for b.Loop() {
-			f := &frames[n%len(frames)]
-			g.decode(f.data, &p, &m)
-			n++
-		}
-		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
+		benchDecode(b, frames, func(_ uint16, data []byte, p *schema.Packet, m *Meta) { g.decode(data, p, m) })
 	})
+}
+
+// benchDecode decodes frames round and round with decode, reporting
+// allocations and packets per second.
+func benchDecode(b *testing.B, frames []frame, decode func(linkType uint16, data []byte, p *schema.Packet, m *Meta)) {
+	var p schema.Packet
+	var m Meta
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		f := &frames[n%len(frames)]
+		decode(f.linkType, f.data, &p, &m)
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
 }
 
 // linkFiles are captures of the link types other than Ethernet: 802.11
@@ -76,17 +70,7 @@ func BenchmarkDecodeLinkTypes(b *testing.B) {
 	for _, name := range linkFiles {
 		frames = append(frames, readFrames(b, name)...)
 	}
-	d := New()
-	var p schema.Packet
-	var m Meta
-	b.ReportAllocs()
-	n := 0
-	for b.Loop() {
-		f := &frames[n%len(frames)]
-		d.Decode(f.linkType, f.data, &p, &m)
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
+	benchDecode(b, frames, New().Decode)
 }
 
 // gopacketDecoder fills a row with gopacket's DecodingLayerParser, for

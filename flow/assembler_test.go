@@ -239,13 +239,7 @@ func TestICMP(t *testing.T) {
 func TestTimeouts(t *testing.T) {
 	a1, b1 := "10.0.0.1:5000", "192.0.2.9:9999"
 	a2, b2 := "10.0.0.2:5001", "192.0.2.9:9999"
-	tests := []struct {
-		name string
-		cfg  func(c *Config)
-		pkts []pkt
-		want []schema.Flow
-		ids  []int64
-	}{
+	runFlowCases(t, []flowCase{
 		{"UDP idle: a packet after 61 s starts a new flow", nil,
 			[]pkt{udpP(0, a1, b1, 10), udpP(60*sec, b1, a1, 10), udpP(121*sec, b1, a1, 10)},
 			[]schema.Flow{
@@ -306,8 +300,22 @@ func TestTimeouts(t *testing.T) {
 		{"non-IP and malformed packets have no flow", nil,
 			[]pkt{udpP(0, a1, b1, 1), {at: ms, src: a1, dst: b1, proto: protoUDP, status: decode.Malformed}, {at: 2 * ms, src: a1, dst: b1, status: decode.NonIP}},
 			[]schema.Flow{udpFlow(fl(1, 0, 0, protoUDP, a1, b1), 1, 0, 1, 0, "S0")}, []int64{1, 0, 0}},
-	}
-	for _, tt := range tests {
+	})
+}
+
+// flowCase is packets given to an Assembler with a configuration, and the
+// flows and packet flow ids it must give.
+type flowCase struct {
+	name string
+	cfg  func(c *Config) // changes to DefaultConfig, or nil
+	pkts []pkt
+	want []schema.Flow
+	ids  []int64
+}
+
+func runFlowCases(t *testing.T, cases []flowCase) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := DefaultConfig()
 			if tt.cfg != nil {

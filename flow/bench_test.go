@@ -14,38 +14,27 @@ import (
 // datagrams), replayed with time moving on so that flows end and start
 // again, and a table of 65,536 live UDP flows.
 func BenchmarkAssembler(b *testing.B) {
-	b.Run("irc-dcc-send", func(b *testing.B) {
-		pkts := readCapture(b, "irc-dcc-send.pcapng")
-		span := pkts[len(pkts)-1].p.Ts - pkts[0].p.Ts + int64(time.Hour)
-		a := New(DefaultConfig(), 1, func(*schema.Flow) {})
-		var p schema.Packet
-		b.ReportAllocs()
-		n := 0
-		for b.Loop() {
-			x := &pkts[n%len(pkts)]
-			p = x.p
-			p.Ts += int64(n/len(pkts)) * span
-			a.Add(&p, &x.m)
-			n++
-		}
-		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
-	})
-	b.Run("gtp-fragments", func(b *testing.B) {
-		pkts := readCapture(b, "tunnels_gtp_gtp1_gn_normal_incl_fragmentation.pcap")
-		span := pkts[len(pkts)-1].p.Ts - pkts[0].p.Ts + int64(time.Hour)
-		a := New(DefaultConfig(), 1, func(*schema.Flow) {})
-		var p schema.Packet
-		b.ReportAllocs()
-		n := 0
-		for b.Loop() {
-			x := &pkts[n%len(pkts)]
-			p = x.p
-			p.Ts += int64(n/len(pkts)) * span
-			a.Add(&p, &x.m)
-			n++
-		}
-		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
-	})
+	for _, c := range []struct{ name, file string }{
+		{"irc-dcc-send", "irc-dcc-send.pcapng"},
+		{"gtp-fragments", "tunnels_gtp_gtp1_gn_normal_incl_fragmentation.pcap"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			pkts := readCapture(b, c.file)
+			span := pkts[len(pkts)-1].p.Ts - pkts[0].p.Ts + int64(time.Hour)
+			a := New(DefaultConfig(), 1, func(*schema.Flow) {})
+			var p schema.Packet
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				x := &pkts[n%len(pkts)]
+				p = x.p
+				p.Ts += int64(n/len(pkts)) * span
+				a.Add(&p, &x.m)
+				n++
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packets/s")
+		})
+	}
 	b.Run("65536-flows", func(b *testing.B) {
 		const nflows = 1 << 16
 		rows := make([]schema.Packet, nflows)

@@ -45,13 +45,7 @@ func TestFragments(t *testing.T) {
 		s6  = "[2001:db8::2]:53"
 		dst = 60 // IPv6 destination options
 	)
-	tests := []struct {
-		name string
-		cfg  func(c *Config)
-		pkts []pkt
-		want []schema.Flow
-		ids  []int64
-	}{
+	runFlowCases(t, []flowCase{
 		{"in order: later fragments join the first one's flow", nil,
 			[]pkt{fragP(0, c, s, protoUDP, 7, 0, true, 1472), fragP(ms, c, s, protoUDP, 7, 1480, true, 1480), fragP(2*ms, c, s, protoUDP, 7, 2960, false, 100)},
 			[]schema.Flow{counted(fl(1, 0, 2*ms, protoUDP, c, s), 3, 0, 1500+1500+120, 0, 1472+1480+100, 0, "S0")},
@@ -121,22 +115,7 @@ func TestFragments(t *testing.T) {
 				return f
 			}()},
 			[]int64{1, 1, 1, 1, 1}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := DefaultConfig()
-			if tt.cfg != nil {
-				tt.cfg(&cfg)
-			}
-			flows, ids := run(cfg, tt.pkts)
-			if diff := cmp.Diff(tt.want, flows); diff != "" {
-				t.Errorf("flows (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tt.ids, ids); diff != "" {
-				t.Errorf("packet flow ids (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 // TestFragmentTableBounded fills the datagram table beyond its bound: the
