@@ -319,3 +319,27 @@ func TestPortsAgainstTshark(t *testing.T) {
 		t.Errorf("packets per port (-tshark +netlens):\n%s", diff)
 	}
 }
+
+// TestIATPercentilesFromEngine: when the gaps take too many distinct values
+// for a histogram, the engine computes the percentiles over all addresses,
+// and they are the same.
+func TestIATPercentilesFromEngine(t *testing.T) {
+	env := envFor(t, sample)
+	a, _ := ByName("iat")
+	want, err := analysis.Run(context.Background(), a, env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { maxHistogram = n }(maxHistogram)
+	maxHistogram = 10
+	got, err := analysis.Run(context.Background(), a, env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Charts) == 0 || want.Charts[0].ID != "iat_ecdf" || len(want.Charts[0].Series) != 2 {
+		t.Fatalf("charts %v: want the ECDF of both sides first", want.Charts)
+	}
+	if diff := cmp.Diff(want.Charts[0], got.Charts[0]); diff != "" {
+		t.Errorf("ECDF from the engine differs from the histogram's (-histogram +engine):\n%s", diff)
+	}
+}

@@ -153,24 +153,15 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 		return res, nil
 	}
 
-	// The distributions over all addresses, from 101 percentiles each. The
-	// gaps take far fewer distinct values than there are packets, so the
-	// engine counts each value and the percentiles are read off the counts,
-	// exactly as the engine would compute them from all the gaps.
+	// The distributions over all addresses, from 101 percentiles each.
 	levels := percentiles(100)
 	ecdf := chart.NewECDF("iat_ecdf", "Inter-arrival and inter-departure times")
 	ecdf.X = chart.Axis{Title: "time to the previous packet", Log: true, Unit: chart.UnitSeconds}
 	for _, side := range sides {
-		t, err := env.Query(ctx, fmt.Sprintf("SELECT %[1]s, count(*) FROM packets WHERE %[2]s AND %[1]s IS NOT NULL GROUP BY %[1]s",
-			side.gap, where))
+		q, err := allPercentiles(ctx, env, side.gap, where, levels)
 		if err != nil {
 			return nil, err
 		}
-		h, err := analysis.HistogramOf(t.Rows)
-		if err != nil {
-			return nil, err
-		}
-		q := h.Quantiles(levels)
 		if len(q) != len(levels) {
 			continue // no gaps on this side
 		}
@@ -182,6 +173,37 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	}
 	res.Charts = append([]*chart.Chart{ecdf}, strips...)
 	return res, nil
+}
+
+// maxHistogram is the most distinct gaps read into a histogram; beyond it
+// the engine computes the percentiles itself.
+var maxHistogram = 256 << 10
+
+// allPercentiles returns the percentiles at levels of every gap in column
+// gap. Gaps usually take far fewer distinct values than there are packets,
+// so the engine counts each value and the percentiles are read off the
+// counts, exactly as the engine would compute them from all the gaps and
+// much faster; when there are more than maxHistogram distinct values (fine
+// time stamps, long captures), the engine computes them, so that memory
+// stays bounded whatever the capture.
+func allPercentiles(ctx context.Context, env *analysis.Env, gap, where string, levels []float64) ([]float64, error) {
+	t, err := env.Query(ctx, fmt.Sprintf("SELECT %[1]s, count(*) FROM packets WHERE %[2]s AND %[1]s IS NOT NULL GROUP BY %[1]s LIMIT %[3]d",
+		gap, where, maxHistogram+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Rows) <= maxHistogram {
+		h, err := analysis.HistogramOf(t.Rows)
+		if err != nil {
+			return nil, err
+		}
+		return h.Quantiles(levels), nil
+	}
+	t, err = env.Query(ctx, fmt.Sprintf("SELECT %s FROM packets WHERE %s", env.Dialect().Quantiles(gap, levels), where))
+	if err != nil {
+		return nil, err
+	}
+	return analysis.AsFloats(t.Rows[0][0]), nil
 }
 
 // percentiles returns the levels 0, 1/n, ..., 1.
