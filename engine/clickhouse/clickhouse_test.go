@@ -184,6 +184,24 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameAsDuckDB(t, e, ds)
+
+	// A new ingest into the dataset: only its rows are read.
+	var before int64
+	for _, tab := range schema.Tables() {
+		before += ds.Rows(tab.Name)
+	}
+	mdns := filepath.Join(testenv.Corpus(t), "pcaps", "zeek", "dns_mdns.pcap")
+	if _, err := ingest.Run(ctx, ds, []string{mdns}, ingest.DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	st, err = e.Load(ctx, ds, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Loaded) != 1 || st.Unread != before {
+		t.Errorf("third load: loaded %d inputs, left %d rows unread; want 1, %d (the first ingest's)", len(st.Loaded), st.Unread, before)
+	}
+	sameAsDuckDB(t, e, ds)
 }
 
 // TestLoadResumes interrupts a load after some of its rows are in, and

@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -62,6 +63,7 @@ type LoadStats struct {
 	Rows    map[string]int64 // rows inserted per table
 	Resumed int              // interrupted loads whose rows were removed first
 	Bytes   int64            // Parquet bytes read
+	Unread  int64            // rows of the dataset not read: their row groups held nothing to load
 	Elapsed time.Duration
 }
 
@@ -172,7 +174,7 @@ func (e *Engine) Load(ctx context.Context, ds *dataset.Dataset, progress func(Lo
 	for _, j := range jobs {
 		st.Loaded = append(st.Loaded, j.inputs...)
 	}
-	st.Rows, st.Bytes = cp.inserted, cp.bytes.Load()
+	st.Rows, st.Bytes, st.Unread = cp.inserted, cp.bytes.Load(), cp.unread.Load()
 	st.Elapsed = time.Since(start)
 	return st, nil
 }
@@ -376,7 +378,8 @@ type copier struct {
 	progress func(LoadProgress)
 	start    time.Time
 	total    int64
-	read     atomic.Int64
+	read     atomic.Int64 // rows read or passed over
+	unread   atomic.Int64 // rows passed over
 	bytes    atomic.Int64
 	mu       sync.Mutex
 	inserted map[string]int64
@@ -482,7 +485,7 @@ func copyTable[T any](ctx context.Context, cp *copier, t *schema.Table, keep fun
 	g.Go(func() error {
 		defer close(groups)
 		for _, name := range cp.ds.Files(t.Name) {
-			if err := sendGroups(ctx, name, groups, &cp.bytes); err != nil {
+			if err := cp.sendGroups(ctx, name, groups); err != nil {
 				return err
 			}
 		}
@@ -568,9 +571,10 @@ type rowGroup struct {
 	release func()
 }
 
-// sendGroups sends the row groups of a Parquet file to groups; the file is
-// closed once every group sent is released.
-func sendGroups(ctx context.Context, name string, groups chan<- rowGroup, bytes *atomic.Int64) error {
+// sendGroups sends the row groups of a Parquet file that may hold rows
+// being loaded to groups; the file is closed once every group sent is
+// released.
+func (cp *copier) sendGroups(ctx context.Context, name string, groups chan<- rowGroup) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", name, err)
@@ -593,7 +597,12 @@ func sendGroups(ctx context.Context, name string, groups chan<- rowGroup, bytes 
 		}
 	}
 	defer release()
-	for _, rg := range pf.RowGroups() {
+	for i, rg := range pf.RowGroups() {
+		if !cp.mayHold(pf, i) {
+			cp.read.Add(rg.NumRows())
+			cp.unread.Add(rg.NumRows())
+			continue
+		}
 		open.Add(1)
 		select {
 		case groups <- rowGroup{rg, name, release}:
@@ -602,8 +611,46 @@ func sendGroups(ctx context.Context, name string, groups chan<- rowGroup, bytes 
 			return ctx.Err()
 		}
 	}
-	bytes.Add(st.Size())
+	cp.bytes.Add(st.Size())
 	return nil
+}
+
+// mayHold says whether row group i of pf may hold rows being loaded, from
+// the least and greatest value of its capture column (packets, dns) or
+// flow_id (flows, whose high bits are the ingest), so that loading a
+// dataset's new ingests does not read its old ones.
+func (cp *copier) mayHold(pf *parquet.File, i int) bool {
+	col := "capture"
+	leaf, ok := pf.Schema().Lookup(col)
+	if !ok {
+		col = "flow_id"
+		if leaf, ok = pf.Schema().Lookup(col); !ok {
+			return true
+		}
+	}
+	st := pf.Metadata().RowGroups[i].Columns[leaf.ColumnIndex].MetaData.Statistics
+	lo, hi := st.MinValue, st.MaxValue
+	switch {
+	case len(lo) == 0 || len(hi) == 0:
+		return true
+	case col == "capture":
+		for id := range cp.captures {
+			if id >= string(lo) && id <= string(hi) {
+				return true
+			}
+		}
+		return false
+	case len(lo) != 8 || len(hi) != 8:
+		return true
+	}
+	first := int64(binary.LittleEndian.Uint64(lo)) >> flowBits
+	last := int64(binary.LittleEndian.Uint64(hi)) >> flowBits
+	for g := range cp.ingests {
+		if g >= first && g <= last {
+			return true
+		}
+	}
+	return false
 }
 
 // insertColumns inserts rows of table t in one columnar insert.
