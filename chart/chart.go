@@ -217,6 +217,46 @@ type Chart struct {
 	// Note tells the reader what was left out, e.g. "showing top 200 of
 	// 5000 edges".
 	Note string `json:"note,omitempty"`
+	// Empty, when set, says why the chart has nothing to draw, e.g. "no
+	// TCP packets": an empty answer is an answer. The chart then holds no
+	// data (see HasData), and the renderers draw its title and this
+	// message in place of the plot.
+	Empty string `json:"empty,omitempty"`
+}
+
+// HasData reports whether c holds anything to draw: categories, a point
+// or value in a series, a band, a graph node or a heatmap cell.
+func (c *Chart) HasData() bool {
+	if len(c.Categories) > 0 || len(c.Bands) > 0 {
+		return true
+	}
+	for _, s := range c.Series {
+		if len(s.Points) > 0 || len(s.Values) > 0 {
+			return true
+		}
+	}
+	if c.Graph != nil && len(c.Graph.Nodes)+len(c.Graph.Edges) > 0 {
+		return true
+	}
+	return c.Heatmap != nil && len(c.Heatmap.Cells) > 0
+}
+
+// OrEmpty turns c into an empty chart that says why, when it holds no
+// data: it drops the series, categories and rows without data and sets
+// Empty. A chart with data is left as it is. It returns c.
+func (c *Chart) OrEmpty(why string) *Chart {
+	if c.HasData() {
+		return c
+	}
+	c.Categories, c.Series, c.Bands = nil, nil, nil
+	if c.Graph != nil {
+		c.Graph = &Graph{}
+	}
+	if c.Heatmap != nil {
+		c.Heatmap = &Heatmap{Value: c.Heatmap.Value}
+	}
+	c.Empty = why
+	return c
 }
 
 // NewHBar returns a horizontal bar chart of the given categories (top to

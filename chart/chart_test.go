@@ -212,12 +212,19 @@ func TestValidate(t *testing.T) {
 		{"lines out of order", chart.NewLines("o", "t", chart.Series{Points: []chart.Point{{X: 2}, {X: 1}}}),
 			`invalid chart "o": series 0: point 1: x 1 before 2, want x in order`},
 		{"scatter any order", chart.NewScatter("s", "t", chart.Series{Points: []chart.Point{{X: 2}, {X: 1}}}), ""},
-		{"no series", chart.NewLines("e", "t"), `invalid chart "e": no series`},
+		{"no series", chart.NewLines("e", "t"), `invalid chart "e": no series (a chart with nothing to show sets Empty to say why)`},
+		{"empty lines", func() *chart.Chart { c := chart.NewLines("e", "t"); c.Empty = "no packets"; return c }(), ""},
+		{"empty hbar", chart.NewHBar("h", "t", nil).OrEmpty("no TCP packets"), ""},
+		{"empty heatmap without data", &chart.Chart{ID: "h", Kind: chart.KindHeatmap, Empty: "none"}, ""},
+		{"empty graph", chart.NewGraph("g", "t", &chart.Graph{}).OrEmpty("no IP packets"), ""},
+		{"empty with data", func() *chart.Chart { c := ok(); c.Empty = "none"; return c }(),
+			`invalid chart "ok": an empty chart holds no data: drop it or the empty message`},
+		{"empty of unknown kind", &chart.Chart{ID: "k", Kind: "pie", Empty: "none"}, `invalid chart "k": unknown kind "pie"`},
 		{"hbar length", chart.NewHBar("h", "t", []string{"a", "b"}, chart.Bars("x", []float64{1})),
 			`invalid chart "h": series 0: 1 values for 2 categories`},
 		{"hbar inf", chart.NewHBar("h", "t", []string{"a"}, chart.Bars("x", []float64{inf()})),
 			`invalid chart "h": series 0: value 0 is +Inf`},
-		{"hbar no categories", chart.NewHBar("h", "t", nil, chart.Bars("x", nil)), `invalid chart "h": no categories`},
+		{"hbar no categories", chart.NewHBar("h", "t", nil, chart.Bars("x", nil)), `invalid chart "h": no categories (a chart with nothing to show sets Empty to say why)`},
 		{"categories on lines", func() *chart.Chart { c := ok(); c.Categories = []string{"a"}; return c }(),
 			`invalid chart "ok": categories are for hbar charts only`},
 		{"bands on strip", func() *chart.Chart {
@@ -278,6 +285,44 @@ func TestValidate(t *testing.T) {
 				t.Errorf("error %v does not wrap ErrInvalid", err)
 			}
 		})
+	}
+}
+
+// TestOrEmpty: a chart without data becomes an empty chart that says why;
+// one with data is left alone.
+func TestOrEmpty(t *testing.T) {
+	with := chart.NewHBar("h", "t", []string{"a"}, chart.Bars("x", []float64{1}))
+	if got := with.OrEmpty("none"); got != with || got.Empty != "" || len(got.Categories) != 1 {
+		t.Errorf("chart with data changed: %+v", got)
+	}
+	tests := []struct {
+		c    *chart.Chart
+		want *chart.Chart
+	}{
+		{chart.NewHBar("h", "t", nil, chart.Bars("x", nil)), &chart.Chart{ID: "h", Title: "t", Kind: chart.KindHBar, Empty: "no TCP packets"}},
+		{chart.NewScatter("s", "t", chart.Series{Name: "a"}), &chart.Chart{ID: "s", Title: "t", Kind: chart.KindScatter, Empty: "no TCP packets"}},
+		{chart.NewStrip("s", "t", chart.Samples("a", nil)), &chart.Chart{ID: "s", Title: "t", Kind: chart.KindStrip, Empty: "no TCP packets"}},
+		{chart.NewECDF("e", "t"), &chart.Chart{ID: "e", Title: "t", Kind: chart.KindECDF, Y: chart.Axis{Title: "fraction"}, Empty: "no TCP packets"}},
+		{chart.NewGraph("g", "t", &chart.Graph{}), &chart.Chart{ID: "g", Title: "t", Kind: chart.KindGraph, Graph: &chart.Graph{}, Empty: "no TCP packets"}},
+		{chart.NewHeatmap("m", "t", &chart.Heatmap{Columns: []string{"a"}, Value: chart.Axis{Title: "v"}}),
+			&chart.Chart{ID: "m", Title: "t", Kind: chart.KindHeatmap, Heatmap: &chart.Heatmap{Value: chart.Axis{Title: "v"}}, Empty: "no TCP packets"}},
+	}
+	for _, tt := range tests {
+		got := tt.c.OrEmpty("no TCP packets")
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.c.ID, diff)
+		}
+		if err := got.Validate(); err != nil {
+			t.Errorf("%s: %v", tt.c.ID, err)
+		}
+		b, err := json.Marshal(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back chart.Chart
+		if err := json.Unmarshal(b, &back); err != nil || back.Empty != "no TCP packets" {
+			t.Errorf("%s: round trip %s: %+v, %v", tt.c.ID, b, back, err)
+		}
 	}
 }
 

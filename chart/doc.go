@@ -1,7 +1,9 @@
 // Package chart holds the renderer-neutral chart spec that every analysis
 // returns: a Chart of one Kind (horizontal bars, lines, scatter, strip,
 // stacked area, heatmap, ECDF, directed graph) with its axes, series and
-// optional shaded bands. A Chart round-trips through JSON, so it can be stored
+// optional shaded bands. A chart with nothing to draw is still a chart: its
+// Empty message says why (e.g. "no TCP packets"), and both renderers draw
+// the title and that message. A Chart round-trips through JSON, so it can be stored
 // in report.json and drawn again later.
 //
 // Two packages draw a Chart: chart/html (interactive, ECharts) and

@@ -10,7 +10,8 @@ import (
 var ErrInvalid = errors.New("invalid chart")
 
 // Validate reports whether c can be drawn and stored: a valid ID and Kind,
-// the data its Kind needs and no data it ignores, finite numbers only (JSON
+// the data its Kind needs (or none at all, with Empty saying why) and no
+// data it ignores, finite numbers only (JSON
 // has no NaN), X in order where lines join points, and graph edges and
 // heatmap cells that point at existing nodes and categories. The error
 // wraps ErrInvalid and names the first problem found.
@@ -57,6 +58,16 @@ func (c *Chart) validate() error {
 			return fmt.Errorf("band %d: want finite start <= end, got [%v, %v]", i, b.Start, b.End)
 		}
 	}
+	if c.Empty != "" {
+		if c.HasData() {
+			return errors.New("an empty chart holds no data: drop it or the empty message")
+		}
+		switch c.Kind {
+		case KindHBar, KindLines, KindScatter, KindECDF, KindStackedArea, KindStrip, KindHeatmap, KindGraph:
+			return nil
+		}
+		return fmt.Errorf("unknown kind %q", c.Kind)
+	}
 	switch c.Kind {
 	case KindHBar:
 		return c.validateHBar()
@@ -75,10 +86,10 @@ func (c *Chart) validate() error {
 
 func (c *Chart) validateHBar() error {
 	if len(c.Categories) == 0 {
-		return errors.New("no categories")
+		return errNoData("categories")
 	}
 	if len(c.Series) == 0 {
-		return errors.New("no series")
+		return errNoData("series")
 	}
 	for i, s := range c.Series {
 		if len(s.Points) > 0 {
@@ -96,7 +107,7 @@ func (c *Chart) validateHBar() error {
 
 func (c *Chart) validatePoints() error {
 	if len(c.Series) == 0 {
-		return errors.New("no series")
+		return errNoData("series")
 	}
 	ordered := c.Kind != KindScatter
 	for i, s := range c.Series {
@@ -137,7 +148,7 @@ func (c *Chart) validatePoints() error {
 
 func (c *Chart) validateStrip() error {
 	if len(c.Series) == 0 {
-		return errors.New("no series")
+		return errNoData("series")
 	}
 	for i, s := range c.Series {
 		if len(s.Points) > 0 {
@@ -211,6 +222,12 @@ func (c *Chart) validateGraph() error {
 		}
 	}
 	return nil
+}
+
+// errNoData says what a chart lacks, and how a chart with nothing to show
+// is made.
+func errNoData(what string) error {
+	return fmt.Errorf("no %s (a chart with nothing to show sets Empty to say why)", what)
 }
 
 func validID(id string) bool {

@@ -76,8 +76,12 @@ func (o Options) size(c *chart.Chart) (w, h string, err error) {
 	return w, h, nil
 }
 
-// defaultHeight gives rows of categories room to be read.
+// defaultHeight gives rows of categories room to be read, and a chart
+// without data the room of its message.
 func defaultHeight(c *chart.Chart) int {
+	if c.Empty != "" {
+		return 240
+	}
 	rows := 0
 	switch c.Kind {
 	case chart.KindGraph:

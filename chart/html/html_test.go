@@ -54,6 +54,16 @@ func hostile() *chart.Chart {
 	return c
 }
 
+// empties returns a chart of every kind with nothing to draw, with hostile
+// text in its title and its message.
+func empties() []*chart.Chart {
+	var out []*chart.Chart
+	for _, k := range chart.Kinds() {
+		out = append(out, &chart.Chart{ID: "empty_" + string(k), Title: "TCP ports " + hostileImg, Kind: k, Empty: "no TCP packets " + hostileScript})
+	}
+	return out
+}
+
 var specRE = regexp.MustCompile(`(?s)<script type="application/json" data-netlens-chart>(.*?)</script>`)
 
 // specs returns the chart specs embedded in out, decoded.
@@ -122,6 +132,27 @@ func TestRenderKinds(t *testing.T) {
 	}
 }
 
+// TestRenderEmpty: a chart of any kind with nothing to draw renders, its
+// message escaped in the spec, in a container of 240 pixels.
+func TestRenderEmpty(t *testing.T) {
+	for _, c := range empties() {
+		var b bytes.Buffer
+		if err := html.Render(&b, c, html.Options{}); err != nil {
+			t.Fatalf("%s: %v", c.ID, err)
+		}
+		out := b.String()
+		if want := `data-chart-id="` + c.ID + `" style="width:100%;height:240px"`; !strings.Contains(out, want) {
+			t.Errorf("%s: no %s in %s", c.ID, want, out)
+		}
+		if strings.Contains(out, "<img") || strings.Contains(out, "</script><script>") {
+			t.Errorf("%s: unescaped data in output:\n%s", c.ID, out)
+		}
+		if diff := cmp.Diff([]*chart.Chart{c}, specs(t, out)); diff != "" {
+			t.Errorf("%s: embedded spec differs (-want +got):\n%s", c.ID, diff)
+		}
+	}
+}
+
 func TestRenderSize(t *testing.T) {
 	bars := chart.NewHBar("b", "t", make([]string, 40), chart.Bars("x", make([]float64, 40)))
 	tests := []struct {
@@ -159,7 +190,7 @@ func TestRenderSize(t *testing.T) {
 func TestRenderInvalid(t *testing.T) {
 	var b bytes.Buffer
 	err := html.Render(&b, chart.NewLines("x", "t"), html.Options{})
-	if diff := cmp.Diff(`render chart: invalid chart "x": no series`, errText(err)); diff != "" {
+	if diff := cmp.Diff(`render chart: invalid chart "x": no series (a chart with nothing to show sets Empty to say why)`, errText(err)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	if b.Len() != 0 {
@@ -206,7 +237,7 @@ func TestPage(t *testing.T) {
 	}
 
 	err := html.Page(&b, "t", chart.NewLines("bad", "t"))
-	if diff := cmp.Diff(`page: render chart: invalid chart "bad": no series`, errText(err)); diff != "" {
+	if diff := cmp.Diff(`page: render chart: invalid chart "bad": no series (a chart with nothing to show sets Empty to say why)`, errText(err)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -258,6 +289,7 @@ func TestRuntime(t *testing.T) {
 		t.Skip("node not installed")
 	}
 	cs := append(goldens(t), hostile())
+	cs = append(cs, empties()...)
 	var in bytes.Buffer
 	for _, c := range cs {
 		var b bytes.Buffer
@@ -302,12 +334,25 @@ func TestRuntime(t *testing.T) {
 		"timeline":       {60, "2023-11-14 22:13:20.000 UTC<br>" + mark("#1f77b4") + "18.197.187.162 (fw.example.com): 100 B"},
 		"hostile":        {2, "18.197.187.162 (&lt;img src=x onerror=alert(1)&gt;)<br>" + mark("#1f77b4") + "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;: 1.5 kB"},
 	}
+	for _, c := range empties() {
+		wantTips[c.ID] = struct {
+			n     int
+			first string
+		}{}
+	}
 	for _, r := range got {
 		if !r.OK {
 			t.Errorf("%s: not drawn: %s", r.ID, r.Error)
 			continue
 		}
-		if !strings.HasPrefix(r.SVG, "<svg") || len(r.SVG) < 2000 {
+		if strings.HasPrefix(r.ID, "empty_") {
+			// The title and the message, drawn as text.
+			for _, want := range []string{"TCP ports &lt;img src=x onerror=alert(1)&gt;", "no TCP packets &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"} {
+				if !strings.Contains(r.SVG, want) {
+					t.Errorf("%s: %q not drawn in %s", r.ID, want, r.SVG)
+				}
+			}
+		} else if !strings.HasPrefix(r.SVG, "<svg") || len(r.SVG) < 2000 {
 			t.Errorf("%s: SVG of %d bytes starts %.40q", r.ID, len(r.SVG), r.SVG)
 		}
 		if strings.Contains(r.SVG, "<img") || strings.Contains(r.SVG, "<script") {

@@ -87,6 +87,9 @@ const maxSide = 20 * vg.Inch
 func sizeFor(c *chart.Chart, s Size) (Size, error) {
 	if s == (Size{}) {
 		s = DefaultSize()
+		if c.Empty != "" {
+			return s, nil
+		}
 		rows := 0
 		switch c.Kind {
 		case chart.KindGraph:
@@ -154,6 +157,10 @@ func drawChart(dc draw.Canvas, c *chart.Chart) (err error) {
 	}
 	dc = draw.Crop(dc, 3, -3, 0, -1) // a margin, so that no label touches the edge
 	dc = drawNote(dc, c.Note)
+	if c.Empty != "" {
+		drawEmpty(dc, c)
+		return nil
+	}
 	switch c.Kind {
 	case chart.KindHBar:
 		return hbarPlot(c).draw(dc)
@@ -195,6 +202,21 @@ func drawNote(dc draw.Canvas, note string) draw.Canvas {
 	h := sty.Rectangle(note).Size().Y
 	dc.FillText(sty, vg.Point{X: dc.Min.X + 4, Y: dc.Min.Y + 3}, note)
 	return draw.Crop(dc, 0, 0, h+6, 0)
+}
+
+// drawEmpty draws a chart without data: its title at the top and, in the
+// middle of the figure, the message that says why there is nothing to
+// draw.
+func drawEmpty(dc draw.Canvas, c *chart.Chart) {
+	title := newPlot(c).Title
+	sty := title.TextStyle
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+	mid := (dc.Min.X + dc.Max.X) / 2
+	dc.FillText(sty, vg.Point{X: mid, Y: dc.Max.Y - title.Padding}, title.Text)
+	msg := textStyle(labelSize)
+	msg.Color = color.Gray{Y: 0x55}
+	msg.XAlign, msg.YAlign = draw.XCenter, draw.YCenter
+	dc.FillText(msg, vg.Point{X: mid, Y: (dc.Min.Y + dc.Max.Y) / 2}, truncate(c.Empty, 160))
 }
 
 // truncate shortens s to at most n runes, ending it with an ellipsis when

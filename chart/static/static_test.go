@@ -304,7 +304,7 @@ func TestRenderErrors(t *testing.T) {
 		size static.Size
 		want string
 	}{
-		{"invalid", chart.NewLines("bad", "t"), static.PNG, static.Size{}, `render figure: invalid chart "bad": no series`},
+		{"invalid", chart.NewLines("bad", "t"), static.PNG, static.Size{}, `render figure: invalid chart "bad": no series (a chart with nothing to show sets Empty to say why)`},
 		{"format", ok, static.Format(9), static.Size{}, "render figure activity: unknown figure format Format(9)"},
 		{"negative", ok, static.PNG, static.Size{Width: -1, Height: 10}, "render figure activity: figure size -0.01389 x 0.1389 in: want each side above 0 and at most 20 in"},
 		{"huge", ok, static.PDF, static.Size{Width: 30 * vg.Inch, Height: 10 * vg.Inch}, "render figure activity: figure size 30 x 10 in: want each side above 0 and at most 20 in"},
@@ -403,5 +403,45 @@ func BenchmarkRender(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestEmpty: a chart of any kind with nothing to draw comes out in every
+// format, sized as a default figure, with its title and the message that
+// says why it is empty drawn as text.
+func TestEmpty(t *testing.T) {
+	for _, k := range chart.Kinds() {
+		c := &chart.Chart{ID: "empty_" + string(k), Title: "TCP ports <img src=x onerror=alert(1)>", Kind: k, Empty: "no TCP packets </script><script>alert(1)</script>"}
+		t.Run(c.ID, func(t *testing.T) {
+			img, err := png.Decode(bytes.NewReader(render(t, c, static.PNG, static.Size{})))
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			if diff := cmp.Diff(image.Point{X: 1920, Y: 1080}, img.Bounds().Size()); diff != "" {
+				t.Errorf("pixel size (-want +got):\n%s", diff)
+			}
+			var texts []string
+			dec := xml.NewDecoder(bytes.NewReader(render(t, c, static.SVG, static.Size{})))
+			for {
+				tok, err := dec.Token()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatalf("SVG is not XML: %v", err)
+				}
+				if cd, ok := tok.(xml.CharData); ok {
+					if s := strings.TrimSpace(string(cd)); s != "" {
+						texts = append(texts, s)
+					}
+				}
+			}
+			if diff := cmp.Diff([]string{c.Title, c.Empty}, texts); diff != "" {
+				t.Errorf("texts (-want +got):\n%s", diff)
+			}
+			if pdf := render(t, c, static.PDF, static.Size{}); !bytes.HasPrefix(pdf, []byte("%PDF")) {
+				t.Errorf("PDF starts %q", pdf[:min(len(pdf), 8)])
+			}
+		})
 	}
 }

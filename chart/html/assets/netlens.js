@@ -506,8 +506,25 @@
     return o;
   }
 
+  // empty draws a chart without data: its title, and in the middle the
+  // message that says why there is nothing to draw, as canvas text.
+  function empty(spec, style) {
+    var o = base(spec, style);
+    delete o.toolbox;
+    o.series = [];
+    o.graphic = [{
+      type: 'text',
+      left: 'center',
+      top: 'middle',
+      silent: true,
+      style: { text: String(spec.empty), fill: '#666', fontSize: 14 }
+    }];
+    return o;
+  }
+
   // option turns one spec into the ECharts option that draws it.
   function option(spec, style) {
+    if (spec.empty) return empty(spec, style);
     switch (spec.kind) {
       case 'hbar': return hbar(spec, style);
       case 'lines': case 'scatter': case 'stacked_area': case 'ecdf': return xy(spec, style, spec.kind);
