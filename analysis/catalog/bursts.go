@@ -55,9 +55,11 @@ func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 	if err != nil {
 		return nil, err
 	}
-	ts, size, err := streamPackets(ctx, env, where, src, dst)
-	if err != nil {
-		return nil, err
+	var ts, size []int64
+	if dst != "" {
+		if ts, size, err = streamPackets(ctx, env, where, src, dst); err != nil {
+			return nil, err
+		}
 	}
 	ids := detectBursts(ts, size, v.Duration("gap").Nanoseconds(), minSize)
 
@@ -96,18 +98,16 @@ func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 		bt.Add(int64(i+1), analysis.Time(b.start), analysis.Time(b.end), seconds(b.end-b.start), b.packets, b.packets-1, b.payload, meanSize(b))
 		bands = append(bands, chart.Band{Start: chart.UnixSeconds(b.start), End: chart.UnixSeconds(b.end), Label: fmt.Sprintf("burst %d", i+1)})
 	}
-	c := chart.NewLines("bursts", "Bursts from "+env.Label(src)+" to "+env.Label(dst), chart.Series{Name: "payload", Points: pts})
+	c := chart.NewLines("bursts", streamTitle(env, "Bursts", src, dst), chart.Series{Name: "payload", Points: pts})
 	c.X = chart.Axis{Title: "time (UTC)", Unit: chart.UnitTime}
 	c.Y = chart.Axis{Title: "payload bytes", Unit: chart.UnitBytes}
 	c.Bands = bands
 	c.Downsample(maxPoints)
 	return &analysis.Result{
 		Tables: []analysis.Table{bt, pk},
-		Charts: []*chart.Chart{c},
-		Notes: []string{
-			"stream: " + env.Label(src) + " → " + env.Label(dst),
-			fmt.Sprintf("%d bursts; gap %s, min_size %d bytes", len(list), v.Duration("gap").Round(time.Microsecond), minSize),
-		},
+		Charts: []*chart.Chart{c.OrEmpty(noStreamPackets(env, v, src, dst))},
+		Notes: append(streamNotes(env, src, dst),
+			fmt.Sprintf("%d bursts; gap %s, min_size %d bytes", len(list), v.Duration("gap").Round(time.Microsecond), minSize)),
 	}, nil
 }
 

@@ -32,17 +32,14 @@ func ipWhere(v analysis.Values) string {
 }
 
 // topSource returns the address that sent the most payload bytes, or the
-// parameter src when it is set.
+// parameter src when it is set; "" when no packet matches where.
 func topSource(ctx context.Context, env *analysis.Env, v analysis.Values, where string) (string, error) {
 	if src := v.String("src"); src != "" {
 		return src, nil
 	}
 	sent, err := perAddress(ctx, env, where, bySource)
-	if err != nil {
+	if err != nil || len(sent) == 0 {
 		return "", err
-	}
-	if len(sent) == 0 {
-		return "", errNoPackets
 	}
 	return sent[0].key, nil
 }
@@ -57,7 +54,7 @@ func sentBy(ctx context.Context, env *analysis.Env, where, src string) (*engine.
 
 // topPartner returns the destination src sent the most packets to (of
 // those with the most, the first in order), or the parameter dst when it
-// is set.
+// is set; "" when src sent no packet that matches where.
 func topPartner(ctx context.Context, env *analysis.Env, v analysis.Values, where, src string) (string, error) {
 	if dst := v.String("dst"); dst != "" {
 		return dst, nil
@@ -76,13 +73,43 @@ func topPartner(ctx context.Context, env *analysis.Env, v analysis.Values, where
 			top, most = dst, n
 		}
 	}
-	if most == 0 {
-		return "", fmt.Errorf("%s sent no IP packets", src)
-	}
 	return top, nil
 }
 
-var errNoPackets = fmt.Errorf("no IP packets in the dataset")
+// noPackets says that no packet of what (IP, TCP, UDP, ...) matches, for
+// a chart with nothing to draw: "no TCP packets", "no IPv4 packets", "no
+// UDP packets over IPv6".
+func noPackets(v analysis.Values, what string) string {
+	if what == "IP" {
+		return "no " + ipWord(v) + " packets"
+	}
+	if n := v.Int("ip_version"); n != 0 {
+		return fmt.Sprintf("no %s packets over IPv%d", what, n)
+	}
+	return "no " + what + " packets"
+}
+
+// ipWord names the IP packets the ip_version parameter keeps: IP, IPv4 or
+// IPv6.
+func ipWord(v analysis.Values) string {
+	if n := v.Int("ip_version"); n != 0 {
+		return fmt.Sprintf("IPv%d", n)
+	}
+	return "IP"
+}
+
+// noStreamPackets says that no IP packet went from src to dst, either of
+// which may be unknown (""), for a chart with nothing to draw.
+func noStreamPackets(env *analysis.Env, v analysis.Values, src, dst string) string {
+	s := noPackets(v, "IP")
+	if src != "" {
+		s += " from " + env.Label(src)
+	}
+	if dst != "" {
+		s += " to " + env.Label(dst)
+	}
+	return s
+}
 
 // srcParam and dstParam pick the stream instead of the top talker.
 var (

@@ -59,6 +59,11 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 	if n > limit {
 		c.Note = fmt.Sprintf("showing the %d heaviest of %d edges", limit, n)
 	}
+	if len(all) > 0 {
+		c.OrEmpty("no edges but from or to 0.0.0.0 and 255.255.255.255 (keep_broadcast keeps them)")
+	} else {
+		c.OrEmpty(noPackets(v, "IP"))
+	}
 	gml, err := graphML(tab)
 	if err != nil {
 		return nil, err

@@ -69,11 +69,11 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	d := env.Dialect()
 	where := ipWhere(v)
 	sides := []struct {
-		by                    bool
-		key, gap, kind, title string
+		by                          bool
+		key, gap, kind, title, none string
 	}{
-		{byDestination, "dst", "dst_gap_ns", "arrival", "Inter-arrival time per destination"},
-		{bySource, "src", "src_gap_ns", "departure", "Inter-departure time per source"},
+		{byDestination, "dst", "dst_gap_ns", "arrival", "Inter-arrival time per destination", "no address received two " + ipWord(v) + " packets"},
+		{bySource, "src", "src_gap_ns", "departure", "Inter-departure time per source", "no address sent two " + ipWord(v) + " packets"},
 	}
 	res := &analysis.Result{}
 	var strips []*chart.Chart
@@ -129,6 +129,7 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 		}
 		res.Tables = append(res.Tables, tab)
 		if len(shown) == 0 {
+			strips = append(strips, chart.NewStrip("iat_"+side.kind, side.title+" (percentiles)").OrEmpty(side.none))
 			continue
 		}
 		if err := stripPercentiles(ctx, env, side.key, side.gap, where, shown, strip); err != nil {
@@ -149,9 +150,6 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 		}
 		strips = append(strips, c)
 	}
-	if len(strips) == 0 {
-		return res, nil
-	}
 
 	// The distributions over all addresses, from 101 percentiles each.
 	levels := percentiles(100)
@@ -171,6 +169,7 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 		}
 		ecdf.Series = append(ecdf.Series, chart.Series{Name: "inter-" + side.kind, Points: pts})
 	}
+	ecdf.OrEmpty("no address sent or received two " + ipWord(v) + " packets")
 	res.Charts = append([]*chart.Chart{ecdf}, strips...)
 	return res, nil
 }

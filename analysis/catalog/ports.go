@@ -64,7 +64,7 @@ func (ports) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 			if n := len(totals); n > len(cats) {
 				c.Note = fmt.Sprintf("showing the top %d of %d ports", len(cats), n)
 			}
-			res.Charts = append(res.Charts, c)
+			res.Charts = append(res.Charts, c.OrEmpty(noPackets(v, p.name)))
 		}
 	}
 	return res, nil

@@ -35,13 +35,24 @@ func streamPackets(ctx context.Context, env *analysis.Env, where, src, dst strin
 	return ts, size, nil
 }
 
-// pickStream resolves the stream's ends: the parameters, else the top source and its partner.
+// pickStream resolves the stream's ends: the parameters, else the top
+// source and its partner. src is "" when no packet matches where, dst when
+// src sent none.
 func pickStream(ctx context.Context, env *analysis.Env, v analysis.Values, where string) (src, dst string, err error) {
-	if src, err = topSource(ctx, env, v, where); err != nil {
+	if src, err = topSource(ctx, env, v, where); err != nil || src == "" {
 		return "", "", err
 	}
 	dst, err = topPartner(ctx, env, v, where, src)
 	return src, dst, err
+}
+
+// streamTitle names the stream from src to dst, either of which may be
+// unknown ("").
+func streamTitle(env *analysis.Env, what, src, dst string) string {
+	if src == "" || dst == "" {
+		return what + " of the top stream"
+	}
+	return what + " from " + env.Label(src) + " to " + env.Label(dst)
 }
 
 func (stream) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
@@ -50,9 +61,11 @@ func (stream) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 	if err != nil {
 		return nil, err
 	}
-	ts, size, err := streamPackets(ctx, env, where, src, dst)
-	if err != nil {
-		return nil, err
+	var ts, size []int64
+	if dst != "" {
+		if ts, size, err = streamPackets(ctx, env, where, src, dst); err != nil {
+			return nil, err
+		}
 	}
 	tab := analysis.NewTable("stream", "Packets of the top stream", "ts", "src", "dst", "payload_len", "gap_s")
 	pts := make([]chart.Point, len(ts))
@@ -64,14 +77,21 @@ func (stream) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 		tab.Add(analysis.Time(ts[i]), src, dst, size[i], gap)
 		pts[i] = chart.Point{X: chart.UnixSeconds(ts[i]), Y: float64(size[i])}
 	}
-	title := "Payload from " + env.Label(src) + " to " + env.Label(dst)
-	c := chart.NewLines("stream", title, chart.Series{Name: "payload", Points: pts})
+	c := chart.NewLines("stream", streamTitle(env, "Payload", src, dst), chart.Series{Name: "payload", Points: pts})
 	c.X = chart.Axis{Title: "time (UTC)", Unit: chart.UnitTime}
 	c.Y = chart.Axis{Title: "payload bytes", Unit: chart.UnitBytes}
 	c.Downsample(maxPoints)
 	return &analysis.Result{
 		Tables: []analysis.Table{tab},
-		Charts: []*chart.Chart{c},
-		Notes:  []string{"stream: " + env.Label(src) + " → " + env.Label(dst)},
+		Charts: []*chart.Chart{c.OrEmpty(noStreamPackets(env, v, src, dst))},
+		Notes:  streamNotes(env, src, dst),
 	}, nil
+}
+
+// streamNotes tell which stream was looked at, when there is one.
+func streamNotes(env *analysis.Env, src, dst string) []string {
+	if src == "" || dst == "" {
+		return nil
+	}
+	return []string{"stream: " + env.Label(src) + " → " + env.Label(dst)}
 }

@@ -51,7 +51,7 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 			c.Note = fmt.Sprintf("showing the top %d of %d addresses", len(cats), n)
 		}
 		res.Tables = append(res.Tables, tab)
-		res.Charts = append(res.Charts, c)
+		res.Charts = append(res.Charts, c.OrEmpty(noPackets(v, "IP")))
 	}
 	return res, nil
 }

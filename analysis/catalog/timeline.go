@@ -9,6 +9,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/engine"
 )
 
 type timeline struct{}
@@ -36,13 +37,18 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	if err != nil {
 		return nil, err
 	}
-	res := &analysis.Result{Notes: []string{"top source: " + env.Label(src)}}
+	res := &analysis.Result{}
 	ts := env.Dialect().EpochNs("ts")
 
 	// From the top source to each destination.
-	t, err := sentBy(ctx, env, where, src)
-	if err != nil {
-		return nil, err
+	t := &engine.Table{}
+	title := "Payload sent by the top source over time"
+	if src != "" {
+		res.Notes = append(res.Notes, "top source: "+env.Label(src))
+		title = "Payload sent by " + env.Label(src) + " over time"
+		if t, err = sentBy(ctx, env, where, src); err != nil {
+			return nil, err
+		}
 	}
 	tab := analysis.NewTable("timeline_src", "Packets from the top source", "ts", "src", "dst", "dst_name", "payload_len")
 	srcV := any(src)
@@ -57,11 +63,11 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 		}
 		tab.Add(analysis.Time(analysis.AsInt(r[0])), srcV, d.addr, d.name, analysis.AsInt(r[2]))
 	}
-	c := seriesByKey("timeline_src", "Payload sent by "+env.Label(src)+" over time", t.Rows, func(k any) string {
+	c := seriesByKey("timeline_src", title, t.Rows, func(k any) string {
 		return env.Label(analysis.AsString(k))
 	}, int(v.Int("max_series")))
 	res.Tables = append(res.Tables, tab)
-	res.Charts = append(res.Charts, c)
+	res.Charts = append(res.Charts, c.OrEmpty(noStreamPackets(env, v, src, "")))
 
 	// From the top TCP and UDP source ports to each destination port, the
 	// packets of both in one query.
@@ -86,13 +92,13 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 		p.found, p.port = true, sent[0].port
 		cond, args = append(cond, fmt.Sprintf("(proto = %d AND sport = ?)", p.proto)), append(args, p.port)
 	}
-	if len(cond) == 0 {
-		return res, nil
-	}
-	t, err = env.Query(ctx, fmt.Sprintf(`SELECT %s, dport, payload_len, proto FROM packets
+	t = &engine.Table{}
+	if len(cond) > 0 {
+		t, err = env.Query(ctx, fmt.Sprintf(`SELECT %s, dport, payload_len, proto FROM packets
 		WHERE %s AND (%s) ORDER BY ts`, ts, where, strings.Join(cond, " OR ")), args...)
-	if err != nil {
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
 	}
 	for _, r := range t.Rows {
 		for i := range protos {
@@ -102,17 +108,20 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 		}
 	}
 	for _, p := range protos {
+		name := "timeline_" + p.name + "_port"
+		tab := analysis.NewTable(name, fmt.Sprintf("Packets from the top %s source port", p.name), "ts", "sport", "dport", "payload_len")
+		res.Tables = append(res.Tables, tab)
 		if !p.found {
+			c := seriesByKey(name, fmt.Sprintf("Payload sent from the top %s port over time", p.name), nil, nil, 1)
+			res.Charts = append(res.Charts, c.OrEmpty(noPackets(v, strings.ToUpper(p.name))))
 			continue
 		}
 		port := p.port
-		name := "timeline_" + p.name + "_port"
 		c := seriesByKey(name, fmt.Sprintf("Payload sent from %s port %d over time", p.name, port), p.rows, func(k any) string {
 			return "port " + strconv.FormatInt(analysis.AsInt(k), 10)
 		}, int(v.Int("max_series")))
 		// The rows of the query, which is this analysis' alone, become the
 		// table's: there are a lot of them.
-		tab := analysis.NewTable(name, fmt.Sprintf("Packets from the top %s source port", p.name), "ts", "sport", "dport", "payload_len")
 		tab.Rows = make([][]any, len(p.rows))
 		portV := any(port)
 		for i, r := range p.rows {
@@ -121,7 +130,6 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 			tab.Rows[i] = r
 		}
 		res.Notes = append(res.Notes, fmt.Sprintf("top %s source port: %d", p.name, port))
-		res.Tables = append(res.Tables, tab)
 		res.Charts = append(res.Charts, c)
 	}
 	return res, nil
