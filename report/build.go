@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -93,14 +94,19 @@ type Builder struct {
 }
 
 // NewBuilder starts a report in dir, replacing the report dir may hold once
-// Finish succeeds. Other files in dir are left alone. It must not run twice
-// at once on the same dir. The caller calls Finish or Abort.
+// Finish succeeds. A dir that holds files netlens did not write is refused
+// (see CheckDir) unless opts.Force; those are never replaced nor removed.
+// It must not run twice at once on the same dir. The caller calls Finish or
+// Abort.
 func NewBuilder(ctx context.Context, dir string, opts Options) (*Builder, error) {
 	if len(opts.Formats) == 0 {
 		opts.Formats = []static.Format{static.PNG, static.SVG, static.PDF}
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 2
+	}
+	if err := CheckDir(dir, opts.Force); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("write report: %w", err)
@@ -202,6 +208,10 @@ func (b *Builder) Finish(r *Report) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if err := install(b.dir, b.tmp); err != nil {
+		var fe *ForeignFilesError
+		if errors.As(err, &fe) {
+			return err
+		}
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil

@@ -11,5 +11,10 @@
 // destination and moved into place piece by piece, index.html last, so an
 // interrupted write never leaves a page that looks complete.
 //
+// A report lists its files in .netlens-report; a later report in the same
+// directory replaces exactly those. A file netlens did not write is never
+// replaced nor removed: a directory that holds one is refused unless the
+// caller forces the report to be written beside it.
+//
 // report must not import cli or web.
 package report

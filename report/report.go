@@ -62,6 +62,10 @@ type Options struct {
 	// Workers is the number of pieces (tables, figures) written at once;
 	// 0 means 2.
 	Workers int
+	// Force writes the report into a directory that holds files netlens
+	// did not write, beside them. Those files are never replaced nor
+	// removed, Force or not: a report that would replace one fails.
+	Force bool
 }
 
 // DefaultOptions returns the options of `netlens report`: figures in PNG,
@@ -81,19 +85,23 @@ const MaxPoints = 5000
 
 // Names of the pieces of a report directory.
 const (
-	IndexName   = "index.html"
-	JSONName    = "report.json"
-	TablesDir   = "tables"
-	FiguresDir  = "figures"
+	IndexName  = "index.html"
+	JSONName   = "report.json"
+	TablesDir  = "tables"
+	FiguresDir = "figures"
+	// ListName is the list of the files the report is made of, one path
+	// a line: a later report replaces exactly those, and no other file.
+	ListName    = ".netlens-report"
 	tmpPrefix   = ".report-tmp-"
 	asidePrefix = ".report-old-"
 )
 
 // Write writes the report r into dir, replacing the report that dir may
-// hold: index.html, report.json, tables/ and figures/. Other files in dir are
-// left alone. The report is built in a temporary directory inside dir and
-// moved into place at the end, index.html last. Write must not run twice at
-// once on the same dir.
+// hold: the files its list (ListName) names. A dir that holds other files
+// is refused unless opts.Force, and those are never replaced nor removed
+// (see CheckDir). The report is built in a temporary directory inside dir
+// and moved into place at the end, index.html last. Write must not run
+// twice at once on the same dir.
 //
 // An analysis that failed, a table or figure that could not be written and
 // a chart that could not be drawn are shown as errors in the page; Write
@@ -123,50 +131,6 @@ func removeLeftovers(dir string) error {
 			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
 				return err
 			}
-		}
-	}
-	return nil
-}
-
-// install moves the report built in tmp into dir. The old index.html goes
-// first, so that while pieces are swapped no page is there to be opened,
-// and the new one comes last. On failure the old report is put back as far
-// as possible.
-func install(dir, tmp string) (err error) {
-	aside, err := os.MkdirTemp(dir, asidePrefix)
-	if err != nil {
-		return err
-	}
-	pieces := []string{IndexName, JSONName, TablesDir, FiguresDir}
-	order := []string{JSONName, TablesDir, FiguresDir, IndexName}
-	var movedAside, installed []string
-	defer func() {
-		if err == nil {
-			err = os.RemoveAll(aside)
-			return
-		}
-		for _, p := range installed {
-			os.RemoveAll(filepath.Join(dir, p))
-		}
-		// index.html was moved aside first: put it back last.
-		for i := len(movedAside) - 1; i >= 0; i-- {
-			os.Rename(filepath.Join(aside, movedAside[i]), filepath.Join(dir, movedAside[i]))
-		}
-	}()
-	for _, p := range pieces {
-		switch err := os.Rename(filepath.Join(dir, p), filepath.Join(aside, p)); {
-		case err == nil:
-			movedAside = append(movedAside, p)
-		case !os.IsNotExist(err):
-			return fmt.Errorf("replace %s: %w", p, err)
-		}
-	}
-	for _, p := range order {
-		switch err := os.Rename(filepath.Join(tmp, p), filepath.Join(dir, p)); {
-		case err == nil:
-			installed = append(installed, p)
-		case !os.IsNotExist(err):
-			return fmt.Errorf("install %s: %w", p, err)
 		}
 	}
 	return nil

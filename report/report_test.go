@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/net/html"
 
 	"github.com/netlens/netlens/analysis"
@@ -554,10 +555,18 @@ func TestReplace(t *testing.T) {
 			},
 		}},
 	}
-	if err := Write(ctx, dir, second, Options{}); err != nil {
+	// notes.txt is not the report's: the report is refused, without --force.
+	before := listDir(t, dir)
+	if err := Write(ctx, dir, second, Options{}); !errors.Is(err, ErrForeignFiles) || !strings.Contains(err.Error(), "(notes.txt)") {
+		t.Fatalf("got %v, want ErrForeignFiles naming notes.txt only", err)
+	}
+	if diff := cmp.Diff(before, listDir(t, dir)); diff != "" {
+		t.Errorf("files after a refused report (-want +got):\n%s", diff)
+	}
+	if err := Write(ctx, dir, second, Options{Force: true}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"index.html", "notes.txt", "report.json", "tables/layers.csv", "tables/layers.parquet"}
+	want := []string{".netlens-report", "index.html", "notes.txt", "report.json", "tables/layers.csv", "tables/layers.parquet"}
 	if diff := cmp.Diff(want, listDir(t, dir)); diff != "" {
 		t.Errorf("files after the second report (-want +got):\n%s", diff)
 	}
@@ -613,7 +622,7 @@ func TestBadResults(t *testing.T) {
 	if err := Write(context.Background(), dir, r, Options{Figures: true, Formats: []static.Format{static.SVG}}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"index.html", "report.json", "tables/_.._escape.txt", "tables/_evil.csv", "tables/_evil.parquet", "tables/_evil_2.csv", "tables/_evil_2.parquet"}
+	want := []string{".netlens-report", "index.html", "report.json", "tables/_.._escape.txt", "tables/_evil.csv", "tables/_evil.parquet", "tables/_evil_2.csv", "tables/_evil_2.parquet"}
 	if diff := cmp.Diff(want, listDir(t, dir)); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
@@ -630,5 +639,135 @@ func TestBadResults(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantErrs, texts(find(doc, byClass("p", "error")))); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// writeFiles creates files (relative path -> content) below dir.
+func writeFilesIn(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, content := range files {
+		p = filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkFiles fails unless the files below dir hold the given contents.
+func checkFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, want := range files {
+		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+		if err != nil || string(got) != want {
+			t.Errorf("%s = %q, %v; want %q", p, got, err, want)
+		}
+	}
+}
+
+// TestForeignFiles: a report never replaces nor removes a file netlens did
+// not write. A directory that holds one is refused, with or without
+// figures/ and tables/ of its own, unless Force; with Force the report is
+// written beside them, and a later report replaces exactly the files of
+// the earlier one. A report that would replace a foreign file fails even
+// with Force, leaving the earlier report as it was.
+func TestForeignFiles(t *testing.T) {
+	ctx := context.Background()
+	paper := map[string]string{"figures/fig1.pdf": "%PDF my figure", "tables/results.csv": "my,results\n", "paper.tex": "\\section{}"}
+	first := &Report{Title: "first", Sections: []Section{{
+		Meta: analysis.Meta{Name: "overview"},
+		Result: &analysis.Result{Tables: []analysis.Table{
+			{Name: "layers", Table: &engine.Table{Columns: []string{"n"}, Rows: [][]any{{int64(1)}}}},
+			{Name: "span", Table: &engine.Table{Columns: []string{"n"}, Rows: [][]any{{int64(2)}}}},
+		}},
+	}}}
+	second := &Report{Title: "second", Sections: []Section{{
+		Meta:   analysis.Meta{Name: "overview"},
+		Result: &analysis.Result{Tables: []analysis.Table{{Name: "layers", Table: &engine.Table{Columns: []string{"n"}, Rows: [][]any{{int64(3)}}}}}},
+	}}}
+	opts := Options{Figures: true, Formats: []static.Format{static.SVG}}
+
+	dir := t.TempDir()
+	writeFilesIn(t, dir, paper)
+	err := Write(ctx, dir, first, opts)
+	var fe *ForeignFilesError
+	if !errors.As(err, &fe) || !errors.Is(err, ErrForeignFiles) {
+		t.Fatalf("got %v, want a ForeignFilesError", err)
+	}
+	if diff := cmp.Diff([]string{"figures/fig1.pdf", "paper.tex", "tables/results.csv"}, fe.Files); diff != "" {
+		t.Errorf("foreign files named (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"figures/fig1.pdf", "paper.tex", "tables/results.csv"}, listDir(t, dir)); diff != "" {
+		t.Errorf("files after a refused report (-want +got):\n%s", diff)
+	}
+
+	opts.Force = true
+	if err := Write(ctx, dir, first, opts); err != nil {
+		t.Fatal(err)
+	}
+	checkFiles(t, dir, paper)
+	wantFirst := []string{".netlens-report", "figures/fig1.pdf", "index.html", "paper.tex", "report.json",
+		"tables/layers.csv", "tables/layers.parquet", "tables/results.csv", "tables/span.csv", "tables/span.parquet"}
+	if diff := cmp.Diff(wantFirst, listDir(t, dir)); diff != "" {
+		t.Errorf("files after the first report (-want +got):\n%s", diff)
+	}
+	list, _ := os.ReadFile(filepath.Join(dir, ListName))
+	wantList := "# The files of this netlens report: a later report replaces these, and no other file.\n" +
+		"index.html\nreport.json\ntables/layers.csv\ntables/layers.parquet\ntables/span.csv\ntables/span.parquet\n"
+	if diff := cmp.Diff(wantList, string(list)); diff != "" {
+		t.Errorf("list (-want +got):\n%s", diff)
+	}
+
+	// The second report replaces the first: span is gone, the paper stays.
+	if err := Write(ctx, dir, second, opts); err != nil {
+		t.Fatal(err)
+	}
+	checkFiles(t, dir, paper)
+	checkFiles(t, dir, map[string]string{"tables/layers.csv": "n\n3\n"})
+	wantSecond := []string{".netlens-report", "figures/fig1.pdf", "index.html", "paper.tex", "report.json",
+		"tables/layers.csv", "tables/layers.parquet", "tables/results.csv"}
+	if diff := cmp.Diff(wantSecond, listDir(t, dir)); diff != "" {
+		t.Errorf("files after the second report (-want +got):\n%s", diff)
+	}
+
+	// A file of the user's where the report would write: refused even with
+	// Force, and the second report stays as it was.
+	writeFilesIn(t, dir, map[string]string{"tables/span.csv": "mine\n"})
+	index, _ := os.ReadFile(filepath.Join(dir, IndexName))
+	err = Write(ctx, dir, first, opts)
+	if !errors.As(err, &fe) || !fe.Replace || !cmp.Equal(fe.Files, []string{"tables/span.csv"}) {
+		t.Fatalf("got %v, want a refusal to replace tables/span.csv", err)
+	}
+	checkFiles(t, dir, paper)
+	checkFiles(t, dir, map[string]string{"tables/span.csv": "mine\n", "tables/layers.csv": "n\n3\n", IndexName: string(index)})
+	if diff := cmp.Diff(append(wantSecond, "tables/span.csv"), listDir(t, dir), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("files after a refused report (-want +got):\n%s", diff)
+	}
+}
+
+// TestForeignFilesOldReport: a report written before reports had a list
+// of their files is known by its report.json, and replaced without Force;
+// a dataset in the directory is netlens' too.
+func TestForeignFilesOldReport(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := Write(ctx, dir, sampleReport(t), Options{Figures: true, Formats: []static.Format{static.SVG}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, ListName)); err != nil {
+		t.Fatal(err)
+	}
+	writeFilesIn(t, dir, map[string]string{"dataset/" + dataset.ManifestName: "{}", "dataset/packets/x.parquet": "PAR1"})
+	if err := CheckDir(dir, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(ctx, dir, &Report{Title: "again"}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{".netlens-report", "dataset/manifest.json", "dataset/packets/x.parquet", "index.html", "report.json"}
+	if diff := cmp.Diff(want, listDir(t, dir)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
 	}
 }
