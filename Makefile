@@ -10,7 +10,7 @@ DEMO     := demo
 # readers and decoders of captured bytes get the most (about 30 s each here).
 # Budgets are counts, not durations: a duration -fuzztime can end in a
 # spurious "context deadline exceeded" with Go 1.26 (golang/go#75804).
-FUZZ := ./input/pcap:FuzzPcap:300000 ./input/pcapng:FuzzPcapng:200000 ./input:FuzzOpen:80000 \
+FUZZ := ./input/pcap:FuzzPcap:300000 ./input/pcapng:FuzzPcapng:200000 ./input:FuzzOpen:80000 ./input:FuzzOpenCut:50000 \
         ./decode:FuzzDecode:400000 ./decode:FuzzParseDNS:200000 ./decode:FuzzTLSServerName:100000 \
         ./decode:FuzzHTTPHost:100000 ./dataset:FuzzOpen:20000 ./output:FuzzJSONString:50000 \
         ./output:FuzzSanitize:50000 ./chart:FuzzJSON:150000 ./chart/static:FuzzRender:100000

@@ -42,7 +42,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 	for k, i := range todo {
 		paths[k], ids[k] = results[i].Path, results[i].ID
 	}
-	src, err := input.NewSource(paths)
+	src, err := input.NewSource(ctx, paths, nil)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -19,6 +20,8 @@ const fuzzMaxDecompressed = 4 << 20
 
 // FuzzOpen sniffs, decompresses and reads arbitrary bytes: it must never
 // panic, and every error must be a FormatError or a wrapped read error.
+// Seeds in testdata/fuzz/FuzzOpen hold cut and corrupted gzip, bzip2, zstd
+// and xz streams.
 func FuzzOpen(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
 	if err != nil {
@@ -37,32 +40,88 @@ func FuzzOpen(f *testing.F) {
 	f.Add(xzBytes(f, small))
 	f.Add(gzipBytes(f, testdata(f, "ldap_issue-32.pcapng")))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := decompress(bytes.NewReader(data), "fuzz")
+		fuzzFrames(t, data)
+	})
+}
+
+// fuzzFrames opens data and reads it to its end, checking each frame and
+// the error, and returns the frames and the error (nil at a clean end).
+func fuzzFrames(t *testing.T, data []byte) ([]frameSum, error) {
+	t.Helper()
+	s, err := decompress(bytes.NewReader(data), "fuzz")
+	if err != nil {
+		checkFuzzError(t, err, len(data))
+		return nil, err
+	}
+	s.r = io.LimitReader(s.r, fuzzMaxDecompressed)
+	r, err := openFormat(s, "fuzz")
+	if err != nil {
+		checkFuzzError(t, err, len(data))
+		return nil, err
+	}
+	defer r.Close()
+	var (
+		fr     Frame
+		frames []frameSum
+	)
+	for n := uint32(1); ; n++ {
+		err := r.Next(&fr)
+		if err == io.EOF {
+			return frames, nil
+		}
 		if err != nil {
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("frame %d: %v is not a FormatError", n, err)
+			}
+			checkFuzzError(t, err, len(data))
+			return frames, err
+		}
+		if fr.Index != n || int(fr.CapLen) != len(fr.Data) || fr.WireLen < fr.CapLen {
+			t.Fatalf("frame %d: bad frame %+v", n, fr)
+		}
+		frames = append(frames, sum(&fr))
+	}
+}
+
+// checkFuzzError checks that a fault of a compressed stream of size bytes
+// is a FormatError that says where it is.
+func checkFuzzError(t *testing.T, err error, size int) {
+	t.Helper()
+	var ce *CompressionError
+	if !errors.As(err, &ce) {
+		return
+	}
+	var fe *FormatError
+	if !errors.As(err, &fe) {
+		t.Fatalf("%v: a CompressionError outside a FormatError", err)
+	}
+	if ce.Compression == "" || ce.Offset < 0 || ce.Offset > int64(size) || (ce.Cut && ce.Offset != int64(size)) {
+		t.Fatalf("%v: bad CompressionError %+v for %d bytes", err, *ce, size)
+	}
+}
+
+// FuzzOpenCut reads a capture and the same capture cut at cut bytes: the
+// cut one must give a prefix of the frames of the whole one, and end in an
+// error unless the whole one ends there. Seeds in testdata/fuzz/FuzzOpenCut
+// are whole and corrupted gzip, bzip2, zstd and xz streams.
+func FuzzOpenCut(f *testing.F) {
+	small := testdata(f, "http_get.pcap")
+	f.Add(small, uint16(len(small)/2))
+	f.Add(gzipBytes(f, small), uint16(1000))
+	f.Add(zstdBytes(f, small), uint16(2000))
+	f.Add(xzBytes(f, small), uint16(2500))
+	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
+		if int(cut) >= len(data) {
 			return
 		}
-		s.r = io.LimitReader(s.r, fuzzMaxDecompressed)
-		r, err := openFormat(s, "fuzz")
-		if err != nil {
-			return
+		whole, _ := fuzzFrames(t, data)
+		part, err := fuzzFrames(t, data[:cut])
+		if len(part) > len(whole) || !slices.Equal(part, whole[:len(part)]) {
+			t.Fatalf("cut at %d: %d frames, not a prefix of the %d frames of the whole", cut, len(part), len(whole))
 		}
-		defer r.Close()
-		var fr Frame
-		for n := uint32(1); ; n++ {
-			err := r.Next(&fr)
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				var fe *FormatError
-				if !errors.As(err, &fe) {
-					t.Fatalf("frame %d: %v is not a FormatError", n, err)
-				}
-				return
-			}
-			if fr.Index != n || int(fr.CapLen) != len(fr.Data) || fr.WireLen < fr.CapLen {
-				t.Fatalf("frame %d: bad frame %+v", n, fr)
-			}
+		if err == nil && len(part) < len(whole) {
+			t.Fatalf("cut at %d: %d of %d frames and no error", cut, len(part), len(whole))
 		}
 	})
 }

@@ -81,13 +81,14 @@ type errorSummary struct {
 	Reason     string
 	Unexpected bool // wraps io.ErrUnexpectedEOF
 	Unknown    bool // wraps ErrUnknownFormat
+	Empty      bool // wraps ErrEmpty
 }
 
 func summarize(err error) *errorSummary {
 	if err == nil {
 		return nil
 	}
-	s := &errorSummary{Unexpected: errors.Is(err, io.ErrUnexpectedEOF), Unknown: errors.Is(err, ErrUnknownFormat)}
+	s := &errorSummary{Unexpected: errors.Is(err, io.ErrUnexpectedEOF), Unknown: errors.Is(err, ErrUnknownFormat), Empty: errors.Is(err, ErrEmpty)}
 	var fe *FormatError
 	if errors.As(err, &fe) {
 		s.Format, s.File, s.Offset, s.Record, s.Reason = true, fe.File, fe.Offset, fe.Record, fe.Reason

@@ -4,16 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"compress/bzip2"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
+	"github.com/therootcompany/xz"
 
 	"github.com/netlens/netlens/input/pcap"
 	"github.com/netlens/netlens/input/pcapng"
@@ -23,27 +23,55 @@ import (
 // file that is not a known capture format.
 var ErrUnknownFormat = errors.New("unknown capture format")
 
+// ErrEmpty is wrapped by the *FormatError that Open returns for an input
+// that holds no bytes at all, or none once decompressed.
+var ErrEmpty = errors.New("empty input")
+
+// CompressionError reports a compressed stream that ends before its end
+// (cut) or that its decompressor rejects (corrupt). Readers return it
+// wrapped in a *FormatError, after every complete record of the data
+// decompressed before the fault.
+type CompressionError struct {
+	Compression string // gzip, bzip2, zstd or xz
+	Offset      int64  // compressed bytes the decompressor had consumed when it failed
+	Cut         bool   // the file ended inside the stream
+	Err         error  // the decompressor's error; io.ErrUnexpectedEOF when Cut
+}
+
+// Error says what is wrong and where, in compressed bytes.
+func (e *CompressionError) Error() string {
+	if e.Cut {
+		return fmt.Sprintf("%s stream cut short: the file ends at compressed byte %d before the end of the stream", e.Compression, e.Offset)
+	}
+	return fmt.Sprintf("%s stream corrupt at compressed byte %d: %v", e.Compression, e.Offset, e.Err)
+}
+
+// Unwrap returns the decompressor's error.
+func (e *CompressionError) Unwrap() error { return e.Err }
+
 // Read buffers in front of the decompressors, so that they never read the
-// file in small pieces; xz reads byte by byte and gets a larger one.
-const (
-	decompressorBufSize = 256 << 10
-	xzBufSize           = 1 << 20
-)
+// file in small pieces.
+const decompressorBufSize = 256 << 10
+
+// xzMaxDict bounds the dictionary an xz stream may ask for: 64 MiB, what
+// xz -9 uses. The decoder allocates the dictionary a stream declares.
+const xzMaxDict = 64 << 20
 
 // A compression is a stream compression recognised by its magic bytes.
 type compression struct {
-	name    string
-	magic   []byte
-	bufSize int // read buffer in front of the decompressor
-	open    func(r io.Reader) (io.Reader, io.Closer, error)
+	name  string
+	magic []byte
+	open  func(r *bufio.Reader) (io.Reader, io.Closer, error)
 }
 
-// compressions is the list of compressions Open undoes.
+// compressions is the list of compressions Open undoes. Each decompressor
+// hands over all it has decoded before it fails (bzip2 works in blocks of
+// up to 900 kB: a block cut short yields nothing).
 var compressions = []compression{
-	{name: "gzip", magic: []byte{0x1f, 0x8b}, bufSize: decompressorBufSize, open: openGzip},
-	{name: "bzip2", magic: []byte("BZh"), bufSize: decompressorBufSize, open: openBzip2},
-	{name: "zstd", magic: []byte{0x28, 0xb5, 0x2f, 0xfd}, bufSize: decompressorBufSize, open: openZstd},
-	{name: "xz", magic: []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}, bufSize: xzBufSize, open: openXz},
+	{name: "gzip", magic: []byte{0x1f, 0x8b}, open: openGzip},
+	{name: "bzip2", magic: []byte("BZh"), open: openBzip2},
+	{name: "zstd", magic: []byte{0x28, 0xb5, 0x2f, 0xfd}, open: openZstd},
+	{name: "xz", magic: []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}, open: openXz},
 }
 
 // A format is a capture format recognised by the first four bytes of the
@@ -72,14 +100,28 @@ const (
 // Open opens the capture at path. Compression (gzip, bzip2, zstd, xz) and
 // format (pcap, pcapng) are recognised from the content, not the file name.
 // Closing the reader closes the decompressor and the file. A file in no
-// known format gives a *FormatError that wraps ErrUnknownFormat.
+// known format gives a *FormatError that wraps ErrUnknownFormat, an empty
+// one a *FormatError that wraps ErrEmpty.
+//
+// path may name a stream: "-" (standard input), a FIFO, a character device
+// or /dev/fd/N; see OpenContext, which Open calls with
+// context.Background().
 func Open(path string) (Reader, error) {
-	return open(path, nil)
+	return OpenContext(context.Background(), path)
 }
 
-// open is Open that adds the bytes read from the file to count, if not nil.
-func open(path string, count *atomic.Int64) (Reader, error) {
-	f, err := os.Open(path)
+// OpenContext is Open for a capture that may be a stream (see IsStream): it
+// opens a stream without blocking, waits for its first bytes, and reads it
+// as it comes, once; cancelling ctx ends the wait and every read that
+// blocks, with an error that wraps ctx's error.
+func OpenContext(ctx context.Context, path string) (Reader, error) {
+	return open(ctx, path, path, nil)
+}
+
+// open opens the capture at path, naming it name in errors, and adds the
+// bytes read from the file to count, if not nil.
+func open(ctx context.Context, path, name string, count *atomic.Int64) (Reader, error) {
+	f, err := openFile(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
 	}
@@ -87,7 +129,7 @@ func open(path string, count *atomic.Int64) (Reader, error) {
 	if count != nil {
 		src = &countingReader{r: f, n: count}
 	}
-	r, err := openStream(src, f, path)
+	r, err := openStream(src, f, name)
 	if err != nil {
 		return nil, errors.Join(err, f.Close())
 	}
@@ -113,18 +155,21 @@ func decompress(src io.Reader, name string) (*stream, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(head) == 0 {
-		return nil, &FormatError{File: name, Reason: "empty file", Err: ErrUnknownFormat}
+		return nil, &FormatError{File: name, Reason: "file is empty (0 bytes)", Err: ErrEmpty}
 	}
-	s := &stream{r: io.MultiReader(bytes.NewReader(head), src)}
+	s := &stream{r: io.MultiReader(bytes.NewReader(head), src), name: name}
 	for _, c := range compressions {
 		if !bytes.HasPrefix(head, c.magic) {
 			continue
 		}
-		dec, closer, err := c.open(bufio.NewReaderSize(s.r, c.bufSize))
+		s.raw = &rawReader{r: s.r}
+		s.br = bufio.NewReaderSize(s.raw, decompressorBufSize)
+		s.compression = c.name
+		dec, closer, err := c.open(s.br)
 		if err != nil {
-			return nil, fmt.Errorf("open %s: %s stream: %w", name, c.name, err)
+			return nil, &FormatError{File: name, Reason: "cannot start decompression: " + s.fault(err).Error(), Err: s.fault(err)}
 		}
-		s.r, s.dec, s.compression = dec, closer, c.name
+		s.r, s.dec = dec, closer
 		break
 	}
 	return s, nil
@@ -133,10 +178,18 @@ func decompress(src io.Reader, name string) (*stream, error) {
 // openFormat recognises the capture format from the first bytes of s and
 // returns its reader. On error it closes the decompressor, not the file.
 func openFormat(s *stream, name string) (Reader, error) {
-	magic, err := readHead(s.r, formatMagicLen)
+	magic, err := readHead(s, formatMagicLen)
 	if err != nil {
 		s.closeDecompressor()
-		return nil, fmt.Errorf("read %s: %s stream: %w", name, s.compression, err)
+		var ce *CompressionError
+		if errors.As(err, &ce) {
+			return nil, &FormatError{File: name, Reason: fmt.Sprintf("%v, after %d bytes of capture", err, len(magic)), Err: err}
+		}
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(magic) == 0 && s.compression != "" {
+		s.closeDecompressor()
+		return nil, &FormatError{File: name, Reason: fmt.Sprintf("file is empty after %s decompression (0 bytes)", s.compression), Err: ErrEmpty}
 	}
 	s.r = io.MultiReader(bytes.NewReader(magic), s.r)
 	for _, fm := range formats {
@@ -149,8 +202,32 @@ func openFormat(s *stream, name string) (Reader, error) {
 			return r, nil
 		}
 	}
+	if err := s.checkStream(); err != nil {
+		s.closeDecompressor()
+		return nil, &FormatError{File: name, Reason: err.Error(), Err: err}
+	}
 	s.closeDecompressor()
 	return nil, &FormatError{File: name, Reason: unknownReason(s.compression, magic), Err: ErrUnknownFormat}
+}
+
+// unknownCheckLen is how much more of a compressed stream whose first bytes
+// are no known format is decompressed to look for a fault of the stream:
+// bzip2 hands a block over before it checks it, and a corrupt block reads
+// as garbage.
+const unknownCheckLen = 1 << 20
+
+// checkStream returns the *CompressionError met in the next
+// unknownCheckLen bytes of a compressed s, or nil.
+func (s *stream) checkStream() error {
+	if s.raw == nil {
+		return nil
+	}
+	_, err := io.CopyN(io.Discard, s, unknownCheckLen)
+	var ce *CompressionError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return nil
 }
 
 func unknownReason(compressed string, magic []byte) string {
@@ -181,15 +258,49 @@ func readHead(r io.Reader, n int) ([]byte, error) {
 }
 
 // stream is the decompressed content of a file; closing it closes the
-// decompressor and the file.
+// decompressor and the file. Errors of the decompressor come out of Read as
+// a *CompressionError, after the bytes decoded before them.
 type stream struct {
 	r           io.Reader
-	compression string    // name of the compression, "" if none
-	dec         io.Closer // decompressor, or nil
-	file        io.Closer // the file, or nil
+	name        string
+	compression string        // name of the compression, "" if none
+	raw         *rawReader    // the compressed bytes, counted; nil if none
+	br          *bufio.Reader // buffer between raw and the decompressor
+	dec         io.Closer     // decompressor, or nil
+	file        io.Closer     // the file, or nil
 }
 
-func (s *stream) Read(p []byte) (int, error) { return s.r.Read(p) }
+func (s *stream) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && s.raw != nil {
+		err = s.fault(err)
+	}
+	return n, err
+}
+
+// fault turns an error of the decompressor into a *CompressionError; an
+// error of the file itself is returned as it is.
+func (s *stream) fault(err error) error {
+	var ce *CompressionError
+	if errors.As(err, &ce) {
+		return err
+	}
+	if rerr := s.raw.err; rerr != nil && rerr != io.EOF {
+		return rerr
+	}
+	e := &CompressionError{Compression: s.compression, Offset: s.raw.n - int64(s.br.Buffered()), Err: err}
+	if s.raw.err == io.EOF && s.br.Buffered() == 0 && isTruncation(err) {
+		e.Cut, e.Err = true, io.ErrUnexpectedEOF
+	}
+	return e
+}
+
+// isTruncation reports whether a decompressor's error says that its input
+// ended early.
+func isTruncation(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, xz.ErrBuf) ||
+		strings.Contains(err.Error(), "unexpected EOF")
+}
 
 func (s *stream) Close() error {
 	s.closeDecompressor()
@@ -209,6 +320,22 @@ func (s *stream) closeDecompressor() {
 	}
 }
 
+// rawReader counts the compressed bytes read and keeps the first error.
+type rawReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *rawReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
 // countingReader adds the bytes it reads to n.
 type countingReader struct {
 	r io.Reader
@@ -221,7 +348,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func openGzip(r io.Reader) (io.Reader, io.Closer, error) {
+func openGzip(r *bufio.Reader) (io.Reader, io.Closer, error) {
 	z, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, nil, err
@@ -229,14 +356,14 @@ func openGzip(r io.Reader) (io.Reader, io.Closer, error) {
 	return z, z, nil
 }
 
-func openBzip2(r io.Reader) (io.Reader, io.Closer, error) {
+func openBzip2(r *bufio.Reader) (io.Reader, io.Closer, error) {
 	return bzip2.NewReader(r), nil, nil
 }
 
 // zstdMaxWindow bounds the memory a zstd stream may ask for.
 const zstdMaxWindow = 1 << 30
 
-func openZstd(r io.Reader) (io.Reader, io.Closer, error) {
+func openZstd(r *bufio.Reader) (io.Reader, io.Closer, error) {
 	z, err := zstd.NewReader(r, zstd.WithDecoderMaxWindow(zstdMaxWindow))
 	if err != nil {
 		return nil, nil, err
@@ -252,8 +379,11 @@ func (z zstdCloser) Close() error {
 	return nil
 }
 
-func openXz(r io.Reader) (io.Reader, io.Closer, error) {
-	z, err := xz.NewReader(r)
+// openXz uses a decoder that writes into the caller's buffer as it decodes
+// (a port of XZ Embedded), so that a cut stream gives every byte decoded
+// before the cut, as xz -dc does.
+func openXz(r *bufio.Reader) (io.Reader, io.Closer, error) {
+	z, err := xz.NewReader(r, xzMaxDict)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,6 +2,7 @@ package input
 
 import (
 	"container/heap"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +27,12 @@ type FileStat struct {
 // A file that fails (it cannot be opened, or is corrupt or cut) does not stop
 // the others: its error is recorded in Files, the frames read before it stand
 // and the merge goes on without it.
+//
+// A stream (see IsStream) is opened once, by NewSource, and read as it
+// comes; it is not counted in TotalBytes.
 type Source struct {
+	ctx     context.Context
+	paths   []string
 	stats   []FileStat
 	heap    memberHeap
 	pending *member // member whose head frame was returned last
@@ -64,22 +70,35 @@ func (h *memberHeap) Pop() any {
 
 // NewSource prepares the merge of the captures at paths. It reads the first
 // frame of each file (opening and closing it again) to order them; files that
-// fail there are recorded in Files and left out. It returns an error only
-// when paths is empty.
-func NewSource(paths []string) (*Source, error) {
+// fail there are recorded in Files and left out. A stream is opened here and
+// stays open. names, if not nil, gives for each path the name that errors
+// and Files use instead of it. Cancelling ctx ends the waits and reads of
+// streams that block (see OpenContext). NewSource returns an error only when
+// paths is empty or names does not match it.
+func NewSource(ctx context.Context, paths, names []string) (*Source, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("new source: no input files")
 	}
-	s := &Source{stats: make([]FileStat, len(paths))}
+	if names == nil {
+		names = paths
+	}
+	if len(names) != len(paths) {
+		return nil, fmt.Errorf("new source: %d names for %d paths", len(names), len(paths))
+	}
+	s := &Source{ctx: ctx, paths: paths, stats: make([]FileStat, len(paths))}
 	for i, p := range paths {
-		s.stats[i].Path = p
+		s.stats[i].Path = names[i]
+		if IsStream(p) {
+			s.openStream(i)
+			continue
+		}
 		st, err := os.Stat(p)
 		if err != nil {
 			s.stats[i].Err = fmt.Errorf("open capture: %w", err)
 			continue
 		}
 		s.total += st.Size()
-		ts, ok, err := firstTimestamp(p)
+		ts, ok, err := firstTimestamp(ctx, p, names[i])
 		if err != nil {
 			s.stats[i].Err = err
 			continue
@@ -92,10 +111,30 @@ func NewSource(paths []string) (*Source, error) {
 	return s, nil
 }
 
+// openStream opens the stream of input i, which can be read only once, and
+// reads its first frame: it joins the merge open.
+func (s *Source) openStream(i int) {
+	r, err := open(s.ctx, s.paths[i], s.stats[i].Path, &s.read)
+	if err != nil {
+		s.stats[i].Err = err
+		return
+	}
+	m := &member{idx: i, r: r}
+	if err := r.Next(&m.head); err != nil {
+		if err == io.EOF {
+			err = nil
+		}
+		s.stats[i].Err = errors.Join(err, r.Close())
+		return
+	}
+	m.ts = m.head.Ts
+	s.heap = append(s.heap, m)
+}
+
 // firstTimestamp returns the timestamp of the first frame of the capture at
 // path; ok is false for a capture without frames.
-func firstTimestamp(path string) (ts int64, ok bool, err error) {
-	r, err := Open(path)
+func firstTimestamp(ctx context.Context, path, name string) (ts int64, ok bool, err error) {
+	r, err := open(ctx, path, name, nil)
 	if err != nil {
 		return 0, false, err
 	}
@@ -144,7 +183,7 @@ func (s *Source) Next(f *Frame) (file int, err error) {
 // open opens the file of m, which is at the top of the heap, and reads its
 // first frame. On failure it records the error, drops m and returns false.
 func (s *Source) open(m *member) bool {
-	r, err := open(s.stats[m.idx].Path, &s.read)
+	r, err := open(s.ctx, s.paths[m.idx], s.stats[m.idx].Path, &s.read)
 	if err != nil {
 		s.stats[m.idx].Err = err
 		heap.Pop(&s.heap)
@@ -201,7 +240,7 @@ func (s *Source) Files() []FileStat {
 // each file. It is safe to call from another goroutine while Next runs.
 func (s *Source) BytesRead() int64 { return s.read.Load() }
 
-// TotalBytes returns the sum of the sizes of the files.
+// TotalBytes returns the sum of the sizes of the files, streams left out.
 func (s *Source) TotalBytes() int64 { return s.total }
 
 // Close closes the files still open. Next returns io.EOF after Close.

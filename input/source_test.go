@@ -1,6 +1,7 @@
 package input
 
 import (
+	"context"
 	"encoding/binary"
 	"io"
 	"os"
@@ -91,7 +92,7 @@ func TestSourceOverlapping(t *testing.T) {
 	c3 := filepath.Join("testdata", "dlinkdaycam-c3.pcap")
 	for _, paths := range [][]string{{c2, c3}, {c3, c2}} {
 		t.Run(filepath.Base(paths[0]), func(t *testing.T) {
-			s, err := NewSource(paths)
+			s, err := NewSource(context.Background(), paths, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,7 +168,7 @@ func TestSourceRotated(t *testing.T) {
 		writeFile(t, dir, "part1.pcap", pcapFile(header, recs[:7])),
 		writeFile(t, dir, "part2.pcap", pcapFile(header, recs[7:14])),
 	}
-	s, err := NewSource(paths)
+	s, err := NewSource(context.Background(), paths, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +213,7 @@ func TestSourceBadFiles(t *testing.T) {
 	empty := writeFile(t, dir, "empty.pcap", header)
 	firstCut := writeFile(t, dir, "first-cut.pcap", pcapFile(header, [][]byte{recs[0][:20]}))
 	paths := []string{cut, missing, good, bad, empty, firstCut}
-	s, err := NewSource(paths)
+	s, err := NewSource(context.Background(), paths, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +247,7 @@ func TestSourceBackInTime(t *testing.T) {
 	dir := t.TempDir()
 	a := writeFile(t, dir, "a.pcap", pcapFile(header, [][]byte{withTime(recs[0], 10), withTime(recs[1], 5), withTime(recs[2], 20)}))
 	b := writeFile(t, dir, "b.pcap", pcapFile(header, [][]byte{withTime(recs[3], 7), withTime(recs[4], 8), withTime(recs[5], 10)}))
-	s, err := NewSource([]string{a, b})
+	s, err := NewSource(context.Background(), []string{a, b}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +270,7 @@ func TestSourceBackInTime(t *testing.T) {
 func TestSourceCloseEarly(t *testing.T) {
 	paths := []string{filepath.Join("testdata", "dlinkdaycam-c2.pcap"), filepath.Join("testdata", "dlinkdaycam-c3.pcap")}
 	before := openFDs(t)
-	s, err := NewSource(paths)
+	s, err := NewSource(context.Background(), paths, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,8 +292,8 @@ func TestSourceCloseEarly(t *testing.T) {
 }
 
 func TestNewSourceNoPaths(t *testing.T) {
-	if _, err := NewSource(nil); err == nil {
-		t.Error("NewSource(nil) succeeded")
+	if _, err := NewSource(context.Background(), nil, nil); err == nil {
+		t.Error("NewSource with no paths succeeded")
 	}
 }
 
@@ -328,7 +329,7 @@ func BenchmarkSource(b *testing.B) {
 	b.ReportAllocs()
 	var f Frame
 	for b.Loop() {
-		s, err := NewSource(paths)
+		s, err := NewSource(context.Background(), paths, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
