@@ -85,7 +85,7 @@ func benchWritePackets(b *testing.B, days int) {
 	rows := make([]schema.Packet, batch)
 	g := newPacketGen(1, 1_700_000_000e9)
 	b.ReportAllocs()
-	d, err := Open(b.TempDir())
+	d, err := OpenWrite(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process of TestKilledIngest")
 	}
-	d, err := Open(dir)
+	d, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestKilledIngest(t *testing.T) {
 		t.Skip("spawns processes")
 	}
 	dir := t.TempDir()
-	d, err := Open(dir)
+	d, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestKilledIngest(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, ".ingest-000002")); err != nil {
 		t.Errorf("the child left no temporary directory to clean: %v", err)
 	}
-	if _, err := Open(dir); err != nil {
+	if _, err := OpenWrite(dir); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
@@ -206,7 +206,7 @@ func TestKilledIngest(t *testing.T) {
 				mid++
 			}
 		}
-		d, err := Open(dir)
+		d, err := OpenWrite(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +242,7 @@ func TestKilledIngest(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte(before.Manifest), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Open(dir); err != nil {
+			if _, err := OpenWrite(dir); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {

@@ -155,7 +155,7 @@ func sortPackets(p []schema.Packet) {
 
 func TestWriteCommitRead(t *testing.T) {
 	dir := t.TempDir()
-	d, err := Open(dir)
+	d, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestWriteCommitRead(t *testing.T) {
 	}
 
 	// A second Open sees the same manifest; nothing else is on disk.
-	d2, err := Open(dir)
+	d2, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestWriteCommitRead(t *testing.T) {
 }
 
 func TestExtremeTimes(t *testing.T) {
-	d, err := Open(t.TempDir())
+	d, err := OpenWrite(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestExtremeTimes(t *testing.T) {
 }
 
 func TestManyDaysReopenParts(t *testing.T) {
-	d, err := Open(t.TempDir())
+	d, err := OpenWrite(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +303,7 @@ func TestManyDaysReopenParts(t *testing.T) {
 
 func TestAbortAndLock(t *testing.T) {
 	dir := t.TempDir()
-	d, err := Open(dir)
+	d, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestAbortAndLock(t *testing.T) {
 	if _, err := d.Begin("test", nil); !errors.Is(err, ErrLocked) {
 		t.Errorf("second Begin: err = %v, want ErrLocked", err)
 	}
-	other, err := Open(dir)
+	other, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +377,7 @@ func TestAbortAndLock(t *testing.T) {
 }
 
 func TestWriterAfterCommitAndDoubleClose(t *testing.T) {
-	d, err := Open(t.TempDir())
+	d, err := OpenWrite(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +431,7 @@ func TestOpenErrors(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte(tt.manifest), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Open(dir)
+			_, err := OpenWrite(dir)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Open: err = %v, want it to contain %q", err, tt.want)
 			}
@@ -442,7 +442,7 @@ func TestOpenErrors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte(`{"format_version":1}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d, err := Open(dir)
+	d, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,21 +451,16 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
-func TestOpenRemovesLeftovers(t *testing.T) {
+func TestOpenWriteRemovesOnlyItsOwnLeftovers(t *testing.T) {
 	dir := t.TempDir()
-	d, err := Open(dir)
+	d, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ingest(t, d, []string{"aaaaaaaaaaaaaaaa"}, []schema.Packet{pkt(day0, "aaaaaaaaaaaaaaaa", 1)}, nil)
 	before := listFiles(t, dir)
-	beforeDirs := listDirs(t, dir)
-	for _, name := range []string{
-		".ingest-000002/packets/day=2024-03-01/part-000002-0001.parquet",
-		"packets/day=2024-03-01/part-000002-0001.parquet",
-		"packets/day=2024-03-09/part-000002-0002.parquet",
-		"manifest.json.tmp",
-	} {
+	write := func(name string) {
+		t.Helper()
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -474,46 +469,284 @@ func TestOpenRemovesLeftovers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Files that are not the dataset's own stay.
-	keep := filepath.Join(dir, "packets", "day=2024-03-01", "notes.txt")
-	if err := os.WriteFile(keep, []byte("x"), 0o644); err != nil {
+	// What a killed ingest leaves: its staging directory and a temporary
+	// manifest. Both go.
+	write(".ingest-000002/packets/day=2024-03-01/part-000002-0001.parquet")
+	write("manifest.json.tmp")
+	// A part file that ingest 1 (committed) wrote and that the manifest no
+	// longer lists: provably netlens' own, it goes.
+	write("packets/day=2024-03-01/part-000001-0009.parquet")
+	// Files no committed ingest wrote stay, whoever put them there: an
+	// unknown ingest's part file, a user's Parquet file and notes.
+	keep := []string{
+		"packets/day=2024-03-01/part-000002-0001.parquet",
+		"packets/day=2024-03-09/part-000077-0002.parquet",
+		"packets/day=2024-03-01/mine.parquet",
+		"packets/day=2024-03-01/notes.txt",
+	}
+	for _, k := range keep {
+		write(k)
+		before[k] = 1
+	}
+
+	// While a reader is open, files that reader may list stay.
+	r, err := Open(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	before["packets/day=2024-03-01/notes.txt"] = 1
-
-	// While an ingest holds the lock, Open leaves everything alone.
+	if _, err := OpenWrite(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "packets/day=2024-03-01/part-000001-0009.parquet")); err != nil {
+		t.Errorf("a dropped file was removed while a reader was open: %v", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// While an ingest holds the lock, OpenWrite leaves everything alone.
 	tx, err := d.Begin("test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "packets", "day=2024-03-01", "part-000099-0001.parquet"), []byte("x"), 0o644); err != nil {
+	write("manifest.json.tmp")
+	if _, err := OpenWrite(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(dir); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "packets", "day=2024-03-01", "part-000099-0001.parquet")); err != nil {
-		t.Errorf("Open removed a file while the dataset was locked: %v", err)
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json.tmp")); err != nil {
+		t.Errorf("OpenWrite removed a file while the dataset was locked: %v", err)
 	}
 	if err := tx.Abort(); err != nil {
 		t.Fatal(err)
 	}
 
-	if _, err := Open(dir); err != nil {
+	if _, err := OpenWrite(dir); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(before, listFiles(t, dir)); diff != "" {
-		t.Errorf("files after Open (-want +got):\n%s", diff)
+		t.Errorf("files after OpenWrite (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(beforeDirs, listDirs(t, dir)); diff != "" {
-		t.Errorf("directories after Open (-want +got):\n%s", diff)
+	// The next ingest takes an id no file on disk has.
+	tx, err = d.Begin("test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Abort()
+	if tx.ID() != 78 {
+		t.Errorf("ingest id = %d, want 78 (above part-000077 on disk)", tx.ID())
+	}
+}
+
+func TestOpenReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	// No manifest: refused, and nothing is created or removed.
+	if err := os.MkdirAll(filepath.Join(dir, "packets", "day=2024-03-01"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	user := filepath.Join(dir, "packets", "day=2024-03-01", "part-000001-0001.parquet")
+	if err := os.WriteFile(user, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir); !errors.Is(err, ErrNoManifest) {
+		t.Errorf("Open without manifest: err = %v, want ErrNoManifest", err)
+	}
+	if _, err := Open(filepath.Join(dir, "missing")); err == nil {
+		t.Error("Open of a missing directory succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing")); err == nil {
+		t.Error("Open created the missing directory")
+	}
+	// OpenWrite refuses a directory that holds files it did not make.
+	if _, err := OpenWrite(dir); err == nil || !strings.Contains(err.Error(), "not a netlens dataset") {
+		t.Errorf("OpenWrite of a foreign directory: err = %v", err)
+	}
+	if _, err := os.Stat(user); err != nil {
+		t.Errorf("the user's file is gone: %v", err)
+	}
+
+	// A dataset with leftovers: Open changes nothing on disk and cannot write.
+	ds := t.TempDir()
+	d, err := OpenWrite(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, d, []string{"aaaaaaaaaaaaaaaa"}, []schema.Packet{pkt(day0, "aaaaaaaaaaaaaaaa", 1)}, nil)
+	for _, name := range []string{".ingest-000005/x", "manifest.json.tmp", "packets/day=2024-03-01/part-000001-0009.parquet"} {
+		p := filepath.Join(ds, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := listFiles(t, ds)
+	r, err := Open(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Begin("test", nil); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("Begin on a read-only dataset: err = %v, want ErrReadOnly", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, listFiles(t, ds)); diff != "" {
+		t.Errorf("Open changed the directory (-before +after):\n%s", diff)
+	}
+}
+
+// A reader keeps its snapshot while an ingest replaces the files it lists;
+// the files go once the reader is closed and another ingest runs.
+func TestReaderSnapshotSurvivesReplace(t *testing.T) {
+	dir := t.TempDir()
+	d, err := OpenWrite(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, d, []string{"aaaaaaaaaaaaaaaa"}, []schema.Packet{pkt(day0, "aaaaaaaaaaaaaaaa", 1), pkt(day0, "aaaaaaaaaaaaaaaa", 2)}, []schema.Flow{flowRow(1, day0)})
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := r.Files("packets")
+
+	// Replace the input, as ingest --force does.
+	tx, err := d.Begin("test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.RemoveInput("aaaaaaaaaaaaaaaa"); err != nil {
+		t.Fatal(err)
+	}
+	pw, err := NewTableWriter(tx, schema.Packets, packetTs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Write([]schema.Packet{pkt(day0, "aaaaaaaaaaaaaaaa", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	tx.AddInput(Input{ID: "aaaaaaaaaaaaaaaa", Name: "a.pcap", SHA256: strings.Repeat("a", 64), Size: 1, Frames: 1})
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(readTable[schema.Packet](t, r, "packets")); got != 2 {
+		t.Errorf("reader's snapshot: %d packets, want 2", got)
+	}
+	for _, f := range old {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("a file of the open reader's snapshot is gone: %v", err)
+		}
+	}
+	r2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(readTable[schema.Packet](t, r2, "packets")); got != 1 {
+		t.Errorf("new reader: %d packets, want 1", got)
+	}
+	r.Close()
+	r2.Close()
+	// The next writer removes what no reader holds any more.
+	if _, err := OpenWrite(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range old {
+		if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: dropped file still there after the readers closed (err %v)", f, err)
+		}
+	}
+}
+
+// Until the manifest is replaced, an ingest's files are out of reach of a
+// glob of the table directories; a commit that dies after the manifest is
+// replaced is read from the staging directory and finished by the next
+// writer.
+func TestStagedFilesInvisibleUntilCommit(t *testing.T) {
+	dir := t.TempDir()
+	d, err := OpenWrite(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := d.Begin("test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := NewTableWriter(tx, schema.Packets, packetTs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Write([]schema.Packet{pkt(day0, "aaaaaaaaaaaaaaaa", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	glob := func() []string {
+		m, err := filepath.Glob(filepath.Join(dir, "packets", "*", "*.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if g := glob(); len(g) != 0 {
+		t.Errorf("before commit, a glob of the table finds %v", g)
+	}
+	tx.AddInput(Input{ID: "aaaaaaaaaaaaaaaa", SHA256: strings.Repeat("a", 64)})
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if g := glob(); len(g) != 1 {
+		t.Errorf("after commit, a glob of the table finds %v, want 1 file", g)
+	}
+
+	// Simulate a death between the manifest and the links: the file is back
+	// in a staging directory only.
+	final := glob()[0]
+	rel, _ := filepath.Rel(dir, final)
+	staged := filepath.Join(dir, stagingName(tx.ID()), rel)
+	if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(final, staged); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Files("packets"); len(got) != 1 || got[0] != staged {
+		t.Errorf("reader resolves %v, want the staged %s", got, staged)
+	}
+	if got := len(readTable[schema.Packet](t, r, "packets")); got != 1 {
+		t.Errorf("reader reads %d packets, want 1", got)
+	}
+	// A writer with the reader open links the file into place and keeps
+	// the staging copy the reader may use.
+	if _, err := OpenWrite(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(final); err != nil {
+		t.Errorf("not moved into place: %v", err)
+	}
+	if _, err := os.Stat(staged); err != nil {
+		t.Errorf("staged copy removed while a reader was open: %v", err)
+	}
+	r.Close()
+	if _, err := OpenWrite(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, stagingName(tx.ID()))); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("staging directory still there: %v", err)
+	}
+	if g := glob(); len(g) != 1 {
+		t.Errorf("a glob finds %v, want 1 file", g)
 	}
 }
 
 func TestRemoveInput(t *testing.T) {
 	const a, b, c = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "cccccccccccccccc"
 	dir := t.TempDir()
-	d, err := Open(dir)
+	d, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,7 +844,7 @@ func TestRemoveInput(t *testing.T) {
 func TestRemoveInputAbort(t *testing.T) {
 	const a, b = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"
 	dir := t.TempDir()
-	d, err := Open(dir)
+	d, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -636,7 +869,7 @@ func TestRemoveInputAbort(t *testing.T) {
 }
 
 func TestAddInputReplaces(t *testing.T) {
-	d, err := Open(t.TempDir())
+	d, err := OpenWrite(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -659,7 +892,7 @@ func TestAddInputReplaces(t *testing.T) {
 
 func TestManifestJSON(t *testing.T) {
 	dir := t.TempDir()
-	d, err := Open(dir)
+	d, err := OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -683,7 +916,7 @@ func TestManifestJSON(t *testing.T) {
 		{"ingest", keys(raw["ingests"].([]any)[0]), []string{"finished", "id", "inputs", "netlens_version", "params", "started"}},
 		{"input", keys(raw["inputs"].([]any)[0]), []string{"frames", "id", "ingest", "name", "path", "sha256", "size"}},
 		{"table", keys(raw["tables"].(map[string]any)["packets"]), []string{"files", "rows"}},
-		{"file", keys(raw["tables"].(map[string]any)["packets"].(map[string]any)["files"].([]any)[0]), []string{"bytes", "day", "path", "rows"}},
+		{"file", keys(raw["tables"].(map[string]any)["packets"].(map[string]any)["files"].([]any)[0]), []string{"bytes", "crc32c", "day", "inputs", "path", "rows"}},
 	}
 	for _, c := range checks {
 		if diff := cmp.Diff(c.want, c.got); diff != "" {
@@ -693,7 +926,7 @@ func TestManifestJSON(t *testing.T) {
 }
 
 func TestParquetFileProperties(t *testing.T) {
-	d, err := Open(t.TempDir())
+	d, err := OpenWrite(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func FuzzOpen(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, ManifestName), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		d, err := Open(dir)
+		d, err := OpenWrite(dir)
 		if err != nil {
 			return
 		}

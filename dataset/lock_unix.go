@@ -43,3 +43,45 @@ func lockFile(name string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// lockShared opens the directory dir and takes a shared flock on it: the
+// mark of an open reader. It waits while a writer holds the directory
+// exclusively, which is only for the moment of a clean-up.
+func lockShared(dir string) (*os.File, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", dir, err)
+	}
+	return f, nil
+}
+
+// tryExclusive reports whether no reader holds the directory dir, holding
+// it exclusively (so that no reader opens meanwhile) until release is
+// called. It never waits for readers.
+func tryExclusive(dir string) (ok bool, release func()) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false, func() {}
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return false, func() {}
+	}
+	return true, func() { f.Close() }
+}

@@ -65,6 +65,13 @@ type File struct {
 	Rows  int64  `json:"rows"`
 	Bytes int64  `json:"bytes"`
 	Day   string `json:"day"` // UTC day of the rows, YYYY-MM-DD
+	// CRC32C is the CRC-32C (Castagnoli) of the whole file, 8 hex digits;
+	// empty in files written before netlens recorded it.
+	CRC32C string `json:"crc32c,omitempty"`
+	// Inputs are the ids of the inputs whose rows the file may hold; nil in
+	// files written before netlens recorded it (then: the inputs of the
+	// ingest named in the file's name).
+	Inputs []string `json:"inputs,omitempty"`
 }
 
 // InputID returns the first 16 hex digits of sha256, lower case: the first
@@ -87,7 +94,11 @@ func (m Manifest) clone() Manifest {
 	c.Inputs = slices.Clone(m.Inputs)
 	c.Tables = make(map[string]TableFiles, len(m.Tables))
 	for k, t := range m.Tables {
-		c.Tables[k] = TableFiles{Rows: t.Rows, Files: slices.Clone(t.Files)}
+		files := slices.Clone(t.Files)
+		for i := range files {
+			files[i].Inputs = slices.Clone(files[i].Inputs)
+		}
+		c.Tables[k] = TableFiles{Rows: t.Rows, Files: files}
 	}
 	return c
 }

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 
 	"github.com/parquet-go/parquet-go"
@@ -20,15 +19,15 @@ import (
 const captureColumn = "capture"
 
 // captureFilters rewrite a file of a table that has a capture column,
-// keeping only the rows whose capture differs from id: one entry for each
+// keeping only the rows whose capture is not in drop: one entry for each
 // such table of the catalogue. Tables without a capture column are handled
-// per ingest (see RemoveInput).
-var captureFilters = map[string]func(tx *Txn, src, dst, id string) (rows, size int64, err error){
-	schema.Packets.Name: func(tx *Txn, src, dst, id string) (int64, int64, error) {
-		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(p *schema.Packet) bool { return p.Capture != id })
+// per file (see RemoveInput).
+var captureFilters = map[string]func(tx *Txn, src, dst string, drop map[string]bool) (rows, size int64, crc string, err error){
+	schema.Packets.Name: func(tx *Txn, src, dst string, drop map[string]bool) (int64, int64, string, error) {
+		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(p *schema.Packet) bool { return !drop[p.Capture] })
 	},
-	schema.DNSLog.Name: func(tx *Txn, src, dst, id string) (int64, int64, error) {
-		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(r *schema.DNS) bool { return r.Capture != id })
+	schema.DNSLog.Name: func(tx *Txn, src, dst string, drop map[string]bool) (int64, int64, string, error) {
+		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(r *schema.DNS) bool { return !drop[r.Capture] })
 	},
 }
 
@@ -48,9 +47,26 @@ const (
 // In tables with a capture column (packets, dns) the rows of that capture are
 // removed: files holding only that capture are dropped, files mixing
 // captures are rewritten without its rows. Tables without a capture column
-// (flows) lose the files of every ingest whose only input was this one; rows
-// of an ingest that read several inputs at once stay.
+// (flows) lose the files that hold rows of this input only (those of every
+// ingest whose only input it was); rows of an ingest that read several
+// inputs at once stay.
 func (tx *Txn) RemoveInput(id string) error {
+	tx.mu.Lock()
+	known := slices.ContainsFunc(tx.m.Inputs, func(in Input) bool { return in.ID == id })
+	tx.mu.Unlock()
+	if !known {
+		return fmt.Errorf("remove input %s: not in the dataset", id)
+	}
+	if err := tx.removeInputs(map[string]bool{id: true}, nil); err != nil {
+		return fmt.Errorf("remove input %s: %w", id, err)
+	}
+	return nil
+}
+
+// removeInputs removes the inputs in ids with their rows, as RemoveInput
+// does for one, and drops the files in lost (paths relative to the dataset)
+// without reading them.
+func (tx *Txn) removeInputs(ids map[string]bool, lost map[string]bool) error {
 	tx.rmu.Lock()
 	defer tx.rmu.Unlock()
 	tx.mu.Lock()
@@ -58,18 +74,9 @@ func (tx *Txn) RemoveInput(id string) error {
 		tx.mu.Unlock()
 		return ErrDone
 	}
-	if !slices.ContainsFunc(tx.m.Inputs, func(in Input) bool { return in.ID == id }) {
-		tx.mu.Unlock()
-		return fmt.Errorf("remove input %s: not in the dataset", id)
-	}
-	only := map[int]bool{} // ingests whose only input is id
-	for _, in := range tx.m.Ingests {
-		if len(in.Inputs) == 1 && in.Inputs[0] == id {
-			only[in.ID] = true
-		}
-	}
-	tables := tx.m.clone().Tables
+	m := tx.m.clone()
 	tx.mu.Unlock()
+	tables := m.Tables
 
 	added := map[string][]pending{}
 	var removed []string
@@ -80,39 +87,41 @@ func (tx *Txn) RemoveInput(id string) error {
 			}
 		}
 	}
-	fail := func(err error) error {
-		discard()
-		return fmt.Errorf("remove input %s: %w", id, err)
-	}
 	for _, table := range slices.Sorted(maps.Keys(tables)) {
 		tf := tables[table]
 		filter := captureFilters[table]
 		var files []File
 		var rows int64
 		for _, f := range tf.Files {
-			abs := filepath.Join(tx.d.dir, filepath.FromSlash(f.Path))
+			abs := tx.d.resolve(f.Path)
+			inputs := m.fileInputs(f)
 			action := keepFile
 			switch {
+			case lost[f.Path]:
+				action = dropFile
 			case filter == nil:
-				if only[ingestOfPath(f.Path)] {
+				if len(inputs) > 0 && !slices.ContainsFunc(inputs, func(s string) bool { return !ids[s] }) {
 					action = dropFile
 				}
 			default:
-				a, err := classify(abs, id)
+				a, err := classify(abs, ids)
 				if err != nil {
-					return fail(err)
+					discard()
+					return damaged(err)
 				}
 				action = a
 			}
 			if action == rewriteFile {
 				tmp, rel, err := tx.newPart(table, f.Day)
 				if err != nil {
-					return fail(err)
+					discard()
+					return err
 				}
-				n, size, err := filter(tx, abs, tmp, id)
+				n, size, crc, err := filter(tx, abs, tmp, ids)
 				if err != nil {
 					os.Remove(tmp)
-					return fail(err)
+					discard()
+					return damaged(err)
 				}
 				switch {
 				case n == f.Rows:
@@ -122,7 +131,8 @@ func (tx *Txn) RemoveInput(id string) error {
 					os.Remove(tmp)
 					action = dropFile
 				default:
-					nf := File{Path: rel, Rows: n, Bytes: size, Day: f.Day}
+					kept := slices.DeleteFunc(slices.Clone(inputs), func(s string) bool { return ids[s] })
+					nf := File{Path: rel, Rows: n, Bytes: size, Day: f.Day, CRC32C: crc, Inputs: kept}
 					// The replacement joins the table at commit.
 					added[table] = append(added[table], pending{tmp: tmp, file: nf})
 					removed = append(removed, f.Path)
@@ -155,16 +165,38 @@ func (tx *Txn) RemoveInput(id string) error {
 		tx.added[table] = append(tx.added[table], ps...)
 	}
 	tx.removed = append(tx.removed, removed...)
-	tx.m.Inputs = slices.DeleteFunc(tx.m.Inputs, func(in Input) bool { return in.ID == id })
+	tx.m.Inputs = slices.DeleteFunc(tx.m.Inputs, func(in Input) bool { return ids[in.ID] })
 	for i := range tx.m.Ingests {
-		tx.m.Ingests[i].Inputs = slices.DeleteFunc(tx.m.Ingests[i].Inputs, func(s string) bool { return s == id })
+		tx.m.Ingests[i].Inputs = slices.DeleteFunc(tx.m.Ingests[i].Inputs, func(s string) bool { return ids[s] })
+	}
+	return nil
+}
+
+// damaged adds to an error reading a committed file what to do about it.
+func damaged(err error) error {
+	return fmt.Errorf("%w (a file of the dataset is damaged: `netlens check` names them all, `netlens repair` drops them)", err)
+}
+
+// fileInputs returns the ids of the inputs whose rows f may hold: those it
+// records, or for a file written before files recorded them, the inputs of
+// the ingest that wrote it.
+func (m Manifest) fileInputs(f File) []string {
+	if f.Inputs != nil {
+		return f.Inputs
+	}
+	id := ingestOfPath(f.Path)
+	for _, in := range m.Ingests {
+		if in.ID == id {
+			return in.Inputs
+		}
 	}
 	return nil
 }
 
 // classify decides from the column statistics of a file whether it holds
-// rows of capture id only, none, or a mix (or the statistics cannot tell).
-func classify(name, id string) (fileAction, error) {
+// rows of the captures in ids only, none, or a mix (or the statistics
+// cannot tell).
+func classify(name string, ids map[string]bool) (fileAction, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return keepFile, err
@@ -194,12 +226,16 @@ func classify(name, id string) (fileAction, error) {
 		if s.MinValue == nil || s.MaxValue == nil || s.NullCount > 0 {
 			return rewriteFile, nil
 		}
-		lo, hi := bytes.Compare([]byte(id), s.MinValue), bytes.Compare([]byte(id), s.MaxValue)
-		if lo >= 0 && hi <= 0 {
+		single := bytes.Equal(s.MinValue, s.MaxValue)
+		if single && ids[string(s.MinValue)] {
 			none = false
+			continue
 		}
-		if !(lo == 0 && hi == 0) {
-			all = false
+		all = false
+		for id := range ids {
+			if bytes.Compare([]byte(id), s.MinValue) >= 0 && bytes.Compare([]byte(id), s.MaxValue) <= 0 {
+				none = false
+			}
 		}
 	}
 	switch {
@@ -212,30 +248,31 @@ func classify(name, id string) (fileAction, error) {
 }
 
 // filterFile copies the rows of src for which keep is true to a new file
-// dst, and returns the number of rows kept and dst's size.
-func filterFile[T any](src, dst string, opts []parquet.WriterOption, keep func(*T) bool) (rows, size int64, err error) {
+// dst, and returns the number of rows kept, dst's size and its checksum.
+func filterFile[T any](src, dst string, opts []parquet.WriterOption, keep func(*T) bool) (rows, size int64, sum string, err error) {
 	in, err := os.Open(src)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	defer in.Close()
 	st, err := in.Stat()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	pf, err := parquet.OpenFile(in, st.Size())
 	if err != nil {
-		return 0, 0, fmt.Errorf("read %s: %w", src, err)
+		return 0, 0, "", fmt.Errorf("read %s: %w", src, err)
 	}
 	r := parquet.NewGenericReader[T](pf)
 	defer r.Close()
 
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	defer out.Close()
-	w := parquet.NewGenericWriter[T](out, opts...)
+	crc := &crcWriter{w: out}
+	w := parquet.NewGenericWriter[T](crc, opts...)
 	buf := make([]T, 4096)
 	for {
 		n, rerr := r.Read(buf)
@@ -246,26 +283,26 @@ func filterFile[T any](src, dst string, opts []parquet.WriterOption, keep func(*
 			}
 		}
 		if _, err := w.Write(kept); err != nil {
-			return 0, 0, fmt.Errorf("write %s: %w", dst, err)
+			return 0, 0, "", fmt.Errorf("write %s: %w", dst, err)
 		}
 		rows += int64(len(kept))
 		if errors.Is(rerr, io.EOF) {
 			break
 		}
 		if rerr != nil {
-			return 0, 0, fmt.Errorf("read %s: %w", src, rerr)
+			return 0, 0, "", fmt.Errorf("read %s: %w", src, rerr)
 		}
 	}
 	if err := w.Close(); err != nil {
-		return 0, 0, fmt.Errorf("write %s: %w", dst, err)
+		return 0, 0, "", fmt.Errorf("write %s: %w", dst, err)
 	}
 	if err := out.Sync(); err != nil {
-		return 0, 0, fmt.Errorf("sync %s: %w", dst, err)
+		return 0, 0, "", fmt.Errorf("sync %s: %w", dst, err)
 	}
 	if st, err = out.Stat(); err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
-	return rows, st.Size(), out.Close()
+	return rows, st.Size(), crc.sum(), out.Close()
 }
 
 // ingestOfPath returns the ingest id in a part file's name, or 0.

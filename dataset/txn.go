@@ -3,7 +3,6 @@ package dataset
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -59,6 +58,9 @@ type txWriter interface {
 // leftovers of killed ingests and creates the temporary directory. version
 // and params are recorded in the manifest.
 func (d *Dataset) Begin(version string, params map[string]string) (*Txn, error) {
+	if d.readOnly {
+		return nil, fmt.Errorf("begin ingest in %s: %w", d.dir, ErrReadOnly)
+	}
 	lock, err := lockFile(filepath.Join(d.dir, lockName))
 	if err != nil {
 		return nil, fmt.Errorf("begin ingest in %s: %w", d.dir, err)
@@ -80,11 +82,16 @@ func (d *Dataset) begin(lock *os.File, version string, params map[string]string)
 		return nil, err
 	}
 	d.setManifest(m)
-	id := 1
+	// The id is new to the manifest and to every file name on disk.
+	onDisk, err := maxIngestOnDisk(d.dir, m)
+	if err != nil {
+		return nil, err
+	}
+	id := onDisk + 1
 	for _, in := range m.Ingests {
 		id = max(id, in.ID+1)
 	}
-	tmp := filepath.Join(d.dir, fmt.Sprintf("%s%06d", tempPrefix, id))
+	tmp := filepath.Join(d.dir, stagingName(id))
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("create temporary directory: %w", err)
 	}
@@ -170,10 +177,13 @@ func (tx *Txn) unregister(w txWriter) {
 	delete(tx.writers, w)
 }
 
-// Commit closes the open table writers, moves the new files into place and
-// replaces the manifest, which is the moment the ingest becomes visible. It
-// then removes files the transaction dropped, the temporary directory, and
-// releases the lock. On error the transaction is aborted.
+// Commit closes the open table writers and replaces the manifest, which is
+// the moment the ingest becomes visible: until then its files are in its
+// staging directory, out of reach of a glob of the table directories. It
+// then links the new files into place, removes files the transaction
+// dropped unless a reader is open (a later ingest removes them), and
+// releases the lock. On an error before the manifest is replaced the
+// transaction is aborted and the dataset is as it was.
 func (tx *Txn) Commit() error {
 	tx.mu.Lock()
 	if tx.done {
@@ -191,7 +201,7 @@ func (tx *Txn) Commit() error {
 		errs = append(errs, w.Close())
 	}
 	if err := errors.Join(errs...); err != nil {
-		tx.abort(nil)
+		tx.abort()
 		return fmt.Errorf("commit: %w", err)
 	}
 
@@ -202,31 +212,27 @@ func (tx *Txn) Commit() error {
 	}
 	tx.done = true
 	m := tx.m.clone()
-	var placed []string
-	dirs := map[string]bool{tx.d.dir: true}
+	// The staged files and their directories must be on disk before the
+	// manifest that lists them.
+	dirs := map[string]bool{tx.d.dir: true, tx.tmp: true}
 	for table, files := range tx.added {
 		t := m.Tables[table]
 		for _, p := range files {
-			final := filepath.Join(tx.d.dir, filepath.FromSlash(p.file.Path))
-			if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-				tx.release(placed)
-				return fmt.Errorf("commit: %w", err)
+			f := p.file
+			if f.Inputs == nil {
+				f.Inputs = slices.Clone(tx.ingest.Inputs)
 			}
-			if err := os.Rename(p.tmp, final); err != nil {
-				tx.release(placed)
-				return fmt.Errorf("commit: %w", err)
+			for d := filepath.Dir(p.tmp); len(d) > len(tx.tmp); d = filepath.Dir(d) {
+				dirs[d] = true
 			}
-			placed = append(placed, final)
-			dirs[filepath.Dir(final)] = true
-			dirs[filepath.Dir(filepath.Dir(final))] = true
-			t.Files = append(t.Files, p.file)
-			t.Rows += p.file.Rows
+			t.Files = append(t.Files, f)
+			t.Rows += f.Rows
 		}
 		slices.SortFunc(t.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 		m.Tables[table] = t
 	}
 	if err := syncDirs(dirs); err != nil {
-		tx.release(placed)
+		tx.release()
 		return fmt.Errorf("commit: %w", err)
 	}
 	in := tx.ingest
@@ -238,22 +244,52 @@ func (tx *Txn) Commit() error {
 		if cur, rerr := readManifest(tx.d.dir); rerr == nil && cur.sameIngests(m) {
 			// The new manifest is in place; only a later sync failed.
 			tx.d.setManifest(m)
-			tx.release(nil)
+			tx.finish()
 			return fmt.Errorf("commit: %w", err)
 		}
-		tx.release(placed)
+		tx.release()
 		return fmt.Errorf("commit: %w", err)
 	}
 	tx.d.setManifest(m)
-	for _, rel := range tx.removed {
-		name := filepath.Join(tx.d.dir, filepath.FromSlash(rel))
-		if os.Remove(name) == nil {
-			// An empty day directory goes too; a non-empty one stays.
-			_ = os.Remove(filepath.Dir(name))
+	tx.finish()
+	return nil
+}
+
+// finish completes a committed transaction: it links the new files into
+// place (a file that cannot be stays staged, where readers find it, until
+// the next ingest), removes the staging directory and the dropped files
+// when no reader is open, and releases the lock. The caller holds tx.mu.
+func (tx *Txn) finish() {
+	dirs := map[string]bool{}
+	placed := true
+	for _, files := range tx.added {
+		for _, p := range files {
+			final := filepath.Join(tx.d.dir, filepath.FromSlash(p.file.Path))
+			if err := place(p.tmp, final); err != nil {
+				placed = false
+				continue
+			}
+			dirs[filepath.Dir(final)] = true
+			dirs[filepath.Dir(filepath.Dir(final))] = true
 		}
 	}
-	tx.release(nil)
-	return nil
+	if syncDirs(dirs) != nil {
+		placed = false
+	}
+	if ok, release := tryExclusive(tx.d.dir); ok {
+		if placed {
+			_ = os.RemoveAll(tx.tmp)
+		}
+		for _, rel := range tx.removed {
+			name := filepath.Join(tx.d.dir, filepath.FromSlash(rel))
+			if os.Remove(name) == nil {
+				// An empty day directory goes too; a non-empty one stays.
+				_ = os.Remove(filepath.Dir(name))
+			}
+		}
+		release()
+	}
+	tx.unlock()
 }
 
 // sameIngests reports whether m and o record the same ingests.
@@ -264,11 +300,11 @@ func (m Manifest) sameIngests(o Manifest) bool {
 // Abort discards everything the transaction wrote and releases the lock.
 // Abort after Commit or Abort does nothing.
 func (tx *Txn) Abort() error {
-	tx.abort(nil)
+	tx.abort()
 	return nil
 }
 
-func (tx *Txn) abort(placed []string) {
+func (tx *Txn) abort() {
 	tx.mu.Lock()
 	if tx.done && tx.lock == nil {
 		tx.mu.Unlock()
@@ -285,18 +321,18 @@ func (tx *Txn) abort(placed []string) {
 	}
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	tx.release(placed)
+	tx.release()
 }
 
-// release removes files already moved into place by a failed commit, the
-// temporary directory, and unlocks. The caller holds tx.mu.
-func (tx *Txn) release(placed []string) {
-	for _, name := range placed {
-		if err := os.Remove(name); err == nil || errors.Is(err, fs.ErrNotExist) {
-			_ = os.Remove(filepath.Dir(name))
-		}
-	}
+// release removes the staging directory of a transaction that did not
+// commit, and unlocks. The caller holds tx.mu.
+func (tx *Txn) release() {
 	_ = os.RemoveAll(tx.tmp)
+	tx.unlock()
+}
+
+// unlock releases the writer's lock. The caller holds tx.mu.
+func (tx *Txn) unlock() {
 	if tx.lock != nil {
 		tx.lock.Close()
 		tx.lock = nil

@@ -3,6 +3,8 @@ package dataset
 import (
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"math"
 	"os"
 	"time"
@@ -73,6 +75,7 @@ type dayFile[T any] struct {
 	day      int64 // days since the Unix epoch
 	lo, hi   int64 // nanosecond bounds of the day, [lo, hi)
 	f        *os.File
+	crc      *crcWriter
 	w        *parquet.GenericWriter[T]
 	tmp, rel string
 	rows     int64
@@ -167,9 +170,10 @@ func (w *TableWriter[T]) switchDay(day int64) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", w.table.Name, err)
 	}
+	crc := &crcWriter{w: f}
 	df := &dayFile[T]{
 		day: day, lo: day * nsPerDay, hi: day*nsPerDay + nsPerDay,
-		f: f, w: parquet.NewGenericWriter[T](f, writerOptions(w.tx.codec, w.tx.version)...),
+		f: f, crc: crc, w: parquet.NewGenericWriter[T](crc, writerOptions(w.tx.codec, w.tx.version)...),
 		tmp: tmp, rel: rel, used: w.tick,
 	}
 	// The first and last days of int64 time are cut short.
@@ -206,7 +210,7 @@ func (w *TableWriter[T]) finish(df *dayFile[T]) error {
 	if err != nil {
 		return fmt.Errorf("close %s: %w", df.rel, err)
 	}
-	w.tx.addFile(w.table.Name, pending{tmp: df.tmp, file: File{Path: df.rel, Rows: df.rows, Bytes: size, Day: dayName(df.day)}})
+	w.tx.addFile(w.table.Name, pending{tmp: df.tmp, file: File{Path: df.rel, Rows: df.rows, Bytes: size, Day: dayName(df.day), CRC32C: df.crc.sum()}})
 	return nil
 }
 
@@ -270,3 +274,21 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
+
+// castagnoli is the CRC-32C table; the checksum of every file of the dataset.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// crcWriter passes writes on to w and keeps the CRC-32C of what it wrote.
+type crcWriter struct {
+	w   io.Writer
+	crc uint32
+}
+
+func (c *crcWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.crc = crc32.Update(c.crc, castagnoli, p[:n])
+	return n, err
+}
+
+// sum returns the checksum as recorded in the manifest.
+func (c *crcWriter) sum() string { return fmt.Sprintf("%08x", c.crc) }

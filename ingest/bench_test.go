@@ -23,7 +23,7 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportAllocs()
 	var packets int64
 	for b.Loop() {
-		ds, err := dataset.Open(b.TempDir())
+		ds, err := dataset.OpenWrite(b.TempDir())
 		if err != nil {
 			b.Fatal(err)
 		}

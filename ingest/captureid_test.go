@@ -217,7 +217,7 @@ func TestCaptureIDs(t *testing.T) {
 		if err := os.WriteFile(name, []byte(strings.ReplaceAll(string(m), `"`+fpSample+`"`, `"`+fpA+`"`)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		ds, err = dataset.Open(ds.Dir())
+		ds, err = dataset.OpenWrite(ds.Dir())
 		if err != nil {
 			t.Fatal(err)
 		}

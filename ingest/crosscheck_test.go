@@ -99,7 +99,7 @@ type ingested struct {
 // SYN reuses its ports after it closed, as a new tcp.stream starts in tshark.
 func ingestAlone(t *testing.T, path string) ingested {
 	t.Helper()
-	ds, err := dataset.Open(t.TempDir())
+	ds, err := dataset.OpenWrite(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

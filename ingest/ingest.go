@@ -54,7 +54,11 @@ type FileResult struct {
 	Size    int64
 	Frames  uint64
 	Skipped bool  // already in the dataset
-	Err     error // why reading stopped early, if it did
+	// Replaces is set when the dataset held an earlier, shorter state of
+	// this file (it grew since: a capture still being written): that
+	// input's rows are replaced by the whole file's in the same commit.
+	Replaces *dataset.Input
+	Err      error // why reading stopped early, if it did
 }
 
 // Stats summarises an ingest.
@@ -144,6 +148,25 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 		}
 		first[r.SHA256] = i
 		todo = append(todo, i)
+	}
+	// A file that grew since an earlier ingest replaces its earlier state.
+	inputs := ds.Manifest().Inputs
+	for _, i := range todo {
+		old, ok, err := earlierState(ctx, inputs, &results[i])
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ErrInterrupted
+			}
+			return nil, err
+		}
+		if !ok || !taken[old.ID] {
+			continue
+		}
+		if err := tx.RemoveInput(old.ID); err != nil {
+			return nil, fmt.Errorf("replace %s: %w", results[i].Path, err)
+		}
+		delete(taken, old.ID)
+		results[i].Replaces = &old
 	}
 	if err := assignIDs(ctx, results, fps, todo, taken); err != nil {
 		if ctx.Err() != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func fmtValue(v any) string {
 
 func openDS(t *testing.T) *dataset.Dataset {
 	t.Helper()
-	ds, err := dataset.Open(t.TempDir())
+	ds, err := dataset.OpenWrite(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,5 +146,59 @@ func TestInterruptLeavesDatasetUnchanged(t *testing.T) {
 		if strings.HasSuffix(n, ".parquet") || strings.HasPrefix(n, ".ingest") || n == "packets" || n == "flows" {
 			t.Errorf("leftover %s after an interrupted ingest", n)
 		}
+	}
+}
+
+// A capture that grows between two ingests (tcpdump still writing it) is
+// read whole the second time, and its rows replace those of its earlier
+// state: every packet counts once.
+func TestGrowingCaptureCountsOnce(t *testing.T) {
+	whole, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := openDS(t)
+	path := filepath.Join(t.TempDir(), "live.pcap")
+	ctx := context.Background()
+	var frames []uint64
+	// Cut in the middle of a record, as a writer's buffer flush leaves it.
+	for _, size := range []int{len(whole) / 3, len(whole)*2/3 + 7, len(whole)} {
+		if err := os.WriteFile(path, whole[:size], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st, err := ingest.Run(ctx, ds, []string{path}, ingest.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := st.Files[0]
+		if len(frames) > 0 {
+			if r.Replaces == nil || r.Replaces.Frames != frames[len(frames)-1] {
+				t.Errorf("size %d: replaces %+v, want the earlier state of %d frames", size, r.Replaces, frames[len(frames)-1])
+			}
+		}
+		frames = append(frames, r.Frames)
+		if got := ds.Rows("packets"); got != int64(r.Frames) {
+			t.Errorf("size %d: %d packet rows, want %d (the file's frames, once)", size, got, r.Frames)
+		}
+		if n := len(ds.Manifest().Inputs); n != 1 {
+			t.Errorf("size %d: %d inputs, want 1", size, n)
+		}
+	}
+	if !(frames[0] < frames[1] && frames[1] < frames[2]) {
+		t.Errorf("frames %v do not grow", frames)
+	}
+	// An unrelated file of the same name is not taken for a grown one.
+	other := filepath.Join(t.TempDir(), "live.pcap")
+	b := slices.Clone(whole)
+	b[40] ^= 1 // in the first record's bytes
+	if err := os.WriteFile(other, append(b, whole[24:200]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ingest.Run(ctx, ds, []string{other}, ingest.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files[0].Replaces != nil || len(ds.Manifest().Inputs) != 2 {
+		t.Errorf("a different file replaced the grown one: %+v", st.Files[0].Replaces)
 	}
 }

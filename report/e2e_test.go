@@ -156,7 +156,7 @@ func TestEndToEnd(t *testing.T) {
 	pcap := filepath.Join(tmp, "hostile.pcap")
 	hostileCapture(t, pcap)
 
-	ds, err := dataset.Open(filepath.Join(tmp, "dataset"))
+	ds, err := dataset.OpenWrite(filepath.Join(tmp, "dataset"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ var envFor = func() func(t *testing.T, path string) *analysis.Env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ds, err := dataset.Open(dir)
+		ds, err := dataset.OpenWrite(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

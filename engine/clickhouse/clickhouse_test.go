@@ -66,7 +66,7 @@ func TestParseDSN(t *testing.T) {
 // sampleDataset ingests the bundled sample capture into a new dataset.
 func sampleDataset(t *testing.T, names ...string) *dataset.Dataset {
 	t.Helper()
-	ds, err := dataset.Open(t.TempDir())
+	ds, err := dataset.OpenWrite(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

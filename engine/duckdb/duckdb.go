@@ -34,6 +34,50 @@ type Engine struct {
 	db      *sql.DB
 	tables  []string
 	tempDir string
+	dir     string           // the dataset directory
+	owned   *dataset.Dataset // closed with the engine, when OpenDir opened it
+}
+
+// OpenDir opens the dataset in dir read-only and the engine over it; the
+// dataset stays open, as a consistent snapshot, until the engine is
+// closed. A dataset with a missing or cut file is refused with the file's
+// name and the advice to run netlens check.
+func OpenDir(ctx context.Context, dir string) (*Engine, error) {
+	ds, err := dataset.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	check, err := ds.Check(ctx, dataset.CheckQuick)
+	if err == nil && !check.OK() {
+		err = damagedError(dir, check.Damaged)
+	}
+	if err != nil {
+		ds.Close()
+		return nil, err
+	}
+	e, err := Open(ctx, ds)
+	if err != nil {
+		ds.Close()
+		return nil, err
+	}
+	e.owned = ds
+	return e, nil
+}
+
+// damagedError names the first damaged files of a dataset.
+func damagedError(dir string, damaged []dataset.Damage) error {
+	var b strings.Builder
+	for i, d := range damaged {
+		if i == 3 {
+			fmt.Fprintf(&b, "; and %d more", len(damaged)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s: %s", d.Path, d.Reason)
+	}
+	return fmt.Errorf("dataset %s is damaged: %s (run `netlens check -d %s`, then `netlens repair -d %s`)", dir, b.String(), dir, dir)
 }
 
 // Open creates the database and a view per table of the schema catalogue.
@@ -53,7 +97,7 @@ func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
 		os.RemoveAll(tempDir)
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
-	e := &Engine{db: sql.OpenDB(connector), tempDir: tempDir}
+	e := &Engine{db: sql.OpenDB(connector), tempDir: tempDir, dir: ds.Dir()}
 	// Set for the database, not per connection: the configuration is
 	// locked below, and the pool opens connections after that.
 	if _, err := e.db.ExecContext(ctx, "SET GLOBAL TimeZone = 'UTC'"); err != nil {
@@ -79,6 +123,10 @@ func (e *Engine) Name() string { return "duckdb" }
 func (e *Engine) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	rows, err := e.db.QueryContext(ctx, query, args...)
 	if err != nil {
+		if e.dir != "" && strings.Contains(err.Error(), e.dir+string(os.PathSeparator)) {
+			// DuckDB names the file it could not read.
+			return nil, fmt.Errorf("duckdb query: %w (a file of the dataset is damaged: run `netlens check -d %s`)", err, e.dir)
+		}
 		return nil, fmt.Errorf("duckdb query: %w", err)
 	}
 	return rows, nil
@@ -87,11 +135,17 @@ func (e *Engine) Query(ctx context.Context, query string, args ...any) (*sql.Row
 // Tables returns the names of the dataset's tables, each a view.
 func (e *Engine) Tables() []string { return append([]string(nil), e.tables...) }
 
-// Close closes the database and removes its spill directory.
+// Close closes the database, removes its spill directory and closes the
+// dataset OpenDir opened.
 func (e *Engine) Close() error {
 	err := e.db.Close()
 	if rerr := os.RemoveAll(e.tempDir); err == nil {
 		err = rerr
+	}
+	if e.owned != nil {
+		if cerr := e.owned.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("close duckdb: %w", err)

@@ -50,7 +50,7 @@ var testFlows = []schema.Flow{
 // writeDataset ingests the test rows into a dataset in dir.
 func writeDataset(t *testing.T, dir string, packets []schema.Packet, flows []schema.Flow) *dataset.Dataset {
 	t.Helper()
-	ds, err := dataset.Open(dir)
+	ds, err := dataset.OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestOffline(t *testing.T) {
 
 func mustOpen(t *testing.T, dir string) *dataset.Dataset {
 	t.Helper()
-	ds, err := dataset.Open(dir)
+	ds, err := dataset.OpenWrite(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ type Open func(t *testing.T, ds *dataset.Dataset) engine.Engine
 func Dataset(t *testing.T) *dataset.Dataset {
 	t.Helper()
 	pcaps := filepath.Join(testenv.Corpus(t), "pcaps")
-	ds, err := dataset.Open(t.TempDir())
+	ds, err := dataset.OpenWrite(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,14 +82,7 @@ func (o *EngineOptions) open(ctx context.Context, dir string) (engine.Engine, er
 	if ch != nil {
 		return clickhouse.Open(ctx, *ch)
 	}
-	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("dataset %s: %w", dir, err)
-	}
-	ds, err := dataset.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	eng, err := duckdb.Open(ctx, ds)
+	eng, err := duckdb.OpenDir(ctx, dir)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", strings.TrimSuffix(dir, "/"), err)
 	}

@@ -141,6 +141,7 @@ func runIngest(cmd *cobra.Command, opts *IngestOptions) error {
 	if err != nil {
 		return err
 	}
+	defer ds.Close()
 	if _, err := load(ctx, opts.IO, eng, ds, opts.Quiet); err != nil {
 		if ctx.Err() != nil {
 			return &exitError{code: ExitInterrupt, err: fmt.Errorf("%w; the next load cleans up and loads again", err)}
@@ -172,7 +173,7 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	if err := opts.Flow.Validate(); err != nil {
 		return usageError("%v", err)
 	}
-	ds, err := dataset.Open(opts.Dataset)
+	ds, err := dataset.OpenWrite(opts.Dataset)
 	if err != nil {
 		return err
 	}
@@ -199,7 +200,7 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	if !opts.Quiet {
 		if bar != nil {
 			for _, r := range st.Files {
-				if r.Err != nil || r.Skipped {
+				if r.Err != nil || r.Skipped || r.Replaces != nil {
 					fmt.Fprintln(ios.ErrOut, fileLine(r))
 				}
 			}
@@ -221,10 +222,15 @@ func fileLine(r ingest.FileResult) string {
 	switch {
 	case r.Skipped:
 		return fmt.Sprintf("%s: already in the dataset (sha256 %.16s…), skipped; --force reads it again", r.Path, r.SHA256)
-	case r.Err != nil:
-		return fmt.Sprintf("%s: %d packets, then: %v", r.Path, r.Frames, r.Err)
 	}
-	return fmt.Sprintf("%s: %d packets", r.Path, r.Frames)
+	s := fmt.Sprintf("%s: %d packets", r.Path, r.Frames)
+	if r.Err != nil {
+		s = fmt.Sprintf("%s: %d packets, then: %v", r.Path, r.Frames, r.Err)
+	}
+	if old := r.Replaces; old != nil {
+		s += fmt.Sprintf(" (the file grew from %d to %d bytes since ingest %d: these replace the %d packets read then)", old.Size, r.Size, old.Ingest, old.Frames)
+	}
+	return s
 }
 
 func summaryLine(st *ingest.Stats, dir string) string {

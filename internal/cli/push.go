@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -76,13 +74,11 @@ number in their high bits, so flows from several datasets never collide.`,
 
 func runPush(cmd *cobra.Command, opts *PushOptions, cfg clickhouse.Config) error {
 	ctx := cmd.Context()
-	if _, err := os.Stat(filepath.Join(opts.Dataset, dataset.ManifestName)); err != nil {
-		return fmt.Errorf("dataset %s: no manifest: is it a netlens dataset?", opts.Dataset)
-	}
 	ds, err := dataset.Open(opts.Dataset)
 	if err != nil {
 		return err
 	}
+	defer ds.Close()
 	eng, err := clickhouse.Open(ctx, cfg)
 	if err != nil {
 		return err

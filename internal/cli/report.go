@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -155,10 +154,6 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 			}
 			inputErr = err // report on what was read, then say what was not
 		}
-	} else if opts.Dataset != "" {
-		if _, err := os.Stat(filepath.Join(opts.Dataset, dataset.ManifestName)); err != nil {
-			return fmt.Errorf("dataset %s: no manifest: is it a netlens dataset?", opts.Dataset)
-		}
 	}
 
 	eng, err := opts.Ingest.Engine.open(ctx, opts.Dataset)
@@ -244,6 +239,7 @@ func holdings(ctx context.Context, opts *ReportOptions, eng engine.Engine) ([]da
 		if err != nil {
 			return nil, nil, err
 		}
+		defer ds.Close()
 		rows := map[string]int64{}
 		for _, t := range eng.Tables() {
 			rows[t] = ds.Rows(t)
@@ -255,6 +251,7 @@ func holdings(ctx context.Context, opts *ReportOptions, eng engine.Engine) ([]da
 		if err != nil {
 			return nil, nil, err
 		}
+		defer ds.Close()
 		if _, err := load(ctx, opts.IO, ch, ds, opts.Ingest.Quiet); err != nil {
 			return nil, nil, err
 		}

@@ -21,11 +21,13 @@ type ExitCode int
 
 // Exit codes.
 const (
-	ExitOK        ExitCode = 0 // success
-	ExitError     ExitCode = 1 // the command failed
-	ExitUsage     ExitCode = 2 // bad flags or arguments
-	ExitBadInput  ExitCode = 3 // some input was corrupt or cut: what was read before the fault is kept
-	ExitInterrupt ExitCode = 130
+	ExitOK             ExitCode = 0 // success
+	ExitError          ExitCode = 1 // the command failed
+	ExitUsage          ExitCode = 2 // bad flags or arguments
+	ExitBadInput       ExitCode = 3 // some input was corrupt or cut: what was read before the fault is kept
+	ExitFailedAnalyses ExitCode = 4 // the report was written with what succeeded, but some analyses failed
+	ExitDamaged        ExitCode = 5 // the dataset has damaged files (netlens check, repair)
+	ExitInterrupt      ExitCode = 130
 )
 
 // version is set at build time with -ldflags "-X github.com/netlens/netlens/internal/cli.version=...".
@@ -117,6 +119,8 @@ machine, the same commands run on ClickHouse with --engine.`,
 		NewCmdRun(ios, nil),
 		NewCmdQuery(ios, nil),
 		NewCmdPush(ios, nil),
+		NewCmdCheck(ios, nil),
+		NewCmdRepair(ios, nil),
 		NewCmdVersion(ios),
 	)
 	return root
