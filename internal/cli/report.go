@@ -29,7 +29,11 @@ type ReportOptions struct {
 	Analyses  []string
 	Set       []string
 	NoFigures bool
+	Force     bool
 	Ingest    IngestOptions
+	// Catalog is the list the analyses are taken from; nil means the
+	// catalogue (catalog.All).
+	Catalog []analysis.Analysis
 }
 
 // NewCmdReport builds `netlens report`. runF replaces the work in tests.
@@ -49,6 +53,15 @@ and write an offline report:
   DIR/report.json  inputs with their sha256, parameters, versions, results
 
 The page needs no network: open it from the file, today or in ten years.
+DIR/.netlens-report lists the files of the report: a later report in DIR
+replaces those, and never a file netlens did not write. A DIR that holds
+other files (a paper's figures/, say) is refused; --force writes the report
+beside them, still without replacing any.
+
+An analysis that fails does not stop the report: the others are written,
+the page and the terminal say what failed and why, and netlens exits with
+status 4.
+
 Without INPUT, -d names an existing dataset to report on. Inputs already in
 the dataset are not read again. --analyses picks analyses by name;
 --set analysis.parameter=value changes a parameter ('netlens list' shows
@@ -89,6 +102,7 @@ first, and without either the report covers what the database holds.`,
 	f.StringSliceVar(&opts.Analyses, "analyses", nil, "run only these analyses (comma-separated)")
 	f.StringArrayVar(&opts.Set, "set", nil, "parameter as analysis.name=value, repeatable")
 	f.BoolVar(&opts.NoFigures, "no-figures", false, "skip the PNG/SVG/PDF figures (faster)")
+	f.BoolVar(&opts.Force, "force", false, "write into a DIR that holds files netlens did not write, beside them (never replacing them)")
 	f.BoolVarP(&opts.Ingest.Quiet, "quiet", "q", false, "print nothing but errors")
 	opts.Ingest.Engine.addFlags(f)
 	return cmd
@@ -96,16 +110,28 @@ first, and without either the report covers what the database holds.`,
 
 // reportPlan resolves which analyses run and with which settings.
 func reportPlan(opts *ReportOptions) ([]analysis.Analysis, map[string]map[string]string, error) {
-	all := catalog.All()
+	all := opts.Catalog
+	if all == nil {
+		all = catalog.All()
+	}
+	byName := func(name string) (analysis.Analysis, bool) {
+		for _, a := range all {
+			if a.Meta().Name == name {
+				return a, true
+			}
+		}
+		return nil, false
+	}
 	if len(opts.Analyses) > 0 {
-		all = nil
+		var picked []analysis.Analysis
 		for _, name := range opts.Analyses {
-			a, ok := catalog.ByName(strings.TrimSpace(name))
+			a, ok := byName(strings.TrimSpace(name))
 			if !ok {
 				return nil, nil, usageError("--analyses: no analysis %q; 'netlens list' shows them", name)
 			}
-			all = append(all, a)
+			picked = append(picked, a)
 		}
+		all = picked
 	}
 	settings := map[string]map[string]string{}
 	for _, s := range opts.Set {
@@ -114,7 +140,7 @@ func reportPlan(opts *ReportOptions) ([]analysis.Analysis, map[string]map[string
 		if !ok || !dotted {
 			return nil, nil, usageError("--set %q: want analysis.parameter=value, e.g. bursts.gap=500ms", s)
 		}
-		if _, ok := catalog.ByName(name); !ok {
+		if _, ok := byName(name); !ok {
 			return nil, nil, usageError("--set %q: no analysis %q", s, name)
 		}
 		if settings[name] == nil {
@@ -123,7 +149,7 @@ func reportPlan(opts *ReportOptions) ([]analysis.Analysis, map[string]map[string
 		settings[name][param] = v
 	}
 	for name, set := range settings {
-		a, _ := catalog.ByName(name)
+		a, _ := byName(name)
 		if _, err := analysis.ParseValues(a.Meta().Params, set); err != nil {
 			return nil, nil, usageError("--set: %s: %v", name, err)
 		}
@@ -143,6 +169,11 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 	}
 	if opts.Dataset == "" && (ch == nil || len(opts.Inputs) > 0) {
 		opts.Dataset = filepath.Join(opts.Out, "dataset")
+	}
+	// Before any work: a directory that holds files netlens did not write
+	// is refused, unless --force.
+	if err := report.CheckDir(opts.Out, opts.Force); err != nil {
+		return err
 	}
 	var inputErr error
 	if len(opts.Inputs) > 0 { // into the dataset, and on into ClickHouse
@@ -188,10 +219,12 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 	// its analysis is done, while the engine answers the next one.
 	ropts := report.DefaultOptions()
 	ropts.Figures = !opts.NoFigures
+	ropts.Force = opts.Force
 	b, err := report.NewBuilder(ctx, opts.Out, ropts)
 	if err != nil {
 		return err
 	}
+	var failed []string
 	for _, a := range analyses {
 		m := a.Meta()
 		var empty []string
@@ -211,7 +244,8 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 			return &exitError{code: ExitInterrupt, err: errors.New("report interrupted; nothing written")}
 		}
 		sec := report.Section{Meta: m, Settings: settings[m.Name], Result: res, Err: err, Elapsed: time.Since(start)}
-		if err != nil && !opts.Ingest.Quiet {
+		if err != nil {
+			failed = append(failed, m.Name)
 			fmt.Fprintf(ios.ErrOut, "%s failed: %v\n", m.Name, err)
 		}
 		r.Sections = append(r.Sections, sec)
@@ -225,6 +259,14 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 	}
 	if !opts.Ingest.Quiet {
 		fmt.Fprintf(ios.ErrOut, "wrote %s (%d analyses)\n", filepath.Join(opts.Out, report.IndexName), len(r.Sections))
+	}
+	if len(failed) > 0 {
+		err := fmt.Errorf("%d of %d analyses failed (%s): the report holds the others, and says why these failed",
+			len(failed), len(r.Sections), strings.Join(failed, ", "))
+		if inputErr != nil {
+			err = fmt.Errorf("%w; and %w", err, inputErr)
+		}
+		return &exitError{code: ExitFailedAnalyses, err: err}
 	}
 	return inputErr
 }
