@@ -15,11 +15,16 @@ FUZZ := ./input/pcap:FuzzPcap:300000 ./input/pcapng:FuzzPcapng:200000 ./input:Fu
         ./decode:FuzzHTTPHost:100000 ./dataset:FuzzOpen:20000 ./output:FuzzJSONString:50000 \
         ./output:FuzzSanitize:50000 ./chart:FuzzJSON:150000 ./chart/static:FuzzRender:100000
 
-.PHONY: all assets chdb build demo test vet fuzz bench clean
+# Tracked files over 2 MB fail `make test` unless listed here: real
+# fixtures only, never build output.
+LARGE_OK :=
+
+.PHONY: all assets chdb build demo test vet sizes fuzz bench clean
 
 all: build
 
-# The chart library (ECharts, from npm) is embedded in the binary.
+# The chart library (ECharts, from npm) is committed and embedded in the
+# binary; this updates it to the version pinned in chart/html/package.json.
 assets:
 	chart/html/gen.sh
 
@@ -29,7 +34,7 @@ assets:
 chdb:
 	internal/chdb/fetch.sh
 
-build: assets
+build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/netlens
 
 demo: build
@@ -38,11 +43,15 @@ demo: build
 	$(BIN) query -d $(DEMO)/dataset "SELECT a, b, b_port, service, name, state, pkts_a_to_b + pkts_b_to_a AS pkts FROM flows ORDER BY pkts DESC LIMIT 8"
 	@echo "open $(DEMO)/index.html in a browser"
 
-vet: assets
+vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
 	$(GO) vet ./...
 
-test: build vet chdb
+sizes:
+	@big=$$(git ls-files -z | xargs -0 stat -c '%s %n' | awk '$$1 > 2097152 { sub(/^[0-9]+ /, ""); print }' | grep -vxF -e '' $(foreach f,$(LARGE_OK),-e '$(f)') || true); \
+	if [ -n "$$big" ]; then echo "tracked files over 2 MB that LARGE_OK in the Makefile does not list:"; echo "$$big"; exit 1; fi
+
+test: build vet sizes chdb
 	$(GO) test -count=1 ./...
 	$(MAKE) fuzz
 

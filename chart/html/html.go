@@ -15,8 +15,8 @@ import (
 
 //go:generate sh gen.sh
 
-// echartsJS is the minified ECharts build, copied from the npm package by
-// gen.sh (run make). It is not committed.
+// echartsJS is the minified ECharts build of the npm package pinned in
+// package-lock.json, committed; gen.sh (make assets) updates it.
 //
 //go:embed assets/echarts.min.js
 var echartsJS []byte
