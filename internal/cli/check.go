@@ -72,7 +72,11 @@ func runCheck(cmd *cobra.Command, opts *CheckOptions) error {
 		fmt.Fprintf(out, "unlisted %s: not in the manifest, left alone\n", u)
 	}
 	if r.OK() {
-		fmt.Fprintf(out, "%s: %d files, %sB, all whole\n", opts.Dataset, r.Files, siCount(float64(r.Bytes)))
+		size := fmt.Sprintf("%d B", r.Bytes)
+		if r.Bytes >= 1000 {
+			size = siCount(float64(r.Bytes)) + "B"
+		}
+		fmt.Fprintf(out, "%s: %d files, %s, all whole\n", opts.Dataset, r.Files, size)
 		return nil
 	}
 	return &exitError{code: ExitDamaged, err: fmt.Errorf("%s: %d of %d files damaged: run `netlens repair -d %s` to drop them and the rows of the inputs they held", opts.Dataset, len(r.Damaged), r.Files, opts.Dataset)}
