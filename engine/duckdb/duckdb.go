@@ -2,9 +2,11 @@
 // (through cgo) with one view per dataset table over the table's committed
 // Parquet files.
 //
-// The database never downloads or loads extensions by itself: Parquet, JSON
-// and ICU are linked into the library, and automatic extension install and
-// load are off and locked before any query runs, so netlens works offline.
+// The database never downloads or loads extensions: Parquet, JSON and ICU
+// are linked into the library, and before any query runs external access is
+// disabled (enable_external_access = false) and the configuration locked, so
+// that INSTALL and LOAD fail and no file but the dataset's is read or
+// written; netlens works offline.
 //
 // duckdb imports engine, dataset and schema; it must not import analysis,
 // chart, report, web or cli.
@@ -17,6 +19,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -110,8 +113,27 @@ func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
 		}
 		e.tables = append(e.tables, t.Name)
 	}
-	if _, err := e.db.ExecContext(ctx, "SET lock_configuration = true"); err != nil {
-		return nil, errors.Join(fmt.Errorf("lock duckdb configuration: %w", err), e.Close())
+	// From here on DuckDB reads the dataset's files and spills to its
+	// temporary directory, and touches nothing else: no extension can be
+	// installed or loaded, no other file read or written.
+	dir, err := filepath.Abs(ds.Dir())
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open duckdb: %w", err), e.Close())
+	}
+	// The views name their files with glob characters escaped (escapeGlob):
+	// the directory is allowed in both spellings.
+	allowed := []string{dir, escapeGlob(dir), tempDir}
+	for i, d := range allowed {
+		allowed[i] = quoteString(d + string(filepath.Separator))
+	}
+	for _, q := range []string{
+		"SET allowed_directories = [" + strings.Join(allowed, ", ") + "]",
+		"SET enable_external_access = false",
+		"SET lock_configuration = true",
+	} {
+		if _, err := e.db.ExecContext(ctx, q); err != nil {
+			return nil, errors.Join(fmt.Errorf("lock duckdb configuration: %w", err), e.Close())
+		}
 	}
 	return e, nil
 }
@@ -127,10 +149,16 @@ func (e *Engine) Query(ctx context.Context, query string, args ...any) (*sql.Row
 			// DuckDB names the file it could not read.
 			return nil, fmt.Errorf("duckdb query: %w (a file of the dataset is damaged: run `netlens check -d %s`)", err, e.dir)
 		}
+		if strings.Contains(err.Error(), "Permission Error") {
+			return nil, fmt.Errorf("duckdb query: %w (%s)", err, offline)
+		}
 		return nil, fmt.Errorf("duckdb query: %w", err)
 	}
 	return rows, nil
 }
+
+// offline explains the permission errors of queries.
+const offline = "netlens runs DuckDB offline over the dataset alone: extensions cannot be installed or loaded (parquet, json and icu are built in), and no other file can be read or written"
 
 // Tables returns the names of the dataset's tables, each a view.
 func (e *Engine) Tables() []string { return append([]string(nil), e.tables...) }

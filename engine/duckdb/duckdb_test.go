@@ -273,17 +273,49 @@ func TestPathsAreLiteral(t *testing.T) {
 
 func TestOffline(t *testing.T) {
 	e := openEngine(t, mustOpen(t, t.TempDir()))
-	got := query(t, e, "SELECT current_setting('autoinstall_known_extensions'), current_setting('autoload_known_extensions'), current_setting('TimeZone')")
-	if diff := cmp.Diff([][]any{{false, false, "UTC"}}, got.Rows); diff != "" {
+	got := query(t, e, "SELECT current_setting('autoinstall_known_extensions'), current_setting('autoload_known_extensions'), current_setting('enable_external_access'), current_setting('TimeZone')")
+	if diff := cmp.Diff([][]any{{false, false, false, "UTC"}}, got.Rows); diff != "" {
 		t.Errorf("settings (-want +got):\n%s", diff)
 	}
-	got = query(t, e, "SELECT extension_name FROM duckdb_extensions() WHERE loaded AND extension_name IN ('parquet', 'json', 'icu') ORDER BY 1")
-	if diff := cmp.Diff([][]any{{"icu"}, {"json"}, {"parquet"}}, got.Rows); diff != "" {
+	// parquet (the views), json and icu are built in.
+	got = query(t, e, "SELECT count(*), json_extract_string('{\"a\": \"x\"}', '$.a'), strftime(timezone('Europe/Paris', TIMESTAMPTZ '2025-01-01 00:00:00+00'), '%H') FROM packets")
+	if diff := cmp.Diff([][]any{{int64(0), "x", "01"}}, got.Rows); diff != "" {
 		t.Errorf("built-in extensions (-want +got):\n%s", diff)
 	}
-	// Queries cannot switch automatic installs back on.
-	if _, err := e.Query(context.Background(), "SET autoinstall_known_extensions = true"); err == nil || !strings.Contains(err.Error(), "locked") {
-		t.Errorf("SET after lock: err = %v", err)
+	// Queries cannot switch automatic installs or external access back on.
+	for _, q := range []string{"SET autoinstall_known_extensions = true", "SET enable_external_access = true"} {
+		if _, err := e.Query(context.Background(), q); err == nil || !strings.Contains(err.Error(), "locked") {
+			t.Errorf("%s after lock: err = %v", q, err)
+		}
+	}
+	// Extensions can be neither installed (nothing is downloaded) nor
+	// loaded, and no file but the dataset's is read or written.
+	for _, q := range []string{
+		"INSTALL httpfs",
+		"FORCE INSTALL httpfs",
+		"INSTALL httpfs FROM 'http://127.0.0.1:1'",
+		"LOAD httpfs",
+		"LOAD '/tmp/x.duckdb_extension'",
+		"SELECT * FROM read_csv('/etc/hostname')",
+		"SELECT * FROM read_parquet('http://127.0.0.1:1/a.parquet')",
+		"COPY (SELECT 1) TO '" + filepath.Join(t.TempDir(), "out.csv") + "'",
+	} {
+		_, err := e.Query(context.Background(), q)
+		if err == nil || !strings.Contains(err.Error(), "Permission Error") || !strings.Contains(err.Error(), "extensions cannot be installed or loaded (parquet, json and icu are built in)") {
+			t.Errorf("%s: err = %v, want a refusal that says netlens runs offline", q, err)
+		}
+	}
+}
+
+// TestRelativeDataset: the views of a dataset opened by a relative path
+// read its files with external access off.
+func TestRelativeDataset(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeDataset(t, "ds", testPackets, testFlows)
+	e := openEngine(t, mustOpen(t, "ds"))
+	got := query(t, e, "SELECT count(*) FROM packets")
+	if diff := cmp.Diff([][]any{{int64(len(testPackets))}}, got.Rows); diff != "" {
+		t.Errorf("packets (-want +got):\n%s", diff)
 	}
 }
 
