@@ -19,7 +19,7 @@ FUZZ := ./input/pcap:FuzzPcap:300000 ./input/pcapng:FuzzPcapng:200000 ./input:Fu
 # fixtures only, never build output.
 LARGE_OK :=
 
-.PHONY: all assets chdb build demo test vet sizes fuzz bench clean
+.PHONY: all assets chdb build demo test test-tools vet sizes fuzz bench clean
 
 all: build
 
@@ -51,9 +51,17 @@ sizes:
 	@big=$$(git ls-files -z | xargs -0 stat -c '%s %n' | awk '$$1 > 2097152 { sub(/^[0-9]+ /, ""); print }' | grep -vxF -e '' $(foreach f,$(LARGE_OK),-e '$(f)') || true); \
 	if [ -n "$$big" ]; then echo "tracked files over 2 MB that LARGE_OK in the Makefile does not list:"; echo "$$big"; exit 1; fi
 
-test: build vet sizes chdb
-	$(GO) test -count=1 ./...
+# The tools the tests check against (tshark, capinfos, Chromium,
+# ClickHouse, npm), from Debian's packages when they are missing.
+test-tools:
+	scripts/install-test-tools
+
+# Every test, then the fuzz targets; the last lines count the tests and
+# name every skipped one with its reason.
+test: test-tools build vet sizes chdb
+	@mkdir -p bin; set -o pipefail; $(GO) test -count=1 -json ./... | $(GO) run ./internal/testsummary bin/test-summary.txt
 	$(MAKE) fuzz
+	@cat bin/test-summary.txt
 
 fuzz:
 	@for t in $(FUZZ); do IFS=: read -r pkg name n <<< "$$t"; \
