@@ -1,8 +1,11 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net/netip"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -96,6 +99,10 @@ func ParseValues(params []Param, settings map[string]string) (Values, error) {
 	return v, nil
 }
 
+// durationSyntax is the syntax of time.ParseDuration: a duration that has
+// it and does not parse is too large.
+var durationSyntax = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
+
 func (p Param) parse(s string) (any, error) {
 	s = strings.TrimSpace(s)
 	if len(p.Choices) > 0 && !slices.Contains(p.Choices, s) {
@@ -106,6 +113,9 @@ func (p Param) parse(s string) (any, error) {
 	switch p.Kind {
 	case Int:
 		n, err := strconv.ParseInt(s, 10, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, fmt.Errorf("too large: at most %d", int64(math.MaxInt64))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("not a whole number")
 		}
@@ -124,6 +134,9 @@ func (p Param) parse(s string) (any, error) {
 		return b, nil
 	case Duration:
 		d, err := time.ParseDuration(s)
+		if err != nil && durationSyntax.MatchString(s) {
+			return nil, fmt.Errorf("too large: at most %v", time.Duration(math.MaxInt64))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("not a duration like 300ms, 2s or 1h")
 		}

@@ -62,6 +62,9 @@ same results.`,
 			if err := checkDatasetAndFormat("run", opts.Dataset, opts.Format, &opts.Engine); err != nil {
 				return err
 			}
+			if err := checkFigure(opts.Figure); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd, opts)
 			}
@@ -165,6 +168,17 @@ func printTables(opts *RunOptions, res *analysis.Result, format output.Format) e
 		if err := output.WriteTable(opts.IO.Out, t.Table, format, output.Options{TTY: opts.IO.OutTTY}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkFigure checks the --figure file's extension before any work is done.
+func checkFigure(path string) error {
+	if path == "" || strings.EqualFold(filepath.Ext(path), ".html") {
+		return nil
+	}
+	if _, err := static.FormatOf(path); err != nil {
+		return usageError("--figure %s: %v (use .png, .svg, .pdf or .html)", path, err)
 	}
 	return nil
 }
