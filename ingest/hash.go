@@ -15,11 +15,12 @@ import (
 )
 
 // statInputs returns a result per path with its size, and the fingerprint
-// of each (see dataset.Fingerprint). It hashes the inputs that may be
-// duplicates: those whose size equals that of an input of ds or of another
-// path. The others cannot be in ds nor given twice; their hash is left to
-// the background (see startHashing).
-func statInputs(ctx context.Context, ds *dataset.Dataset, paths []string) ([]FileResult, []string, error) {
+// of each (see dataset.Fingerprint), reading each from where sp says. It
+// hashes the inputs that may be duplicates: those whose size equals that of
+// an input of ds or of another path. The others cannot be in ds nor given
+// twice; their hash is left to the background (see startHashing). Streams
+// were hashed while they were copied.
+func statInputs(ctx context.Context, ds *dataset.Dataset, paths []string, sp *spool) ([]FileResult, []string, error) {
 	res := make([]FileResult, len(paths))
 	fps := make([]string, len(paths))
 	sizes := map[int64]int{} // size -> inputs of ds and paths with that size
@@ -30,16 +31,16 @@ func statInputs(ctx context.Context, ds *dataset.Dataset, paths []string) ([]Fil
 		if ctx.Err() != nil {
 			return nil, nil, ErrInterrupted
 		}
-		fp, size, err := fingerprintFile(p)
+		fp, size, err := fingerprintFile(sp.read[i])
 		if err != nil {
 			return nil, nil, err
 		}
-		res[i], fps[i] = FileResult{Path: p, Size: size}, fp
+		res[i], fps[i] = FileResult{Path: p, Size: size, SHA256: sp.sums[i]}, fp
 		sizes[size]++
 	}
 	var maybeDup []int
 	for i := range res {
-		if sizes[res[i].Size] > 1 {
+		if sizes[res[i].Size] > 1 && res[i].SHA256 == "" {
 			maybeDup = append(maybeDup, i)
 		}
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/flow"
+	"github.com/netlens/netlens/input"
 )
 
 // Config holds the parameters of an ingest.
@@ -34,6 +35,9 @@ type Config struct {
 	Progress func(Progress)
 	// FileDone, when set, is called once per input when it is finished or skipped.
 	FileDone func(FileResult)
+	// Ignored lists the entries of input directories that are not read
+	// (see input.ExpandAll); Run passes them on in Stats.Ignored.
+	Ignored []input.Skipped
 }
 
 // DefaultConfig returns the default ingest parameters.
@@ -53,7 +57,7 @@ type FileResult struct {
 	SHA256  string
 	Size    int64
 	Frames  uint64
-	Skipped bool  // already in the dataset
+	Skipped bool // already in the dataset
 	// Replaces is set when the dataset held an earlier, shorter state of
 	// this file (it grew since: a capture still being written): that
 	// input's rows are replaced by the whole file's in the same commit.
@@ -70,6 +74,7 @@ type Stats struct {
 	UnknownLink int64 // frames of link types netlens does not decode (kept as rows, without IP fields)
 	Malformed   int64 // frames with a cut or inconsistent header (kept with the fields before the fault)
 	LinkTypes   map[uint16]int64
+	Ignored     []input.Skipped // entries of input directories not read, and why
 	Elapsed     time.Duration
 }
 
@@ -88,20 +93,32 @@ func (s *Stats) Failed() []FileResult {
 var ErrInterrupted = errors.New("ingest interrupted: dataset left unchanged")
 
 // Run ingests the captures at paths into ds in one transaction. Inputs already
-// in ds (same sha256) are skipped unless cfg.Force. Inputs that turn out to be
-// corrupt or cut keep the frames read before the fault; their errors are in
-// Stats.Files and the returned Stats is complete. Run returns an error only
-// when nothing could be committed.
+// in ds (same sha256) are skipped unless cfg.Force. A stream (standard input
+// "-", a FIFO, a device: see input.IsStream) is copied into the dataset
+// directory as it comes, then read like a file (see spool). Inputs that
+// turn out to be corrupt or cut keep the frames read before the fault; their
+// errors are in Stats.Files and the returned Stats is complete. Run returns
+// an error only when nothing could be committed.
 func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (*Stats, error) {
 	if err := cfg.Flow.Validate(); err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	st := &Stats{LinkTypes: map[uint16]int64{}}
+	st := &Stats{LinkTypes: map[uint16]int64{}, Ignored: cfg.Ignored}
+
+	// Streams are read once, into copies: see spool.
+	sp, err := spoolStreams(ctx, ds.Dir(), paths)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ErrInterrupted
+		}
+		return nil, err
+	}
+	defer sp.remove()
 
 	// Only inputs that may be duplicates are hashed now; the others are
 	// hashed while the pipeline reads them.
-	results, fps, err := statInputs(ctx, ds, paths)
+	results, fps, err := statInputs(ctx, ds, paths, sp)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ErrInterrupted
@@ -152,6 +169,9 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 	// A file that grew since an earlier ingest replaces its earlier state.
 	inputs := ds.Manifest().Inputs
 	for _, i := range todo {
+		if _, stream := sp.sums[i]; stream {
+			continue // read once: not a file that grows
+		}
 		old, ok, err := earlierState(ctx, inputs, &results[i])
 		if err != nil {
 			if ctx.Err() != nil {
@@ -181,7 +201,7 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 	}
 
 	if len(todo) > 0 {
-		if err := run(ctx, tx, results, todo, cfg, st); err != nil {
+		if err := run(ctx, tx, results, sp.read, todo, cfg, st); err != nil {
 			if ctx.Err() != nil {
 				return nil, ErrInterrupted
 			}

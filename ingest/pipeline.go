@@ -25,11 +25,12 @@ const (
 	sideBatches     = 8       // side batches in flight
 )
 
-// run is the pipeline over the inputs in todo. The calling goroutine reads,
+// run is the pipeline over the inputs in todo, each read from its path in
+// read (a stream from its copy). The calling goroutine reads,
 // decodes and assembles flows; one goroutine writes packets; the side
 // goroutine names flows and writes flows, and hands dns rows to one more
 // that writes them; the inputs not hashed yet are hashed by another.
-func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int, cfg Config, st *Stats) error {
+func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []string, todo []int, cfg Config, st *Stats) error {
 	ctx, cancel := context.WithCancel(ctx)
 	hashing := startHashing(ctx, results, todo)
 	defer func() {
@@ -38,11 +39,12 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, todo []int,
 	}()
 
 	paths := make([]string, len(todo))
+	names := make([]string, len(todo))
 	ids := make([]string, len(todo)) // capture id of each input of the source
 	for k, i := range todo {
-		paths[k], ids[k] = results[i].Path, results[i].ID
+		paths[k], names[k], ids[k] = read[i], results[i].Path, results[i].ID
 	}
-	src, err := input.NewSource(ctx, paths, nil)
+	src, err := input.NewSource(ctx, paths, names)
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,13 @@ func NewCmdIngest(ios *IO, runF func(*cobra.Command, *IngestOptions) error) *cob
 'packets', one row per bidirectional flow in 'flows', as Parquet files
 partitioned by day, with a manifest of every input's sha256.
 
-INPUT is a file, a directory (every file below it) or a glob. Formats are
+INPUT is a file, a directory (every file below it) or a glob, or a stream:
+'-' for standard input (tcpdump -w - | netlens ingest - -d ds), a FIFO, a
+device or a shell's <(...). A stream is read once, as it comes, into a
+temporary copy in the dataset directory (as much disk as the stream, removed
+at the end), and then ingested like a file: its capture id, size and sha256
+are those of the bytes it held. FIFOs, sockets, devices and dangling links
+inside a directory are not read; the summary names each. Formats are
 recognised from their content, not their names: pcap (micro- and nanosecond,
 either byte order) and pcapng (several interfaces and link types), each plain
 or compressed with gzip, bzip2, zstd or xz. Several inputs are read as one
@@ -154,7 +160,7 @@ func runIngest(cmd *cobra.Command, opts *IngestOptions) error {
 // ingestDataset reads the inputs into the dataset of opts.
 func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	ios := opts.IO
-	paths, err := input.Expand(opts.Inputs)
+	paths, ignored, err := input.ExpandAll(opts.Inputs)
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -177,7 +183,7 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, Version: Version()}
+	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, Version: Version(), Ignored: ignored}
 	var bar *progressBar
 	if !opts.Quiet {
 		if ios.ErrTTY {
@@ -206,16 +212,37 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 			}
 		}
 		fmt.Fprintln(ios.ErrOut, summaryLine(st, opts.Dataset))
+		for _, s := range st.Ignored {
+			fmt.Fprintf(ios.ErrOut, "warning: %s not read: %s\n", s.Path, s.Reason)
+		}
 	}
 	if failed := st.Failed(); len(failed) > 0 {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%d of %d inputs were corrupt or cut; the packets read before each fault are in the dataset:", len(failed), len(st.Files))
+		fmt.Fprintf(&b, "%d of %d inputs were %s; the packets read before each fault are in the dataset:", len(failed), len(st.Files), failedWhat(failed))
 		for _, r := range failed {
 			fmt.Fprintf(&b, "\n  %v (%d packets kept)", r.Err, r.Frames)
 		}
 		return &exitError{code: ExitBadInput, err: errors.New(b.String())}
 	}
 	return nil
+}
+
+// failedWhat says what went wrong with the inputs of failed: empty, or
+// corrupt or cut.
+func failedWhat(failed []ingest.FileResult) string {
+	empty := 0
+	for _, r := range failed {
+		if errors.Is(r.Err, input.ErrEmpty) {
+			empty++
+		}
+	}
+	switch empty {
+	case 0:
+		return "corrupt or cut"
+	case len(failed):
+		return "empty"
+	}
+	return "corrupt, cut or empty"
 }
 
 func fileLine(r ingest.FileResult) string {
