@@ -19,6 +19,10 @@ var (
 	// pointers, a name longer than 255 bytes, or a record name running past
 	// its data.
 	ErrDNSMalformed = errors.New("malformed dns message")
+	// ErrDNSNameTooLong means a name is longer than 255 bytes on the wire:
+	// the message is read up to it, and callers count such names. It wraps
+	// ErrDNSMalformed.
+	ErrDNSNameTooLong = fmt.Errorf("name longer than %d bytes: %w", dnsMaxName, ErrDNSMalformed)
 )
 
 const (
@@ -266,7 +270,7 @@ func (m *DNSMessage) name(msg []byte, off int) ([]byte, int, error) {
 			n := int(c)
 			wire += 1 + n
 			if wire > dnsMaxName {
-				return nil, 0, fmt.Errorf("name longer than %d bytes: %w", dnsMaxName, ErrDNSMalformed)
+				return nil, 0, ErrDNSNameTooLong
 			}
 			if pos+1+n > len(msg) {
 				return nil, 0, ErrDNSShort

@@ -391,7 +391,7 @@ func TestParseDNSHostile(t *testing.T) {
 			msg:      newDNS(1, 0, 1, 0, 0, 0).name(long257...).question(1).b,
 			want:     DNSMessage{ID: 1},
 			wantErr:  "dns question 1: name longer than 255 bytes: malformed dns message",
-			sentinel: ErrDNSMalformed,
+			sentinel: ErrDNSNameTooLong, // counted by ingest
 		},
 		{
 			name: "compressed name of 255 bytes",
@@ -408,7 +408,7 @@ func TestParseDNSHostile(t *testing.T) {
 				Question: DNSQuestion{strings.Join(labels(3, 63), "."), 1},
 			},
 			wantErr:  "dns answer record 1: name longer than 255 bytes: malformed dns message",
-			sentinel: ErrDNSMalformed,
+			sentinel: ErrDNSNameTooLong, // counted by ingest
 		},
 		{
 			name:     "pointer to itself",
@@ -644,5 +644,13 @@ func BenchmarkParseDNS(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDNSNameTooLong: a name too long is a malformed message, told apart so
+// that ingest counts it.
+func TestDNSNameTooLong(t *testing.T) {
+	if !errors.Is(ErrDNSNameTooLong, ErrDNSMalformed) {
+		t.Error("ErrDNSNameTooLong does not wrap ErrDNSMalformed")
 	}
 }

@@ -73,9 +73,12 @@ type Stats struct {
 	DNS         int64 // rows written to dns
 	UnknownLink int64 // frames of link types netlens does not decode (kept as rows, without IP fields)
 	Malformed   int64 // frames with a cut or inconsistent header (kept with the fields before the fault)
-	LinkTypes   map[uint16]int64
-	Ignored     []input.Skipped // entries of input directories not read, and why
-	Elapsed     time.Duration
+	// DNSLongNames counts the DNS messages with a name longer than 255
+	// bytes: the records from that name on are not in dns.
+	DNSLongNames int64
+	LinkTypes    map[uint16]int64
+	Ignored      []input.Skipped // entries of input directories not read, and why
+	Elapsed      time.Duration
 }
 
 // Failed returns the inputs whose reading stopped early.

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"net/netip"
 
 	"github.com/netlens/netlens/dataset"
@@ -154,9 +155,12 @@ func (s *side) batch(b *sideBatch) {
 // answers become rows of the dns table and name the addresses they resolve;
 // the TLS SNI or HTTP Host a client asks for names its flow and the server.
 type namer struct {
-	msg    decode.DNSMessage
-	byAddr map[string]string // address -> name
-	byFlow map[int64]string  // live flow -> the name its client asked for
+	msg decode.DNSMessage
+	// longNames counts the DNS messages cut short by a name longer than
+	// 255 bytes (decode.ErrDNSNameTooLong).
+	longNames int64
+	byAddr    map[string]string // address -> name
+	byFlow    map[int64]string  // live flow -> the name its client asked for
 }
 
 func newNamer() *namer {
@@ -181,8 +185,13 @@ func (n *namer) client(flowID int64, server, name string) {
 // and appends the rows it yields to rows.
 func (n *namer) dns(e *event, capture string, msg []byte, rows []schema.DNS) []schema.DNS {
 	// A message cut by the capture still yields the records before the cut.
-	if err := decode.ParseDNS(msg, e.tcp, &n.msg); err != nil && len(n.msg.Answers) == 0 {
-		return rows
+	if err := decode.ParseDNS(msg, e.tcp, &n.msg); err != nil {
+		if errors.Is(err, decode.ErrDNSNameTooLong) {
+			n.longNames++
+		}
+		if len(n.msg.Answers) == 0 {
+			return rows
+		}
 	}
 	m := &n.msg
 	if !m.Response {

@@ -71,9 +71,10 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		nflows, ndns     int64
 		sideErr, readErr error
 	)
+	nm := newNamer()
 	go func() {
 		defer close(sideDone)
-		s := &side{names: newNamer(), ids: ids, flows: fw, dns: dns}
+		s := &side{names: nm, ids: ids, flows: fw, dns: dns}
 		nflows, ndns, sideErr = s.run(sideQ, sidePool)
 	}()
 
@@ -148,6 +149,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 	sideQ <- sb
 	close(sideQ)
 	<-sideDone
+	st.DNSLongNames = nm.longNames
 	_, packetsErr := packets.close(pb)
 	progress.Store(n)
 	stopProgress()

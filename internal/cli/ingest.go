@@ -271,6 +271,9 @@ func summaryLine(st *ingest.Stats, dir string) string {
 	if st.UnknownLink > 0 || st.Malformed > 0 {
 		s += fmt.Sprintf("; %d frames of unknown link types and %d malformed frames kept without the fields they lack", st.UnknownLink, st.Malformed)
 	}
+	if st.DNSLongNames > 0 {
+		s += fmt.Sprintf("; %d DNS messages read only up to a name longer than 255 bytes", st.DNSLongNames)
+	}
 	return s
 }
 
