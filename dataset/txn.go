@@ -116,6 +116,11 @@ func (d *Dataset) begin(lock *os.File, version string, params map[string]string)
 // ID returns the transaction's ingest id, unique in the dataset.
 func (tx *Txn) ID() int { return tx.id }
 
+// TempDir returns a directory for the ingest's own temporary files, on the
+// dataset's file system: it goes with the transaction, and after a crash
+// with the next writer's clean-up.
+func (tx *Txn) TempDir() string { return tx.tmp }
+
 // AddInput records an input read by this ingest. An input with the same id
 // already in the manifest is replaced (call RemoveInput first to drop its
 // rows). An empty ID is derived from SHA256.

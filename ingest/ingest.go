@@ -109,8 +109,22 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 	start := time.Now()
 	st := &Stats{LinkTypes: map[uint16]int64{}, Ignored: cfg.Ignored}
 
-	// Streams are read once, into copies: see spool.
-	sp, err := spoolStreams(ctx, ds.Dir(), paths)
+	// The lock first: a stream is read once, and must not be used up by an
+	// ingest that then finds the dataset locked.
+	tx, err := ds.Begin(cfg.Version, params(cfg))
+	if err != nil {
+		return nil, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Abort()
+		}
+	}()
+
+	// Streams are read once, into copies in the ingest's own temporary
+	// directory (removed with it, even after a crash): see spool.
+	sp, err := spoolStreams(ctx, tx.TempDir(), paths)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ErrInterrupted
@@ -128,16 +142,6 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 		}
 		return nil, err
 	}
-	tx, err := ds.Begin(cfg.Version, params(cfg))
-	if err != nil {
-		return nil, err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = tx.Abort()
-		}
-	}()
 
 	taken := map[string]bool{} // capture ids held by inputs
 	for _, in := range ds.Manifest().Inputs {

@@ -14,10 +14,9 @@ import (
 	"github.com/netlens/netlens/input"
 )
 
-// spoolPrefix starts the name of the directory, in the dataset directory,
-// that holds the copies of the stream inputs of a running ingest. It starts
-// like the dataset's own temporary directories, which readers skip.
-const spoolPrefix = ".ingest-stream-"
+// spoolPrefix starts the name of the directory, in the ingest's temporary
+// directory, that holds the copies of its stream inputs.
+const spoolPrefix = "streams-"
 
 // spool is where each input of an ingest is read from: the input itself,
 // or, for a stream (standard input, a FIFO, a device, /dev/fd/N: see
@@ -26,7 +25,8 @@ const spoolPrefix = ".ingest-stream-"
 // A stream can be read only once, and its size, head and tail, from which
 // the capture id is made before any row is written (see
 // dataset.Fingerprint), are known only at its end. So a stream is copied
-// first, as it comes, into a file in the dataset directory, hashed on the
+// first, as it comes, into a file in the ingest's temporary directory in
+// the dataset, hashed on the
 // way; from then on it is a file like the others: its capture id is the
 // fingerprint of the bytes it held (the id those bytes saved as a file
 // get), its sha256 and size are those of the bytes it held, and one that
@@ -39,16 +39,16 @@ type spool struct {
 }
 
 // spoolStreams copies the streams among paths into a new directory of
-// dsDir. A stream whose head is no known capture format is copied only up
+// tmpDir, the ingest's temporary directory. A stream whose head is no known capture format is copied only up
 // to there: its reader then reports it. Cancelling ctx ends the copy.
-func spoolStreams(ctx context.Context, dsDir string, paths []string) (*spool, error) {
+func spoolStreams(ctx context.Context, tmpDir string, paths []string) (*spool, error) {
 	sp := &spool{read: append([]string(nil), paths...), sums: map[int]string{}}
 	for i, p := range paths {
 		if !input.IsStream(p) {
 			continue
 		}
 		if sp.dir == "" {
-			dir, err := os.MkdirTemp(dsDir, spoolPrefix)
+			dir, err := os.MkdirTemp(tmpDir, spoolPrefix)
 			if err != nil {
 				return nil, fmt.Errorf("copy stream %s: %w", p, err)
 			}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +75,7 @@ func checkStreamIngest(t *testing.T, ds *dataset.Dataset, st *ingest.Stats, path
 	if ins[0].Path != path || st.Files[0].Path != path || st.Packets != int64(file.Frames) {
 		t.Errorf("input path %q, result path %q, %d packets; want %q and %d packets", ins[0].Path, st.Files[0].Path, st.Packets, path, file.Frames)
 	}
-	left, err := filepath.Glob(filepath.Join(ds.Dir(), ".ingest-stream-*"))
+	left, err := filepath.Glob(filepath.Join(ds.Dir(), ".ingest-*"))
 	if err != nil || len(left) > 0 {
 		t.Errorf("copies of streams left behind: %v %v", left, err)
 	}
@@ -167,7 +168,7 @@ func TestIngestFIFONeverFed(t *testing.T) {
 	if n := len(ds.Manifest().Inputs); n != 0 {
 		t.Errorf("manifest has %d inputs, want none", n)
 	}
-	left, _ := filepath.Glob(filepath.Join(ds.Dir(), ".ingest-stream-*"))
+	left, _ := filepath.Glob(filepath.Join(ds.Dir(), ".ingest-*"))
 	if len(left) > 0 {
 		t.Errorf("copies of streams left behind: %v", left)
 	}
@@ -193,5 +194,52 @@ func TestIngestDevZero(t *testing.T) {
 	}
 	if msg := st.Files[0].Err.Error(); !strings.HasPrefix(msg, "/dev/zero: ") || !strings.Contains(msg, "unknown capture format (first bytes 00000000)") {
 		t.Errorf("error %q does not name /dev/zero and its first bytes", msg)
+	}
+}
+
+// An ingest into a dataset that another ingest holds fails before it reads
+// a stream input, which stays whole for the next try.
+func TestIngestStreamLockedLeavesStream(t *testing.T) {
+	_, data := corpusCapture(t)
+	ds := openDS(t)
+	held, err := ds.Begin("test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Abort()
+	fifo := filepath.Join(t.TempDir(), "live.pcap")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The writer's open blocks until a reader opens the FIFO.
+	fed := make(chan error, 1)
+	go func() {
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			fed <- err
+			return
+		}
+		_, err = f.Write(data)
+		fed <- errors.Join(err, f.Close())
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := ingest.Run(ctx, ds, []string{fifo}, ingest.DefaultConfig()); !errors.Is(err, dataset.ErrLocked) {
+		t.Fatalf("Run = %v, want ErrLocked", err)
+	}
+	r, err := os.Open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-fed; err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(data) {
+		t.Errorf("the stream lost %d of its %d bytes to the refused ingest", len(data)-len(got), len(data))
 	}
 }
