@@ -126,11 +126,21 @@ func hashInto(ctx context.Context, r *FileResult) error {
 }
 
 func hashFile(ctx context.Context, path string) (string, int64, error) {
+	return hashPrefix(ctx, path, -1)
+}
+
+// hashPrefix returns the hex sha256 and the length of the first limit bytes
+// of the file at path (all of it when limit is negative).
+func hashPrefix(ctx context.Context, path string, limit int64) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
+	var r io.Reader = f
+	if limit >= 0 {
+		r = io.LimitReader(f, limit)
+	}
 	h := sha256.New()
 	buf := make([]byte, 1<<20)
 	var size int64
@@ -138,7 +148,7 @@ func hashFile(ctx context.Context, path string) (string, int64, error) {
 		if ctx.Err() != nil {
 			return "", 0, ErrInterrupted
 		}
-		n, err := f.Read(buf)
+		n, err := r.Read(buf)
 		h.Write(buf[:n])
 		size += int64(n)
 		if err == io.EOF {
