@@ -37,7 +37,10 @@ Every table of the dataset is a view over its Parquet files:
 
 'DESCRIBE packets' lists the columns. Timestamps are UTC with nanoseconds
 (TIMESTAMP_NS); addresses are text. Nothing is downloaded: DuckDB runs
-offline with the extensions built into netlens.
+offline with the extensions built into netlens (parquet, json, icu), and
+INSTALL or LOAD of others is refused. The SQL sees the dataset only: it
+cannot read or write files outside it (read_csv of another file, COPY ...
+TO, ATTACH); use --format and -o to export a result.
 
 With --engine clickhouse://host:port/db (or $NETLENS_ENGINE) the SQL runs
 on that ClickHouse database instead, in ClickHouse's dialect, over the same
