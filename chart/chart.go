@@ -3,6 +3,7 @@ package chart
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Kind says how a Chart is drawn and which of its fields hold the data.
@@ -19,6 +20,12 @@ const (
 	KindLines Kind = "lines"
 	// KindScatter draws each series' Points as dots.
 	KindScatter Kind = "scatter"
+	// KindStems draws each series' Points as stems: a vertical line from
+	// the baseline (zero, or the bottom of a log axis) up to a marker at the
+	// point. It is for discrete events such as packets, where a line would
+	// invent values between them and a gap would look like a slope. Y
+	// starts at zero unless it is Log.
+	KindStems Kind = "stems"
 	// KindStrip draws one row per series (top to bottom), named by the series,
 	// with each of its Values as a jittered dot along X. X is the value axis
 	// (often Log), Y the category axis.
@@ -40,7 +47,7 @@ const (
 
 // Kinds lists every Kind, in the order of the constants.
 func Kinds() []Kind {
-	return []Kind{KindHBar, KindLines, KindScatter, KindStrip, KindStackedArea, KindHeatmap, KindECDF, KindGraph}
+	return []Kind{KindHBar, KindLines, KindScatter, KindStems, KindStrip, KindStackedArea, KindHeatmap, KindECDF, KindGraph}
 }
 
 // Unit says what an axis' values measure, and so how its tick labels and
@@ -73,6 +80,44 @@ type Axis struct {
 	Log bool `json:"log,omitempty"`
 	// Unit says how values are written.
 	Unit Unit `json:"unit,omitempty"`
+}
+
+// Label returns the axis' title as the renderers write it, naming the unit
+// of a UnitTime axis once: "time" becomes "time (UTC)", or "time (UTC,
+// 2016-04-15)" given the date of an axis whose ticks show only times of that
+// day. A title that says UTC already ("time (UTC)", "UTC hour") is not told
+// again; an untitled time axis is "time (UTC)".
+func (a Axis) Label(date string) string {
+	if a.Unit != UnitTime {
+		return a.Title
+	}
+	t := strings.TrimSpace(strings.ReplaceAll(a.Title, "(UTC)", ""))
+	t = strings.Join(strings.Fields(t), " ")
+	switch {
+	case t == "" || t == "UTC":
+		t = "time"
+	case saysUTC(t):
+		if date != "" {
+			t += " (" + date + ")"
+		}
+		return t
+	}
+	if date != "" {
+		return t + " (UTC, " + date + ")"
+	}
+	return t + " (UTC)"
+}
+
+// saysUTC reports whether s holds the word UTC.
+func saysUTC(s string) bool {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}) {
+		if w == "UTC" {
+			return true
+		}
+	}
+	return false
 }
 
 // Point is one (X, Y) observation. In JSON it is the two-element array [x, y].
@@ -108,8 +153,10 @@ type Series struct {
 }
 
 // Band is a shaded interval [Start, End] of X, drawn behind the series of a
-// KindLines, KindScatter or KindStackedArea chart (bursts over a payload
-// series, for example).
+// KindLines, KindScatter, KindStems or KindStackedArea chart (bursts over a
+// payload series, for example). Renderers draw a band at least a few
+// points wide, however short, and its Label above the plot, leaving out
+// labels that would overlap others.
 type Band struct {
 	Start float64 `json:"start"`
 	End   float64 `json:"end"`
@@ -273,6 +320,12 @@ func NewLines(id, title string, series ...Series) *Chart {
 // NewScatter returns a scatter chart of the series' Points.
 func NewScatter(id, title string, series ...Series) *Chart {
 	return &Chart{ID: id, Title: title, Kind: KindScatter, Series: series}
+}
+
+// NewStems returns a chart of the series' Points as stems: one per event,
+// such as a packet.
+func NewStems(id, title string, series ...Series) *Chart {
+	return &Chart{ID: id, Title: title, Kind: KindStems, Series: series}
 }
 
 // NewStrip returns a strip chart with one row per series, each dot one of

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -124,7 +126,42 @@ func examples() []*chart.Chart {
 	graph := chart.NewGraph("graph", "Who talks to whom", g)
 	graph.Note = "showing top 7 of 7 edges"
 
-	return []*chart.Chart{talkers, timeline, activity, iat, localExt, services, senders, graph}
+	// Packets of one stream: sparse, in clusters, with bursts that are
+	// milliseconds long on an axis of two minutes, several close together,
+	// and an axis title that says UTC already, as the analyses write it.
+	t1 := 1460732918.0 // 2016-04-15 15:08:38 UTC
+	var pkts []chart.Point
+	var bursts []chart.Band
+	for i, at := range []float64{0.4, 0.5, 6, 6.3, 45, 45.2, 45.9, 50, 50.05, 58, 60, 61, 62, 70, 90, 110} {
+		n := 2 + i%4
+		start := t1 + at
+		for j := range n {
+			pkts = append(pkts, chart.Point{X: start + float64(j)*0.004, Y: float64(40 + (i*97+j*61)%330)})
+		}
+		bursts = append(bursts, chart.Band{Start: start, End: start + float64(n-1)*0.004, Label: fmt.Sprintf("burst %d", i+1)})
+		pkts = append(pkts, chart.Point{X: start + 1.5, Y: 0})
+	}
+	slices.SortFunc(pkts, func(a, b chart.Point) int { return int(math.Copysign(1, a.X-b.X)) })
+	burstChart := chart.NewStems("bursts", "Bursts from 10.10.10.37 to 224.0.0.251", chart.Series{Name: "payload", Points: pkts})
+	burstChart.X = chart.Axis{Title: "time (UTC)", Unit: chart.UnitTime}
+	burstChart.Y = chart.Axis{Title: "payload bytes", Unit: chart.UnitBytes}
+	burstChart.Bands = bursts
+
+	// Eleven destinations: more series than colours.
+	var dests []chart.Series
+	for i := range 11 {
+		var pts []chart.Point
+		for j := range 5 + i {
+			pts = append(pts, chart.Point{X: t1 + float64(j*7+i), Y: float64((i*131 + j*47) % 1400)})
+		}
+		dests = append(dests, chart.Series{Name: fmt.Sprintf("10.0.0.%d", i+1), Points: pts})
+	}
+	dests[3].Name = chart.AddrLabel("54.229.64.81", "mp-eu-signal.auto.mydlink.com")
+	destinations := chart.NewScatter("destinations", "Payload sent by 10.10.10.37 over time", dests...)
+	destinations.X = chart.Axis{Title: "time (UTC)", Unit: chart.UnitTime}
+	destinations.Y = chart.Axis{Title: "payload bytes", Unit: chart.UnitBytes}
+
+	return []*chart.Chart{talkers, timeline, activity, iat, localExt, services, senders, graph, burstChart, destinations}
 }
 
 func TestGolden(t *testing.T) {
@@ -231,7 +268,14 @@ func TestValidate(t *testing.T) {
 			c := chart.NewStrip("s", "t", chart.Samples("a", []float64{1}))
 			c.Bands = []chart.Band{{Start: 1, End: 2}}
 			return c
-		}(), `invalid chart "s": bands are for lines, scatter and stacked_area charts only`},
+		}(), `invalid chart "s": bands are for lines, scatter, stems and stacked_area charts only`},
+		{"stems any order", func() *chart.Chart {
+			c := chart.NewStems("s", "t", chart.Series{Points: []chart.Point{{X: 2}, {X: 1}}})
+			c.Bands = []chart.Band{{Start: 1, End: 1}}
+			return c
+		}(), ""},
+		{"stems values", chart.NewStems("s", "t", chart.Series{Values: []float64{1}}),
+			`invalid chart "s": series 0: stems charts take points, not values`},
 		{"band reversed", func() *chart.Chart { c := ok(); c.Bands = []chart.Band{{Start: 3, End: 2}}; return c }(),
 			`invalid chart "ok": band 0: want finite start <= end, got [3, 2]`},
 		{"stacked x differ", chart.NewStackedArea("st", "t",
@@ -383,6 +427,11 @@ func TestChartDownsample(t *testing.T) {
 	}
 	if diff := cmp.Diff("top source only; showing 150 of 1050 points (min/max per bucket)", c.Note); diff != "" {
 		t.Errorf("note (-want +got):\n%s", diff)
+	}
+	st := chart.NewStems("s", "t", chart.Series{Name: "a", Points: pts})
+	st.Downsample(100)
+	if got := len(st.Series[0].Points); got != 100 {
+		t.Errorf("stems: %d points, want 100", got)
 	}
 	h := chart.NewHBar("h", "t", []string{"a"}, chart.Bars("x", []float64{1}))
 	h.Downsample(1)
@@ -537,6 +586,74 @@ func BenchmarkDownsample(b *testing.B) {
 	for b.Loop() {
 		if got := chart.Downsample(pts, 2000); len(got) != 2000 {
 			b.Fatalf("%d points", len(got))
+		}
+	}
+}
+
+// TestSeriesColors: the series of one chart never share a colour, except
+// the tail of a chart with more series than colours, which is drawn in one
+// grey that no other series has and named once, as "others".
+func TestSeriesColors(t *testing.T) {
+	palette := chart.Palette()
+	for n := range 30 {
+		cs := chart.SeriesColors(n)
+		if len(cs) != n {
+			t.Fatalf("SeriesColors(%d) gives %d colours", n, len(cs))
+		}
+		from := chart.OthersFrom(n)
+		if n <= len(palette) {
+			if from != n {
+				t.Errorf("OthersFrom(%d) = %d, want %d: no tail", n, from, n)
+			}
+			if diff := cmp.Diff(palette[:n], cs); diff != "" {
+				t.Errorf("SeriesColors(%d) is not the palette (-want +got):\n%s", n, diff)
+			}
+		} else if from != len(palette)-1 {
+			t.Errorf("OthersFrom(%d) = %d, want %d", n, from, len(palette)-1)
+		}
+		// Pairwise distinct, the tail counting as one.
+		seen := map[string]int{}
+		for i, c := range cs[:from] {
+			if j, ok := seen[chart.Hex(c)]; ok {
+				t.Errorf("SeriesColors(%d): series %d and %d are both %s", n, j, i, chart.Hex(c))
+			}
+			seen[chart.Hex(c)] = i
+		}
+		for i := from; i < n; i++ {
+			if cs[i] != cs[from] {
+				t.Errorf("SeriesColors(%d): tail series %d is %s, series %d %s", n, i, chart.Hex(cs[i]), from, chart.Hex(cs[from]))
+			}
+			if j, ok := seen[chart.Hex(cs[i])]; ok {
+				t.Errorf("SeriesColors(%d): tail colour %s is series %d's too", n, chart.Hex(cs[i]), j)
+			}
+		}
+	}
+	if diff := cmp.Diff("others (3)", chart.OthersLabel(3)); diff != "" {
+		t.Errorf("OthersLabel (-want +got):\n%s", diff)
+	}
+}
+
+// TestAxisLabel: a time axis says UTC once, whatever its title says.
+func TestAxisLabel(t *testing.T) {
+	tests := []struct {
+		ax   chart.Axis
+		date string
+		want string
+	}{
+		{chart.Axis{Title: "payload bytes", Unit: chart.UnitBytes}, "", "payload bytes"},
+		{chart.Axis{Title: "time", Unit: chart.UnitTime}, "", "time (UTC)"},
+		{chart.Axis{Title: "time", Unit: chart.UnitTime}, "2016-04-15", "time (UTC, 2016-04-15)"},
+		{chart.Axis{Title: "time (UTC)", Unit: chart.UnitTime}, "", "time (UTC)"},
+		{chart.Axis{Title: "time (UTC)", Unit: chart.UnitTime}, "2016-04-15", "time (UTC, 2016-04-15)"},
+		{chart.Axis{Title: "UTC hour", Unit: chart.UnitTime}, "2016-04-15", "UTC hour (2016-04-15)"},
+		{chart.Axis{Title: "UTC", Unit: chart.UnitTime}, "", "time (UTC)"},
+		{chart.Axis{Unit: chart.UnitTime}, "2016-04-15", "time (UTC, 2016-04-15)"},
+		{chart.Axis{Title: "week (UTC) ", Unit: chart.UnitTime}, "", "week (UTC)"},
+		{chart.Axis{Title: "UTCish", Unit: chart.UnitTime}, "", "UTCish (UTC)"},
+	}
+	for _, tt := range tests {
+		if got := tt.ax.Label(tt.date); got != tt.want {
+			t.Errorf("%+v.Label(%q) = %q, want %q", tt.ax, tt.date, got, tt.want)
 		}
 	}
 }

@@ -75,12 +75,12 @@ func Downsample(points []Point, limit int) []Point {
 	return append(out, points[n-1])
 }
 
-// Downsample thins every series of Points of a KindLines, KindScatter or
-// KindECDF chart to at most limit points with the function Downsample, and
-// says so in Note. Other kinds are left as they are.
+// Downsample thins every series of Points of a KindLines, KindScatter,
+// KindStems or KindECDF chart to at most limit points with the function
+// Downsample, and says so in Note. Other kinds are left as they are.
 func (c *Chart) Downsample(limit int) {
 	switch c.Kind {
-	case KindLines, KindScatter, KindECDF:
+	case KindLines, KindScatter, KindStems, KindECDF:
 	default:
 		return
 	}

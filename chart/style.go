@@ -3,6 +3,7 @@ package chart
 import (
 	"fmt"
 	"image/color"
+	"strconv"
 )
 
 // seriesColors is the series palette of both renderers (Tableau 10, the
@@ -23,16 +24,50 @@ var rampColors = [...]color.NRGBA{
 	{0xbd, 0xdf, 0x26, 0xff}, {0xfd, 0xe7, 0x25, 0xff},
 }
 
-// SeriesColor returns the colour of the i-th series; the palette repeats.
-func SeriesColor(i int) color.NRGBA {
-	if i < 0 {
-		i = -i
+// othersGrey is the index in seriesColors of the grey that a chart of more
+// series than colours draws its tail in.
+const othersGrey = 7
+
+// Palette returns the series palette, in order: ten colours, pairwise
+// distinct. Draw a chart's series in the colours of SeriesColors, not by
+// cycling through these.
+func Palette() []color.NRGBA { return append([]color.NRGBA(nil), seriesColors[:]...) }
+
+// SeriesColors returns the colours of the n series of one chart, in order,
+// so that no two series look alike. Up to ten series get the ten colours of
+// the palette. A chart of more series gives its first nine the palette's
+// colours other than grey, and the rest (its tail, from OthersFrom(n) on)
+// that grey: a legend names the tail once, with OthersLabel. Series should
+// come most important first.
+func SeriesColors(n int) []color.NRGBA {
+	out := make([]color.NRGBA, 0, max(n, 0))
+	if n <= len(seriesColors) {
+		return append(out, seriesColors[:max(n, 0)]...)
 	}
-	return seriesColors[i%len(seriesColors)]
+	for i, c := range seriesColors {
+		if i != othersGrey {
+			out = append(out, c)
+		}
+	}
+	for len(out) < n {
+		out = append(out, seriesColors[othersGrey])
+	}
+	return out
 }
 
-// SeriesColors returns the series palette, in order.
-func SeriesColors() []color.NRGBA { return append([]color.NRGBA(nil), seriesColors[:]...) }
+// OthersFrom returns the index of the first series of a chart of n series
+// that is drawn as one of the "others" (see SeriesColors), or n when every
+// series has a colour of its own.
+func OthersFrom(n int) int {
+	if n <= len(seriesColors) {
+		return n
+	}
+	return len(seriesColors) - 1
+}
+
+// OthersLabel is the legend entry of the k series of a chart's tail, drawn
+// in one colour: "others (k)".
+func OthersLabel(k int) string { return "others (" + strconv.Itoa(k) + ")" }
 
 // RampColors returns the evenly spaced stops of the heatmap colour ramp,
 // from low to high values.
@@ -63,5 +98,7 @@ func Hex(c color.NRGBA) string {
 	return fmt.Sprintf("rgba(%d,%d,%d,%.3g)", c.R, c.G, c.B, float64(c.A)/255)
 }
 
-// BandColor returns the translucent fill of bands (see Band).
-func BandColor() color.NRGBA { return color.NRGBA{0xff, 0x7f, 0x0e, 0x38} }
+// BandColor returns the translucent fill of bands (see Band): an orange
+// that a band a few points wide still shows, and that lets the series
+// behind it through.
+func BandColor() color.NRGBA { return color.NRGBA{0xff, 0x7f, 0x0e, 0x5c} }

@@ -47,10 +47,10 @@ func (c *Chart) validate() error {
 		return fmt.Errorf("heatmap data is for %s charts only", KindHeatmap)
 	}
 	switch c.Kind {
-	case KindLines, KindScatter, KindStackedArea:
+	case KindLines, KindScatter, KindStems, KindStackedArea:
 	default:
 		if len(c.Bands) > 0 {
-			return fmt.Errorf("bands are for %s, %s and %s charts only", KindLines, KindScatter, KindStackedArea)
+			return fmt.Errorf("bands are for %s, %s, %s and %s charts only", KindLines, KindScatter, KindStems, KindStackedArea)
 		}
 	}
 	for i, b := range c.Bands {
@@ -63,7 +63,7 @@ func (c *Chart) validate() error {
 			return errors.New("an empty chart holds no data: drop it or the empty message")
 		}
 		switch c.Kind {
-		case KindHBar, KindLines, KindScatter, KindECDF, KindStackedArea, KindStrip, KindHeatmap, KindGraph:
+		case KindHBar, KindLines, KindScatter, KindStems, KindECDF, KindStackedArea, KindStrip, KindHeatmap, KindGraph:
 			return nil
 		}
 		return fmt.Errorf("unknown kind %q", c.Kind)
@@ -71,7 +71,7 @@ func (c *Chart) validate() error {
 	switch c.Kind {
 	case KindHBar:
 		return c.validateHBar()
-	case KindLines, KindScatter, KindECDF, KindStackedArea:
+	case KindLines, KindScatter, KindStems, KindECDF, KindStackedArea:
 		return c.validatePoints()
 	case KindStrip:
 		return c.validateStrip()
@@ -109,7 +109,7 @@ func (c *Chart) validatePoints() error {
 	if len(c.Series) == 0 {
 		return errNoData("series")
 	}
-	ordered := c.Kind != KindScatter
+	ordered := c.Kind != KindScatter && c.Kind != KindStems
 	for i, s := range c.Series {
 		if len(s.Values) > 0 {
 			return fmt.Errorf("series %d: %s charts take points, not values", i, c.Kind)

@@ -105,17 +105,32 @@ type envelope struct {
 	Style style        `json:"style"`
 }
 
-// style carries the look that both renderers share, from package chart.
+// style carries the look that both renderers share, from package chart:
+// the palette, the colour of each series of the chart (pairwise distinct,
+// the tail from OthersFrom on in one grey that the legend names Others),
+// the heatmap ramp and the band fill.
 type style struct {
-	Palette []string `json:"palette"`
-	Ramp    []string `json:"ramp"`
-	Band    string   `json:"band"`
+	Palette    []string `json:"palette"`
+	Colors     []string `json:"colors"`
+	OthersFrom int      `json:"others_from"`
+	Others     string   `json:"others,omitempty"`
+	Ramp       []string `json:"ramp"`
+	Band       string   `json:"band"`
 }
 
-func sharedStyle() style {
+func styleOf(c *chart.Chart) style {
 	var s style
-	for _, c := range chart.SeriesColors() {
+	for _, c := range chart.Palette() {
 		s.Palette = append(s.Palette, chart.Hex(c))
+	}
+	n := len(c.Series)
+	s.Colors = []string{}
+	for _, c := range chart.SeriesColors(n) {
+		s.Colors = append(s.Colors, chart.Hex(c))
+	}
+	s.OthersFrom = chart.OthersFrom(n)
+	if s.OthersFrom < n {
+		s.Others = chart.OthersLabel(n - s.OthersFrom)
 	}
 	for _, c := range chart.RampColors() {
 		s.Ramp = append(s.Ramp, chart.Hex(c))
@@ -141,7 +156,7 @@ func Render(w io.Writer, c *chart.Chart, opts Options) error {
 	var spec bytes.Buffer
 	enc := json.NewEncoder(&spec)
 	enc.SetEscapeHTML(true)
-	if err := enc.Encode(envelope{Chart: c, Style: sharedStyle()}); err != nil {
+	if err := enc.Encode(envelope{Chart: c, Style: styleOf(c)}); err != nil {
 		return fmt.Errorf("render chart %s: encode spec: %w", c.ID, err)
 	}
 	if err := fragment.Execute(w, fragmentData{

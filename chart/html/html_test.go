@@ -271,16 +271,43 @@ func TestScript(t *testing.T) {
 
 // ssrResult is what testdata/ssr.js prints for one chart.
 type ssrResult struct {
-	ID       string   `json:"id"`
-	OK       bool     `json:"ok"`
-	Error    string   `json:"error"`
-	SVG      string   `json:"svg"`
-	Tooltips []string `json:"tooltips"`
+	ID       string     `json:"id"`
+	OK       bool       `json:"ok"`
+	Error    string     `json:"error"`
+	SVG      string     `json:"svg"`
+	Tooltips []string   `json:"tooltips"`
+	Layout   *ssrLayout `json:"layout"`
 }
 
-// TestRuntime draws every kind with the embedded ECharts and the runtime in
-// Node (server-side SVG rendering) and checks the tooltips they build.
-func TestRuntime(t *testing.T) {
+// ssrLayout is what a chart drew in Node, in pixels of a 900 x 560 chart.
+type ssrLayout struct {
+	XName  string `json:"x_name"`
+	YName  string `json:"y_name"`
+	Series []struct {
+		Type  string `json:"type"`
+		Name  string `json:"name"`
+		Color string `json:"color"`
+		Items int    `json:"items"`
+	} `json:"series"`
+	Texts []struct {
+		Text string `json:"text"`
+		ssrBox
+	} `json:"texts"`
+	Bands   []ssrBox `json:"bands"`
+	Circles int      `json:"circles"`
+}
+
+type ssrBox struct {
+	X      float64 `json:"x"`
+	Y      float64 `json:"y"`
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+}
+
+// drawInNode draws the charts with the embedded ECharts and the runtime in
+// Node (server-side SVG rendering), one result per chart.
+func drawInNode(t *testing.T, cs []*chart.Chart) []ssrResult {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -288,8 +315,6 @@ func TestRuntime(t *testing.T) {
 		}
 		t.Skip("node not installed")
 	}
-	cs := append(goldens(t), hostile())
-	cs = append(cs, empties()...)
 	var in bytes.Buffer
 	for _, c := range cs {
 		var b bytes.Buffer
@@ -319,12 +344,23 @@ func TestRuntime(t *testing.T) {
 	if len(got) != len(cs) {
 		t.Fatalf("%d results for %d charts", len(got), len(cs))
 	}
+	return got
+}
+
+// TestRuntime draws every kind with the embedded ECharts and the runtime in
+// Node (server-side SVG rendering) and checks the tooltips they build.
+func TestRuntime(t *testing.T) {
+	cs := append(goldens(t), hostile())
+	cs = append(cs, empties()...)
+	got := drawInNode(t, cs)
 	// Tooltips: one per data item (graph: nodes then edges); the first of each.
 	wantTips := map[string]struct {
 		n     int
 		first string
 	}{
 		"activity":       {60, "2023-11-14 22:13:20.000 UTC<br>" + mark("#1f77b4") + "senders: 0"},
+		"bursts":         {72, "2016-04-15 15:08:38.400 UTC<br>" + mark("#1f77b4") + "payload: 40 B"},
+		"destinations":   {110, "2016-04-15 15:08:38.000 UTC<br>" + mark("#1f77b4") + "10.0.0.1: 0 B"},
 		"class_services": {6, "mirai<br>ssh: 61%"},
 		"graph":          {12, "192.168.0.20<br>value: 2.19k"},
 		"iat":            {13, mark("#1f77b4") + "18.197.187.162 (fw.example.com): 1.2 ms"},
@@ -392,4 +428,88 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// TestRuntimeLayout draws the example charts in Node and checks what a
+// reviewer would: texts shown inside the chart and none on top of
+// another, a time axis that names UTC once, series in pairwise distinct
+// colours (a tail of more series than colours in one grey, named once as
+// "others" in the legend and by its own name in tooltips), bands at least
+// 3 pixels wide however short, and packets drawn as stems with a marker
+// each, never as a line.
+func TestRuntimeLayout(t *testing.T) {
+	cs := goldens(t)
+	got := drawInNode(t, cs)
+	for i, r := range got {
+		c := cs[i]
+		t.Run(c.ID, func(t *testing.T) {
+			if !r.OK || r.Layout == nil {
+				t.Fatalf("not drawn: %s", r.Error)
+			}
+			l := r.Layout
+			packets := c.ID == "bursts" // the example of a series of packets
+			for i, a := range l.Texts {
+				if a.X < -0.5 || a.Y < -0.5 || a.X+a.Width > 900.5 || a.Y+a.Height > 560.5 {
+					t.Errorf("text %q at %+v is cut by the edge of the chart", a.Text, a.ssrBox)
+				}
+				for _, b := range l.Texts[i+1:] {
+					w := min(a.X+a.Width, b.X+b.Width) - max(a.X, b.X)
+					h := min(a.Y+a.Height, b.Y+b.Height) - max(a.Y, b.Y)
+					if w > 1 && h > 0.25*min(a.Height, b.Height) {
+						t.Errorf("texts %q at %+v and %q at %+v overlap", a.Text, a.ssrBox, b.Text, b.ssrBox)
+					}
+				}
+			}
+			if c.X.Unit == chart.UnitTime {
+				if n := strings.Count(l.XName, "UTC"); n != 1 {
+					t.Errorf("x axis name %q says UTC %d times, want once", l.XName, n)
+				}
+			}
+			// The spec's series come first; bands are drawn by one more.
+			if len(l.Series) < len(c.Series) {
+				t.Fatalf("%d series drawn for %d", len(l.Series), len(c.Series))
+			}
+			from := chart.OthersFrom(len(c.Series))
+			colorOf := map[string]string{} // legend name -> colour
+			nameOf := map[string]string{}  // colour -> legend name
+			for j, s := range l.Series[:len(c.Series)] {
+				want := c.Series[j].Name
+				if j >= from {
+					want = chart.OthersLabel(len(c.Series) - from)
+				}
+				if c.Kind != chart.KindStrip && s.Name != want {
+					t.Errorf("series %d is named %q in the legend, want %q", j, s.Name, want)
+				}
+				if other, ok := nameOf[s.Color]; ok && other != s.Name {
+					t.Errorf("series %q and %q are both %s", other, s.Name, s.Color)
+				}
+				if col, ok := colorOf[s.Name]; ok && col != s.Color {
+					t.Errorf("series of legend entry %q in %s and %s", s.Name, col, s.Color)
+				}
+				colorOf[s.Name], nameOf[s.Color] = s.Color, s.Name
+				if packets && s.Type == "line" {
+					t.Errorf("series %q of packets is drawn as a line", s.Name)
+				}
+			}
+			if packets {
+				points := 0
+				for _, s := range c.Series {
+					points += len(s.Points)
+				}
+				if l.Circles < points {
+					t.Errorf("%d markers for %d packets", l.Circles, points)
+				}
+			}
+			if len(c.Bands) > 0 {
+				if len(l.Bands) != len(c.Bands) {
+					t.Errorf("%d bands drawn, want %d", len(l.Bands), len(c.Bands))
+				}
+				for _, b := range l.Bands {
+					if b.Width < 3 {
+						t.Errorf("band at x %.1f is %.2f px wide, want at least 3", b.X, b.Width)
+					}
+				}
+			}
+		})
+	}
 }

@@ -3,7 +3,6 @@ package static
 import (
 	"image/color"
 	"math"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -28,12 +27,9 @@ func textStyle(size vg.Length) text.Style {
 // newPlot returns a plot with the chart's title and the figures' fonts.
 func newPlot(c *chart.Chart) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = truncate(c.Title, 120)
-	if c.Subtitle != "" {
-		p.Title.Text += "\n" + truncate(c.Subtitle, 140)
-	}
-	p.Title.TextStyle.Font = font.From(textFont(titleSize), titleSize)
-	p.Title.Padding = 4
+	p.Title.Text = titleText(c)
+	p.Title.TextStyle = textStyle(titleSize)
+	p.Title.Padding = titlePadding
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Label.TextStyle.Font = font.From(textFont(labelSize), labelSize)
 		a.Tick.Label.Font = font.From(textFont(tickSize), tickSize)
@@ -47,14 +43,7 @@ func newPlot(c *chart.Chart) *plot.Plot {
 // setAxis gives a numeric axis its title, scale and ticks. Log is ignored on
 // time axes.
 func setAxis(a *plot.Axis, ax chart.Axis) {
-	a.Label.Text = truncate(ax.Title, 80)
-	if ax.Unit == chart.UnitTime {
-		if a.Label.Text == "" {
-			a.Label.Text = "UTC"
-		} else {
-			a.Label.Text += " (UTC)"
-		}
-	}
+	a.Label.Text = truncate(ax.Label(""), 80)
 	log := isLog(ax)
 	if log {
 		a.Scale = plot.LogScale{}
@@ -233,18 +222,13 @@ func timeAxisDate(a *plot.Axis, ax chart.Axis) {
 	if ax.Unit != chart.UnitTime || a.Max-a.Min >= 86400 || chart.FormatTime(a.Min, "2006-01-02") != chart.FormatTime(a.Max, "2006-01-02") {
 		return
 	}
-	date := chart.FormatTime(a.Min, "2006-01-02")
-	a.Label.Text = strings.TrimSuffix(a.Label.Text, " (UTC)")
-	a.Label.Text = strings.TrimSuffix(a.Label.Text, "UTC")
-	if a.Label.Text != "" {
-		a.Label.Text += " "
-	}
-	a.Label.Text += "(UTC, " + date + ")"
+	a.Label.Text = truncate(ax.Label(chart.FormatTime(a.Min, "2006-01-02")), 80)
 }
 
 // categoryTicks labels categories: name i sits at i, or at n-1-i when
-// topDown (so that the first row is on top).
-func categoryTicks(names []string, maxRunes int, topDown bool) plot.ConstantTicks {
+// topDown (so that the first row is on top). Only every step-th name is
+// written, from the first on.
+func categoryTicks(names []string, maxRunes int, topDown bool, step int) plot.ConstantTicks {
 	n := len(names)
 	ticks := make(plot.ConstantTicks, n)
 	for i, name := range names {
@@ -252,22 +236,33 @@ func categoryTicks(names []string, maxRunes int, topDown bool) plot.ConstantTick
 		if topDown {
 			v = float64(n - 1 - i)
 		}
-		ticks[i] = plot.Tick{Value: v, Label: truncate(name, maxRunes)}
+		ticks[i] = plot.Tick{Value: v}
+		if i%step == 0 {
+			ticks[i].Label = truncate(name, maxRunes)
+		}
 	}
 	return ticks
 }
 
 // setCategoryAxis makes a an axis of categories (rows top to bottom when
-// topDown, else columns left to right), with tick labels small enough for
-// all of them to fit in avail.
-func setCategoryAxis(a *plot.Axis, title string, names []string, avail vg.Length, topDown bool) {
+// topDown, else columns left to right) whose labels share avail points
+// along the axis, each taking its line height times spacing (more than 1
+// for labels turned across the axis). Labels get smaller to fit, down to
+// minTextSize; beyond that only every second, third, ... is written.
+func setCategoryAxis(a *plot.Axis, title string, names []string, avail vg.Length, topDown bool, spacing float64) {
 	a.Label.Text = truncate(title, 80)
-	a.Tick.Marker = categoryTicks(names, 48, topDown)
-	a.Tick.Length = 0
 	a.Min, a.Max = -0.5, float64(len(names))-0.5
+	a.Tick.Length = 0
 	size := vg.Length(tickSize)
-	if n := len(names); n > 0 {
-		size = min(size, max(3, avail/vg.Length(n)*0.8))
+	step := 1
+	if n := len(names); n > 0 && avail > 0 {
+		// A line of text takes about 1.2 times its size.
+		per := avail / vg.Length(n) / vg.Length(1.2*spacing)
+		size = min(size, max(minTextSize, per))
+		if per < minTextSize {
+			step = int(math.Ceil(float64(minTextSize / per)))
+		}
 	}
+	a.Tick.Marker = categoryTicks(names, 48, topDown, step)
 	a.Tick.Label.Font = font.From(textFont(size), size)
 }

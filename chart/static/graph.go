@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -187,10 +188,63 @@ func (d *graphDrawing) Plot(c draw.Canvas, p *plot.Plot) {
 		has[pair{e.Source, e.Target}] = true
 	}
 
+	// Labels: the biggest nodes first, each right or left of its node
+	// (pointing away from the middle first), above or below it, or left
+	// out; then the edges' labels at their middles, or left out. No label
+	// covers a node or another label, and all stay on the page.
+	type label struct {
+		sty  text.Style
+		at   vg.Point
+		text string
+	}
+	var labels []label
+	pl := placer{bounds: c.Rectangle}
+	for i := range g.Nodes {
+		r := radius(i)
+		at := pt(i)
+		pl.take(vg.Rectangle{Min: vg.Point{X: at.X - r, Y: at.Y - r}, Max: vg.Point{X: at.X + r, Y: at.Y + r}})
+	}
+	order := make([]int, len(g.Nodes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(g.Nodes[b].Value, g.Nodes[a].Value) })
+	nodeSty := textStyle(smallSize)
+	mid := (c.Min.X + c.Max.X) / 2
+	for _, i := range order[:min(len(order), labelNodes)] {
+		name := g.Nodes[i].Label
+		if name == "" {
+			name = g.Nodes[i].ID
+		}
+		name = truncate(name, 40)
+		at, r := pt(i), radius(i)+1.5
+		right, left, above, below := nodeSty, nodeSty, nodeSty, nodeSty
+		right.XAlign, right.YAlign = draw.XLeft, draw.YCenter
+		left.XAlign, left.YAlign = draw.XRight, draw.YCenter
+		above.XAlign, above.YAlign = draw.XCenter, draw.YBottom
+		below.XAlign, below.YAlign = draw.XCenter, draw.YTop
+		cands := []label{
+			{sty: right, at: vg.Point{X: at.X + r, Y: at.Y}, text: name},
+			{sty: left, at: vg.Point{X: at.X - r, Y: at.Y}, text: name},
+			{sty: above, at: vg.Point{X: at.X, Y: at.Y + r}, text: name},
+			{sty: below, at: vg.Point{X: at.X, Y: at.Y - r}, text: name},
+		}
+		if at.X > mid+(c.Max.X-mid)/3 { // right of the middle: left first
+			cands[0], cands[1] = cands[1], cands[0]
+		}
+		boxes := make([]vg.Rectangle, len(cands))
+		for k, l := range cands {
+			boxes[k] = textBox(l.sty, l.at, l.text)
+		}
+		if k := pl.place(boxes...); k >= 0 {
+			labels = append(labels, cands[k])
+		}
+	}
+
 	edgeColor := color.NRGBA{0x55, 0x55, 0x55, 0x99}
-	labelSty := textStyle(smallSize - 1)
-	labelSty.Color = color.Gray{Y: 0x55}
-	labelSty.XAlign, labelSty.YAlign = draw.XCenter, draw.YCenter
+	edgeSty := textStyle(smallSize)
+	edgeSty.Color = color.Gray{Y: 0x44}
+	edgeSty.XAlign, edgeSty.YAlign = draw.XCenter, draw.YCenter
 	for _, e := range g.Edges {
 		a, b := idx[e.Source], idx[e.Target]
 		if a == b {
@@ -226,40 +280,26 @@ func (d *graphDrawing) Plot(c draw.Canvas, p *plot.Plot) {
 			{X: base.X + vg.Length(uy)*half, Y: base.Y - vg.Length(ux)*half},
 		})
 		if e.Label != "" && len(g.Edges) <= labelEdges {
-			mid := vg.Point{X: (start.X + base.X) / 2, Y: (start.Y + base.Y) / 2}
-			c.FillText(labelSty, mid, truncate(e.Label, 20))
+			// At the middle of the edge.
+			at := vg.Point{X: (start.X + base.X) / 2, Y: (start.Y + base.Y) / 2}
+			name := truncate(e.Label, 20)
+			if pl.place(textBox(edgeSty, at, name)) >= 0 {
+				labels = append(labels, label{sty: edgeSty, at: at, text: name})
+			}
 		}
 	}
 
-	nodeColor := chart.SeriesColor(0)
+	nodeColor := chart.Palette()[0]
 	for i := range g.Nodes {
 		r := radius(i)
 		c.DrawGlyphNoClip(draw.GlyphStyle{Color: nodeColor, Radius: r, Shape: draw.CircleGlyph{}}, pt(i))
 		c.DrawGlyphNoClip(draw.GlyphStyle{Color: color.White, Radius: r, Shape: draw.RingGlyph{}}, pt(i))
 	}
-
-	order := make([]int, len(g.Nodes))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(g.Nodes[b].Value, g.Nodes[a].Value) })
-	nodeSty := textStyle(smallSize)
-	nodeSty.YAlign = draw.YCenter
-	mid := (c.Min.X + c.Max.X) / 2
-	for _, i := range order[:min(len(order), labelNodes)] {
-		label := g.Nodes[i].Label
-		if label == "" {
-			label = g.Nodes[i].ID
-		}
-		// Labels point away from the middle, so that they stay on the page.
-		at := pt(i)
-		nodeSty.XAlign = draw.XLeft
-		at.X += radius(i) + 1.5
-		if at.X > mid+(c.Max.X-mid)/3 {
-			nodeSty.XAlign = draw.XRight
-			at.X -= 2 * (radius(i) + 1.5)
-		}
-		c.FillText(nodeSty, at, truncate(label, 40))
+	for _, l := range labels {
+		// On a white patch, so that no edge crosses the text.
+		box := textBox(l.sty, l.at, l.text)
+		c.FillPolygon(color.NRGBA{0xff, 0xff, 0xff, 0xd0}, []vg.Point{box.Min, {X: box.Max.X, Y: box.Min.Y}, box.Max, {X: box.Min.X, Y: box.Max.Y}})
+		c.FillText(l.sty, l.at, l.text)
 	}
 }
 

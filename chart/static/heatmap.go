@@ -40,9 +40,19 @@ func drawHeatmap(dc draw.Canvas, c *chart.Chart) error {
 
 	p := newPlot(c)
 	p.Add(cl)
-	setCategoryAxis(&p.Y, c.Y.Title, h.Rows, dc.Max.Y-dc.Min.Y-vg.Inch, true)
-	setCategoryAxis(&p.X, c.X.Title, h.Columns, dc.Max.X-dc.Min.X-colorBarWidth-1.5*vg.Inch, false)
-	if len(h.Columns) > 6 {
+	title := p.Title.Text
+	p.Title.Text = ""
+	dc = drawTitle(dc, p.Title.TextStyle, title)
+	setCategoryAxis(&p.Y, c.Y.Title, h.Rows, dc.Max.Y-dc.Min.Y-0.75*vg.Inch, true, 1)
+	// Many columns get labels turned by 30 degrees: along the axis, each
+	// then needs twice its line height.
+	turned := len(h.Columns) > 6
+	spacing := 1.0
+	if turned {
+		spacing = 2
+	}
+	setCategoryAxis(&p.X, c.X.Title, h.Columns, dc.Max.X-dc.Min.X-colorBarWidth-1.5*vg.Inch, false, spacing)
+	if turned {
 		p.X.Tick.Label.Rotation = math.Pi / 6
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YCenter

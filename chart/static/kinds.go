@@ -7,52 +7,75 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/netlens/netlens/chart"
 )
 
-// figure is a plot with its legend, drawn to the plot's right.
+// figure is a plot with its legend, drawn to the plot's right, and the
+// labels of its bands, drawn in a lane above the plot.
 type figure struct {
 	plot   *plot.Plot
 	legend *plot.Legend // nil for none
+	bands  *bands       // nil for none
 }
 
-// legendEntries caps a legend; the rest are counted in one last line.
-const legendEntries = 12
-
 func (f figure) draw(dc draw.Canvas) error {
+	title := f.plot.Title.Text
+	f.plot.Title.Text = ""
+	dc = drawTitle(dc, f.plot.Title.TextStyle, title)
 	if f.legend != nil {
 		r := f.legend.Rectangle(dc)
 		lw := r.Max.X - r.Min.X
 		if lw > 0 && lw < (dc.Max.X-dc.Min.X)/2 {
-			top := f.plot.Title.TextStyle.Rectangle(f.plot.Title.Text).Size().Y + f.plot.Title.Padding
-			f.legend.Draw(draw.Crop(dc, dc.Max.X-dc.Min.X-lw-2, 0, 0, -top-2))
+			f.legend.Draw(draw.Crop(dc, dc.Max.X-dc.Min.X-lw-2, 0, 0, 0))
 			dc = draw.Crop(dc, 0, -lw-8, 0, 0)
 		}
 	}
-	f.plot.Draw(dc)
+	if f.bands == nil || !f.bands.labelled() {
+		f.plot.Draw(dc)
+		return nil
+	}
+	// The data area's left and right do not depend on the lane's height:
+	// lay the labels out in a lane of the most rows, then keep the rows
+	// they use.
+	row := bandLabelStyle().Rectangle("0").Size().Y + 1
+	data := f.plot.DataCanvas(draw.Crop(dc, 0, 0, 0, -row*maxLabelRows))
+	labels, rows := f.bands.layoutLabels(f.plot, data)
+	lane := row * vg.Length(rows)
+	f.plot.Draw(draw.Crop(dc, 0, 0, 0, -lane))
+	sty := bandLabelStyle()
+	for _, l := range labels {
+		y := data.Max.Y + row*vg.Length(maxLabelRows-rows) + row*vg.Length(l.row) + 1
+		dc.FillText(sty, vg.Point{X: l.x, Y: y}, l.text)
+	}
 	return nil
 }
 
-// newLegend returns an empty legend in the figures' style, icons left.
+// newLegend returns an empty legend in the figures' style, icons left,
+// its lines apart by a fifth of their height.
 func newLegend() *plot.Legend {
 	l := plot.NewLegend()
 	l.TextStyle = textStyle(tickSize)
 	l.Left = true
 	l.Top = true
 	l.ThumbnailWidth = 10
+	l.Padding = tickSize / 5
 	return &l
 }
 
-// addEntry adds a series to l, at most legendEntries of them.
+// addEntry adds series i of n to l: each series of its own colour gets an
+// entry, and the tail drawn in one grey (see chart.SeriesColors) one entry
+// that counts it.
 func addEntry(l *plot.Legend, i, n int, name string, th plot.Thumbnailer) {
+	from := chart.OthersFrom(n)
 	switch {
-	case i < legendEntries || n == legendEntries+1:
+	case i < from:
 		l.Add(truncate(name, 36), th)
-	case i == legendEntries:
-		l.Add("… " + chart.FormatNumber(float64(n-legendEntries)) + " more")
+	case i == from:
+		l.Add(chart.OthersLabel(n-from), th)
 	}
 }
 
@@ -71,14 +94,17 @@ func translucent(c color.NRGBA, a uint8) color.NRGBA {
 
 // --- horizontal bars ---------------------------------------------------------
 
-func hbarPlot(c *chart.Chart) figure {
+// hbarPlot draws bars on dc: its height sets the room of the categories'
+// labels.
+func hbarPlot(c *chart.Chart, dc draw.Canvas) figure {
 	p := newPlot(c)
 	setAxis(&p.X, c.X)
 	log := isLog(c.X)
 	k := len(c.Series)
 	l := seriesLegend(k)
+	colors := chart.SeriesColors(k)
 	for j, s := range c.Series {
-		b := &bars{values: s.Values, slot: j, slots: k, log: log, color: chart.SeriesColor(j)}
+		b := &bars{values: s.Values, slot: j, slots: k, log: log, color: colors[j]}
 		p.Add(b)
 		if l != nil {
 			addEntry(l, j, k, s.Name, b)
@@ -93,9 +119,15 @@ func hbarPlot(c *chart.Chart) figure {
 		p.X.Min = math.Min(p.X.Min, 0)
 	}
 	fixRange(&p.X, log)
-	setCategoryAxis(&p.Y, c.Y.Title, c.Categories, 3*vg.Inch, true)
+	// The rows share the height below the title and above the value axis.
+	avail := dc.Max.Y - dc.Min.Y - 0.75*vg.Inch
+	setCategoryAxis(&p.Y, c.Y.Title, c.Categories, avail, true, 1)
 	return figure{plot: p, legend: l}
 }
+
+// minBarLength is the shortest bar drawn for a value that is not zero, in
+// points.
+const minBarLength = 0.75
 
 // bars draws one series of horizontal bars; several series share each row,
 // series j taking slot j of slots.
@@ -120,6 +152,9 @@ func (b *bars) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 		y0 := float64(n-1-i) + 0.4 - float64(b.slot+1)*h
 		x0, x1 := trX(base), trX(v)
+		if v != base && math.Abs(float64(x1-x0)) < minBarLength { // a bar that is not zero shows
+			x1 = x0 + vg.Length(math.Copysign(minBarLength, float64(x1-x0)))
+		}
 		pts := []vg.Point{{X: x0, Y: trY(y0)}, {X: x1, Y: trY(y0)}, {X: x1, Y: trY(y0 + h*0.92)}, {X: x0, Y: trY(y0 + h*0.92)}}
 		c.FillPolygon(b.color, c.ClipPolygonXY(pts))
 	}
@@ -141,7 +176,7 @@ func (b *bars) Thumbnail(c *draw.Canvas) {
 	c.FillPolygon(b.color, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
 }
 
-// --- lines, scatter, ECDF, stacked areas -------------------------------------
+// --- lines, scatter, stems, ECDF, stacked areas ------------------------------
 
 func xyPlot(c *chart.Chart) figure {
 	p := newPlot(c)
@@ -153,13 +188,16 @@ func xyPlot(c *chart.Chart) figure {
 		p.Y.Scale = plot.LinearScale{}
 		p.Y.Tick.Marker = ticker{unit: c.Y.Unit}
 	}
+	var bs *bands
 	if len(c.Bands) > 0 {
-		p.Add(&bands{bands: c.Bands, logX: logX})
+		bs = &bands{bands: c.Bands, logX: logX}
+		p.Add(bs)
 	}
 	k := len(c.Series)
 	l := seriesLegend(k)
+	colors := chart.SeriesColors(k)
 	if c.Kind == chart.KindStackedArea {
-		for j, a := range stack(c.Series) {
+		for j, a := range stack(c.Series, colors) {
 			p.Add(a)
 			if l != nil {
 				addEntry(l, j, k, c.Series[j].Name, a)
@@ -180,9 +218,10 @@ func xyPlot(c *chart.Chart) figure {
 		if len(xys) == 0 {
 			continue
 		}
-		col := chart.SeriesColor(j)
+		col := colors[j]
 		var th plot.Thumbnailer
-		if c.Kind == chart.KindScatter {
+		switch c.Kind {
+		case chart.KindScatter:
 			sc, err := plotter.NewScatter(xys)
 			if err != nil {
 				continue
@@ -190,7 +229,11 @@ func xyPlot(c *chart.Chart) figure {
 			sc.GlyphStyle = draw.GlyphStyle{Color: translucent(col, 0xb0), Radius: 1.2, Shape: draw.CircleGlyph{}}
 			p.Add(sc)
 			th = sc
-		} else {
+		case chart.KindStems:
+			st := &stems{xys: xys, color: col, logY: logY}
+			p.Add(st)
+			th = st
+		default:
 			ln, err := plotter.NewLine(xys)
 			if err != nil {
 				continue
@@ -216,10 +259,73 @@ func xyPlot(c *chart.Chart) figure {
 			fixRange(&p.Y, true)
 		}
 	}
-	if c.Kind == chart.KindStackedArea && p.Y.Min > 0 {
+	if (c.Kind == chart.KindStackedArea || c.Kind == chart.KindStems && !logY) && p.Y.Min > 0 {
 		p.Y.Min = 0
 	}
-	return figure{plot: p, legend: l}
+	return figure{plot: p, legend: l, bands: bs}
+}
+
+// stems draws one series of events (packets) as stems: a thin line from
+// the baseline (zero, or the bottom of a log axis) up to a marker at each
+// point. No line joins two points.
+type stems struct {
+	xys   plotter.XYs
+	color color.NRGBA
+	logY  bool
+}
+
+// Sizes of stems, in points.
+const (
+	stemWidth    = 0.5
+	stemMarker   = 1.1
+	stemMaxAlpha = 0xc0
+)
+
+func (s *stems) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	base := 0.0
+	if s.logY || p.Y.Min > 0 {
+		base = p.Y.Min
+	}
+	y0 := trY(math.Min(math.Max(base, p.Y.Min), p.Y.Max))
+	line := draw.LineStyle{Color: translucent(s.color, stemMaxAlpha), Width: stemWidth}
+	for _, xy := range s.xys {
+		x := trX(xy.X)
+		if !c.ContainsX(x) {
+			continue
+		}
+		if y := trY(xy.Y); y != y0 {
+			c.StrokeLine2(line, x, y0, x, y)
+		}
+	}
+	glyph := draw.GlyphStyle{Color: s.color, Radius: stemMarker, Shape: draw.CircleGlyph{}}
+	for _, xy := range s.xys {
+		pt := vg.Point{X: trX(xy.X), Y: trY(xy.Y)}
+		if c.Contains(pt) {
+			c.DrawGlyph(glyph, pt)
+		}
+	}
+}
+
+func (s *stems) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return plotter.XYRange(s.xys)
+}
+
+// GlyphBoxes keeps the markers inside the plot.
+func (s *stems) GlyphBoxes(p *plot.Plot) []plot.GlyphBox {
+	boxes := make([]plot.GlyphBox, len(s.xys))
+	r := vg.Length(stemMarker)
+	for i, xy := range s.xys {
+		boxes[i] = plot.GlyphBox{X: p.X.Norm(xy.X), Y: p.Y.Norm(xy.Y), Rectangle: vg.Rectangle{Min: vg.Point{X: -r, Y: -r}, Max: vg.Point{X: r, Y: r}}}
+	}
+	return boxes
+}
+
+func (s *stems) Thumbnail(c *draw.Canvas) {
+	r := c.Rectangle
+	x := (r.Min.X + r.Max.X) / 2
+	c.StrokeLine2(draw.LineStyle{Color: translucent(s.color, stemMaxAlpha), Width: stemWidth}, x, r.Min.Y, x, r.Max.Y-stemMarker)
+	c.DrawGlyph(draw.GlyphStyle{Color: s.color, Radius: stemMarker, Shape: draw.CircleGlyph{}}, vg.Point{X: x, Y: r.Max.Y - stemMarker})
 }
 
 // area is one layer of a stacked area chart: the band between lower and
@@ -230,12 +336,12 @@ type area struct {
 }
 
 // stack turns series (sharing X, as Validate ensures) into cumulated layers,
-// the first series at the bottom.
-func stack(series []chart.Series) []*area {
+// the first series at the bottom, in the given colours.
+func stack(series []chart.Series, colors []color.NRGBA) []*area {
 	var out []*area
 	var below []float64
 	for j, s := range series {
-		a := &area{color: translucent(chart.SeriesColor(j), 0xd8)}
+		a := &area{color: translucent(colors[j], 0xd8)}
 		for i, pt := range s.Points {
 			lo := 0.0
 			if below != nil {
@@ -281,40 +387,119 @@ func (a *area) Thumbnail(c *draw.Canvas) {
 	c.FillPolygon(a.color, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
 }
 
-// bands shades intervals of X over the whole height of the plot.
+// bands shades intervals of X over the whole height of the plot, each at
+// least minBandWidth wide; the figure writes their labels above the plot
+// (see layoutLabels).
 type bands struct {
 	bands []chart.Band
 	logX  bool
 }
 
+// minBandWidth is the narrowest band drawn, in points: a burst of a few
+// milliseconds on an axis of minutes still shows.
+const minBandWidth = 2
+
+// maxLabelRows is how many rows of band labels a figure may stack above
+// its plot; labels that fit in none are left out.
+const maxLabelRows = 2
+
+func bandLabelStyle() text.Style {
+	sty := textStyle(smallSize)
+	sty.Color = color.Gray{Y: 0x44}
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
+	return sty
+}
+
+// span returns the left and right of band on c, widened to minBandWidth
+// about its middle and, at an edge of c, inward; ok is false when the band
+// is not on c.
+func (b *bands) span(band chart.Band, c draw.Canvas, trX func(float64) vg.Length) (x0, x1 vg.Length, ok bool) {
+	if b.logX && !(band.Start > 0) {
+		return 0, 0, false
+	}
+	x0, x1 = trX(band.Start), trX(band.End)
+	if x1 < c.Min.X || x0 > c.Max.X {
+		return 0, 0, false
+	}
+	if x1-x0 < minBandWidth {
+		mid := (x0 + x1) / 2
+		x0, x1 = mid-minBandWidth/2, mid+minBandWidth/2
+	}
+	x0, x1 = max(x0, c.Min.X), min(x1, c.Max.X)
+	if x1-x0 < minBandWidth {
+		if x0 == c.Min.X {
+			x1 = x0 + minBandWidth
+		} else {
+			x0 = x1 - minBandWidth
+		}
+	}
+	return x0, x1, true
+}
+
 func (b *bands) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
 	fill := chart.BandColor()
-	sty := textStyle(smallSize)
-	sty.Color = color.Gray{Y: 0x44}
-	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
 	for _, band := range b.bands {
-		if b.logX && !(band.Start > 0) {
+		x0, x1, ok := b.span(band, c, trX)
+		if !ok {
 			continue
 		}
-		x0, x1 := trX(band.Start), trX(band.End)
-		if x1-x0 < 0.5 {
-			mid := (x0 + x1) / 2
-			x0, x1 = mid-0.25, mid+0.25
-		}
-		pts := []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}}
-		pts = c.ClipPolygonX(pts)
-		if len(pts) == 0 {
-			continue
-		}
-		c.FillPolygon(fill, pts)
+		c.FillPolygon(fill, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
+	}
+}
+
+func (b *bands) labelled() bool {
+	for _, band := range b.bands {
 		if band.Label != "" {
-			mid := vg.Point{X: (x0 + x1) / 2, Y: c.Max.Y - 1}
-			if c.ContainsX(mid.X) {
-				c.FillText(sty, mid, truncate(band.Label, 24))
+			return true
+		}
+	}
+	return false
+}
+
+// bandLabel is a band's label placed in the lane above the plot: centred
+// at x, in row (0 the lowest).
+type bandLabel struct {
+	text string
+	x    vg.Length
+	row  int
+}
+
+// layoutLabels places the labels of the bands over their middles on data,
+// the plot's data area, in the lowest row where they overlap no other
+// label, shifted to stay above the plot; a label that fits in no row is
+// left out. It returns the labels and the rows used.
+func (b *bands) layoutLabels(p *plot.Plot, data draw.Canvas) ([]bandLabel, int) {
+	trX, _ := p.Transforms(&data)
+	sty := bandLabelStyle()
+	rows := make([]placer, maxLabelRows)
+	for i := range rows {
+		rows[i].bounds = vg.Rectangle{Min: vg.Point{X: data.Min.X, Y: -1}, Max: vg.Point{X: data.Max.X, Y: 1}}
+	}
+	var out []bandLabel
+	used := 0
+	for _, band := range b.bands {
+		if band.Label == "" {
+			continue
+		}
+		x0, x1, ok := b.span(band, data, trX)
+		if !ok {
+			continue
+		}
+		label := truncate(band.Label, 24)
+		w := sty.Width(label)
+		x := min(max((x0+x1)/2, data.Min.X+w/2), data.Max.X-w/2)
+		box := vg.Rectangle{Min: vg.Point{X: x - w/2}, Max: vg.Point{X: x + w/2}}
+		for r := range rows {
+			if rows[r].fits(box) {
+				rows[r].take(box)
+				out = append(out, bandLabel{text: label, x: x, row: r})
+				used = max(used, r+1)
+				break
 			}
 		}
 	}
+	return out, used
 }
 
 // --- strips ------------------------------------------------------------------
@@ -323,11 +508,14 @@ func (b *bands) Plot(c draw.Canvas, p *plot.Plot) {
 // on every run.
 const jitterSeed = 0x6e65746c656e73
 
-func stripPlot(c *chart.Chart) figure {
+// stripPlot draws strips on dc: its height sets the room of the rows'
+// labels.
+func stripPlot(c *chart.Chart, dc draw.Canvas) figure {
 	p := newPlot(c)
 	setAxis(&p.X, c.X)
 	log := isLog(c.X)
 	n := len(c.Series)
+	colors := chart.SeriesColors(n)
 	names := make([]string, n)
 	for i, s := range c.Series {
 		names[i] = s.Name
@@ -347,10 +535,10 @@ func stripPlot(c *chart.Chart) figure {
 		if err != nil {
 			continue
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: translucent(chart.SeriesColor(i), 0xa0), Radius: 1.4, Shape: draw.CircleGlyph{}}
+		sc.GlyphStyle = draw.GlyphStyle{Color: translucent(colors[i], 0xa0), Radius: 1.4, Shape: draw.CircleGlyph{}}
 		p.Add(sc)
 	}
 	fixRange(&p.X, log)
-	setCategoryAxis(&p.Y, c.Y.Title, names, 3*vg.Inch, true)
+	setCategoryAxis(&p.Y, c.Y.Title, names, dc.Max.Y-dc.Min.Y-0.75*vg.Inch, true, 1)
 	return figure{plot: p}
 }

@@ -163,11 +163,11 @@ func drawChart(dc draw.Canvas, c *chart.Chart) (err error) {
 	}
 	switch c.Kind {
 	case chart.KindHBar:
-		return hbarPlot(c).draw(dc)
-	case chart.KindLines, chart.KindScatter, chart.KindECDF, chart.KindStackedArea:
+		return hbarPlot(c, dc).draw(dc)
+	case chart.KindLines, chart.KindScatter, chart.KindStems, chart.KindECDF, chart.KindStackedArea:
 		return xyPlot(c).draw(dc)
 	case chart.KindStrip:
-		return stripPlot(c).draw(dc)
+		return stripPlot(c, dc).draw(dc)
 	case chart.KindHeatmap:
 		return drawHeatmap(dc, c)
 	case chart.KindGraph:
@@ -176,17 +176,29 @@ func drawChart(dc draw.Canvas, c *chart.Chart) (err error) {
 	return fmt.Errorf("unknown kind %q", c.Kind)
 }
 
-// Text sizes, in points, for a figure in a column of a paper.
+// Text sizes, in points, for a figure in a column of a paper. No text is
+// smaller than minTextSize: labels that would need less room are thinned
+// or left out instead.
 const (
-	titleSize = 10
-	labelSize = 8
-	tickSize  = 7
-	smallSize = 6
+	titleSize   = 10
+	labelSize   = 8
+	tickSize    = 7
+	smallSize   = 6
+	minTextSize = smallSize
 )
 
 func textFont(size vg.Length) font.Font {
 	f := font.Font{Typeface: "Liberation", Variant: "Sans", Size: size}
 	return f
+}
+
+// titleText is the title of c's figure, its subtitle on a second line.
+func titleText(c *chart.Chart) string {
+	t := truncate(c.Title, 120)
+	if c.Subtitle != "" {
+		t += "\n" + truncate(c.Subtitle, 140)
+	}
+	return t
 }
 
 // drawNote writes note small at the bottom left of dc and returns the
@@ -198,7 +210,7 @@ func drawNote(dc draw.Canvas, note string) draw.Canvas {
 	sty := textStyle(smallSize)
 	sty.Color = color.Gray{Y: 0x55}
 	sty.XAlign, sty.YAlign = draw.XLeft, draw.YBottom
-	note = truncate(note, 160)
+	note = fitWidth(sty, truncate(note, 160), dc.Max.X-dc.Min.X-4)
 	h := sty.Rectangle(note).Size().Y
 	dc.FillText(sty, vg.Point{X: dc.Min.X + 4, Y: dc.Min.Y + 3}, note)
 	return draw.Crop(dc, 0, 0, h+6, 0)
@@ -208,15 +220,12 @@ func drawNote(dc draw.Canvas, note string) draw.Canvas {
 // middle of the figure, the message that says why there is nothing to
 // draw.
 func drawEmpty(dc draw.Canvas, c *chart.Chart) {
-	title := newPlot(c).Title
-	sty := title.TextStyle
-	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
-	mid := (dc.Min.X + dc.Max.X) / 2
-	dc.FillText(sty, vg.Point{X: mid, Y: dc.Max.Y - title.Padding}, title.Text)
+	below := drawTitle(dc, textStyle(titleSize), titleText(c))
 	msg := textStyle(labelSize)
 	msg.Color = color.Gray{Y: 0x55}
 	msg.XAlign, msg.YAlign = draw.XCenter, draw.YCenter
-	dc.FillText(msg, vg.Point{X: mid, Y: (dc.Min.Y + dc.Max.Y) / 2}, truncate(c.Empty, 160))
+	mid := vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: (below.Min.Y + below.Max.Y) / 2}
+	dc.FillText(msg, mid, fitWidth(msg, truncate(c.Empty, 160), dc.Max.X-dc.Min.X))
 }
 
 // truncate shortens s to at most n runes, ending it with an ellipsis when

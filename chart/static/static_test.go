@@ -71,6 +71,8 @@ func TestPNG(t *testing.T) {
 	// Default sizes at 300 dpi: 6.4 x 3.6 in, graphs 6.4 x 4.8 in.
 	want := map[string]image.Point{
 		"activity":       {1920, 1080},
+		"bursts":         {1920, 1080},
+		"destinations":   {1920, 1080},
 		"class_services": {1920, 1080},
 		"graph":          {1920, 1440},
 		"iat":            {1920, 1080},

@@ -134,15 +134,37 @@
     return ax.log && !isTime(ax) && !(v > 0);
   }
 
-  function axisName(ax) {
+  // axisName writes an axis' title as chart.Axis.Label does: a time axis
+  // names UTC once, with the date when the whole axis lies in one day.
+  function axisName(ax, date) {
     var t = ax.title || '';
-    if (isTime(ax)) t = t ? t + ' (UTC)' : 'UTC';
-    return t;
+    if (!isTime(ax)) return t;
+    t = t.split('(UTC)').join('').split(/\s+/).filter(Boolean).join(' ');
+    if (t === '' || t === 'UTC') {
+      t = 'time';
+    } else if (/(^|[^A-Za-z0-9])UTC([^A-Za-z0-9]|$)/.test(t)) {
+      return date ? t + ' (' + date + ')' : t;
+    }
+    return t + (date ? ' (UTC, ' + date + ')' : ' (UTC)');
   }
 
-  function numericAxis(ax, where) {
+  // oneDay returns the UTC date (2006-01-02) of every x of a time chart's
+  // series and bands when they lie in one day, else ''.
+  function oneDay(spec) {
+    if (!isTime(spec.x || {})) return '';
+    var lo = Infinity, hi = -Infinity;
+    (spec.series || []).forEach(function (s) {
+      (s.points || []).forEach(function (p) { lo = Math.min(lo, p[0]); hi = Math.max(hi, p[0]); });
+    });
+    (spec.bands || []).forEach(function (b) { lo = Math.min(lo, b.start); hi = Math.max(hi, b.end); });
+    if (!(hi >= lo)) return '';
+    var a = fmtTime(lo, 0).slice(0, 10), b = fmtTime(hi, 0).slice(0, 10);
+    return a === b ? a : '';
+  }
+
+  function numericAxis(ax, where, date) {
     var a = {
-      name: axisName(ax),
+      name: axisName(ax, date),
       nameLocation: 'middle',
       nameGap: where === 'x' ? 28 : 52,
       scale: true,
@@ -188,9 +210,33 @@
     return o;
   }
 
-  function legend(o, spec) {
-    if ((spec.series || []).length < 2) return;
-    o.legend = { type: 'scroll', top: spec.subtitle ? 50 : 32, left: 8, right: 80 };
+  // seriesColor is the colour of series i: pairwise distinct, but for a
+  // tail (from style.others_from on) drawn in one grey.
+  function seriesColor(style, i) {
+    return (style.colors || [])[i] || style.palette[i % style.palette.length];
+  }
+
+  // legendName is the name of series i in the legend: its own, or the one
+  // name of the tail drawn in one colour ("others (3)"). Tooltips name the
+  // series itself (realName).
+  function legendName(spec, style, i) {
+    return style.others && i >= style.others_from ? style.others : spec.series[i].name;
+  }
+
+  function realName(spec, p) {
+    var s = spec.series[p.seriesIndex];
+    return s ? s.name : p.seriesName;
+  }
+
+  function legend(o, spec, style) {
+    var n = (spec.series || []).length;
+    if (n < 2) return;
+    var names = [];
+    for (var i = 0; i < n; i++) {
+      var name = legendName(spec, style, i);
+      if (names.indexOf(name) < 0) names.push(name);
+    }
+    o.legend = { type: 'scroll', top: spec.subtitle ? 50 : 32, left: 8, right: 80, data: names };
   }
 
   function zoomX(o) {
@@ -201,16 +247,82 @@
     o.grid.bottom = 76;
   }
 
-  function bandsArea(spec, style) {
+  // minBand is the narrowest band drawn, in pixels: a burst of a few
+  // milliseconds on an axis of minutes still shows.
+  var minBand = 3;
+
+  // bandsSeries draws the bands of a chart behind its series, each at
+  // least minBand pixels wide, with their labels above the plot, where
+  // they cover no data; a label that would overlap another is left out.
+  // It comes after the chart's own series, so that series indexes stay
+  // those of the spec.
+  function bandsSeries(spec, style) {
     var bands = spec.bands || [];
-    if (!bands.length) return undefined;
+    if (!bands.length) return null;
+    var x = spec.x || {};
     return {
+      type: 'custom',
+      name: '',
       silent: true,
-      itemStyle: { color: style.band },
-      label: { show: true, position: 'insideTop', color: '#555' },
-      data: bands.map(function (b) {
-        return [{ name: b.label || '', xAxis: toAxis(spec.x || {}, b.start) }, { xAxis: toAxis(spec.x || {}, b.end) }];
-      })
+      z: 1,
+      clip: false,
+      tooltip: { show: false },
+      encode: { x: [0, 1] },
+      data: bands.map(function (b) { return [toAxis(x, b.start), toAxis(x, b.end)]; }),
+      labelLayout: { hideOverlap: true },
+      renderItem: function (params, api) {
+        var cs = params.coordSys;
+        var x0 = api.coord([api.value(0), 1])[0], x1 = api.coord([api.value(1), 1])[0];
+        var left = cs.x, right = cs.x + cs.width;
+        if (!(x1 >= left && x0 <= right)) return null;
+        if (x1 - x0 < minBand) {
+          var mid = (x0 + x1) / 2;
+          x0 = mid - minBand / 2;
+          x1 = mid + minBand / 2;
+        }
+        x0 = Math.max(x0, left);
+        x1 = Math.min(x1, right);
+        if (x1 - x0 < minBand) {
+          if (x0 === left) x1 = x0 + minBand; else x0 = x1 - minBand;
+        }
+        var el = {
+          type: 'rect',
+          shape: { x: x0, y: cs.y, width: x1 - x0, height: cs.height },
+          style: { fill: style.band }
+        };
+        var label = bands[params.dataIndex].label;
+        if (label) {
+          el.textContent = { style: { text: String(label), fill: '#555', fontSize: 11 } };
+          el.textConfig = { position: 'top', distance: 4 };
+        }
+        return el;
+      }
+    };
+  }
+
+  // stemsSeries draws a series of events (packets) as stems: a thin line
+  // from the baseline (zero, or the bottom of a log axis) up to a marker
+  // at each point. No line joins two points.
+  function stemsSeries(spec, data, color, logY) {
+    return {
+      type: 'custom',
+      clip: true,
+      encode: { x: 0, y: 1 },
+      itemStyle: { color: color },
+      data: data,
+      renderItem: function (params, api) {
+        var cs = params.coordSys;
+        var top = api.coord([api.value(0), api.value(1)]);
+        var bottom = cs.y + cs.height;
+        var zero = logY ? bottom : Math.min(Math.max(api.coord([api.value(0), 0])[1], cs.y), bottom);
+        return {
+          type: 'group',
+          children: [
+            { type: 'line', silent: true, shape: { x1: top[0], y1: zero, x2: top[0], y2: top[1] }, style: { stroke: color, lineWidth: 1, opacity: 0.75 } },
+            { type: 'circle', shape: { cx: top[0], cy: top[1], r: 2.5 }, style: { fill: color } }
+          ]
+        };
+      }
     };
   }
 
@@ -227,11 +339,11 @@
   function tipPoints(spec) {
     var x = spec.x || {}, y = spec.y || {};
     return function (params) {
-      var ps = Array.isArray(params) ? params : [params];
+      var ps = (Array.isArray(params) ? params : [params]).filter(function (p) { return p.seriesIndex < spec.series.length; });
       if (!ps.length) return '';
       var html = esc(fmt(fromAxis(x, ps[0].value[0]), x.unit));
       ps.forEach(function (p) {
-        html += '<br>' + marker(p.color) + esc(p.seriesName) + ': ' + esc(fmt(fromAxis(y, p.value[1]), y.unit));
+        html += '<br>' + marker(p.color) + esc(realName(spec, p)) + ': ' + esc(fmt(fromAxis(y, p.value[1]), y.unit));
       });
       return html;
     };
@@ -242,15 +354,16 @@
   function hbar(spec, style) {
     var o = base(spec, style);
     var x = spec.x || {}, cats = spec.categories || [];
-    legend(o, spec);
+    legend(o, spec, style);
     o.grid.left = 16;
     o.xAxis = numericAxis(x, 'x');
     o.xAxis.scale = false;
     o.yAxis = categoryAxis(spec.y || {}, cats, { inverse: true, nameLocation: 'start' });
-    o.series = spec.series.map(function (s) {
+    o.series = spec.series.map(function (s, i) {
       return {
         type: 'bar',
-        name: s.name,
+        name: legendName(spec, style, i),
+        itemStyle: { color: seriesColor(style, i) },
         data: (s.values || []).map(function (v) { return drop(x, v) ? '-' : v; })
       };
     });
@@ -262,7 +375,7 @@
         if (!ps.length) return '';
         var html = esc(cats[ps[0].dataIndex]);
         ps.forEach(function (p) {
-          html += '<br>' + marker(p.color) + esc(p.seriesName) + ': ' + esc(fmt(p.value, x.unit));
+          html += '<br>' + marker(p.color) + esc(realName(spec, p)) + ': ' + esc(fmt(p.value, x.unit));
         });
         return html;
       }
@@ -279,28 +392,26 @@
 
   function xy(spec, style, kind) {
     var o = base(spec, style);
-    legend(o, spec);
+    legend(o, spec, style);
     var y = spec.y || {};
     if (kind === 'stacked_area') {
       // Stacks start at zero: their y axis is linear.
       y = { title: y.title, unit: y.unit };
       spec = Object.assign({}, spec, { y: y });
     }
-    o.xAxis = numericAxis(spec.x || {}, 'x');
+    o.xAxis = numericAxis(spec.x || {}, 'x', oneDay(spec));
     o.yAxis = numericAxis(y, 'y');
-    var area = bandsArea(spec, style);
+    var logY = o.yAxis.type === 'log';
     o.series = spec.series.map(function (s, i) {
       var data = pointsData(spec, s);
-      var ser = { name: s.name, data: data };
-      if (kind === 'scatter') {
-        ser.type = 'scatter';
-        ser.symbolSize = 4;
-        ser.large = data.length > 2000;
+      var color = seriesColor(style, i);
+      var ser;
+      if (kind === 'stems') {
+        ser = stemsSeries(spec, data, color, logY);
+      } else if (kind === 'scatter') {
+        ser = { type: 'scatter', symbolSize: 4, large: data.length > 2000, data: data };
       } else {
-        ser.type = 'line';
-        ser.showSymbol = data.length <= 60;
-        ser.symbolSize = 4;
-        ser.lineStyle = { width: 1.5 };
+        ser = { type: 'line', showSymbol: data.length <= 60, symbolSize: 4, lineStyle: { width: 1.5 }, data: data };
         if (kind === 'stacked_area') {
           ser.stack = 'total';
           ser.areaStyle = { opacity: 0.85 };
@@ -308,16 +419,26 @@
         }
         if (kind === 'ecdf') ser.step = 'end';
       }
-      if (i === 0 && area) ser.markArea = area;
+      ser.name = legendName(spec, style, i);
+      ser.itemStyle = { color: color };
+      if (ser.lineStyle) ser.lineStyle.color = color;
+      if (ser.areaStyle) ser.areaStyle.color = color;
       return ser;
     });
+    var bands = bandsSeries(spec, style);
+    if (bands) {
+      o.series.push(bands);
+      // A lane above the plot for the bands' labels.
+      if ((spec.bands || []).some(function (b) { return b.label; })) o.grid.top += 16;
+    }
     if (kind === 'ecdf') {
       o.yAxis.min = 0;
       o.yAxis.max = 1;
       o.yAxis.scale = false;
     }
-    if (kind === 'stacked_area') o.yAxis.scale = false;
-    o.tooltip = kind === 'scatter'
+    // Stacks and stems stand on zero.
+    if (kind === 'stacked_area' || (kind === 'stems' && !logY)) o.yAxis.scale = false;
+    o.tooltip = kind === 'scatter' || kind === 'stems'
       ? { trigger: 'item', formatter: tipPoints(spec) }
       : { trigger: 'axis', formatter: tipPoints(spec) };
     if (kind !== 'ecdf') zoomX(o);
@@ -363,7 +484,7 @@
       (s.values || []).forEach(function (v, j) {
         if (!drop(x, v)) data.push([v, i + jitter(j)]);
       });
-      return { type: 'scatter', name: s.name, symbolSize: 5, itemStyle: { opacity: 0.7 }, data: data, large: data.length > 2000 };
+      return { type: 'scatter', name: s.name, symbolSize: 5, itemStyle: { color: seriesColor(style, i), opacity: 0.7 }, data: data, large: data.length > 2000 };
     });
     o.tooltip = {
       trigger: 'item',
@@ -430,7 +551,9 @@
     return o;
   }
 
-  function graph(spec, style) {
+  // graph draws a force-directed graph; inst, the chart it is drawn in
+  // (when known), keeps labels from running off its right edge.
+  function graph(spec, style, inst) {
     var o = base(spec, style);
     var g = spec.graph || { nodes: [], edges: [] };
     var nodes = g.nodes || [], edges = g.edges || [];
@@ -478,6 +601,17 @@
       edgeSymbolSize: 8,
       autoCurveness: true,
       label: { position: 'right', fontSize: 11 },
+      // Labels that would overlap others are left out; one that would run
+      // off the right edge goes left of its node.
+      labelLayout: function (p) {
+        var out = { hideOverlap: true };
+        var width = inst ? inst.getWidth() : Infinity;
+        if (p.labelRect.x + p.labelRect.width > width - 4) {
+          out.x = p.rect.x - 3;
+          out.align = 'right';
+        }
+        return out;
+      },
       lineStyle: { color: '#888', opacity: 0.7 },
       edgeLabel: { show: false, fontSize: 10, formatter: function (p) { return p.data.nlLabel; } },
       emphasis: { focus: 'adjacency', label: { show: true }, edgeLabel: { show: true } },
@@ -485,7 +619,9 @@
         repulsion: nodes.length > 200 ? 80 : 400,
         edgeLength: [90, 220],
         gravity: 0.06,
-        layoutAnimation: nodes.length <= 500
+        // Laid out before it is drawn, so that labels are placed (and
+        // those that would overlap left out) where the nodes stay.
+        layoutAnimation: false
       }
     }];
     o.tooltip = {
@@ -522,15 +658,16 @@
     return o;
   }
 
-  // option turns one spec into the ECharts option that draws it.
-  function option(spec, style) {
+  // option turns one spec into the ECharts option that draws it in the
+  // chart inst (optional: it lets labels keep inside its edges).
+  function option(spec, style, inst) {
     if (spec.empty) return empty(spec, style);
     switch (spec.kind) {
       case 'hbar': return hbar(spec, style);
-      case 'lines': case 'scatter': case 'stacked_area': case 'ecdf': return xy(spec, style, spec.kind);
+      case 'lines': case 'scatter': case 'stems': case 'stacked_area': case 'ecdf': return xy(spec, style, spec.kind);
       case 'strip': return strip(spec, style);
       case 'heatmap': return heatmap(spec, style);
-      case 'graph': return graph(spec, style);
+      case 'graph': return graph(spec, style, inst);
       default: throw new Error('unknown chart kind ' + JSON.stringify(spec.kind));
     }
   }
@@ -545,7 +682,7 @@
       if (typeof echarts === 'undefined') throw new Error('ECharts is not loaded');
       var env = JSON.parse(el.textContent);
       var chart = echarts.init(box, null, { renderer: 'canvas' });
-      chart.setOption(option(env.chart, env.style));
+      chart.setOption(option(env.chart, env.style, chart));
       instances.push(chart);
       state.ok++;
     } catch (e) {
