@@ -98,7 +98,7 @@ func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 		bt.Add(int64(i+1), analysis.Time(b.start), analysis.Time(b.end), seconds(b.end-b.start), b.packets, b.packets-1, b.payload, meanSize(b))
 		bands = append(bands, chart.Band{Start: chart.UnixSeconds(b.start), End: chart.UnixSeconds(b.end), Label: fmt.Sprintf("burst %d", i+1)})
 	}
-	c := chart.NewLines("bursts", streamTitle(env, "Bursts", src, dst), chart.Series{Name: "payload", Points: pts})
+	c := chart.NewStems("bursts", streamTitle(env, "Bursts", src, dst), chart.Series{Name: "payload", Points: pts})
 	c.X = chart.Axis{Title: "time (UTC)", Unit: chart.UnitTime}
 	c.Y = chart.Axis{Title: "payload bytes", Unit: chart.UnitBytes}
 	c.Bands = bands

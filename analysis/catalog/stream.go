@@ -77,7 +77,7 @@ func (stream) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 		tab.Add(analysis.Time(ts[i]), src, dst, size[i], gap)
 		pts[i] = chart.Point{X: chart.UnixSeconds(ts[i]), Y: float64(size[i])}
 	}
-	c := chart.NewLines("stream", streamTitle(env, "Payload", src, dst), chart.Series{Name: "payload", Points: pts})
+	c := chart.NewStems("stream", streamTitle(env, "Payload", src, dst), chart.Series{Name: "payload", Points: pts})
 	c.X = chart.Axis{Title: "time (UTC)", Unit: chart.UnitTime}
 	c.Y = chart.Axis{Title: "payload bytes", Unit: chart.UnitBytes}
 	c.Downsample(maxPoints)

@@ -27,7 +27,7 @@ func (timeline) Meta() analysis.Meta {
 			`chart, keeping each interval's smallest and largest value; the tables hold every packet.`,
 		Tables: []string{"packets"},
 		Params: []analysis.Param{ipVersion, srcParam,
-			{Name: "max_series", Kind: analysis.Int, Default: "12", Min: analysis.AtLeast(1), Doc: "the most destinations drawn as their own series"}},
+			{Name: "max_series", Kind: analysis.Int, Default: "9", Min: analysis.AtLeast(1), Doc: "the most destinations drawn as their own series (9: with \"other\", the ten a figure tells apart by colour)"}},
 	}
 }
 
