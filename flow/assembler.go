@@ -26,7 +26,8 @@ const (
 )
 
 // key identifies a flow whatever the direction of its packets: the lower
-// (address, port) end comes first.
+// (address, port) end comes first; except for the ICMP messages that no
+// type answers, whose flows go one way, sender first (see ICMPPorts).
 type key struct {
 	lo, hi         [16]byte
 	loPort, hiPort uint16
@@ -258,10 +259,19 @@ func (a *Assembler) Flush() {
 func makeKey(p *schema.Packet, m *decode.Meta) (key, bool) {
 	k := key{proto: p.Proto, v6: m.Src.Is6()}
 	sport, dport := p.Sport, p.Dport
-	if p.Proto != protoTCP && p.Proto != protoUDP {
+	src, dst := m.Src.As16(), m.Dst.As16()
+	switch p.Proto {
+	case protoTCP, protoUDP:
+	case protoICMP, protoICMPv6:
+		var oneWay bool
+		sport, dport, oneWay = ICMPPorts(p.Proto, uint8(p.Sport), uint8(p.Dport))
+		if oneWay { // a flow per direction: the key keeps the sender first
+			k.lo, k.hi, k.loPort, k.hiPort = src, dst, sport, dport
+			return k, true
+		}
+	default:
 		sport, dport = 0, 0
 	}
-	src, dst := m.Src.As16(), m.Dst.As16()
 	var c int
 	if m.Src.BitLen() != m.Dst.BitLen() {
 		c = m.Src.Compare(m.Dst)
@@ -306,8 +316,8 @@ func (a *Assembler) start(k key, srcIsLo bool, p *schema.Packet, m *decode.Meta)
 	} else {
 		e.a, e.b, e.aAddr, e.bAddr, e.aPort, e.bPort = p.Dst, p.Src, m.Dst, m.Src, p.Dport, p.Sport
 	}
-	if p.Proto == protoICMP || p.Proto == protoICMPv6 { // type and code of the first packet
-		e.aPort, e.bPort = p.Sport, p.Dport
+	if p.Proto == protoICMP || p.Proto == protoICMPv6 { // see ICMPPorts
+		e.aPort, e.bPort, _ = ICMPPorts(p.Proto, uint8(p.Sport), uint8(p.Dport))
 	}
 	if p.Proto == protoTCP {
 		e.tcp.hist = rstos0No
@@ -447,9 +457,6 @@ func (a *Assembler) restart(e *entry, p *schema.Packet) {
 	a.byID.push(e)
 	e.start, e.end = p.Ts, p.Ts
 	e.pkts, e.bytes, e.payload, e.flags = [2]uint64{}, [2]uint64{}, [2]uint64{}, [2]uint16{}
-	if e.proto == protoICMP || e.proto == protoICMPv6 {
-		e.aPort, e.bPort = p.Sport, p.Dport
-	}
 }
 
 // deadline returns when the head of list i ends, and false when it never

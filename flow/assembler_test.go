@@ -211,27 +211,48 @@ func TestICMP(t *testing.T) {
 		s, d := netip.MustParseAddr(src), netip.MustParseAddr(dst)
 		return pkt{at: at, src: netip.AddrPortFrom(s, typ).String(), dst: netip.AddrPortFrom(d, code).String(), proto: proto, payload: 56}
 	}
+	const h1, h2, h3, v6a, v6b, v6r = "10.0.0.1", "198.51.100.7", "192.0.2.50", "2001:db8::1", "2001:db8::2", "fe80::1"
 	pkts := []pkt{
-		icmp(0, "10.0.0.1", "198.51.100.7", 8, 0, protoICMP),
-		icmp(ms, "198.51.100.7", "10.0.0.1", 0, 0, protoICMP),
-		icmp(sec, "10.0.0.1", "198.51.100.7", 8, 0, protoICMP),
-		icmp(2*sec, "198.51.100.7", "10.0.0.1", 3, 3, protoICMP), // an error about something else: same flow
-		icmp(3*sec, "2001:db8::1", "2001:db8::2", 128, 0, protoICMPv6),
+		icmp(0, h1, h2, 8, 0, protoICMP),              // echo request: ports 8 -> 0
+		icmp(ms, h2, h1, 0, 0, protoICMP),             // its reply joins it
+		icmp(sec, h1, h2, 8, 0, protoICMP),            // another request
+		icmp(2*sec, h2, h1, 3, 3, protoICMP),          // unreachable: no answer type, a flow of its own, ports 3 -> code 3
+		icmp(2*sec+ms, h1, h2, 3, 1, protoICMP),       // the other way: one more flow
+		icmp(2*sec+2*ms, h2, h1, 3, 3, protoICMP),     // the first unreachable flow again
+		icmp(3*sec, v6a, v6b, 128, 0, protoICMPv6),    // echo request: 128 -> 129
+		icmp(4*sec, v6b, v6r, 133, 0, protoICMPv6),    // router solicitation: 133 -> 134
+		icmp(4*sec+ms, v6r, v6b, 134, 0, protoICMPv6), // the advertisement answers it
+		icmp(5*sec, h3, h1, 0, 0, protoICMP),          // a reply first: its sender is a, ports 0 -> 8
+		icmp(70*sec, h1, h2, 8, 0, protoICMP),         // after the idle timeout: a new echo flow
+		icmp(70*sec+ms, h2, h1, 0, 0, protoICMP),      // answered
 	}
 	flows, ids := run(DefaultConfig(), pkts)
-	icmpFlow := fl(1, 0, 2*sec, protoICMP, "10.0.0.1:8", "198.51.100.7:0")
-	icmpFlow.PktsAToB, icmpFlow.PktsBToA = 2, 2
-	icmpFlow.BytesAToB, icmpFlow.BytesBToA = 2*84, 2*84
-	icmpFlow.PayloadAToB, icmpFlow.PayloadBToA = 112, 112
-	icmpFlow.State, icmpFlow.Answered = "OTH", true
-	icmp6Flow := fl(2, 3*sec, 3*sec, protoICMPv6, "[2001:db8::1]:128", "[2001:db8::2]:0")
-	icmp6Flow.PktsAToB, icmp6Flow.BytesAToB, icmp6Flow.PayloadAToB, icmp6Flow.State = 1, 104, 56, "OTH"
-	icmp6Flow.ALocal, icmp6Flow.BLocal = false, false
-	want := []schema.Flow{icmpFlow, icmp6Flow}
+	icmpFlow := func(id int64, from, to time.Duration, proto uint8, a, b string, pa, pb uint64, bytes uint64) schema.Flow {
+		f := fl(id, from, to, proto, a, b)
+		f.PktsAToB, f.PktsBToA = pa, pb
+		f.BytesAToB, f.BytesBToA = pa*bytes, pb*bytes
+		f.PayloadAToB, f.PayloadBToA = pa*56, pb*56
+		f.State, f.Answered = "OTH", pb > 0
+		if proto == protoICMPv6 {
+			f.ALocal, f.BLocal = netip.MustParseAddr(f.A).IsLinkLocalUnicast(), netip.MustParseAddr(f.B).IsLinkLocalUnicast()
+		}
+		return f
+	}
+	// Every flow is idle (60 s) when the packet at 70 s comes: they end in
+	// the order of their last packets, then the last one is flushed.
+	want := []schema.Flow{
+		icmpFlow(1, 0, sec, protoICMP, h1+":8", h2+":0", 2, 1, 84),
+		icmpFlow(3, 2*sec+ms, 2*sec+ms, protoICMP, h1+":3", h2+":1", 1, 0, 84),
+		icmpFlow(2, 2*sec, 2*sec+2*ms, protoICMP, h2+":3", h1+":3", 2, 0, 84),
+		icmpFlow(4, 3*sec, 3*sec, protoICMPv6, "["+v6a+"]:128", "["+v6b+"]:129", 1, 0, 104),
+		icmpFlow(5, 4*sec, 4*sec+ms, protoICMPv6, "["+v6b+"]:133", "["+v6r+"]:134", 1, 1, 104),
+		icmpFlow(6, 5*sec, 5*sec, protoICMP, h3+":0", h1+":8", 1, 0, 84),
+		icmpFlow(7, 70*sec, 70*sec+ms, protoICMP, h1+":8", h2+":0", 1, 1, 84),
+	}
 	if diff := cmp.Diff(want, flows); diff != "" {
 		t.Errorf("flows (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]int64{1, 1, 1, 1, 2}, ids); diff != "" {
+	if diff := cmp.Diff([]int64{1, 1, 1, 2, 3, 2, 4, 5, 5, 6, 7, 7}, ids); diff != "" {
 		t.Errorf("packet flow ids (-want +got):\n%s", diff)
 	}
 }

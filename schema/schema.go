@@ -55,9 +55,9 @@ type Flow struct {
 	Proto       uint8   `parquet:"proto" doc:"IP protocol (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...)"`
 	IPVersion   uint8   `parquet:"ip_version" doc:"4 or 6"`
 	A           string  `parquet:"a,dict" doc:"initiator address"`
-	APort       uint16  `parquet:"a_port" doc:"initiator port (ICMP: type of the first packet)"`
+	APort       uint16  `parquet:"a_port" doc:"initiator port (ICMP: type of the first message, as Zeek's id.orig_p)"`
 	B           string  `parquet:"b,dict" doc:"responder address"`
-	BPort       uint16  `parquet:"b_port" doc:"responder port (ICMP: code of the first packet)"`
+	BPort       uint16  `parquet:"b_port" doc:"responder port (ICMP, as Zeek's id.resp_p: the type that answers the first message, e.g. echo request 8 -> 0, or its code when no type answers it)"`
 	PktsAToB    uint64  `parquet:"pkts_a_to_b" doc:"packets from a to b"`
 	PktsBToA    uint64  `parquet:"pkts_b_to_a" doc:"packets from b to a"`
 	BytesAToB   uint64  `parquet:"bytes_a_to_b" doc:"IP bytes from a to b (sum of ip_len)"`
