@@ -13,6 +13,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/analysis/catalog"
+	"github.com/netlens/netlens/analysis/suite"
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/clickhouse"
@@ -192,10 +193,11 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 		return err
 	}
 	defer eng.Close()
-	inputs, rows, err := holdings(ctx, opts, eng)
+	held, err := holdings(ctx, opts, eng)
 	if err != nil {
 		return err
 	}
+	inputs, rows := held.Inputs, held.Rows
 	env, err := analysis.NewEnv(ctx, eng)
 	if err != nil {
 		return err
@@ -225,31 +227,22 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 		return err
 	}
 	var failed []string
-	for _, a := range analyses {
-		m := a.Meta()
-		var empty []string
-		for _, t := range m.Tables {
-			if rows[t] == 0 {
-				empty = append(empty, t)
-			}
+	err = suite.Run(ctx, env, analyses, settings, held, func(o suite.Outcome) {
+		if o.Skipped != "" {
+			r.Skipped = append(r.Skipped, report.Skip{Name: o.Meta.Name, Title: o.Meta.Title, Reason: o.Skipped})
+			return
 		}
-		if len(empty) > 0 {
-			r.Skipped = append(r.Skipped, report.Skip{Name: m.Name, Title: m.Title, Reason: "the dataset has no rows in " + strings.Join(empty, ", ")})
-			continue
-		}
-		start := time.Now()
-		res, err := analysis.Run(ctx, a, env, settings[m.Name])
-		if ctx.Err() != nil {
-			b.Abort()
-			return &exitError{code: ExitInterrupt, err: errors.New("report interrupted; nothing written")}
-		}
-		sec := report.Section{Meta: m, Settings: settings[m.Name], Result: res, Err: err, Elapsed: time.Since(start)}
-		if err != nil {
-			failed = append(failed, m.Name)
-			fmt.Fprintf(ios.ErrOut, "%s failed: %v\n", m.Name, err)
+		sec := report.Section{Meta: o.Meta, Settings: o.Settings, Result: o.Result, Err: o.Err, Elapsed: o.Elapsed}
+		if o.Err != nil {
+			failed = append(failed, o.Meta.Name)
+			fmt.Fprintf(ios.ErrOut, "%s failed: %v\n", o.Meta.Name, o.Err)
 		}
 		r.Sections = append(r.Sections, sec)
 		b.Add(sec)
+	})
+	if err != nil {
+		b.Abort()
+		return &exitError{code: ExitInterrupt, err: errors.New("report interrupted; nothing written")}
 	}
 	if span, ok := timeSpan(ctx, env, r.Sections); ok {
 		r.Summary = append(r.Summary, span...)
@@ -274,36 +267,18 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 // holdings returns the inputs and the rows per table the report covers: the
 // dataset's, or what the ClickHouse database holds once a dataset given
 // without inputs is loaded into it.
-func holdings(ctx context.Context, opts *ReportOptions, eng engine.Engine) ([]dataset.Input, map[string]int64, error) {
-	ch, ok := eng.(*clickhouse.Engine)
-	if !ok {
+func holdings(ctx context.Context, opts *ReportOptions, eng engine.Engine) (*suite.Holdings, error) {
+	if ch, ok := eng.(*clickhouse.Engine); ok && len(opts.Inputs) == 0 && opts.Dataset != "" {
 		ds, err := dataset.Open(opts.Dataset)
 		if err != nil {
-			return nil, nil, err
-		}
-		defer ds.Close()
-		rows := map[string]int64{}
-		for _, t := range eng.Tables() {
-			rows[t] = ds.Rows(t)
-		}
-		return ds.Manifest().Inputs, rows, nil
-	}
-	if len(opts.Inputs) == 0 && opts.Dataset != "" {
-		ds, err := dataset.Open(opts.Dataset)
-		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		defer ds.Close()
 		if _, err := load(ctx, opts.IO, ch, ds, opts.Ingest.Quiet); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	inputs, err := ch.Inputs(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	rows, err := ch.Rows(ctx)
-	return inputs, rows, err
+	return suite.HoldingsOf(ctx, eng, opts.Dataset)
 }
 
 // reportTitle names the report after its inputs.
