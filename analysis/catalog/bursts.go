@@ -21,11 +21,13 @@ func (bursts) Meta() analysis.Meta {
 			`them; a burst needs two packets or more. This is the algorithm of the SHD-Identification ` +
 			`notebooks: burst length is packets - 1 and the mean size is rounded to 2 decimals. ` +
 			`min_size 0 takes int(1.1 x the mean payload of all IP packets), as the first notebook ` +
-			`does; 300 reproduces the second. Packets without payload count 0 bytes here (the ` +
-			`notebooks count 1, an artefact of len(NaN.hex())//2), so the default threshold and ` +
-			`the mean sizes can be slightly lower than theirs.`,
+			`does; 300 reproduces the second. The payload parameter counts the payload of the ` +
+			`stream, of the mean and of the top source alike. ` + payloadDoc + ` The two counts give ` +
+			`different thresholds and bursts: in the D-Link camera's setup (examples/), the mDNS ` +
+			`answers that make 16 bursts with payload=ip count 1 byte each with payload=scapy, which ` +
+			`finds none, as the notebook does.`,
 		Tables: []string{"packets"},
-		Params: []analysis.Param{ipVersion, srcParam, dstParam,
+		Params: []analysis.Param{ipVersion, payloadParam, srcParam, dstParam,
 			{Name: "gap", Kind: analysis.Duration, Default: "300ms", Min: analysis.AtLeast(0), Doc: "largest time between two large packets of a burst"},
 			{Name: "min_size", Kind: analysis.Int, Default: "0", Min: analysis.AtLeast(0), Doc: "payload bytes that make a packet large; 0: int(1.1 x mean payload)"},
 		},
@@ -33,12 +35,12 @@ func (bursts) Meta() analysis.Meta {
 }
 
 func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
-	where := ipWhere(v)
+	where, payload := ipWhere(v), payloadSQL(v)
 	minSize := v.Int("min_size")
 	if minSize == 0 {
 		// The mean payload from the totals per source address, which
 		// other analyses add up too: exact integers, divided once.
-		sent, err := perAddress(ctx, env, where, bySource)
+		sent, err := perAddress(ctx, env, where, payload, bySource)
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +59,7 @@ func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 	}
 	var ts, size []int64
 	if dst != "" {
-		if ts, size, err = streamPackets(ctx, env, where, src, dst); err != nil {
+		if ts, size, err = streamSizes(ctx, env, where, payload, src, dst); err != nil {
 			return nil, err
 		}
 	}
@@ -80,7 +82,9 @@ func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 		b.payload += size[i]
 		b.end = ts[i]
 	}
-	meanSize := func(b burst) float64 { return math.Round(float64(b.payload)/float64(b.packets)*100) / 100 }
+	// Rounded as pandas' round(decimals=2) rounds (numpy: times 100, to the
+	// nearest even whole number, divided by 100): 345.125 is 345.12.
+	meanSize := func(b burst) float64 { return math.RoundToEven(float64(b.payload)/float64(b.packets)*100) / 100 }
 
 	pk := analysis.NewTable("bursts_packets", "Packets of the stream with their burst", "ts", "payload_len", "burst", "burst_length", "burst_mean_size")
 	pts := make([]chart.Point, len(ts))
@@ -106,7 +110,7 @@ func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 	return &analysis.Result{
 		Tables: []analysis.Table{bt, pk},
 		Charts: []*chart.Chart{c.OrEmpty(noStreamPackets(env, v, src, dst))},
-		Notes: append(streamNotes(env, src, dst),
+		Notes: append(append(payloadNotes(v), streamNotes(env, src, dst)...),
 			fmt.Sprintf("%d bursts; gap %s, min_size %d bytes", len(list), v.Duration("gap").Round(time.Microsecond), minSize)),
 	}, nil
 }

@@ -95,7 +95,7 @@ func TestParams(t *testing.T) {
 		{map[string]string{"min_size": "-3"}, "must be at least 0"},
 		{map[string]string{"ip_version": "5"}, "must be one of 0, 4, 6"},
 		{map[string]string{"src": "10.0.0.300"}, "not an IP address"},
-		{map[string]string{"colour": "red"}, `unknown parameter "colour" (parameters: dst, gap, ip_version, min_size, src)`},
+		{map[string]string{"colour": "red"}, `unknown parameter "colour" (parameters: dst, gap, ip_version, min_size, payload, src)`},
 	} {
 		_, err := analysis.ParseValues(a.Meta().Params, tt.set)
 		if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {

@@ -31,25 +31,29 @@ func ipWhere(v analysis.Values) string {
 	return "ip_version IN (4, 6)"
 }
 
-// topSource returns the address that sent the most payload bytes, or the
-// parameter src when it is set; "" when no packet matches where.
+// topSource returns the address that sent the most payload bytes (as the
+// payload parameter counts them), or the parameter src when it is set; ""
+// when no packet matches where.
 func topSource(ctx context.Context, env *analysis.Env, v analysis.Values, where string) (string, error) {
 	if src := v.String("src"); src != "" {
 		return src, nil
 	}
-	sent, err := perAddress(ctx, env, where, bySource)
+	sent, err := perAddress(ctx, env, where, payloadSQL(v), bySource)
 	if err != nil || len(sent) == 0 {
 		return "", err
 	}
 	return sent[0].key, nil
 }
 
-// sentBy returns the packets src sent, in time order: time (ns since the
-// epoch), destination and payload bytes. timeline shows them all; stream
-// and bursts take those to one destination, so the three share one query.
-// The table is shared: it must not be modified.
-func sentBy(ctx context.Context, env *analysis.Env, where, src string) (*engine.Table, error) {
-	return env.Shared(ctx, `SELECT `+env.Dialect().EpochNs("ts")+`, dst, payload_len FROM packets WHERE `+where+` AND src = ? ORDER BY ts`, src)
+// sentBy returns the packets src sent, in time order (then capture order):
+// time (ns since the epoch), destination, payload bytes (the SQL expression
+// payload) and the time since the previous packet to the destination from
+// any source (ns, NULL for the first). timeline shows them all; stream and
+// bursts take those to one destination, so the three share one query. The
+// table is shared: it must not be modified.
+func sentBy(ctx context.Context, env *analysis.Env, where, payload, src string) (*engine.Table, error) {
+	return env.Shared(ctx, `SELECT `+env.Dialect().EpochNs("ts")+`, dst, `+payload+`, dst_gap_ns FROM packets WHERE `+where+
+		` AND src = ? ORDER BY ts, capture, frame`, src)
 }
 
 // topPartner returns the destination src sent the most packets to (of
@@ -59,7 +63,7 @@ func topPartner(ctx context.Context, env *analysis.Env, v analysis.Values, where
 	if dst := v.String("dst"); dst != "" {
 		return dst, nil
 	}
-	t, err := sentBy(ctx, env, where, src)
+	t, err := sentBy(ctx, env, where, payloadSQL(v), src)
 	if err != nil {
 		return "", err
 	}

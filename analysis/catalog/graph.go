@@ -20,10 +20,10 @@ func (graph) Meta() analysis.Meta {
 			`that exchanged packets, weighted by packets (and bytes). Edges from or to 0.0.0.0 and ` +
 			`255.255.255.255 (DHCP before an address is leased, limited broadcast) are left out unless ` +
 			`keep_broadcast is set. The chart draws the heaviest max_edges edges; the table and the ` +
-			`GraphML file hold them all.`,
+			`GraphML file hold them all, with payload bytes. ` + payloadDoc,
 		Tables: []string{"packets"},
 		Params: []analysis.Param{
-			ipVersion,
+			ipVersion, payloadParam,
 			{Name: "keep_broadcast", Kind: analysis.Bool, Default: "false", Doc: "keep edges from or to 0.0.0.0 and 255.255.255.255"},
 			{Name: "max_edges", Kind: analysis.Int, Default: "200", Min: analysis.AtLeast(1), Doc: "the most edges the chart draws, heaviest first"},
 		},
@@ -31,7 +31,7 @@ func (graph) Meta() analysis.Meta {
 }
 
 func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
-	all, err := edges(ctx, env, ipWhere(v))
+	all, err := edges(ctx, env, ipWhere(v), payloadSQL(v))
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +72,7 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 		Tables: []analysis.Table{tab},
 		Charts: []*chart.Chart{c},
 		Files:  map[string][]byte{"graph.graphml": gml},
+		Notes:  payloadNotes(v),
 	}, nil
 }
 

@@ -15,18 +15,22 @@ func (overview) Meta() analysis.Meta {
 		Doc: `Packets and bytes by layer: all packets, IP (v4 and v6), TCP, UDP, other IP ` +
 			`protocols (ICMP, IGMP, ...) and packets without IP (ARP, LLDP, ...), with the time span ` +
 			`of the captures. Bytes are frame lengths on the wire. Unlike notebooks built on scapy's ` +
-			`IP filter, IPv6 counts as IP here.`,
+			`IP filter, IPv6 counts as IP here; ip_version=4 counts as they do: IPv4, TCP and UDP over ` +
+			`IPv4, other IPv4, and the rest (IPv6 and packets without IP) as non-IPv4. The first row ` +
+			`and the time span are of all packets whatever ip_version.`,
 		Tables: []string{"packets"},
+		Params: []analysis.Param{ipVersion},
 	}
 }
 
-func (overview) Run(ctx context.Context, env *analysis.Env, _ analysis.Values) (*analysis.Result, error) {
+func (overview) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
 	d := env.Dialect()
+	isIP := ipWhere(v)
 	q := `SELECT
 		count(*), sum(wire_len),
-		sum(CASE WHEN ip_version > 0 THEN 1 ELSE 0 END), sum(CASE WHEN ip_version > 0 THEN wire_len ELSE 0 END),
-		sum(CASE WHEN ip_version > 0 AND proto = 6 THEN 1 ELSE 0 END), sum(CASE WHEN ip_version > 0 AND proto = 6 THEN wire_len ELSE 0 END),
-		sum(CASE WHEN ip_version > 0 AND proto = 17 THEN 1 ELSE 0 END), sum(CASE WHEN ip_version > 0 AND proto = 17 THEN wire_len ELSE 0 END),
+		sum(CASE WHEN ` + isIP + ` THEN 1 ELSE 0 END), sum(CASE WHEN ` + isIP + ` THEN wire_len ELSE 0 END),
+		sum(CASE WHEN ` + isIP + ` AND proto = 6 THEN 1 ELSE 0 END), sum(CASE WHEN ` + isIP + ` AND proto = 6 THEN wire_len ELSE 0 END),
+		sum(CASE WHEN ` + isIP + ` AND proto = 17 THEN 1 ELSE 0 END), sum(CASE WHEN ` + isIP + ` AND proto = 17 THEN wire_len ELSE 0 END),
 		min(` + d.EpochNs("ts") + `), max(` + d.EpochNs("ts") + `), count(DISTINCT capture) AS captures
 		FROM packets`
 	t, err := env.Query(ctx, q)
@@ -34,6 +38,7 @@ func (overview) Run(ctx context.Context, env *analysis.Env, _ analysis.Values) (
 		return nil, err
 	}
 	r := t.Rows[0]
+	word := ipWord(v) // IP, IPv4 or IPv6
 	all, ip, tcp, udp := analysis.AsInt(r[0]), analysis.AsInt(r[2]), analysis.AsInt(r[4]), analysis.AsInt(r[6])
 	allB, ipB, tcpB, udpB := analysis.AsInt(r[1]), analysis.AsInt(r[3]), analysis.AsInt(r[5]), analysis.AsInt(r[7])
 	layers := []struct {
@@ -41,11 +46,11 @@ func (overview) Run(ctx context.Context, env *analysis.Env, _ analysis.Values) (
 		packets, bytes int64
 	}{
 		{"All", all, allB},
-		{"IP", ip, ipB},
+		{word, ip, ipB},
 		{"TCP", tcp, tcpB},
 		{"UDP", udp, udpB},
-		{"Other IP", ip - tcp - udp, ipB - tcpB - udpB},
-		{"Non-IP", all - ip, allB - ipB},
+		{"Other " + word, ip - tcp - udp, ipB - tcpB - udpB},
+		{"Non-" + word, all - ip, allB - ipB},
 	}
 	layerTab := analysis.NewTable("overview", "Packets by layer", "layer", "packets", "bytes", "share")
 	cats := make([]string, len(layers))

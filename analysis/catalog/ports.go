@@ -17,16 +17,16 @@ func (ports) Meta() analysis.Meta {
 	return analysis.Meta{
 		Name: "ports", Group: "capture", Title: "Ports",
 		Doc: `Payload bytes sent from each TCP and UDP source port and to each destination port, ` +
-			`with packets, and the well-known service of the port where there is one. Packets ` +
-			`without payload count 0 bytes; IP fragments after the first, which carry no ports, are left out.`,
+			`with packets, and the well-known service of the port where there is one. IP fragments ` +
+			`after the first, which carry no ports, are left out. ` + payloadDoc,
 		Tables: []string{"packets"},
-		Params: []analysis.Param{ipVersion, top("15")},
+		Params: []analysis.Param{ipVersion, payloadParam, top("15")},
 	}
 }
 
 func (ports) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
 	tab := analysis.NewTable("ports", "Payload per port", "proto", "side", "port", "service", "payload_bytes", "packets")
-	res := &analysis.Result{Tables: []analysis.Table{tab}}
+	res := &analysis.Result{Tables: []analysis.Table{tab}, Notes: payloadNotes(v)}
 	for _, p := range []struct {
 		proto uint8
 		name  string
@@ -38,7 +38,7 @@ func (ports) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 			{bySource, "sport", "source", "sent"},
 			{byDestination, "dport", "destination", "received"},
 		} {
-			totals, err := perPort(ctx, env, ipWhere(v), p.proto, side.by)
+			totals, err := perPort(ctx, env, ipWhere(v), payloadSQL(v), p.proto, side.by)
 			if err != nil {
 				return nil, err
 			}

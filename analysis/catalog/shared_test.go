@@ -54,7 +54,7 @@ func TestSharedQueries(t *testing.T) {
 	}
 	// graph's edges give talkers their sums and timeline, stream and bursts
 	// their top source; ports' sums give timeline its top ports.
-	for _, want := range []string{edgesQuery(ipWhere(nil)), portsQuery(ipWhere(nil))} {
+	for _, want := range []string{edgesQuery(ipWhere(nil), payloadSQL(nil)), portsQuery(ipWhere(nil), payloadSQL(nil))} {
 		if want = strings.Join(strings.Fields(want), " "); eng.count[want] != 1 {
 			t.Errorf("%d times, want once: %s", eng.count[want], want)
 		}
@@ -100,12 +100,13 @@ func TestSharedAtOnce(t *testing.T) {
 }
 
 // TestMeanPayload: the mean payload bursts takes from the totals is the
-// engine's own mean of the packets.
+// engine's own mean of the packets, however payload is counted.
 func TestMeanPayload(t *testing.T) {
 	env := envFor(t, sample)
-	for _, v := range []analysis.Values{nil, {"ip_version": int64(4)}, {"ip_version": int64(6)}} {
-		where := ipWhere(v)
-		sent, err := perAddress(context.Background(), env, where, bySource)
+	for _, v := range []analysis.Values{nil, {"ip_version": int64(4)}, {"ip_version": int64(6)},
+		{"payload": payloadScapy}, {"ip_version": int64(4), "payload": payloadScapy}} {
+		where, expr := ipWhere(v), payloadSQL(v)
+		sent, err := perAddress(context.Background(), env, where, expr, bySource)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +114,7 @@ func TestMeanPayload(t *testing.T) {
 		for _, s := range sent {
 			payload, packets = payload+s.payload, packets+s.packets
 		}
-		tab, err := env.Query(context.Background(), "SELECT avg(payload_len) FROM packets WHERE "+where)
+		tab, err := env.Query(context.Background(), "SELECT avg("+expr+") FROM packets WHERE "+where)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +124,7 @@ func TestMeanPayload(t *testing.T) {
 			got = float64(payload) / float64(packets)
 		}
 		if got != want {
-			t.Errorf("%s: mean payload %v from the totals, %v from the engine", where, got, want)
+			t.Errorf("%s, %v: mean payload %v from the totals, %v from the engine", where, v, got, want)
 		}
 	}
 }

@@ -13,24 +13,41 @@ func (stream) Meta() analysis.Meta {
 	return analysis.Meta{
 		Name: "stream", Group: "capture", Title: "Top stream",
 		Doc: `The packets from the top source address (the one that sent the most payload, or src) ` +
-			`to its most frequent destination (by packets, or dst), over time: payload size and the ` +
-			`time since the previous packet of the stream.`,
+			`to its most frequent destination (by packets, or dst), over time: payload size, the ` +
+			`time since the previous packet of the stream (stream_gap_s), and the time since the ` +
+			`previous packet to the destination from any source (inter_arrival_s, measured at ingest: ` +
+			`packets.dst_gap_ns), which is the notebooks' IP_int_arr_time. ` + payloadDoc,
 		Tables: []string{"packets"},
-		Params: []analysis.Param{ipVersion, srcParam, dstParam},
+		Params: []analysis.Param{ipVersion, payloadParam, srcParam, dstParam},
 	}
 }
 
-// streamPackets returns the time (ns) and payload of the packets src sent
-// to dst, in time order.
-func streamPackets(ctx context.Context, env *analysis.Env, where, src, dst string) (ts, size []int64, err error) {
-	t, err := sentBy(ctx, env, where, src)
+// streamPackets returns the packets src sent to dst, in time order: the
+// rows of sentBy.
+func streamPackets(ctx context.Context, env *analysis.Env, where, payload, src, dst string) ([][]any, error) {
+	t, err := sentBy(ctx, env, where, payload, src)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	for _, r := range t.Rows {
+		if analysis.AsString(r[1]) == dst {
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
+}
+
+// streamSizes returns the time (ns) and payload of the packets src sent to
+// dst, in time order.
+func streamSizes(ctx context.Context, env *analysis.Env, where, payload, src, dst string) (ts, size []int64, err error) {
+	rows, err := streamPackets(ctx, env, where, payload, src, dst)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, r := range t.Rows {
-		if analysis.AsString(r[1]) == dst {
-			ts, size = append(ts, analysis.AsInt(r[0])), append(size, analysis.AsInt(r[2]))
-		}
+	ts, size = make([]int64, len(rows)), make([]int64, len(rows))
+	for i, r := range rows {
+		ts[i], size[i] = analysis.AsInt(r[0]), analysis.AsInt(r[2])
 	}
 	return ts, size, nil
 }
@@ -61,21 +78,25 @@ func (stream) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 	if err != nil {
 		return nil, err
 	}
-	var ts, size []int64
+	var rows [][]any
 	if dst != "" {
-		if ts, size, err = streamPackets(ctx, env, where, src, dst); err != nil {
+		if rows, err = streamPackets(ctx, env, where, payloadSQL(v), src, dst); err != nil {
 			return nil, err
 		}
 	}
-	tab := analysis.NewTable("stream", "Packets of the top stream", "ts", "src", "dst", "payload_len", "gap_s")
-	pts := make([]chart.Point, len(ts))
-	for i := range ts {
-		var gap any
+	tab := analysis.NewTable("stream", "Packets of the top stream", "ts", "src", "dst", "payload_len", "stream_gap_s", "inter_arrival_s")
+	pts := make([]chart.Point, len(rows))
+	for i, r := range rows {
+		ts, size := analysis.AsInt(r[0]), analysis.AsInt(r[2])
+		var streamGap, arrivalGap any
 		if i > 0 {
-			gap = seconds(ts[i] - ts[i-1])
+			streamGap = seconds(ts - analysis.AsInt(rows[i-1][0]))
 		}
-		tab.Add(analysis.Time(ts[i]), src, dst, size[i], gap)
-		pts[i] = chart.Point{X: chart.UnixSeconds(ts[i]), Y: float64(size[i])}
+		if r[3] != nil {
+			arrivalGap = seconds(analysis.AsInt(r[3]))
+		}
+		tab.Add(analysis.Time(ts), src, dst, size, streamGap, arrivalGap)
+		pts[i] = chart.Point{X: chart.UnixSeconds(ts), Y: float64(size)}
 	}
 	c := chart.NewStems("stream", streamTitle(env, "Payload", src, dst), chart.Series{Name: "payload", Points: pts})
 	c.X = chart.Axis{Title: "time (UTC)", Unit: chart.UnitTime}
@@ -84,7 +105,7 @@ func (stream) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 	return &analysis.Result{
 		Tables: []analysis.Table{tab},
 		Charts: []*chart.Chart{c.OrEmpty(noStreamPackets(env, v, src, dst))},
-		Notes:  streamNotes(env, src, dst),
+		Notes:  append(payloadNotes(v), streamNotes(env, src, dst)...),
 	}, nil
 }
 

@@ -14,16 +14,14 @@ func (talkers) Meta() analysis.Meta {
 	return analysis.Meta{
 		Name: "talkers", Group: "capture", Title: "Top talkers",
 		Doc: `Payload bytes sent per source address and received per destination address, with ` +
-			`packets and bytes on the wire. Payload is the transport payload from the headers, so a ` +
-			`packet without payload counts 0 bytes (notebooks that take len(Raw.load.hex())//2 of a ` +
-			`missing payload count 1) and a packet cut by the snap length counts what it carried.`,
+			`packets and bytes on the wire. ` + payloadDoc,
 		Tables: []string{"packets"},
-		Params: []analysis.Param{ipVersion, top("20")},
+		Params: []analysis.Param{ipVersion, payloadParam, top("20")},
 	}
 }
 
 func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
-	res := &analysis.Result{}
+	res := &analysis.Result{Notes: payloadNotes(v)}
 	for _, side := range []struct {
 		by                bool
 		name, title, verb string
@@ -31,7 +29,7 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 		{bySource, "talkers_sent", "Payload sent per source address", "sent"},
 		{byDestination, "talkers_received", "Payload received per destination address", "received"},
 	} {
-		totals, err := perAddress(ctx, env, ipWhere(v), side.by)
+		totals, err := perAddress(ctx, env, ipWhere(v), payloadSQL(v), side.by)
 		if err != nil {
 			return nil, err
 		}

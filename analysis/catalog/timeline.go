@@ -24,20 +24,21 @@ func (timeline) Meta() analysis.Meta {
 			`sent the most payload, or src) to each of its destinations; then the same from the top ` +
 			`TCP source port and the top UDP source port to each destination port. Destinations ` +
 			`beyond max_series are drawn together as "other". Long series are thinned for the ` +
-			`chart, keeping each interval's smallest and largest value; the tables hold every packet.`,
+			`chart, keeping each interval's smallest and largest value; the tables hold every packet. ` +
+			`The top source and ports are those of talkers and ports, counted the same way. ` + payloadDoc,
 		Tables: []string{"packets"},
-		Params: []analysis.Param{ipVersion, srcParam,
+		Params: []analysis.Param{ipVersion, payloadParam, srcParam,
 			{Name: "max_series", Kind: analysis.Int, Default: "9", Min: analysis.AtLeast(1), Doc: "the most destinations drawn as their own series (9: with \"other\", the ten a figure tells apart by colour)"}},
 	}
 }
 
 func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
-	where := ipWhere(v)
+	where, payload := ipWhere(v), payloadSQL(v)
 	src, err := topSource(ctx, env, v, where)
 	if err != nil {
 		return nil, err
 	}
-	res := &analysis.Result{}
+	res := &analysis.Result{Notes: payloadNotes(v)}
 	ts := env.Dialect().EpochNs("ts")
 
 	// From the top source to each destination.
@@ -46,7 +47,7 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	if src != "" {
 		res.Notes = append(res.Notes, "top source: "+env.Label(src))
 		title = "Payload sent by " + env.Label(src) + " over time"
-		if t, err = sentBy(ctx, env, where, src); err != nil {
+		if t, err = sentBy(ctx, env, where, payload, src); err != nil {
 			return nil, err
 		}
 	}
@@ -82,7 +83,7 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	var args []any
 	for i := range protos {
 		p := &protos[i]
-		sent, err := perPort(ctx, env, where, p.proto, bySource)
+		sent, err := perPort(ctx, env, where, payload, p.proto, bySource)
 		if err != nil {
 			return nil, err
 		}
@@ -94,8 +95,8 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	}
 	t = &engine.Table{}
 	if len(cond) > 0 {
-		t, err = env.Query(ctx, fmt.Sprintf(`SELECT %s, dport, payload_len, proto FROM packets
-		WHERE %s AND (%s) ORDER BY ts`, ts, where, strings.Join(cond, " OR ")), args...)
+		t, err = env.Query(ctx, fmt.Sprintf(`SELECT %s, dport, %s, proto FROM packets
+		WHERE %s AND (%s) ORDER BY ts, capture, frame`, ts, payload, where, strings.Join(cond, " OR ")), args...)
 		if err != nil {
 			return nil, err
 		}

@@ -21,17 +21,17 @@ type edge struct {
 	packets, bytes, payload int64
 }
 
-// edgesQuery sums packets, bytes on the wire and payload bytes per source
-// and destination address.
-func edgesQuery(where string) string {
-	return `SELECT src, dst, count(*), sum(wire_len), sum(payload_len) FROM packets WHERE ` + where + ` GROUP BY src, dst`
+// edgesQuery sums packets, bytes on the wire and payload bytes (the SQL
+// expression payload) per source and destination address.
+func edgesQuery(where, payload string) string {
+	return `SELECT src, dst, count(*), sum(wire_len), sum(` + payload + `) FROM packets WHERE ` + where + ` GROUP BY src, dst`
 }
 
 // edges returns the traffic between every pair of addresses of the
 // packets that match where, heaviest first (by packets, then source, then
-// destination).
-func edges(ctx context.Context, env *analysis.Env, where string) ([]edge, error) {
-	t, err := env.Shared(ctx, edgesQuery(where))
+// destination), with payload bytes counted by the SQL expression payload.
+func edges(ctx context.Context, env *analysis.Env, where, payload string) ([]edge, error) {
+	t, err := env.Shared(ctx, edgesQuery(where, payload))
 	if err != nil {
 		return nil, err
 	}
@@ -60,9 +60,9 @@ const (
 
 // perAddress returns the traffic sent by each source address (bySource) or
 // received by each destination address of the packets that match where,
-// most payload first, then by address.
-func perAddress(ctx context.Context, env *analysis.Env, where string, side bool) ([]total, error) {
-	es, err := edges(ctx, env, where)
+// most payload (the SQL expression payload) first, then by address.
+func perAddress(ctx context.Context, env *analysis.Env, where, payload string, side bool) ([]total, error) {
+	es, err := edges(ctx, env, where, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -88,9 +88,10 @@ func perAddress(ctx context.Context, env *analysis.Env, where string, side bool)
 
 // busiestAddresses returns the n sources (bySource) or destinations of
 // the packets that match where with the most packets, by packets then
-// address.
+// address. Payload does not matter here: it is counted by default, as
+// talkers and graph count it by default, so that they share the query.
 func busiestAddresses(ctx context.Context, env *analysis.Env, where string, side bool, n int) ([]string, error) {
-	totals, err := perAddress(ctx, env, where, side)
+	totals, err := perAddress(ctx, env, where, payloadSQL(nil), side)
 	if err != nil {
 		return nil, err
 	}
@@ -105,19 +106,19 @@ func busiestAddresses(ctx context.Context, env *analysis.Env, where string, side
 	return out, nil
 }
 
-// portsQuery sums payload bytes and packets per protocol, source port and
-// destination port of the TCP and UDP packets. IP fragments after the
-// first, which carry no ports, are left out.
-func portsQuery(where string) string {
-	return `SELECT proto, sport, dport, sum(payload_len), count(*) FROM packets WHERE ` + where +
+// portsQuery sums payload bytes (the SQL expression payload) and packets
+// per protocol, source port and destination port of the TCP and UDP
+// packets. IP fragments after the first, which carry no ports, are left out.
+func portsQuery(where, payload string) string {
+	return `SELECT proto, sport, dport, sum(` + payload + `), count(*) FROM packets WHERE ` + where +
 		` AND proto IN (6, 17) AND NOT (frag AND sport = 0 AND dport = 0) GROUP BY proto, sport, dport`
 }
 
 // perPort returns the traffic from each source port (bySource) or to each
 // destination port of protocol proto (6 or 17) of the packets that match
-// where, most payload first, then by port.
-func perPort(ctx context.Context, env *analysis.Env, where string, proto uint8, side bool) ([]total, error) {
-	t, err := env.Shared(ctx, portsQuery(where))
+// where, most payload (the SQL expression payload) first, then by port.
+func perPort(ctx context.Context, env *analysis.Env, where, payload string, proto uint8, side bool) ([]total, error) {
+	t, err := env.Shared(ctx, portsQuery(where, payload))
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,9 @@ const FloatTolerance = 1e-9
 
 // Captures are the inputs of the suite's dataset, relative to the corpus'
 // pcaps directory, each ingested on its own: IoT device setups (the
-// capture family's seeds), DNS and mDNS, IPv6, VLAN-tagged HTTP and QUIC.
+// capture family's seeds), DNS and mDNS, IPv6, VLAN-tagged HTTP and QUIC,
+// and packets cut by the snap length and IPv4 fragments (which payload=scapy
+// counts apart).
 var Captures = []string{
 	"iot-sentinel/D-LinkCam/Setup-A-1-STA.pcap",
 	"iot-sentinel/EdimaxCam1/Setup-A-1-STA.pcap",
@@ -43,13 +45,18 @@ var Captures = []string{
 	"zeek/ftp_ipv6.pcap",
 	"zeek/http-vlan-0.pcap",
 	"zeek/quic_interop_quic-go_quic-go_zerortt.pcap",
+	"zeek/tcp_truncated-header.pcap",
+	"zeek/ipv4_fragmented-1.pcap",
 }
 
 // Settings are the parameter sets each analysis runs with, besides its
-// defaults, where it has the parameters.
+// defaults, where it has the parameters: one IP version, payload as scapy
+// counts it, and both, as the scapy notebooks count.
 var Settings = []map[string]string{
 	{"ip_version": "4"},
 	{"ip_version": "6"},
+	{"payload": "scapy"},
+	{"ip_version": "4", "payload": "scapy"},
 }
 
 // Open returns the engine under test over ds.

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -38,6 +39,26 @@ func Tool(t testing.TB, name string) string {
 	p, err := exec.LookPath(name)
 	Require(t, err == nil, name+" not installed")
 	return p
+}
+
+// Python returns the path of a python3 that imports every module of
+// modules, or skips (fails in CI). python3 on PATH is tried first, then
+// /usr/bin/python3: Debian's python3-* packages are there when PATH leads
+// to another python3 (pyenv, a virtual environment).
+func Python(t testing.TB, modules ...string) string {
+	t.Helper()
+	check := "import " + strings.Join(modules, ", ")
+	for _, name := range []string{"python3", "/usr/bin/python3"} {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			continue
+		}
+		if exec.Command(p, "-c", check).Run() == nil {
+			return p
+		}
+	}
+	Require(t, false, "python3 with "+strings.Join(modules, ", ")+" (Debian: scripts/install-test-tools installs them)")
+	return ""
 }
 
 // RepoRoot returns the root of the netlens repository.
