@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,8 +66,10 @@ status 4.
 
 Without INPUT, -d names an existing dataset to report on. Inputs already in
 the dataset are not read again. --analyses picks analyses by name;
---set analysis.parameter=value changes a parameter ('netlens list' shows
-them all).
+--set analysis.parameter=value changes a parameter of one analysis, --set
+parameter=value that of every analysis that has it ('netlens list' shows
+them all): --set payload=scapy --set ip_version=4 gives the numbers of the
+scapy notebooks throughout.
 
 With --engine clickhouse://host:port/db (or $NETLENS_ENGINE) the analyses
 run on ClickHouse: the inputs (and the dataset of -d) are loaded into it
@@ -76,6 +79,9 @@ first, and without either the report covers what the database holds.`,
 
   # only talkers and bursts, with the second notebook's burst threshold
   netlens report camera.pcap -o out --analyses talkers,bursts --set bursts.min_size=300
+
+  # the numbers of the scapy notebooks: IPv4 only, payload counted as scapy does
+  netlens report camera.pcap -o out --set payload=scapy --set ip_version=4
 
   # report on a dataset built before
   netlens report -d ds -o out
@@ -101,7 +107,7 @@ first, and without either the report covers what the database holds.`,
 	f.StringVarP(&opts.Out, "output", "o", "report", "directory of the report")
 	f.StringVarP(&opts.Dataset, "dataset", "d", "", "dataset directory (default: DIR/dataset)")
 	f.StringSliceVar(&opts.Analyses, "analyses", nil, "run only these analyses (comma-separated)")
-	f.StringArrayVar(&opts.Set, "set", nil, "parameter as analysis.name=value, repeatable")
+	f.StringArrayVar(&opts.Set, "set", nil, "parameter as analysis.name=value, or name=value for every analysis that has it; repeatable")
 	f.BoolVar(&opts.NoFigures, "no-figures", false, "skip the PNG/SVG/PDF figures (faster)")
 	f.BoolVar(&opts.Force, "force", false, "write into a DIR that holds files netlens did not write, beside them (never replacing them)")
 	f.BoolVarP(&opts.Ingest.Quiet, "quiet", "q", false, "print nothing but errors")
@@ -135,19 +141,42 @@ func reportPlan(opts *ReportOptions) ([]analysis.Analysis, map[string]map[string
 		all = picked
 	}
 	settings := map[string]map[string]string{}
-	for _, s := range opts.Set {
-		k, v, ok := strings.Cut(s, "=")
-		name, param, dotted := strings.Cut(k, ".")
-		if !ok || !dotted {
-			return nil, nil, usageError("--set %q: want analysis.parameter=value, e.g. bursts.gap=500ms", s)
-		}
-		if _, ok := byName(name); !ok {
-			return nil, nil, usageError("--set %q: no analysis %q", s, name)
-		}
+	set := func(name, param, v string) {
 		if settings[name] == nil {
 			settings[name] = map[string]string{}
 		}
 		settings[name][param] = v
+	}
+	// parameter=value for every analysis that has the parameter first, so
+	// that analysis.parameter=value overrides it whatever the order.
+	var dotted []string
+	for _, s := range opts.Set {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" {
+			return nil, nil, usageError("--set %q: want analysis.parameter=value or parameter=value, e.g. bursts.gap=500ms", s)
+		}
+		if strings.Contains(k, ".") {
+			dotted = append(dotted, s)
+			continue
+		}
+		n := 0
+		for _, a := range all {
+			if slices.ContainsFunc(a.Meta().Params, func(p analysis.Param) bool { return p.Name == k }) {
+				set(a.Meta().Name, k, v)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, nil, usageError("--set %q: no analysis takes a parameter %q ('netlens list' shows them)", s, k)
+		}
+	}
+	for _, s := range dotted {
+		k, v, _ := strings.Cut(s, "=")
+		name, param, _ := strings.Cut(k, ".")
+		if _, ok := byName(name); !ok {
+			return nil, nil, usageError("--set %q: no analysis %q", s, name)
+		}
+		set(name, param, v)
 	}
 	for name, set := range settings {
 		a, _ := byName(name)

@@ -134,3 +134,27 @@ func TestReportFailedAnalyses(t *testing.T) {
 		t.Errorf("report.json analyses (-want +got):\n%s", diff)
 	}
 }
+
+// TestReportPlanSettings: --set parameter=value sets the parameter of every
+// analysis that has it, and analysis.parameter=value overrides it for one,
+// in any order.
+func TestReportPlanSettings(t *testing.T) {
+	_, settings, err := reportPlan(&ReportOptions{Set: []string{"bursts.payload=ip", "payload=scapy", "ip_version=4", "bursts.gap=1s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]map[string]string{
+		"overview": {"ip_version": "4"},
+		"talkers":  {"ip_version": "4", "payload": "scapy"},
+		"iat":      {"ip_version": "4"},
+		"bursts":   {"ip_version": "4", "payload": "ip", "gap": "1s"},
+	} {
+		if diff := cmp.Diff(want, settings[name]); diff != "" {
+			t.Errorf("%s settings (-want +got):\n%s", name, diff)
+		}
+	}
+	// Only the analyses picked take it.
+	if _, _, err := reportPlan(&ReportOptions{Analyses: []string{"iat"}, Set: []string{"payload=scapy"}}); err == nil {
+		t.Error("payload=scapy for iat alone was taken")
+	}
+}
