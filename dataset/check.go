@@ -129,7 +129,10 @@ func checkFile(name string, f File, level CheckLevel) string {
 type RepairReport struct {
 	Damaged []Damage // the files dropped
 	Removed []Input  // the inputs removed with all their rows: ingest them again
-	Rows    map[string]int64
+	// RemovedLabels are the label files removed with their labels: load
+	// them again.
+	RemovedLabels []LabelFile
+	Rows          map[string]int64
 }
 
 // Repair drops the damaged files of the dataset (a full Check) in one
@@ -186,6 +189,11 @@ func (d *Dataset) Repair(ctx context.Context, version string) (*RepairReport, er
 	for _, in := range m.Inputs {
 		if ids[in.ID] {
 			rep.Removed = append(rep.Removed, in)
+		}
+	}
+	for _, l := range m.Labels {
+		if ids[l.ID] {
+			rep.RemovedLabels = append(rep.RemovedLabels, l)
 		}
 	}
 	if err := tx.removeInputs(ids, lost); err != nil {

@@ -29,6 +29,9 @@ type Manifest struct {
 	Ingests        []Ingest              `json:"ingests"`
 	Inputs         []Input               `json:"inputs"`
 	Tables         map[string]TableFiles `json:"tables"`
+	// Labels are the label files loaded into the dataset (tables labels
+	// and label_spans), in the order they were loaded.
+	Labels []LabelFile `json:"labels,omitempty"`
 }
 
 // Ingest records one committed transaction.
@@ -51,6 +54,27 @@ type Input struct {
 	Frames uint64 `json:"frames"` // records read
 	Error  string `json:"error,omitempty"`
 	Ingest int    `json:"ingest"` // id of the ingest that read it
+}
+
+// LabelFile records one file of labels loaded into the dataset. The files
+// of the labels table that hold its rows list its ID among their inputs,
+// and so do the files of label_spans derived from it: dropping the label
+// file drops them (see Txn.RemoveLabelFiles).
+type LabelFile struct {
+	ID     string `json:"id"`     // label-KIND-HASH: the kind and the first 16 hex digits of SHA256
+	Kind   string `json:"kind"`   // user, class, org or category
+	Name   string `json:"name"`   // base name of the file
+	Path   string `json:"path"`   // path as given on the command line
+	SHA256 string `json:"sha256"` // hex
+	Size   int64  `json:"size"`   // bytes
+	Rows   int64  `json:"rows"`   // labels read
+	Ingest int    `json:"ingest"` // id of the ingest (transaction) that loaded it
+}
+
+// LabelFileID returns the id of a label file of kind whose content has the
+// given sha256 (hex).
+func LabelFileID(kind, sha256 string) string {
+	return "label-" + kind + "-" + InputID(sha256)
 }
 
 // TableFiles lists the files of one table.
@@ -92,6 +116,7 @@ func (m Manifest) clone() Manifest {
 		c.Ingests[i].Inputs = slices.Clone(c.Ingests[i].Inputs)
 	}
 	c.Inputs = slices.Clone(m.Inputs)
+	c.Labels = slices.Clone(m.Labels)
 	c.Tables = make(map[string]TableFiles, len(m.Tables))
 	for k, t := range m.Tables {
 		files := slices.Clone(t.Files)

@@ -166,6 +166,7 @@ func (tx *Txn) removeInputs(ids map[string]bool, lost map[string]bool) error {
 	}
 	tx.removed = append(tx.removed, removed...)
 	tx.m.Inputs = slices.DeleteFunc(tx.m.Inputs, func(in Input) bool { return ids[in.ID] })
+	tx.m.Labels = slices.DeleteFunc(tx.m.Labels, func(l LabelFile) bool { return ids[l.ID] })
 	for i := range tx.m.Ingests {
 		tx.m.Ingests[i].Inputs = slices.DeleteFunc(tx.m.Ingests[i].Inputs, func(s string) bool { return ids[s] })
 	}

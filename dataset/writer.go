@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -64,10 +65,11 @@ type TableWriter[T any] struct {
 	table  *schema.Table
 	timeOf func(*T) int64
 
-	days map[int64]*dayFile[T]
-	cur  *dayFile[T] // the day file of the last row written
-	tick uint64
-	err  error // sticky: the first write error
+	days   map[int64]*dayFile[T]
+	cur    *dayFile[T] // the day file of the last row written
+	inputs []string    // the inputs its files record; nil: the transaction's
+	tick   uint64
+	err    error // sticky: the first write error
 }
 
 // dayFile is an open part file for one day.
@@ -100,6 +102,12 @@ func NewTableWriter[T any](tx *Txn, table *schema.Table, timeOf func(*T) int64) 
 	}
 	return w, nil
 }
+
+// SetInputs sets the ids that the writer's files record as the inputs
+// whose rows they hold, instead of the inputs of the transaction: the id
+// of a label file, say, whose rows must go when it goes. Call it before
+// the first Write.
+func (w *TableWriter[T]) SetInputs(ids []string) { w.inputs = slices.Clone(ids) }
 
 // Write appends rows, routing each to the file of its UTC day. Rows of a day
 // may be interleaved with rows of other days; at most a few days are open at
@@ -210,7 +218,7 @@ func (w *TableWriter[T]) finish(df *dayFile[T]) error {
 	if err != nil {
 		return fmt.Errorf("close %s: %w", df.rel, err)
 	}
-	w.tx.addFile(w.table.Name, pending{tmp: df.tmp, file: File{Path: df.rel, Rows: df.rows, Bytes: size, Day: dayName(df.day), CRC32C: df.crc.sum()}})
+	w.tx.addFile(w.table.Name, pending{tmp: df.tmp, file: File{Path: df.rel, Rows: df.rows, Bytes: size, Day: dayName(df.day), CRC32C: df.crc.sum(), Inputs: slices.Clone(w.inputs)}})
 	return nil
 }
 

@@ -29,6 +29,11 @@ type Engine interface {
 type Dialect interface {
 	// EpochNs is the nanoseconds since the Unix epoch of timestamp expression ts, as a 64-bit integer.
 	EpochNs(ts string) string
+	// IPHex is the 32 lower-case hex digits of the 128-bit form of the
+	// textual IP address expr (IPv4 as ::ffff:a.b.c.d), the key on which
+	// labels of prefixes are joined (see package labels). Text that is no
+	// address gives NULL or another string that no address gives.
+	IPHex(expr string) string
 	// Quantiles is one aggregate of the quantiles of expr at levels (each
 	// 0..1, interpolated between values), as a list in the order of levels.
 	Quantiles(expr string, levels []float64) string

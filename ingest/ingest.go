@@ -38,6 +38,11 @@ type Config struct {
 	// Ignored lists the entries of input directories that are not read
 	// (see input.ExpandAll); Run passes them on in Stats.Ignored.
 	Ignored []input.Skipped
+	// BeforeCommit, when set, is called within the ingest's transaction
+	// once the inputs are read, to write more with them in the same
+	// commit: the users given at ingest time, say. An error aborts the
+	// ingest.
+	BeforeCommit func(*dataset.Txn) error
 }
 
 // DefaultConfig returns the default ingest parameters.
@@ -231,6 +236,11 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 	st.Files = results
 	if err := ctx.Err(); err != nil {
 		return nil, ErrInterrupted
+	}
+	if cfg.BeforeCommit != nil {
+		if err := cfg.BeforeCommit(tx); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)

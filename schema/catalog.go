@@ -62,10 +62,12 @@ var (
 	Packets = tableOf[Packet]("packets", "ts", "one row per captured packet")
 	Flows   = tableOf[Flow]("flows", "start", "bidirectional transport flows assembled from packets")
 	DNSLog  = tableOf[DNS]("dns", "ts", "answers of the DNS and mDNS responses seen in captures")
+	Labels  = tableOf[Label]("labels", "loaded", "labels of addresses, prefixes and domains: users, classes, organisations, categories")
+	Spans   = tableOf[LabelSpan]("label_spans", "loaded", "the labels resolved into disjoint address blocks and time spans, for joins")
 )
 
 // Tables lists every table of the dataset, in dependency order.
-func Tables() []*Table { return []*Table{Packets, Flows, DNSLog} }
+func Tables() []*Table { return []*Table{Packets, Flows, DNSLog, Labels, Spans} }
 
 // TableByName returns the table called name, or nil.
 func TableByName(name string) *Table {

@@ -118,12 +118,18 @@ var fingerprints = map[string]string{
 	"flows": `SELECT count(*), sum(pkts_a_to_b), sum(bytes_b_to_a), sum(payload_a_to_b), count(name), count(service),
 		sum(duration), min(%[2]s), max(%[2]s), count(DISTINCT flow_id) FROM flows`,
 	"dns": `SELECT count(*), count(query), count(answer), sum(ttl), count(DISTINCT flow_id), min(%[1]s) FROM dns`,
+	// The tables of labels may be empty, where the engines' sum and min
+	// differ (NULL or 0).
+	"labels": `SELECT count(*), count(valid_from), count(valid_to), coalesce(sum(line), 0), count(DISTINCT file),
+		count(DISTINCT address), coalesce(min(%[3]s), 0) FROM labels`,
+	"label_spans": `SELECT count(*), coalesce(sum(block_len), 0), count(DISTINCT block), coalesce(sum(bucket_width), 0),
+		count(DISTINCT label), coalesce(min(%[3]s), 0) FROM label_spans`,
 }
 
 func fingerprint(t *testing.T, e engine.Engine, table string) []int64 {
 	t.Helper()
 	d := e.Dialect()
-	q := strings.NewReplacer("%[1]s", d.EpochNs("ts"), "%[2]s", d.EpochNs("start")).Replace(fingerprints[table])
+	q := strings.NewReplacer("%[1]s", d.EpochNs("ts"), "%[2]s", d.EpochNs("start"), "%[3]s", d.EpochNs("loaded")).Replace(fingerprints[table])
 	var out []int64
 	for _, v := range queryTable(t, e, q)[0] {
 		switch x := v.(type) {

@@ -64,7 +64,10 @@ type LoadStats struct {
 	Resumed int              // interrupted loads whose rows were removed first
 	Bytes   int64            // Parquet bytes read
 	Unread  int64            // rows of the dataset not read: their row groups held nothing to load
-	Elapsed time.Duration
+	// LabelKinds is the number of kinds of labels replaced by the
+	// dataset's (see loadLabels).
+	LabelKinds int
+	Elapsed    time.Duration
 }
 
 // loadJob is one dataset ingest being copied, as load number id.
@@ -142,6 +145,9 @@ func (e *Engine) Load(ctx context.Context, ds *dataset.Dataset, progress func(Lo
 		next++
 	}
 	if len(jobs) == 0 {
+		if st.LabelKinds, err = e.loadLabels(ctx, ds); err != nil {
+			return nil, err
+		}
 		st.Elapsed = time.Since(start)
 		return st, nil
 	}
@@ -175,6 +181,9 @@ func (e *Engine) Load(ctx context.Context, ds *dataset.Dataset, progress func(Lo
 		st.Loaded = append(st.Loaded, j.inputs...)
 	}
 	st.Rows, st.Bytes, st.Unread = cp.inserted, cp.bytes.Load(), cp.unread.Load()
+	if st.LabelKinds, err = e.loadLabels(ctx, ds); err != nil {
+		return nil, err
+	}
 	st.Elapsed = time.Since(start)
 	return st, nil
 }
@@ -314,6 +323,9 @@ func (e *Engine) cleanInterrupted(ctx context.Context) (int, error) {
 	}
 	for _, node := range e.nodes {
 		for _, t := range schema.Tables() {
+			if staleRows[t.Name] == "" {
+				continue // labels are replaced whole, never loaded in part
+			}
 			arg := any(captures)
 			if t.Name == schema.Flows.Name {
 				arg = ids
@@ -400,7 +412,9 @@ func newCopier(e *Engine, ds *dataset.Dataset, jobs []*loadJob, progress func(Lo
 		}
 	}
 	for _, t := range schema.Tables() {
-		cp.total += ds.Rows(t.Name)
+		if staleRows[t.Name] != "" { // the tables copied; labels go whole
+			cp.total += ds.Rows(t.Name)
+		}
 	}
 	go func() {
 		defer close(cp.stopped)

@@ -43,6 +43,8 @@ var layouts = map[string]layout{
 	schema.Packets.Name: {"ts, ifNull(src, ''), ifNull(dst, '')", "cityHash64(capture, frame)"},
 	schema.Flows.Name:   {"start, a, b", "cityHash64(flow_id)"},
 	schema.DNSLog.Name:  {"ts, client", "cityHash64(capture, flow_id, ts)"},
+	schema.Labels.Name:  {"kind, address, file, line", "cityHash64(kind, address)"},
+	schema.Spans.Name:   {"kind, block_len, block, bucket", "cityHash64(kind, block)"},
 }
 
 // metaTable is a bookkeeping table of netlens in the database.
@@ -66,7 +68,14 @@ var (
 		{"id", "String"}, {"sha256", "String"}, {"name", "String"}, {"path", "String"},
 		{"size", "Int64"}, {"frames", "UInt64"}, {"error", "String"}, {"load", "UInt32"}, {"loaded", "Int64"},
 	}, "id"}
-	metaTables = []metaTable{loadsTable, inputsTable}
+	// labelFilesTable lists the label files whose labels the database
+	// holds, by kind, in load order (seq); rows are replaced a kind at a
+	// time, after the labels (see ReplaceLabels).
+	labelFilesTable = metaTable{"netlens_labels", [][2]string{
+		{"kind", "String"}, {"seq", "UInt32"}, {"id", "String"}, {"name", "String"}, {"path", "String"},
+		{"sha256", "String"}, {"size", "Int64"}, {"rows", "Int64"}, {"loaded", "Int64"},
+	}, "kind, seq"}
+	metaTables = []metaTable{loadsTable, inputsTable, labelFilesTable}
 )
 
 // localSuffix names the per-shard table beneath a Distributed one.

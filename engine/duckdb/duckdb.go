@@ -106,6 +106,11 @@ func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
 	if _, err := e.db.ExecContext(ctx, "SET GLOBAL TimeZone = 'UTC'"); err != nil {
 		return nil, errors.Join(fmt.Errorf("open duckdb: %w", err), e.Close())
 	}
+	for _, q := range ipMacros {
+		if _, err := e.db.ExecContext(ctx, q); err != nil {
+			return nil, errors.Join(fmt.Errorf("create macros: %w", err), e.Close())
+		}
+	}
 	for _, t := range schema.Tables() {
 		q := viewSQL(t, ds.Files(t.Name))
 		if _, err := e.db.ExecContext(ctx, q); err != nil {

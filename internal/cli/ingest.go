@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"os"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/netlens/netlens/flow"
 	"github.com/netlens/netlens/ingest"
 	"github.com/netlens/netlens/input"
+	"github.com/netlens/netlens/labels"
 )
 
 // IngestOptions are the options of netlens ingest.
@@ -111,7 +110,7 @@ there; an interrupted load is cleaned up and done again by the next one.`,
 	f.DurationVar(&opts.Flow.Active, "active-timeout", opts.Flow.Active, "end a flow this long after its first packet (a new one continues it)")
 	f.DurationVar(&opts.Flow.CloseDelay, "close-delay", opts.Flow.CloseDelay, "keep a closed TCP flow this long for late packets")
 	f.StringArrayVar(&opts.LocalNets, "local-net", nil, "the site's own prefix, repeatable (default: every address that is not globally routable)")
-	f.StringVar(&opts.UsersFile, "users", "", "CSV of 'address_or_prefix,user' lines: the site's users, for flow kinds (typical, p2p, nouser)")
+	f.StringVar(&opts.UsersFile, "users", "", "CSV of 'address_or_prefix,user[,from,to]' lines: the site's users, loaded as 'netlens label --kind user' does, in the same commit")
 	opts.Engine.addFlags(f)
 	return cmd
 }
@@ -171,8 +170,10 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 		}
 		opts.Flow.LocalNets = append(opts.Flow.LocalNets, p)
 	}
+	var users *labels.File
 	if opts.UsersFile != "" {
-		if opts.Flow.Users, err = readUsers(opts.UsersFile); err != nil {
+		// Read before the captures: a bad line fails at once.
+		if users, err = labels.Read(opts.UsersFile, labels.User); err != nil {
 			return usageError("--users: %v", err)
 		}
 	}
@@ -184,6 +185,15 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 		return err
 	}
 	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, Version: Version(), Ignored: ignored}
+	var userRes *labels.Result
+	if users != nil {
+		// The users become labels of kind user in the ingest's own
+		// commit, as 'netlens label --kind user' would load them.
+		cfg.BeforeCommit = func(tx *dataset.Txn) error {
+			userRes, err = labels.Apply(tx, ds, labels.User, []*labels.File{users}, false, time.Now())
+			return err
+		}
+	}
 	var bar *progressBar
 	if !opts.Quiet {
 		if ios.ErrTTY {
@@ -212,6 +222,9 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 			}
 		}
 		fmt.Fprintln(ios.ErrOut, summaryLine(st, opts.Dataset))
+		if userRes != nil {
+			printLabelResult(ios.ErrOut, userRes, opts.Dataset)
+		}
 		for _, s := range st.Ignored {
 			fmt.Fprintf(ios.ErrOut, "warning: %s not read: %s\n", s.Path, s.Reason)
 		}
@@ -289,40 +302,4 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a, a.BitLen()), nil
-}
-
-// readUsers reads 'address_or_prefix,user' lines; '#' starts a comment line
-// and a header line 'address,user' is allowed.
-func readUsers(path string) ([]flow.User, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comment = '#'
-	r.FieldsPerRecord = -1
-	var users []flow.User
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return users, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		line, _ := r.FieldPos(0)
-		p, err := parsePrefix(rec[0])
-		if err != nil {
-			if line == 1 {
-				continue // header
-			}
-			return nil, fmt.Errorf("%s:%d: %q is not an address or prefix", path, line, rec[0])
-		}
-		u := flow.User{Prefix: p}
-		if len(rec) > 1 {
-			u.ID = strings.TrimSpace(rec[1])
-		}
-		users = append(users, u)
-	}
 }

@@ -79,6 +79,10 @@ func runRepair(cmd *cobra.Command, opts *RepairOptions) error {
 	if len(paths) > 0 {
 		fmt.Fprintf(out, "to get the removed rows back: netlens ingest %s -d %s\n", strings.Join(paths, " "), shellQuote(opts.Dataset))
 	}
+	for _, l := range r.RemovedLabels {
+		fmt.Fprintf(out, "removed %s labels %s (%d rows): to get them back: netlens label -d %s --kind %s %s\n",
+			l.Kind, l.Path, l.Rows, shellQuote(opts.Dataset), l.Kind, shellQuote(l.Path))
+	}
 	return nil
 }
 
