@@ -122,6 +122,7 @@ machine, the same commands run on ClickHouse with --engine.`,
 		NewCmdPush(ios, nil),
 		NewCmdCheck(ios, nil),
 		NewCmdRepair(ios, nil),
+		NewCmdServe(ios, nil),
 		NewCmdVersion(ios),
 	)
 	return root

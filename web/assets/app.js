@@ -1,0 +1,576 @@
+/*
+ * netlens serve: the application. Plain JavaScript, no build step, nothing
+ * fetched but this server's own API.
+ *
+ * Every string that comes from the server (names, labels, values, SQL
+ * errors) is untrusted: it reaches the page only through textContent,
+ * attribute values set with setAttribute on known-safe attributes, or chart
+ * fragments that chart/html rendered with HTML-escaped JSON. Nothing here
+ * builds HTML from strings.
+ *
+ * window.netlensApp = {views, busy, error} tells tests where the page is:
+ * views counts the views rendered, busy is true while one loads.
+ */
+;(function () {
+  'use strict';
+
+  var app = window.netlensApp = { views: 0, busy: false, error: null };
+  var main = document.getElementById('main');
+  var catalogue = null; // the answer of /api/analyses, once fetched
+  var PAGE = 100;
+
+  // --- DOM ----------------------------------------------------------------
+
+  // el builds an element: attrs are set as properties for className and
+  // as attributes otherwise; children are nodes or text.
+  function el(tag, attrs) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v == null || v === false) return;
+        if (k === 'className') e.className = v;
+        else if (k === 'text') e.textContent = v;
+        else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), v);
+        else e.setAttribute(k, v === true ? '' : String(v));
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) append(e, arguments[i]);
+    return e;
+  }
+
+  function append(e, c) {
+    if (c == null || c === false) return;
+    if (Array.isArray(c)) { c.forEach(function (x) { append(e, x); }); return; }
+    e.appendChild(typeof c === 'object' ? c : document.createTextNode(String(c)));
+  }
+
+  // link is an in-application link: followed without reloading the page.
+  function link(href, text, cls) {
+    return el('a', { href: href, 'data-nav': true, className: cls }, text);
+  }
+
+  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
+
+  // --- HTTP ---------------------------------------------------------------
+
+  // api fetches JSON from the server; errors carry the server's message.
+  function api(url, opts) {
+    return fetch(url, Object.assign({ credentials: 'same-origin' }, opts || {})).then(function (r) {
+      var type = r.headers.get('Content-Type') || '';
+      var body = type.indexOf('application/json') === 0 ? r.json() : r.text();
+      return body.then(function (b) {
+        if (!r.ok) {
+          var msg = (b && b.error) || (typeof b === 'string' ? b.trim() : '') || r.statusText;
+          var err = new Error(msg);
+          err.status = r.status;
+          throw err;
+        }
+        return b;
+      });
+    });
+  }
+
+  function getCatalogue() {
+    if (catalogue) return Promise.resolve(catalogue);
+    return api('/api/analyses').then(function (c) { catalogue = c; return c; });
+  }
+
+  // --- values -------------------------------------------------------------
+
+  var ipv4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+  var ipv6 = /^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/;
+
+  // addressOf returns the address a cell shows ("192.0.2.1" or
+  // "192.0.2.1 (name)"), or null.
+  function addressOf(v) {
+    if (typeof v !== 'string') return null;
+    var a = v;
+    var i = v.indexOf(' (');
+    if (i > 0 && v.charAt(v.length - 1) === ')') a = v.slice(0, i);
+    if (ipv4.test(a) || (ipv6.test(a) && a.indexOf('::') >= 0 || (ipv6.test(a) && a.split(':').length >= 3))) return a;
+    return null;
+  }
+
+  function cell(v, type) {
+    if (v === null || v === undefined) return el('td', { className: 'null' }, 'NULL');
+    var addr = addressOf(v);
+    if (addr) return el('td', null, link('/host/' + encodeURIComponent(addr), v, 'addr'));
+    var numeric = typeof v === 'number' || /INT|DOUBLE|FLOAT|DECIMAL|HUGEINT|REAL/i.test(type || '');
+    return el('td', { className: numeric ? 'num' : null }, typeof v === 'object' ? JSON.stringify(v) : String(v));
+  }
+
+  // --- tables, paged and sorted on the server -----------------------------
+
+  // pagedTable shows the table that load({offset, limit, sort, desc})
+  // returns a page of, PAGE rows at a time.
+  function pagedTable(load, title) {
+    var box = el('div', { className: 'paged' });
+    var state = { offset: 0, sort: '', desc: false };
+    var seq = 0;
+    function show() {
+      var mine = ++seq;
+      box.setAttribute('data-loading', '');
+      load({ offset: state.offset, limit: PAGE, sort: state.sort, desc: state.desc }).then(function (p) {
+        if (mine !== seq) return;
+        box.removeAttribute('data-loading');
+        clear(box);
+        var from = p.total ? p.offset + 1 : 0;
+        var to = p.offset + p.rows.length;
+        var pager = el('div', { className: 'pager' },
+          el('button', { type: 'button', 'data-page': 'first', disabled: p.offset === 0, onclick: function () { state.offset = 0; show(); } }, '«'),
+          el('button', { type: 'button', 'data-page': 'prev', disabled: p.offset === 0, onclick: function () { state.offset = Math.max(0, state.offset - PAGE); show(); } }, '‹ previous'),
+          el('span', { className: 'range' }, 'rows ' + from + '–' + to + ' of ' + p.total + (p.truncated ? ' (cut at the row cap)' : '')),
+          el('button', { type: 'button', 'data-page': 'next', disabled: to >= p.total, onclick: function () { state.offset += PAGE; show(); } }, 'next ›'),
+          el('button', { type: 'button', 'data-page': 'last', disabled: to >= p.total, onclick: function () { state.offset = Math.max(0, Math.floor((p.total - 1) / PAGE) * PAGE); show(); } }, '»'));
+        var head = el('tr', null, p.columns.map(function (c) {
+          var mark = state.sort === c ? (state.desc ? ' ▼' : ' ▲') : '';
+          return el('th', null, el('button', {
+            type: 'button', title: 'sort by ' + c, 'data-sort': c,
+            onclick: function () {
+              if (state.sort === c) state.desc = !state.desc; else { state.sort = c; state.desc = false; }
+              state.offset = 0;
+              show();
+            }
+          }, c + mark));
+        }));
+        var body = el('tbody', null, p.rows.map(function (r) {
+          return el('tr', null, r.map(function (v, i) { return cell(v, p.types[i]); }));
+        }));
+        append(box, [pager, el('div', { className: 'table-wrap' }, el('table', { className: 'data', 'data-table': title || '' }, el('thead', null, head), body))]);
+      }).catch(function (e) {
+        if (mine !== seq) return;
+        box.removeAttribute('data-loading');
+        clear(box);
+        append(box, el('p', { className: 'error' }, e.message));
+      });
+    }
+    show();
+    return box;
+  }
+
+  // --- charts -------------------------------------------------------------
+
+  // showCharts inserts the chart fragments chart/html rendered (the spec is
+  // HTML-escaped JSON, inert) and asks the chart runtime to draw them.
+  function disposeCharts(root) {
+    if (typeof echarts === 'undefined') return;
+    root.querySelectorAll('.netlens-chart').forEach(function (box) {
+      var inst = echarts.getInstanceByDom(box);
+      if (inst) inst.dispose();
+    });
+  }
+
+  function chartBlock(c, downloads) {
+    var fig = el('div', { className: 'figure', 'data-figure': c.id });
+    var holder = el('div');
+    holder.innerHTML = c.html; // rendered by chart/html: escaped markup, no live script
+    holder.querySelectorAll('script:not([type="application/json"])').forEach(function (s) { s.remove(); });
+    append(fig, holder);
+    if (downloads) append(fig, el('div', { className: 'downloads' }, 'figure: ', downloads));
+    return fig;
+  }
+
+  function drawCharts(root) {
+    if (window.netlensDraw) window.netlensDraw(root);
+    // Graph nodes and bar categories that are addresses lead to their host page.
+    var tries = 0;
+    (function hook() {
+      var st = window.netlensCharts;
+      if (st && !st.done && tries++ < 200) { setTimeout(hook, 50); return; }
+      root.querySelectorAll('.netlens-chart').forEach(function (box) {
+        if (typeof echarts === 'undefined' || box.hasAttribute('data-linked')) return;
+        var inst = echarts.getInstanceByDom(box);
+        if (!inst) return;
+        box.setAttribute('data-linked', '');
+        var spec = null;
+        try { spec = JSON.parse(box.nextElementSibling.textContent).chart; } catch (e) { return; }
+        inst.on('click', function (p) {
+          var a = null;
+          if (spec.kind === 'graph' && p.dataType === 'node' && spec.graph) {
+            var n = spec.graph.nodes[Number(p.data && p.data.id)];
+            a = n && addressOf(n.id);
+          } else if (typeof p.name === 'string') {
+            a = addressOf(p.name);
+          }
+          if (a) navigate('/host/' + encodeURIComponent(a));
+        });
+      });
+    })();
+  }
+
+  // --- navigation ---------------------------------------------------------
+
+  function navigate(url, replace) {
+    if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
+    route();
+  }
+
+  document.addEventListener('click', function (ev) {
+    var a = ev.target.closest && ev.target.closest('a[data-nav]');
+    if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+    ev.preventDefault();
+    navigate(a.getAttribute('href'));
+  });
+  window.addEventListener('popstate', route);
+  document.getElementById('goto-host').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var v = ev.target.elements.addr.value.trim();
+    if (v) navigate('/host/' + encodeURIComponent(v));
+  });
+
+  var routeSeq = 0;
+
+  function route() {
+    var mine = ++routeSeq;
+    disposeCharts(main);
+    clear(main);
+    app.busy = true;
+    app.error = null;
+    var path = location.pathname;
+    var m;
+    var p;
+    if (path === '/') p = viewCatalogue();
+    else if ((m = /^\/analysis\/([^/]+)$/.exec(path))) p = viewAnalysis(decodeURIComponent(m[1]));
+    else if ((m = /^\/host\/([^/]+)$/.exec(path))) p = viewHost(decodeURIComponent(m[1]));
+    else if (path === '/sql') p = viewSQL();
+    else if (path === '/dataset') p = viewDataset();
+    else p = Promise.reject(new Error('no page ' + path));
+    Promise.resolve(p).catch(function (e) {
+      if (mine !== routeSeq) return;
+      app.error = e.message;
+      append(main, el('p', { className: 'error' }, e.message));
+    }).then(function () {
+      if (mine !== routeSeq) return;
+      app.busy = false;
+      app.views++;
+    });
+  }
+
+  // --- catalogue ----------------------------------------------------------
+
+  function viewCatalogue() {
+    document.title = 'netlens: analyses';
+    return getCatalogue().then(function (cat) {
+      append(main, el('h1', null, 'Analyses'));
+      var groups = [];
+      cat.forEach(function (a) { if (groups.indexOf(a.group) < 0) groups.push(a.group); });
+      groups.forEach(function (g) {
+        append(main, el('h2', null, g));
+        append(main, el('div', { className: 'cards' }, cat.filter(function (a) { return a.group === g; }).map(function (a) {
+          return el('div', { className: 'card' + (a.applies ? '' : ' na'), 'data-analysis': a.name },
+            el('h3', null, link('/analysis/' + encodeURIComponent(a.name), a.title)),
+            el('p', null, el('span', { className: 'tag' }, a.name), a.params.map(function (p) {
+              return el('span', { className: 'tag', title: p.doc }, p.name + '=' + (p.default || '∅'));
+            })),
+            a.applies ? null : el('p', { className: 'muted' }, 'Does not apply: ' + a.reason),
+            el('p', { className: 'doc' }, a.doc));
+        })));
+      });
+    });
+  }
+
+  // --- analysis -----------------------------------------------------------
+
+  function query(params) {
+    var q = new URLSearchParams();
+    Object.keys(params).forEach(function (k) { q.append(k, params[k]); });
+    var s = q.toString();
+    return s ? '?' + s : '';
+  }
+
+  function viewAnalysis(name) {
+    var given = {};
+    new URLSearchParams(location.search).forEach(function (v, k) { given[k] = v; });
+    return getCatalogue().then(function (cat) {
+      var a = cat.filter(function (x) { return x.name === name; })[0];
+      if (!a) throw new Error('no analysis ' + JSON.stringify(name) + ' in this version of netlens');
+      document.title = 'netlens: ' + a.title;
+      append(main, el('p', { className: 'muted' }, link('/', 'Analyses'), ' / ' + a.group));
+      append(main, el('h1', null, a.title));
+      append(main, el('p', { className: 'doc' }, a.doc));
+      if (!a.applies) append(main, el('div', { className: 'box warn' }, 'This analysis does not apply to this dataset: ' + a.reason + '.'));
+
+      var form = el('form', { className: 'params', id: 'params', novalidate: true });
+      var fields = {};
+      a.params.forEach(function (p) {
+        var id = 'param-' + p.name;
+        var input;
+        var val = Object.prototype.hasOwnProperty.call(given, p.name) ? given[p.name] : p.default;
+        if (p.choices && p.choices.length) {
+          input = el('select', { id: id, name: p.name }, p.choices.map(function (c) { return el('option', { value: c }, c); }));
+          input.value = val;
+        } else if (p.kind === 'bool') {
+          input = el('select', { id: id, name: p.name }, el('option', { value: 'true' }, 'true'), el('option', { value: 'false' }, 'false'));
+          input.value = val === 'true' ? 'true' : 'false';
+        } else {
+          input = el('input', { id: id, name: p.name, type: 'text', placeholder: p.default ? p.default : '(unset)', spellcheck: 'false', autocomplete: 'off' });
+          input.value = val;
+        }
+        var hint = p.kind + (p.default ? ', default ' + p.default : ', unset by default') + (p.min != null ? ', at least ' + p.min : '');
+        var err = el('div', { className: 'param-error', id: id + '-error', role: 'alert' });
+        var field = el('div', { className: 'field', 'data-param': p.name },
+          el('label', { for: id }, p.name), input, el('div', { className: 'help' }, p.doc), el('div', { className: 'help' }, hint), err);
+        fields[p.name] = { input: input, err: err, field: field, param: p };
+        append(form, field);
+      });
+      var status = el('span', { className: 'running', id: 'run-status' });
+      append(form, el('div', { className: 'actions' },
+        el('button', { type: 'submit', className: 'primary', id: 'run' }, 'Run'),
+        el('button', { type: 'button', id: 'reset', onclick: function () { navigate('/analysis/' + encodeURIComponent(name) + query(unknownOf())); } }, 'Defaults'),
+        status));
+      if (a.params.length) append(main, form); else append(main, el('p', { className: 'muted' }, 'This analysis takes no parameters.'));
+
+      var known = {};
+      a.params.forEach(function (p) { known[p.name] = true; });
+      function unknownOf() {
+        var u = {};
+        Object.keys(given).forEach(function (k) { if (!known[k]) u[k] = given[k]; });
+        return u;
+      }
+      var unknown = unknownOf();
+      if (Object.keys(unknown).length) {
+        append(main, el('div', { className: 'box warn', id: 'unknown-params' },
+          'This link sets parameters that this version of ' + a.name + ' does not know; they are kept in the address and not used: ',
+          Object.keys(unknown).map(function (k, i) { return [i ? ', ' : '', el('code', null, k + '=' + unknown[k])]; })));
+      }
+
+      form.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        var q = unknownOf();
+        a.params.forEach(function (p) {
+          var v = fields[p.name].input.value.trim();
+          if (v !== p.default && v !== '') q[p.name] = v; // empty: the default
+        });
+        navigate('/analysis/' + encodeURIComponent(name) + query(q));
+      });
+
+      var results = el('div', { id: 'results' });
+      append(main, results);
+      var started = Date.now();
+      var timer = setInterval(function () { status.textContent = 'running… ' + Math.round((Date.now() - started) / 1000) + ' s'; }, 500);
+      status.textContent = 'running…';
+      var settings = {};
+      Object.keys(given).forEach(function (k) { if (known[k]) settings[k] = given[k]; });
+      var qs = query(settings);
+      return api('/api/view/' + encodeURIComponent(name) + query(given)).then(function (v) {
+        clearInterval(timer);
+        status.textContent = v.invalid ? '' : 'done in ' + v.elapsed.toFixed(2) + ' s';
+        if (v.invalid) {
+          v.invalid.forEach(function (e) {
+            var f = e.param && fields[e.param];
+            if (f) {
+              f.err.textContent = e.error;
+              f.field.classList.add('invalid');
+              f.input.setAttribute('aria-invalid', 'true');
+            } else {
+              append(results, el('p', { className: 'error' }, e.error));
+            }
+          });
+          return;
+        }
+        if (v.error) {
+          append(results, el('div', { className: 'box bad' }, 'This analysis failed: ' + v.error));
+          return;
+        }
+        if (v.notes.length) append(results, el('ul', { className: 'notes' }, v.notes.map(function (n) { return el('li', null, n); })));
+        var base = encodeURIComponent(name);
+        v.charts.forEach(function (c) {
+          append(results, chartBlock(c, ['png', 'svg', 'pdf'].map(function (f) {
+            return el('a', { href: '/api/figure/' + base + '/' + encodeURIComponent(c.id) + '.' + f + qs, download: true }, f.toUpperCase());
+          })));
+        });
+        drawCharts(results);
+        v.tables.forEach(function (t) {
+          var sep = qs ? '&' : '?';
+          var tableURL = '/api/run/' + base + qs + sep + 'table=' + encodeURIComponent(t.name);
+          append(results, el('div', { className: 'table-block', 'data-table-block': t.name },
+            el('h2', null, t.title),
+            el('div', { className: 'downloads' }, el('span', { className: 'tag' }, t.name), t.rows + ' rows · ',
+              el('a', { href: tableURL + '&format=csv', download: t.name + '.csv' }, 'CSV')),
+            pagedTable(function (pq) {
+              return api(tableURL + '&' + new URLSearchParams({ offset: pq.offset, limit: pq.limit, sort: pq.sort, desc: pq.desc }).toString());
+            }, t.name)));
+        });
+        if (v.files.length) {
+          append(results, el('p', null, 'files: ', v.files.map(function (f) {
+            return el('a', { href: '/api/file/' + base + '/' + encodeURIComponent(f) + qs, download: f }, f);
+          })));
+        }
+      }, function (e) { clearInterval(timer); status.textContent = ''; throw e; });
+    });
+  }
+
+  // --- host ---------------------------------------------------------------
+
+  function facts(list) {
+    return el('div', { className: 'facts' }, (list || []).map(function (f) {
+      return el('div', null, el('span', null, f.label), f.value);
+    }));
+  }
+
+  function viewHost(addr) {
+    document.title = 'netlens: ' + addr;
+    return api('/api/host/' + encodeURIComponent(addr)).then(function (h) {
+      append(main, el('p', { className: 'muted' }, 'Host'));
+      append(main, el('h1', { id: 'host-label' }, h.label));
+      append(main, facts(h.facts));
+      if (h.links.length) {
+        append(main, el('p', null, 'Analyses of this address: ', h.links.map(function (l, i) {
+          var q = {};
+          q[l.param] = h.address;
+          return [i ? ' · ' : '', link('/analysis/' + encodeURIComponent(l.analysis) + query(q), l.title + ' (' + l.param + ')')];
+        })));
+      }
+      var charts = el('div');
+      h.charts.forEach(function (c) { append(charts, chartBlock(c)); });
+      append(main, charts);
+      drawCharts(charts);
+      h.tables.forEach(function (t) {
+        append(main, el('div', { className: 'table-block', 'data-table-block': t.name },
+          el('h2', null, t.title),
+          el('div', { className: 'downloads' }, t.rows + ' rows'),
+          pagedTable(function (pq) {
+            return api('/api/host/' + encodeURIComponent(h.address) + '?' + new URLSearchParams({ table: t.name, offset: pq.offset, limit: pq.limit, sort: pq.sort, desc: pq.desc }).toString());
+          }, t.name)));
+      });
+    });
+  }
+
+  // --- SQL console --------------------------------------------------------
+
+  var HISTORY = 'netlens.sql.history';
+
+  function history_() {
+    try { return JSON.parse(localStorage.getItem(HISTORY) || '[]').filter(function (s) { return typeof s === 'string'; }); } catch (e) { return []; }
+  }
+
+  function remember(sql) {
+    var h = history_().filter(function (s) { return s !== sql; });
+    h.unshift(sql);
+    try { localStorage.setItem(HISTORY, JSON.stringify(h.slice(0, 30))); } catch (e) { /* full or denied: no history */ }
+  }
+
+  function viewSQL() {
+    document.title = 'netlens: SQL';
+    var given = new URLSearchParams(location.search).get('q') || '';
+    var schema = el('div', { className: 'schema', id: 'schema' }, el('p', { className: 'muted' }, 'Loading tables…'));
+    var ta = el('textarea', { id: 'sql', spellcheck: 'false', 'aria-label': 'SQL' });
+    ta.value = given || 'SELECT src, count(*) AS packets FROM packets GROUP BY src ORDER BY packets DESC';
+    var out = el('div', { id: 'sql-result' });
+    var hist = el('ul', { className: 'history', id: 'sql-history' });
+    function showHistory() {
+      clear(hist);
+      history_().slice(0, 10).forEach(function (s) {
+        append(hist, el('li', null, el('button', { type: 'button', onclick: function () { ta.value = s; } }, s)));
+      });
+    }
+    function run() {
+      var sql = ta.value.trim();
+      if (!sql) return;
+      remember(sql);
+      showHistory();
+      var url = '/sql?' + new URLSearchParams({ q: sql }).toString();
+      if (location.pathname + location.search !== url) history.pushState(null, '', url);
+      show(sql);
+    }
+    function show(sql) {
+      clear(out);
+      var csv = el('button', { type: 'button', id: 'sql-csv' }, 'CSV');
+      csv.addEventListener('click', function () {
+        fetch('/api/query?format=csv', { method: 'POST', body: sql, credentials: 'same-origin' }).then(function (r) {
+          if (!r.ok) return r.text().then(function (t) { throw new Error(t); });
+          return r.blob();
+        }).then(function (b) {
+          var a = el('a', { href: URL.createObjectURL(b), download: 'query.csv' });
+          document.body.appendChild(a);
+          a.click();
+          setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        }).catch(function (e) { append(out, el('p', { className: 'error' }, e.message)); });
+      });
+      var info = el('span', { className: 'muted', id: 'sql-info' });
+      append(out, el('div', { className: 'pager' }, csv, info));
+      append(out, pagedTable(function (pq) {
+        var started = Date.now();
+        info.textContent = 'running…';
+        return api('/api/query?' + new URLSearchParams({ format: 'json', offset: pq.offset, limit: pq.limit, sort: pq.sort, desc: pq.desc }).toString(),
+          { method: 'POST', body: sql, headers: { 'Content-Type': 'text/plain' } }).then(function (p) {
+          info.textContent = p.total + ' rows' + (p.truncated ? ' (at most ' + p.cap + ')' : '') + ' in ' + p.elapsed.toFixed(3) + ' s';
+          return p;
+        }, function (e) { info.textContent = ''; throw e; });
+      }, 'query'));
+    }
+    ta.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); run(); }
+    });
+    append(main, el('h1', null, 'SQL'));
+    append(main, el('p', { className: 'muted' }, 'One statement that reads (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE), over the dataset only; Ctrl-Enter runs it.'));
+    append(main, el('div', { className: 'sql-layout' }, schema, el('div', null,
+      ta,
+      el('div', { className: 'pager' }, el('button', { type: 'button', className: 'primary', id: 'sql-run', onclick: run }, 'Run')),
+      out,
+      el('h3', null, 'History (this browser)'), hist)));
+    showHistory();
+    if (given) show(given);
+    return api('/api/schema').then(function (tables) {
+      clear(schema);
+      append(schema, el('h3', null, 'Tables'));
+      tables.forEach(function (t) {
+        append(schema, el('details', { 'data-schema-table': t.name },
+          el('summary', null, t.name, el('span', { className: 'type' }, t.rows + ' rows')),
+          el('ul', null, t.columns.map(function (c) {
+            return el('li', null, el('button', { type: 'button', title: 'insert', onclick: function () {
+              var s = ta.selectionStart, e = ta.selectionEnd;
+              ta.value = ta.value.slice(0, s) + c.name + ta.value.slice(e);
+              ta.focus();
+            } }, c.name), el('span', { className: 'type' }, c.type));
+          }))));
+      });
+    });
+  }
+
+  // --- dataset ------------------------------------------------------------
+
+  function simpleTable(columns, rows, name) {
+    return el('div', { className: 'table-wrap' }, el('table', { className: 'data', 'data-table': name },
+      el('thead', null, el('tr', null, columns.map(function (c) { return el('th', null, c); }))),
+      el('tbody', null, rows.map(function (r) { return el('tr', null, r.map(function (v) { return cell(v); })); }))));
+  }
+
+  function bytes(n) {
+    if (n < 1000) return n + ' B';
+    var u = ['kB', 'MB', 'GB', 'TB'], i = -1;
+    do { n /= 1000; i++; } while (n >= 1000 && i < u.length - 1);
+    return n.toFixed(n < 10 ? 2 : 1) + ' ' + u[i];
+  }
+
+  function viewDataset() {
+    document.title = 'netlens: dataset';
+    return api('/api/dataset').then(function (d) {
+      append(main, el('h1', null, 'Dataset'));
+      append(main, facts([{ label: 'engine', value: d.engine }, { label: 'netlens', value: d.version || '' }].concat(
+        d.manifest ? [{ label: 'written by', value: 'netlens ' + d.manifest.netlens_version }, { label: 'format', value: String(d.manifest.format_version) }] : [])));
+      append(main, el('h2', null, 'Tables'));
+      append(main, simpleTable(['table', 'rows'], Object.keys(d.rows).sort().map(function (t) { return [t, d.rows[t]]; }), 'rows'));
+      append(main, el('h2', null, 'Inputs'));
+      append(main, simpleTable(['name', 'path', 'size', 'sha256', 'frames', 'packets', 'first packet', 'last packet', 'error'],
+        d.inputs.map(function (i) { return [i.name, i.path, bytes(i.size), i.sha256, i.frames, i.packets, i.first || null, i.last || null, i.error || null]; }), 'inputs'));
+      var m = d.manifest;
+      if (m && m.ingests && m.ingests.length) {
+        append(main, el('h2', null, 'Ingests'));
+        append(main, simpleTable(['id', 'started', 'finished', 'netlens', 'parameters', 'inputs'], m.ingests.map(function (g) {
+          var ps = Object.keys(g.params || {}).sort().map(function (k) { return k + '=' + g.params[k]; }).join(' ');
+          return [g.id, g.started, g.finished, g.netlens_version, ps, (g.inputs || []).length];
+        }), 'ingests'));
+      }
+      if (m && m.labels && m.labels.length) {
+        append(main, el('h2', null, 'Labels'));
+        append(main, simpleTable(['kind', 'name', 'path', 'size', 'sha256', 'rows'], m.labels.map(function (l) {
+          return [l.kind, l.name, l.path, bytes(l.size), l.sha256, l.rows];
+        }), 'labels'));
+      }
+    });
+  }
+
+  route();
+})();

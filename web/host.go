@@ -1,0 +1,180 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"slices"
+
+	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/chart"
+)
+
+// hostQueries are the tables of the host page: what the dataset says about
+// one address, whichever analyses exist. Each binds the address to every
+// placeholder; the SQL is the same on every engine.
+var hostQueries = []struct {
+	name, title, sql string
+	args             int
+}{
+	{"host_names", "Names seen for the address", `
+SELECT name, seen_in, sum(n) AS times FROM (
+	SELECT coalesce(query, answer_name) AS name, 'DNS answer' AS seen_in, 1 AS n FROM dns WHERE answer = ?
+	UNION ALL
+	SELECT name, 'server name of its flows (DNS, TLS SNI, HTTP Host)' AS seen_in, 1 AS n FROM flows WHERE b = ? AND name IS NOT NULL
+) AS names WHERE name IS NOT NULL GROUP BY name, seen_in ORDER BY times DESC, name`, 2},
+	{"host_partners", "Flows by partner: packets, IP bytes and payload bytes each way", `
+SELECT partner, count(*) AS flows,
+	sum(pkts_out) AS packets_sent, sum(pkts_in) AS packets_received,
+	sum(bytes_out) AS bytes_sent, sum(bytes_in) AS bytes_received,
+	sum(payload_out) AS payload_sent, sum(payload_in) AS payload_received
+FROM (
+	SELECT b AS partner, pkts_a_to_b AS pkts_out, pkts_b_to_a AS pkts_in, bytes_a_to_b AS bytes_out, bytes_b_to_a AS bytes_in,
+		payload_a_to_b AS payload_out, payload_b_to_a AS payload_in FROM flows WHERE a = ?
+	UNION ALL
+	SELECT a AS partner, pkts_b_to_a AS pkts_out, pkts_a_to_b AS pkts_in, bytes_b_to_a AS bytes_out, bytes_a_to_b AS bytes_in,
+		payload_b_to_a AS payload_out, payload_a_to_b AS payload_in FROM flows WHERE b = ?
+) AS f GROUP BY partner ORDER BY sum(bytes_out) + sum(bytes_in) DESC, partner`, 2},
+	{"host_services", "Flows by service, as client (it initiated them) and as server", `
+SELECT role, proto, port, service, count(*) AS flows, sum(answered_flow) AS answered, sum(bytes) AS bytes FROM (
+	SELECT 'client' AS role, proto, b_port AS port, service, CASE WHEN answered THEN 1 ELSE 0 END AS answered_flow,
+		bytes_a_to_b + bytes_b_to_a AS bytes FROM flows WHERE a = ?
+	UNION ALL
+	SELECT 'server' AS role, proto, b_port AS port, service, CASE WHEN answered THEN 1 ELSE 0 END AS answered_flow,
+		bytes_a_to_b + bytes_b_to_a AS bytes FROM flows WHERE b = ?
+) AS f GROUP BY role, proto, port, service ORDER BY bytes DESC, role, port`, 2},
+	{"host_ports", "Its own TCP and UDP ports: packets and payload bytes sent from and received on each", `
+SELECT proto, port, role, count(*) AS packets, sum(payload_len) AS payload FROM (
+	SELECT proto, sport AS port, 'sent from' AS role, payload_len FROM packets WHERE src = ? AND sport IS NOT NULL
+	UNION ALL
+	SELECT proto, dport AS port, 'received on' AS role, payload_len FROM packets WHERE dst = ? AND dport IS NOT NULL
+) AS p GROUP BY proto, port, role ORDER BY payload DESC, port, role`, 2},
+}
+
+// hostJSON is what the host page shows besides its tables.
+type hostJSON struct {
+	Address string      `json:"address"`
+	Label   string      `json:"label"`
+	Facts   []fact      `json:"facts"`
+	Tables  []tableJSON `json:"tables"`
+	Charts  []chartJSON `json:"charts"`
+	// Links are the analyses that take an address, with the parameter
+	// that would be this one.
+	Links []hostLink `json:"links"`
+}
+
+type fact struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+type hostLink struct {
+	Analysis string `json:"analysis"`
+	Title    string `json:"title"`
+	Param    string `json:"param"`
+}
+
+// hostResult computes the tables and chart of the host page of addr.
+func (s *Server) hostResult(ctx context.Context, addr string) (*analysis.Result, error) {
+	return s.results.get(ctx, s.base, "\x00host\x00"+addr, func(ctx context.Context) (*analysis.Result, error) {
+		res := &analysis.Result{}
+		for _, q := range hostQueries {
+			args := make([]any, q.args)
+			for i := range args {
+				args[i] = addr
+			}
+			t, err := s.env.Query(ctx, q.sql, args...)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", q.name, err)
+			}
+			res.Tables = append(res.Tables, analysis.Table{Name: q.name, Title: q.title, Table: t})
+		}
+		ts := s.env.Dialect().EpochNs("ts")
+		t, err := s.env.Query(ctx, "SELECT sum(CASE WHEN src = ? THEN 1 ELSE 0 END), sum(CASE WHEN dst = ? THEN 1 ELSE 0 END), min("+ts+"), max("+ts+") FROM packets WHERE src = ? OR dst = ?", addr, addr, addr, addr)
+		if err != nil {
+			return nil, err
+		}
+		res.Tables = append(res.Tables, analysis.Table{Name: "host_summary", Title: "Packets", Table: t})
+		partners := res.Tables[1]
+		var cats []string
+		var out, in []float64
+		for i, r := range partners.Rows {
+			if i == 20 {
+				break
+			}
+			cats = append(cats, s.env.Label(analysis.AsString(r[0])))
+			out = append(out, float64(analysis.AsInt(r[4])))
+			in = append(in, float64(analysis.AsInt(r[5])))
+		}
+		c := chart.NewHBar("host_partners", "IP bytes with its partners (top 20)", cats,
+			chart.Series{Name: "sent", Values: out}, chart.Series{Name: "received", Values: in})
+		c.X = chart.Axis{Title: "IP bytes", Unit: chart.UnitBytes}
+		res.Charts = append(res.Charts, c.OrEmpty("no flows"))
+		return res, nil
+	})
+}
+
+// apiHost answers GET /api/host/ADDR: the host page's summary, tables
+// and chart; with ?table=NAME one page of that table, as /api/run gives it.
+func (s *Server) apiHost(w http.ResponseWriter, r *http.Request) {
+	ip, err := netip.ParseAddr(r.PathValue("addr"))
+	if err != nil {
+		fail(w, r, http.StatusBadRequest, fmt.Sprintf("%q is not an IP address", r.PathValue("addr")))
+		return
+	}
+	addr := ip.String()
+	q := r.URL.Query()
+	pq, err := s.parsePage(q)
+	if err != nil {
+		fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	res, err := s.hostResult(r.Context(), addr)
+	if err != nil {
+		runFailed(w, r, err)
+		return
+	}
+	if name := q.Get("table"); name != "" {
+		i := slices.IndexFunc(res.Tables, func(t analysis.Table) bool { return t.Name == name })
+		if i < 0 {
+			fail(w, r, http.StatusBadRequest, fmt.Sprintf("table %q: the host page has no such table", name))
+			return
+		}
+		p, err := s.pageOf(res.Tables[i].Table, pq)
+		if err != nil {
+			fail(w, r, http.StatusBadRequest, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, p)
+		return
+	}
+	h := hostJSON{Address: addr, Label: s.env.Label(addr), Tables: []tableJSON{}, Charts: []chartJSON{}, Links: []hostLink{}}
+	for _, t := range res.Tables {
+		if t.Name == "host_summary" {
+			if len(t.Rows) == 1 {
+				r := t.Rows[0]
+				h.Facts = append(h.Facts, fact{"packets sent", fmt.Sprint(analysis.AsInt(r[0]))}, fact{"packets received", fmt.Sprint(analysis.AsInt(r[1]))})
+				if r[2] != nil {
+					h.Facts = append(h.Facts,
+						fact{"first packet", analysis.Time(analysis.AsInt(r[2])).Format("2006-01-02 15:04:05.000000 UTC")},
+						fact{"last packet", analysis.Time(analysis.AsInt(r[3])).Format("2006-01-02 15:04:05.000000 UTC")})
+				}
+			}
+			continue
+		}
+		h.Tables = append(h.Tables, tableJSON{Name: t.Name, Title: t.Title, Columns: t.Columns, Rows: len(t.Rows)})
+	}
+	for _, c := range res.Charts {
+		h.Charts = append(h.Charts, chartJSON{ID: c.ID, Title: c.Title, HTML: renderChart(c)})
+	}
+	for _, a := range s.catalog {
+		m := a.Meta()
+		for _, p := range m.Params {
+			if p.Kind == analysis.Addr {
+				h.Links = append(h.Links, hostLink{Analysis: m.Name, Title: m.Title, Param: p.Name})
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, h)
+}
