@@ -3,8 +3,10 @@ package analysis
 import (
 	"cmp"
 	"fmt"
-	"math"
+	"math/big"
 	"slices"
+
+	"github.com/netlens/netlens/engine"
 )
 
 // Histogram is a distribution of integer values as the count of each
@@ -77,32 +79,20 @@ func (h *Histogram) prepare() {
 	h.ready = true
 }
 
-// Quantiles returns the quantiles of the values at levels (each 0..1), in
-// the order of levels, interpolated exactly as DuckDB's quantile_cont does,
-// bit for bit: of n sorted values x, level l is at position p = (n-1)*l (in
-// float64); with i = floor(p), j = ceil(p) and d = p - i, the quantile is
-// x[i] when i = j, else a*(1-d) + b*d with a = x[i] and b = x[j] as float64,
-// each product rounded before the sum. It returns nil when there are no
-// values.
-func (h *Histogram) Quantiles(levels []float64) []float64 {
+// Quantiles returns the quantiles of the values at levels, in the order of
+// levels, each as Quantile gives it from the values of its two ranks: the
+// same numbers as those of an engine's Dialect.QuantileBounds over the
+// values themselves. Values are divided by unit (1e9 gives seconds of
+// nanoseconds). It returns nil when there are no values.
+func (h *Histogram) Quantiles(levels []engine.Level, unit int64) []float64 {
 	if h.n == 0 {
 		return nil
 	}
 	h.prepare()
 	out := make([]float64, len(levels))
 	for i, l := range levels {
-		p := float64(h.n-1) * l
-		lo, hi := int64(math.Floor(p)), int64(math.Ceil(p))
-		a := float64(h.at(lo))
-		if hi == lo {
-			out[i] = a
-			continue
-		}
-		b := float64(h.at(hi))
-		d := p - float64(lo)
-		// Each conversion rounds its step, as the engine does, so that no
-		// multiply-add is fused.
-		out[i] = float64(a*float64(1-d)) + float64(b*d)
+		lo, hi := ranks(h.n, l)
+		out[i] = Quantile(h.at(lo), h.at(hi), h.n, l, unit)
 	}
 	return out
 }
@@ -113,4 +103,59 @@ func (h *Histogram) at(k int64) int64 {
 	k = min(max(k, 0), h.n-1)
 	i, _ := slices.BinarySearch(h.cumulative, k+1) // the first value with more than k before or at it
 	return h.sorted[min(i, len(h.sorted)-1)]
+}
+
+// ranks returns the ranks (from 0) of the two values a quantile at level l
+// of n values lies between: floor((n-1)*l) and ceil((n-1)*l).
+func ranks(n int64, l engine.Level) (lo, hi int64) {
+	pos := (n - 1) * l.Num
+	return pos / l.Den, (pos + l.Den - 1) / l.Den
+}
+
+// Quantile returns the quantile at level l of n values, from lo and hi,
+// the values of rank floor((n-1)*l) and ceil((n-1)*l) among them in
+// ascending order (as Dialect.QuantileBounds gives them): the value at
+// position (n-1)*l interpolated linearly between them, as pandas, numpy
+// and DuckDB's quantile_cont define it, lo + (hi-lo)*d with d the
+// fractional part of (n-1)*l, divided by unit. The interpolation is exact;
+// the result is rounded once, to the nearest float64.
+func Quantile(lo, hi, n int64, l engine.Level, unit int64) float64 {
+	d := (n - 1) * l.Num % l.Den // the fractional part is d/l.Den
+	if d == 0 || lo == hi {
+		return Ratio(lo, unit)
+	}
+	// (lo*Den + (hi-lo)*d) / (Den*unit), exactly.
+	num := new(big.Int).Mul(big.NewInt(lo), big.NewInt(l.Den))
+	diff := new(big.Int).Sub(big.NewInt(hi), big.NewInt(lo))
+	num.Add(num, diff.Mul(diff, big.NewInt(d)))
+	den := new(big.Int).Mul(big.NewInt(l.Den), big.NewInt(unit))
+	f, _ := new(big.Rat).SetFrac(num, den).Float64()
+	return f
+}
+
+// QuantilesOf reads the value of a Dialect.QuantileBounds aggregate over n
+// values as the quantiles at levels, each as Quantile gives it. It returns
+// nil when n is 0.
+func QuantilesOf(bounds any, n int64, levels []engine.Level, unit int64) ([]float64, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	b := AsInts(bounds)
+	if len(b) != 2*len(levels) {
+		return nil, fmt.Errorf("quantile bounds: %d values for %d levels", len(b), len(levels))
+	}
+	out := make([]float64, len(levels))
+	for i, l := range levels {
+		out[i] = Quantile(b[2*i], b[2*i+1], n, l, unit)
+	}
+	return out, nil
+}
+
+// Percentiles returns the levels 0, 1/n, ..., 1.
+func Percentiles(n int64) []engine.Level {
+	l := make([]engine.Level, n+1)
+	for i := range l {
+		l[i] = engine.Level{Num: int64(i), Den: n}
+	}
+	return l
 }

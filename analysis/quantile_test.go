@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/big"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -11,42 +12,98 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/duckdb"
 )
+
+// lv is a level Num/Den.
+func lv(num, den int64) engine.Level { return engine.Level{Num: num, Den: den} }
 
 func TestHistogramQuantilesByHand(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		add    [][2]int64 // value, count
-		levels []float64
+		levels []engine.Level
+		unit   int64
 		want   []float64
 	}{
-		{"empty", nil, []float64{0.5}, nil},
-		{"one value", [][2]int64{{7, 1}}, []float64{0, 0.5, 1}, []float64{7, 7, 7}},
-		// 1 2 3 4: p = 3l; 0.5 -> 2.5, 0.25 -> 1.75.
-		{"four values", [][2]int64{{4, 1}, {1, 1}, {3, 1}, {2, 1}}, []float64{0, 0.25, 0.5, 1}, []float64{1, 1.75, 2.5, 4}},
-		// 10 10 10 20: p = 3l; 0.9 -> 2.7, between the last 10 and 20.
-		{"counts", [][2]int64{{20, 1}, {10, 3}}, []float64{0.5, 0.9}, []float64{10, 17}},
+		{"empty", nil, []engine.Level{lv(1, 2)}, 1, nil},
+		{"one value", [][2]int64{{7, 1}}, []engine.Level{lv(0, 1), lv(1, 2), lv(1, 1)}, 1, []float64{7, 7, 7}},
+		// 1 2 3 4: p = 3l; 1/2 -> 2.5, 1/4 -> 1.75.
+		{"four values", [][2]int64{{4, 1}, {1, 1}, {3, 1}, {2, 1}}, []engine.Level{lv(0, 4), lv(1, 4), lv(2, 4), lv(4, 4)}, 1, []float64{1, 1.75, 2.5, 4}},
+		// 10 10 10 20: p = 3l; 9/10 -> 2.7, between the last 10 and 20.
+		{"counts", [][2]int64{{20, 1}, {10, 3}}, []engine.Level{lv(1, 2), lv(9, 10)}, 1, []float64{10, 17}},
 		// A value added twice counts twice; zero counts are ignored.
-		{"merged", [][2]int64{{5, 1}, {9, 0}, {5, 1}, {1, 2}}, []float64{0.5, 1}, []float64{3, 5}},
-		{"negative", [][2]int64{{-3, 1}, {-1, 1}}, []float64{0.5}, []float64{-2}},
+		{"merged", [][2]int64{{5, 1}, {9, 0}, {5, 1}, {1, 2}}, []engine.Level{lv(1, 2), lv(1, 1)}, 1, []float64{3, 5}},
+		{"negative", [][2]int64{{-3, 1}, {-1, 1}}, []engine.Level{lv(1, 2)}, 1, []float64{-2}},
+		// Nanoseconds to seconds: 42 values, the 95th percentile at
+		// 41*19/20 = 38.95, between 0.1 s and 0.3 s: 0.29 s, the float
+		// nearest 0.29, where interpolating in floats and dividing gives
+		// 0.29000000000000004.
+		{"seconds", [][2]int64{{100_000_000, 39}, {300_000_000, 3}}, []engine.Level{lv(19, 20), lv(1, 1)}, 1e9, []float64{0.29, 0.3}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := &analysis.Histogram{}
 			for _, a := range tt.add {
 				h.Add(a[0], a[1])
 			}
-			if diff := cmp.Diff(tt.want, h.Quantiles(tt.levels)); diff != "" {
+			if diff := cmp.Diff(tt.want, h.Quantiles(tt.levels, tt.unit)); diff != "" {
 				t.Errorf("quantiles (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
+// TestQuantileExact: the quantile is the exact interpolation, rounded
+// once, even where the values are beyond 2^53 and floats would lose them.
+func TestQuantileExact(t *testing.T) {
+	for _, tt := range []struct {
+		lo, hi, n int64
+		l         engine.Level
+		unit      int64
+		want      float64
+	}{
+		{26_364_000, 26_364_000, 21, lv(19, 20), 1e9, 0.026364},
+		{26_364_000, 30_000_000, 21, lv(19, 20), 1e9, 0.026364},         // rank 19 exactly: hi is not used
+		{7_084_976_000, 7_084_977_000, 42, lv(19, 20), 1e9, 7.08497695}, // position 38.95
+		{1, 2, 3, lv(1, 4), 1, 1.5},
+		{-5, 5, 5, lv(3, 8), 1, 0}, // position 1.5
+		// 2^62 + 1 and 2^62 + 3: the midpoint 2^62 + 2 is a float64, 2^62 + 1 is not.
+		{1<<62 + 1, 1<<62 + 3, 3, lv(1, 4), 1, 1<<62 + 2},
+	} {
+		if got := analysis.Quantile(tt.lo, tt.hi, tt.n, tt.l, tt.unit); got != tt.want {
+			t.Errorf("Quantile(%d, %d, n=%d, %v, unit %d) = %v, want %v", tt.lo, tt.hi, tt.n, tt.l, tt.unit, got, tt.want)
+		}
+	}
+}
+
+// distributions are columns of values, few and many distinct, small and
+// huge, negative, and with NULLs, as expressions of i = 0, 1, ..., n-1.
+var distributions = []struct {
+	name, expr string
+	n          int
+}{
+	{"one", "42", 1},
+	{"two", "i * 1000", 2},
+	{"three", "i * 7 - 5", 3},
+	{"same", "5", 50},
+	{"small ints", "(i * 7919 + i * i) % 10", 1001},
+	{"microseconds", "((i * 2654435761) % 100000) * 1000", 20011},
+	{"nanoseconds", "(i * 2654435761) % 88429938137201", 5003},
+	{"beyond 2^53", "9007199254740993 + (i * 2654435761) % 1000003", 997},
+	{"huge", "4611686018427387904 + ((i * 2654435761) % 1000003) * 1000003", 1009},
+	{"negative", "(i * 48271) % 2147483647 - 1073741823", 4999},
+	{"nulls", "CASE WHEN i % 3 = 0 THEN NULL ELSE (i * 2654435761) % 1000003 END", 3001},
+	{"all null", "CASE WHEN i >= 0 THEN NULL ELSE i END", 10},
+}
+
+// levels are levels of the percentiles analyses ask for and odd ones.
+var levels = append(append(analysis.Percentiles(100), analysis.Percentiles(40)...),
+	lv(333, 1000), lv(999, 1000), lv(1, 3), lv(2, 3), lv(123456789, 1000000000))
+
 // TestHistogramQuantilesMatchDuckDB: quantiles from the histogram of a
-// column are bit for bit those DuckDB's quantile_cont gives on the column
-// itself, for distributions with few and many distinct values, small and
-// huge ones.
+// column are bit for bit those of DuckDB's QuantileBounds over the column
+// itself.
 func TestHistogramQuantilesMatchDuckDB(t *testing.T) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -54,34 +111,19 @@ func TestHistogramQuantilesMatchDuckDB(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	levels := append(percentiles(100), percentiles(40)...)
-	levels = append(levels, 0.333, 0.999, 1.0/3, 2.0/3, 0.123456789)
-	for _, tt := range []struct {
-		name, expr string
-		n          int
-	}{
-		{"one", "42", 1},
-		{"two", "i * 1000", 2},
-		{"three", "i * 7 - 5", 3},
-		{"same", "5", 50},
-		{"small ints", "(i * 7919 + i * i) % 10", 1001},
-		{"microseconds", "((i * 2654435761) % 100000) * 1000", 20011},
-		{"nanoseconds", "(i * 2654435761) % 88429938137201", 5003},
-		{"beyond 2^53", "9007199254740993 + (i * 2654435761) % 1000003", 997},
-		{"huge", "4611686018427387904 + ((i * 2654435761) % 1000003) * 1000003", 1009},
-		{"negative", "(i * 48271) % 2147483647 - 1073741823", 4999},
-	} {
+	for _, tt := range distributions {
 		t.Run(tt.name, func(t *testing.T) {
 			from := fmt.Sprintf("(SELECT CAST(%s AS BIGINT) AS x FROM range(%d) AS r(i)) AS t", tt.expr, tt.n)
-			var list any
-			if err := db.QueryRowContext(ctx, "SELECT "+duckdb.Dialect{}.Quantiles("x", levels)+" FROM "+from).Scan(&list); err != nil {
+			var n int64
+			var bounds any
+			if err := db.QueryRowContext(ctx, "SELECT count(x), "+duckdb.Dialect{}.QuantileBounds("x", levels)+" FROM "+from).Scan(&n, &bounds); err != nil {
 				t.Fatal(err)
 			}
-			want := analysis.AsFloats(list)
-			if len(want) != len(levels) {
-				t.Fatalf("duckdb gives %d quantiles (%T), want %d", len(want), list, len(levels))
+			want, err := analysis.QuantilesOf(bounds, n, levels, 1000)
+			if err != nil {
+				t.Fatal(err)
 			}
-			rows, err := db.QueryContext(ctx, "SELECT x, count(*) FROM "+from+" GROUP BY x")
+			rows, err := db.QueryContext(ctx, "SELECT x, count(*) FROM "+from+" WHERE x IS NOT NULL GROUP BY x")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,20 +139,99 @@ func TestHistogramQuantilesMatchDuckDB(t *testing.T) {
 			if err := rows.Err(); err != nil {
 				t.Fatal(err)
 			}
-			if h.Len() != int64(tt.n) {
-				t.Fatalf("histogram of %d values, want %d", h.Len(), tt.n)
+			if h.Len() != n {
+				t.Fatalf("histogram of %d values, DuckDB counts %d", h.Len(), n)
 			}
-			if diff := cmp.Diff(want, h.Quantiles(levels)); diff != "" {
+			if diff := cmp.Diff(want, h.Quantiles(levels, 1000)); diff != "" {
 				t.Errorf("quantiles (-duckdb +histogram):\n%s", diff)
 			}
 		})
 	}
 }
 
-func percentiles(n int) []float64 {
-	l := make([]float64, n+1)
-	for i := range l {
-		l[i] = float64(i) / float64(n)
+// TestSumSquaresDuckDB: DuckDB's SumSquares is the exact sum of squares,
+// beyond 64 bits, NULLs skipped.
+func TestSumSquaresDuckDB(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return l
+	defer db.Close()
+	for _, tt := range []struct {
+		values string
+		want   string
+	}{
+		{"(3), (NULL), (-4)", "25"},
+		{"(9223372036854775807), (-9223372036854775807)", "170141183460469231694793815568465002498"},
+		{"(NULL)", ""},
+	} {
+		var got any
+		q := "SELECT " + duckdb.Dialect{}.SumSquares("x") + " FROM (VALUES " + tt.values + ") AS t(x)"
+		if err := db.QueryRow(q).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", tt.values, err)
+		}
+		s := ""
+		if got != nil {
+			s = analysis.AsBigInt(got).String()
+		}
+		if s != tt.want {
+			t.Errorf("%s: %s (%T), want %s", tt.values, s, got, tt.want)
+		}
+	}
+}
+
+// TestMeanStdDev checks means and sample standard deviations from sums
+// against values worked out by hand (and by pandas' describe).
+func TestMeanStdDev(t *testing.T) {
+	big := func(s string) *big.Int {
+		b, ok := new(big.Int).SetString(s, 10)
+		if !ok {
+			t.Fatalf("bad number %q", s)
+		}
+		return b
+	}
+	for _, tt := range []struct {
+		name         string
+		sum, squares string
+		n, unit      int64
+		mean, std    float64
+		stdOK        bool
+	}{
+		// 2 4 4 4 5 5 7 9: mean 5, sum of squared deviations 32, sample variance 32/7.
+		{"textbook", "40", "232", 8, 1, 5, 2.138089935299395, true},
+		// 1 s, 2 s and 3 s in nanoseconds: mean 2 s, std 1 s exactly.
+		{"seconds", "6000000000", "14000000000000000000", 3, 1e9, 2, 1, true},
+		// One value: no sample standard deviation (pandas gives NaN).
+		{"one", "859967000", "739543240089000000", 1, 1e9, 0.859967, 0, false},
+		// Equal values: 0, not a rounding residue.
+		{"equal", "30000000000000000", "300000000000000000000000000000000", 3, 1e9, 10_000_000, 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := analysis.Mean(big(tt.sum), tt.n, tt.unit); got != tt.mean {
+				t.Errorf("mean %v, want %v", got, tt.mean)
+			}
+			std, ok := analysis.StdDev(big(tt.sum), big(tt.squares), tt.n, tt.unit)
+			if ok != tt.stdOK || std != tt.std {
+				t.Errorf("std %v, %v; want %v, %v", std, ok, tt.std, tt.stdOK)
+			}
+		})
+	}
+}
+
+func TestRatio(t *testing.T) {
+	for _, tt := range []struct {
+		num, den int64
+		want     float64
+	}{
+		{859967000, 1e9, 0.859967},
+		{1, 3, 1.0 / 3},
+		{-7, 2, -3.5},
+		// Beyond 2^53 the numerator is not a float64: still rounded once.
+		{1<<60 + 1, 1 << 7, float64(1<<53) + 1.0/128},
+		{9007199254740993, 1, 9007199254740992},
+	} {
+		if got := analysis.Ratio(tt.num, tt.den); got != tt.want {
+			t.Errorf("Ratio(%d, %d) = %v, want %v", tt.num, tt.den, got, tt.want)
+		}
+	}
 }

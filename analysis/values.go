@@ -76,16 +76,40 @@ func AsString(v any) string {
 // tables use for timestamps.
 func Time(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
-// AsFloats returns a list value (a quantile list, say) as float64s; nil
-// for NULL or a value that is not a list.
-func AsFloats(v any) []float64 {
+// AsBigInt returns an integer value of any size as a *big.Int (0 for NULL
+// or a value that is not an integer): the Go integers, *big.Int (DuckDB's
+// HUGEINT), and the forms ClickHouse's driver gives Decimal(38, 0) in:
+// decimal text, or a decimal that gives its value by a BigInt method.
+func AsBigInt(v any) *big.Int {
 	switch x := v.(type) {
-	case []float64:
-		return append([]float64(nil), x...)
+	case *big.Int:
+		return new(big.Int).Set(x)
+	case uint64:
+		return new(big.Int).SetUint64(x)
+	case string:
+		if b, ok := new(big.Int).SetString(x, 10); ok {
+			return b
+		}
+		return new(big.Int)
+	case interface{ BigInt() *big.Int }:
+		return x.BigInt()
+	}
+	return big.NewInt(AsInt(v))
+}
+
+// AsInts returns a list value of integers (quantile bounds, say) as
+// int64s; nil for NULL, an empty list or a value that is not a list.
+func AsInts(v any) []int64 {
+	switch x := v.(type) {
+	case []int64:
+		return append([]int64(nil), x...)
 	case []any:
-		out := make([]float64, len(x))
+		if len(x) == 0 {
+			return nil
+		}
+		out := make([]int64, len(x))
 		for i, e := range x {
-			out[i] = AsFloat(e)
+			out[i] = AsInt(e)
 		}
 		return out
 	}

@@ -26,6 +26,10 @@ type Engine interface {
 // Dialect writes the few SQL expressions whose spelling differs between
 // engines, so that an analysis is written once. Arguments are SQL
 // expressions or identifiers chosen by the analysis, never data.
+//
+// Engines sum and divide floats in orders of their own, so their floats
+// differ in the last bits from one engine to another: aggregates give
+// integers, from which analyses compute their floats themselves.
 type Dialect interface {
 	// EpochNs is the nanoseconds since the Unix epoch of timestamp expression ts, as a 64-bit integer.
 	EpochNs(ts string) string
@@ -34,10 +38,30 @@ type Dialect interface {
 	// labels of prefixes are joined (see package labels). Text that is no
 	// address gives NULL or another string that no address gives.
 	IPHex(expr string) string
-	// Quantiles is one aggregate of the quantiles of expr at levels (each
-	// 0..1, interpolated between values), as a list in the order of levels.
-	Quantiles(expr string, levels []float64) string
+	// QuantileBounds is one aggregate over integer expression expr, NULLs
+	// skipped: for each level l of levels, of the n values of expr in
+	// ascending order, the value of rank floor((n-1)*l) and that of rank
+	// ceil((n-1)*l) (ranks from 0), as one list of 64-bit integers
+	// [lo0, hi0, lo1, hi1, ...] in the order of levels; an empty list when
+	// there are no values. A quantile interpolated between the two (see
+	// Level) is the same whatever the engine.
+	QuantileBounds(expr string, levels []Level) string
+	// SumSquares is an aggregate of the exact sum of the squares of integer
+	// expression expr, NULLs skipped, as an integer of 128 bits (a 64-bit
+	// square does not fit in 64 bits); NULL when there are no values. The
+	// sum must stay below 10^38, as that of the gaps between packets does
+	// (it is at most the square of their time span): beyond, an engine may
+	// fail or wrap around.
+	SumSquares(expr string) string
 }
+
+// Level is the level of a quantile as the exact fraction Num/Den, with
+// 0 <= Num <= Den: {19, 20} is the 95th percentile. Ranks are integer
+// arithmetic on it, so that every engine picks the same values.
+type Level struct{ Num, Den int64 }
+
+// Float returns the level as a float64.
+func (l Level) Float() float64 { return float64(l.Num) / float64(l.Den) }
 
 // Table is a small materialised query result.
 type Table struct {

@@ -121,5 +121,5 @@ var (
 	dstParam = analysis.Param{Name: "dst", Kind: analysis.Addr, Doc: "destination address (default: the one src sent the most packets to)"}
 )
 
-// seconds converts nanoseconds to seconds.
-func seconds(ns int64) float64 { return float64(ns) / 1e9 }
+// seconds converts nanoseconds to seconds, rounded once.
+func seconds(ns int64) float64 { return analysis.Seconds(ns) }

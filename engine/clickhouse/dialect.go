@@ -2,7 +2,6 @@ package clickhouse
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/netlens/netlens/engine"
@@ -17,22 +16,24 @@ var _ engine.Dialect = Dialect{}
 // EpochNs implements engine.Dialect.
 func (Dialect) EpochNs(ts string) string { return "toInt64(" + ts + ")" }
 
-// Quantiles implements engine.Dialect with exact quantiles interpolated as
-// DuckDB's quantile_cont (and ClickHouse's later quantilesExactInclusive) do:
-// at level l of n sorted values, the value at position p = l*(n-1) between
-// the values at floor(p) and ceil(p). ClickHouse 18.16 has no interpolating
-// exact quantile, so the values are sorted in one array (the same expression
-// everywhere, which ClickHouse computes once) and each level reads its two
-// neighbours from it. NULLs are skipped; no values give an empty list.
-func (Dialect) Quantiles(expr string, levels []float64) string {
-	sorted := "arraySort(groupArray(toFloat64(" + expr + ")))"
-	last := "(length(" + sorted + ") - 1)"
-	q := make([]string, len(levels))
-	for i, l := range levels {
-		pos := strconv.FormatFloat(l, 'g', -1, 64) + " * " + last
-		lo := fmt.Sprintf("%s[toUInt64(floor(%s)) + 1]", sorted, pos)
-		hi := fmt.Sprintf("%s[toUInt64(ceil(%s)) + 1]", sorted, pos)
-		q[i] = fmt.Sprintf("%s + (%s - floor(%s)) * (%s - %s)", lo, pos, pos, hi, lo)
+// QuantileBounds implements engine.Dialect. The values are sorted in one
+// array (the same expression everywhere, which ClickHouse computes once),
+// and each level reads its two ranks from it, computed in integer
+// arithmetic on the count of values. NULLs are skipped by groupArray and
+// count; no values give an empty list.
+func (Dialect) QuantileBounds(expr string, levels []engine.Level) string {
+	sorted := "arraySort(groupArray(toInt64(" + expr + ")))"
+	n := "toInt64(count(" + expr + "))"
+	q := make([]string, 0, 2*len(levels))
+	for _, l := range levels {
+		pos := fmt.Sprintf("(%s - 1) * %d", n, l.Num)
+		q = append(q, fmt.Sprintf("%s[intDiv(%s, %d) + 1]", sorted, pos, l.Den), fmt.Sprintf("%s[intDiv(%s + %d, %d) + 1]", sorted, pos, l.Den-1, l.Den))
 	}
-	return fmt.Sprintf("if(length(%s) = 0, emptyArrayFloat64(), [%s])", sorted, strings.Join(q, ", "))
+	return fmt.Sprintf("if(%s = 0, emptyArrayInt64(), [%s])", n, strings.Join(q, ", "))
+}
+
+// SumSquares implements engine.Dialect in Decimal(38, 0): 18.16 has no
+// 128-bit integer type.
+func (Dialect) SumSquares(expr string) string {
+	return fmt.Sprintf("sum(toDecimal128(%[1]s, 0) * toDecimal128(%[1]s, 0))", expr)
 }

@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/netlens/netlens/engine"
@@ -16,14 +15,23 @@ var _ engine.Dialect = Dialect{}
 // EpochNs implements engine.Dialect.
 func (Dialect) EpochNs(ts string) string { return "epoch_ns(" + ts + ")" }
 
-// Quantiles implements engine.Dialect with one quantile_cont over a list of
-// levels, which keeps a single copy of the values whatever their number.
-func (Dialect) Quantiles(expr string, levels []float64) string {
-	l := make([]string, len(levels))
-	for i, q := range levels {
-		l[i] = strconv.FormatFloat(q, 'g', -1, 64)
+// QuantileBounds implements engine.Dialect: the values, sorted in one list,
+// and each level's two ranks picked from it by list_select, with the ranks
+// in integer arithmetic on the count of values.
+func (Dialect) QuantileBounds(expr string, levels []engine.Level) string {
+	n := "count(" + expr + ")"
+	idx := make([]string, 0, 2*len(levels))
+	for _, l := range levels {
+		pos := fmt.Sprintf("(%s - 1) * %d", n, l.Num)
+		idx = append(idx, fmt.Sprintf("%s // %d + 1", pos, l.Den), fmt.Sprintf("(%s + %d) // %d + 1", pos, l.Den-1, l.Den))
 	}
-	return fmt.Sprintf("quantile_cont(%s, [%s])", expr, strings.Join(l, ", "))
+	return fmt.Sprintf("CASE WHEN %[1]s = 0 THEN []::BIGINT[] ELSE list_select(list_sort(list(CAST(%[2]s AS BIGINT)) FILTER (WHERE %[2]s IS NOT NULL)), [%[3]s]) END",
+		n, expr, strings.Join(idx, ", "))
+}
+
+// SumSquares implements engine.Dialect in HUGEINT.
+func (Dialect) SumSquares(expr string) string {
+	return fmt.Sprintf("sum(CAST(%[1]s AS HUGEINT) * CAST(%[1]s AS HUGEINT))", expr)
 }
 
 // Dialect implements engine.Engine.
