@@ -129,11 +129,7 @@ type Assembler struct {
 	idle       [listClosing]int64 // idle timeouts in ns by list; 0 = never
 	active     int64
 	closeDelay int64
-	local      prefixSet
-	anyLocal   bool
-	users      prefixSet
-	userIDs    []string
-	hasUsers   bool
+	ends       *Roles
 
 	emit   func(*schema.Flow)
 	flows  map[key]*entry
@@ -155,19 +151,11 @@ func New(cfg Config, firstID int64, emit func(*schema.Flow)) *Assembler {
 		idle:       [listClosing]int64{int64(cfg.IdleTCP), int64(cfg.IdleUDP), int64(cfg.IdleOther)},
 		active:     int64(cfg.Active),
 		closeDelay: int64(cfg.CloseDelay),
-		local:      newPrefixSet(cfg.LocalNets),
-		anyLocal:   len(cfg.LocalNets) > 0,
-		hasUsers:   len(cfg.Users) > 0,
+		ends:       NewRoles(cfg),
 		emit:       emit,
 		flows:      make(map[key]*entry, 1024),
 		nextID:     firstID,
 	}
-	prefixes := make([]netip.Prefix, len(cfg.Users))
-	a.userIDs = make([]string, len(cfg.Users))
-	for i, u := range cfg.Users {
-		prefixes[i], a.userIDs[i] = u.Prefix, u.ID
-	}
-	a.users = newPrefixSet(prefixes)
 	return a
 }
 
@@ -342,43 +330,17 @@ func (a *Assembler) start(k key, srcIsLo bool, p *schema.Packet, m *decode.Meta)
 
 // roles sets what depends on which end is a: locality, users, kind, service.
 func (a *Assembler) roles(e *entry) {
-	e.aLocal, e.bLocal = a.isLocal(e.aAddr), a.isLocal(e.bAddr)
+	r := a.ends
+	e.aLocal, e.bLocal = r.Local(e.aAddr), r.Local(e.bAddr)
 	e.service = ""
 	if e.proto == protoTCP || e.proto == protoUDP {
 		e.service = services.Lookup(e.proto, e.bPort)
 	}
-	if !a.hasUsers {
+	if !r.hasUsers {
 		return
 	}
-	e.userA, e.userB = a.user(e.aAddr, e.a), a.user(e.bAddr, e.b)
-	switch {
-	case e.userA != "" && e.userB != "":
-		e.kind = KindP2P
-	case e.userA != "" || e.userB != "":
-		e.kind = KindTypical
-	default:
-		e.kind = KindNoUser
-	}
-}
-
-func (a *Assembler) isLocal(addr netip.Addr) bool {
-	if !a.anyLocal {
-		return notGlobal(addr)
-	}
-	_, ok := a.local.lookup(addr)
-	return ok
-}
-
-// user returns the user id of addr (text: its address text), or "".
-func (a *Assembler) user(addr netip.Addr, text string) string {
-	i, ok := a.users.lookup(addr)
-	if !ok {
-		return ""
-	}
-	if id := a.userIDs[i]; id != "" {
-		return id
-	}
-	return text
+	e.userA, e.userB = r.User(e.aAddr, e.a), r.User(e.bAddr, e.b)
+	e.kind = Kind(e.userA, e.userB)
 }
 
 // flip swaps the roles of a and b.

@@ -38,6 +38,14 @@ type Config struct {
 	// Ignored lists the entries of input directories that are not read
 	// (see input.ExpandAll); Run passes them on in Stats.Ignored.
 	Ignored []input.Skipped
+	// SkipBad goes on after a bad row of a file of flow records (counted
+	// in FileResult.BadRows) instead of ending the file there.
+	SkipBad bool
+	// Pair merges each unidirectional flow record (NetFlow) with its
+	// reverse when they lie within PairWindow of each other (default
+	// DefaultPairWindow); see flow.Pairer.
+	Pair       bool
+	PairWindow time.Duration
 	// BeforeCommit, when set, is called within the ingest's transaction
 	// once the inputs are read, to write more with them in the same
 	// commit: the users given at ingest time, say. An error aborts the
@@ -48,10 +56,12 @@ type Config struct {
 // DefaultConfig returns the default ingest parameters.
 func DefaultConfig() Config { return Config{Flow: flow.DefaultConfig()} }
 
-// Progress is a snapshot of a running ingest.
+// Progress is a snapshot of a running ingest: of its captures, then of its
+// files of flow records.
 type Progress struct {
 	BytesRead, TotalBytes int64
 	Packets               int64
+	Records               int64 // flow records read
 	Elapsed               time.Duration
 }
 
@@ -61,20 +71,31 @@ type FileResult struct {
 	ID      string // capture id (see dataset.Fingerprint); for a skipped input, the id it already has
 	SHA256  string
 	Size    int64
-	Frames  uint64
-	Skipped bool // already in the dataset
+	Format  string // pcap, pcapng, zeek-tsv, ... (see input.Sniff); "" when not recognised or not read
+	Frames  uint64 // frames of a capture, records of a file of flow records
+	Skipped bool   // already in the dataset
 	// Replaces is set when the dataset held an earlier, shorter state of
 	// this file (it grew since: a capture still being written): that
 	// input's rows are replaced by the whole file's in the same commit.
 	Replaces *dataset.Input
 	Err      error // why reading stopped early, if it did
+	// BadRows counts the rows of a file of flow records skipped as bad
+	// (Config.SkipBad); BadReasons says why, for the first MaxBadReasons.
+	BadRows    int64
+	BadReasons []string
+}
+
+// Records reports whether r is a file of flow records (not a capture).
+func (r FileResult) Records() bool {
+	return r.Format != "" && r.Format != "pcap" && r.Format != "pcapng"
 }
 
 // Stats summarises an ingest.
 type Stats struct {
 	Files       []FileResult
 	Packets     int64 // rows written to packets
-	Flows       int64 // rows written to flows
+	Records     int64 // flow records read from files of flow records
+	Flows       int64 // rows written to flows: assembled from packets, and from records
 	DNS         int64 // rows written to dns
 	UnknownLink int64 // frames of link types netlens does not decode (kept as rows, without IP fields)
 	Malformed   int64 // frames with a cut or inconsistent header (kept with the fields before the fault)
@@ -213,7 +234,7 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 	}
 
 	if len(todo) > 0 {
-		if err := run(ctx, tx, results, sp.read, todo, cfg, st); err != nil {
+		if err := runAll(ctx, tx, results, sp.read, todo, cfg, st); err != nil {
 			if ctx.Err() != nil {
 				return nil, ErrInterrupted
 			}
@@ -260,6 +281,16 @@ func params(cfg Config) map[string]string {
 		"active":      c.Active.String(),
 		"close_delay": c.CloseDelay.String(),
 		"force":       strconv.FormatBool(cfg.Force),
+	}
+	if cfg.SkipBad {
+		m["skip_bad"] = "true"
+	}
+	if cfg.Pair {
+		w := cfg.PairWindow
+		if w <= 0 {
+			w = DefaultPairWindow
+		}
+		m["pair_window"] = w.String()
 	}
 	for i, p := range c.LocalNets {
 		m["local_net."+strconv.Itoa(i)] = p.String()

@@ -25,19 +25,36 @@ const (
 	sideBatches     = 8       // side batches in flight
 )
 
-// run is the pipeline over the inputs in todo, each read from its path in
-// read (a stream from its copy). The calling goroutine reads,
-// decodes and assembles flows; one goroutine writes packets; the side
-// goroutine names flows and writes flows, and hands dns rows to one more
-// that writes them; the inputs not hashed yet are hashed by another.
-func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []string, todo []int, cfg Config, st *Stats) error {
+// runAll reads the inputs todo (indexes into results), each from its path
+// in read (a stream from its copy): the captures through the pipeline of
+// run, then the files of flow records (see runRecords), whose flows are
+// numbered after the captures'. The inputs not hashed yet are hashed on a
+// goroutine of their own meanwhile.
+func runAll(ctx context.Context, tx *dataset.Txn, results []FileResult, read []string, todo []int, cfg Config, st *Stats) error {
 	ctx, cancel := context.WithCancel(ctx)
-	hashing := startHashing(ctx, results, todo)
+	captures, records := splitInputs(ctx, results, read, todo)
+	hashing := startHashing(ctx, results, append(append([]int(nil), captures...), records...))
 	defer func() {
 		cancel()
 		_ = hashing.wait()
 	}()
+	next := int64(tx.ID())<<40 + 1
+	var err error
+	if len(captures) > 0 {
+		next, err = run(ctx, tx, results, read, captures, cfg, st, next)
+	}
+	if err == nil && len(records) > 0 {
+		err = runRecords(ctx, tx, results, read, records, cfg, st, next)
+	}
+	return errors.Join(err, hashing.wait())
+}
 
+// run is the pipeline over the captures in todo, each read from its path
+// in read, with flows numbered from firstID; it returns the id after the
+// last flow. The calling goroutine reads, decodes and assembles flows; one
+// goroutine writes packets; the side goroutine names flows and writes
+// flows, and hands dns rows to one more that writes them.
+func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []string, todo []int, cfg Config, st *Stats, firstID int64) (int64, error) {
 	paths := make([]string, len(todo))
 	names := make([]string, len(todo))
 	ids := make([]string, len(todo)) // capture id of each input of the source
@@ -46,20 +63,20 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 	}
 	src, err := input.NewSource(ctx, paths, names)
 	if err != nil {
-		return err
+		return firstID, err
 	}
 	defer src.Close()
 	pw, err := dataset.NewTableWriter(tx, schema.Packets, func(p *schema.Packet) int64 { return p.Ts })
 	if err != nil {
-		return err
+		return firstID, err
 	}
 	fw, err := dataset.NewTableWriter(tx, schema.Flows, func(f *schema.Flow) int64 { return f.Start })
 	if err != nil {
-		return err
+		return firstID, err
 	}
 	dw, err := dataset.NewTableWriter(tx, schema.DNSLog, func(d *schema.DNS) int64 { return d.Ts })
 	if err != nil {
-		return err
+		return firstID, err
 	}
 
 	packets := startRowWriter(pw, newGapTracker().fill, packetBatchRows, packetBatches)
@@ -79,7 +96,9 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 	}()
 
 	var progress atomic.Int64
-	stopProgress := startProgress(cfg.Progress, src, &progress)
+	stopProgress := startProgress(cfg.Progress, func() Progress {
+		return Progress{BytesRead: src.BytesRead(), TotalBytes: src.TotalBytes(), Packets: progress.Load()}
+	})
 
 	sb := sidePool.get()
 	handOver := func() {
@@ -88,7 +107,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 			sb = sidePool.get()
 		}
 	}
-	asm := flow.New(cfg.Flow, int64(tx.ID())<<40+1, func(f *schema.Flow) {
+	asm := flow.New(cfg.Flow, firstID, func(f *schema.Flow) {
 		sb.flow(f)
 		handOver()
 	})
@@ -153,7 +172,6 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 	_, packetsErr := packets.close(pb)
 	progress.Store(n)
 	stopProgress()
-	hashErr := hashing.wait()
 
 	for k, fs := range src.Files() {
 		r := &results[todo[k]]
@@ -163,17 +181,20 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		}
 	}
 	st.Packets, st.Flows, st.DNS = n, nflows, ndns
-	return errors.Join(readErr, hashErr, packetsErr, sideErr)
+	return asm.NextID(), errors.Join(readErr, packetsErr, sideErr)
 }
 
-// startProgress calls report periodically until the returned stop is called.
-func startProgress(report func(Progress), src *input.Source, packets *atomic.Int64) (stop func()) {
+// startProgress calls report with what snap returns, about five times a
+// second and once more when the returned stop is called.
+func startProgress(report func(Progress), snap func() Progress) (stop func()) {
 	if report == nil {
 		return func() {}
 	}
 	start := time.Now()
-	snap := func() Progress {
-		return Progress{BytesRead: src.BytesRead(), TotalBytes: src.TotalBytes(), Packets: packets.Load(), Elapsed: time.Since(start)}
+	take := func() Progress {
+		p := snap()
+		p.Elapsed = time.Since(start)
+		return p
 	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
@@ -184,7 +205,7 @@ func startProgress(report func(Progress), src *input.Source, packets *atomic.Int
 		for {
 			select {
 			case <-t.C:
-				report(snap())
+				report(take())
 			case <-done:
 				return
 			}
@@ -193,6 +214,6 @@ func startProgress(report func(Progress), src *input.Source, packets *atomic.Int
 	return func() {
 		close(done)
 		<-finished
-		report(snap())
+		report(take())
 	}
 }

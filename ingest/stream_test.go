@@ -190,9 +190,9 @@ func TestIngestDevZero(t *testing.T) {
 		t.Fatal("read /dev/zero until the deadline")
 	}
 	if len(st.Files) != 1 || !errors.Is(st.Files[0].Err, input.ErrUnknownFormat) || st.Files[0].Frames != 0 {
-		t.Fatalf("files %+v, want /dev/zero failed with an unknown capture format", st.Files)
+		t.Fatalf("files %+v, want /dev/zero failed with an unknown format", st.Files)
 	}
-	if msg := st.Files[0].Err.Error(); !strings.HasPrefix(msg, "/dev/zero: ") || !strings.Contains(msg, "unknown capture format (first bytes 00000000)") {
+	if msg := st.Files[0].Err.Error(); !strings.HasPrefix(msg, "/dev/zero: ") || !strings.Contains(msg, "unknown format (first bytes 00000000)") {
 		t.Errorf("error %q does not name /dev/zero and its first bytes", msg)
 	}
 }

@@ -1,8 +1,16 @@
-// Package input reads captures: it sniffs compression and format from magic
-// bytes, opens the right reader and merges several files in time order.
+// Package input reads captures and files of flow records: it sniffs
+// compression and format from their content (magic bytes, first lines),
+// opens the right reader from the one list of formats (open.go), and
+// merges several captures in time order.
+//
+// A capture's reader yields frames; a flow-record reader (Zeek's conn.log
+// beneath, in input/zeek) yields rows of the flows table as the file gives
+// them, and says which columns it gave: what a record lacks is derived
+// downstream, as for flows assembled from packets.
 //
 // input knows nothing of protocols above the link layer; it must not import
-// decode, flow, dataset or anything downstream.
+// decode, flow, dataset or anything downstream (schema, the column
+// catalogue, it may).
 package input
 
 import "github.com/netlens/netlens/input/internal/capture"

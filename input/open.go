@@ -17,11 +17,13 @@ import (
 
 	"github.com/netlens/netlens/input/pcap"
 	"github.com/netlens/netlens/input/pcapng"
+	"github.com/netlens/netlens/input/zeek"
+	"github.com/netlens/netlens/schema"
 )
 
-// ErrUnknownFormat is wrapped by the *FormatError that Open returns for a
-// file that is not a known capture format.
-var ErrUnknownFormat = errors.New("unknown capture format")
+// ErrUnknownFormat is wrapped by the *FormatError that Open, OpenFlows and
+// Sniff return for a file in no known format.
+var ErrUnknownFormat = errors.New("unknown input format")
 
 // ErrEmpty is wrapped by the *FormatError that Open returns for an input
 // that holds no bytes at all, or none once decompressed.
@@ -74,28 +76,92 @@ var compressions = []compression{
 	{name: "xz", magic: []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}, open: openXz},
 }
 
-// A format is a capture format recognised by the first four bytes of the
-// (decompressed) stream.
+// A format is an input format recognised from its first bytes once
+// decompressed: a capture, whose reader yields frames, or a file of flow
+// records, whose reader yields rows of the flows table.
 type format struct {
-	name  string
-	match func(magic []byte) bool
-	open  func(r io.Reader, name string) (Reader, error)
+	name string
+	what string // what it is, for messages
+	// magic formats are recognised from their first formatMagicLen bytes;
+	// the others (text) from up to textHeadLen bytes.
+	magic bool
+	match func(head []byte) bool
+	// open reads a capture; openFlows reads flow records. One is set.
+	open      func(r io.Reader, name string) (Reader, error)
+	openFlows func(r io.Reader, name string, opt FlowOptions) (FlowReader, error)
 }
 
-// formats is the list of capture formats Open reads.
+// table returns the table a format's rows go to.
+func (f *format) table() string {
+	if f.open != nil {
+		return schema.Packets.Name
+	}
+	return schema.Flows.Name
+}
+
+// formats is the one list of the formats netlens reads, tried in this
+// order: captures and Parquet by their magic bytes, then the text formats
+// by their first lines, the most specific first.
 var formats = []format{
-	{name: "pcap", match: pcap.IsMagic, open: func(r io.Reader, name string) (Reader, error) {
+	{name: "pcap", what: "a pcap capture", magic: true, match: pcap.IsMagic, open: func(r io.Reader, name string) (Reader, error) {
 		return pcap.NewReader(r, name)
 	}},
-	{name: "pcapng", match: pcapng.IsMagic, open: func(r io.Reader, name string) (Reader, error) {
+	{name: "pcapng", what: "a pcapng capture", magic: true, match: pcapng.IsMagic, open: func(r io.Reader, name string) (Reader, error) {
 		return pcapng.NewReader(r, name)
+	}},
+	{name: "zeek-tsv", what: "a Zeek conn.log (TSV)", match: zeek.IsTSV, openFlows: func(r io.Reader, name string, _ FlowOptions) (FlowReader, error) {
+		return zeek.NewTSV(r, name), nil
+	}},
+	{name: "zeek-json", what: "a Zeek conn.log (JSON lines)", match: zeek.IsJSON, openFlows: func(r io.Reader, name string, _ FlowOptions) (FlowReader, error) {
+		return zeek.NewJSON(r, name), nil
 	}},
 }
 
 const (
 	compressionMagicLen = 6
 	formatMagicLen      = 4
+	// textHeadLen is how much of a file the text formats look at to
+	// recognise it: its first lines.
+	textHeadLen = 8 << 10
 )
+
+// Format describes the format of an input, as Sniff finds it.
+type Format struct {
+	Name        string // pcap, pcapng, zeek-tsv, zeek-json, ...
+	Table       string // the table its rows go to: packets (captures) or flows (flow records)
+	Compression string // gzip, bzip2, zstd, xz, or "" when not compressed
+}
+
+// ErrNotCapture is wrapped by the *FormatError that Open returns for a file
+// of flow records (OpenFlows reads those), and ErrNotFlows by the one that
+// OpenFlows returns for a capture.
+var (
+	ErrNotCapture = errors.New("flow records, not a capture")
+	ErrNotFlows   = errors.New("a capture, not flow records")
+)
+
+// Sniff recognises the compression and the format of the file at path
+// from its content. A file in no known format gives a *FormatError that
+// wraps ErrUnknownFormat, an empty one a *FormatError that wraps ErrEmpty.
+// Sniff reads a stream (see IsStream), which then cannot be read again:
+// sniff the copy of a stream.
+func Sniff(ctx context.Context, path string) (Format, error) {
+	f, err := openFile(ctx, path)
+	if err != nil {
+		return Format{}, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	s, err := decompress(f, path)
+	if err != nil {
+		return Format{}, err
+	}
+	defer s.closeDecompressor()
+	fm, err := s.sniff()
+	if err != nil {
+		return Format{}, err
+	}
+	return Format{Name: fm.name, Table: fm.table(), Compression: s.compression}, nil
+}
 
 // Open opens the capture at path. Compression (gzip, bzip2, zstd, xz) and
 // format (pcap, pcapng) are recognised from the content, not the file name.
@@ -175,39 +241,68 @@ func decompress(src io.Reader, name string) (*stream, error) {
 	return s, nil
 }
 
-// openFormat recognises the capture format from the first bytes of s and
-// returns its reader. On error it closes the decompressor, not the file.
-func openFormat(s *stream, name string) (Reader, error) {
-	magic, err := readHead(s, formatMagicLen)
-	if err != nil {
-		s.closeDecompressor()
-		var ce *CompressionError
-		if errors.As(err, &ce) {
-			return nil, &FormatError{File: name, Reason: fmt.Sprintf("%v, after %d bytes of capture", err, len(magic)), Err: err}
+// sniff recognises the format of s from its first bytes, which stay in s.
+// On error the decompressor is left open.
+func (s *stream) sniff() (*format, error) {
+	name := s.name
+	head, err := readHead(s, formatMagicLen)
+	if err == nil && len(head) == formatMagicLen {
+		for i := range formats {
+			if fm := &formats[i]; fm.magic && fm.match(head) {
+				s.r = io.MultiReader(bytes.NewReader(head), s.r)
+				return fm, nil
+			}
 		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		var more []byte
+		more, err = readHead(s, textHeadLen-formatMagicLen)
+		head = append(head, more...)
 	}
-	if len(magic) == 0 && s.compression != "" {
-		s.closeDecompressor()
+	s.r = io.MultiReader(bytes.NewReader(head), s.r)
+	if err != nil {
+		var ce *CompressionError
+		if errors.As(err, &ce) && len(head) < formatMagicLen {
+			return nil, &FormatError{File: name, Reason: fmt.Sprintf("%v, after %d bytes of capture", err, len(head)), Err: err}
+		}
+		if !errors.As(err, &ce) {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		// A text head cut by a fault of the stream: recognise what came;
+		// its reader meets the fault again.
+	}
+	if len(head) == 0 && s.compression != "" {
 		return nil, &FormatError{File: name, Reason: fmt.Sprintf("file is empty after %s decompression (0 bytes)", s.compression), Err: ErrEmpty}
 	}
-	s.r = io.MultiReader(bytes.NewReader(magic), s.r)
-	for _, fm := range formats {
-		if fm.match(magic) {
-			r, err := fm.open(s, name)
-			if err != nil {
-				s.closeDecompressor()
-				return nil, err
-			}
-			return r, nil
+	for i := range formats {
+		fm := &formats[i]
+		if fm.magic && len(head) >= formatMagicLen && fm.match(head[:formatMagicLen]) || !fm.magic && fm.match(head) {
+			return fm, nil
 		}
 	}
 	if err := s.checkStream(); err != nil {
-		s.closeDecompressor()
 		return nil, &FormatError{File: name, Reason: err.Error(), Err: err}
 	}
-	s.closeDecompressor()
-	return nil, &FormatError{File: name, Reason: unknownReason(s.compression, magic), Err: ErrUnknownFormat}
+	return nil, &FormatError{File: name, Reason: unknownReason(s.compression, head[:min(len(head), formatMagicLen)]), Err: ErrUnknownFormat}
+}
+
+// openFormat recognises the format of s from its first bytes and returns
+// the reader of the capture it holds. On error it closes the
+// decompressor, not the file.
+func openFormat(s *stream, name string) (Reader, error) {
+	fm, err := s.sniff()
+	if err != nil {
+		s.closeDecompressor()
+		return nil, err
+	}
+	if fm.open == nil {
+		s.closeDecompressor()
+		return nil, &FormatError{File: name, Reason: fm.what + ": flow records, not a capture", Err: ErrNotCapture}
+	}
+	r, err := fm.open(s, name)
+	if err != nil {
+		s.closeDecompressor()
+		return nil, err
+	}
+	return r, nil
 }
 
 // unknownCheckLen is how much more of a compressed stream whose first bytes
@@ -231,9 +326,13 @@ func (s *stream) checkStream() error {
 }
 
 func unknownReason(compressed string, magic []byte) string {
-	names := make([]string, len(formats))
-	for i, fm := range formats {
-		names[i] = fm.name
+	var captures, records []string
+	for _, fm := range formats {
+		if fm.open != nil {
+			captures = append(captures, fm.name)
+		} else {
+			records = append(records, fm.name)
+		}
 	}
 	comp := make([]string, len(compressions))
 	for i, c := range compressions {
@@ -243,8 +342,8 @@ func unknownReason(compressed string, magic []byte) string {
 	if compressed != "" {
 		what = "first bytes after " + compressed + " decompression"
 	}
-	return fmt.Sprintf("unknown capture format (%s %x); known formats: %s, optionally compressed with %s",
-		what, magic, strings.Join(names, ", "), strings.Join(comp, ", "))
+	return fmt.Sprintf("unknown format (%s %x); known formats: %s (captures), %s (flow records), optionally compressed with %s",
+		what, magic, strings.Join(captures, ", "), strings.Join(records, ", "), strings.Join(comp, ", "))
 }
 
 // readHead reads up to n bytes; fewer only at the end of the stream.

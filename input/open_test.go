@@ -161,7 +161,7 @@ func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
 	plain := testdata(t, "http_get.pcap")
 	badMagic := filepath.Join("testdata", "bad_magic.pcap")
-	known := "known formats: pcap, pcapng, optionally compressed with gzip, bzip2, zstd, xz"
+	known := "known formats: pcap, pcapng (captures), zeek-tsv, zeek-json (flow records), optionally compressed with gzip, bzip2, zstd, xz"
 	tests := []struct {
 		name   string
 		path   string
@@ -169,11 +169,11 @@ func TestOpenErrors(t *testing.T) {
 		want   *errorSummary
 	}{
 		{"bad magic", badMagic, 0, &errorSummary{Format: true, File: badMagic, Unknown: true,
-			Reason: "unknown capture format (first bytes 00010203); " + known}},
+			Reason: "unknown format (first bytes 00010203); " + known}},
 		{"gzip of text", writeFile(t, dir, "text.gz", gzipBytes(t, []byte("hello, world\n"))), 0, &errorSummary{Format: true, File: filepath.Join(dir, "text.gz"), Unknown: true,
-			Reason: "unknown capture format (first bytes after gzip decompression 68656c6c); " + known}},
+			Reason: "unknown format (first bytes after gzip decompression 68656c6c); " + known}},
 		{"short file", writeFile(t, dir, "short", []byte{0xd4, 0xc3}), 0, &errorSummary{Format: true, File: filepath.Join(dir, "short"), Unknown: true,
-			Reason: "unknown capture format (first bytes d4c3); " + known}},
+			Reason: "unknown format (first bytes d4c3); " + known}},
 		{"empty file", writeFile(t, dir, "empty", nil), 0, &errorSummary{Format: true, File: filepath.Join(dir, "empty"), Empty: true, Reason: "file is empty (0 bytes)"}},
 		{"empty gzip stream", writeFile(t, dir, "empty.gz", gzipBytes(t, nil)), 0, &errorSummary{Format: true, File: filepath.Join(dir, "empty.gz"), Empty: true,
 			Reason: "file is empty after gzip decompression (0 bytes)"}},

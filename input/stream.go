@@ -97,11 +97,11 @@ func (s *streamFile) Close() error {
 	return s.f.Close()
 }
 
-// CopyStream copies the capture at path, which may be a stream (see
-// IsStream), to w, bytes as they are (compressed if it is), and returns the
-// number of bytes copied. It looks at the head first: when that is in no
-// known capture format, it stops there and returns, with the bytes copied
-// so far, the *FormatError that Open gives for it (wrapping
+// CopyStream copies the input at path, a capture or flow records, which may
+// be a stream (see IsStream), to w, bytes as they are (compressed if it
+// is), and returns the number of bytes copied. It looks at the head first:
+// when that is in no known format, it stops there and returns, with the
+// bytes copied so far, the *FormatError that Open gives for it (wrapping
 // ErrUnknownFormat), so that a stream that never ends, such as /dev/zero,
 // is not read on. Other faults of the capture are left for its reader to
 // find. Cancelling ctx ends the copy with an error that wraps ctx's error.
@@ -113,11 +113,12 @@ func CopyStream(ctx context.Context, w io.Writer, path string) (int64, error) {
 	defer f.Close()
 	cw := &countWriter{w: w}
 	g := &gate{r: io.TeeReader(f, cw)}
-	r, err := openStream(g, nil, streamName(path))
-	if r != nil {
+	s, err := decompress(g, streamName(path))
+	if err == nil {
+		_, err = s.sniff()
 		// Before the copy takes over: a decompressor may still read on
 		// another goroutine until it is closed, and gets io.EOF from then.
-		_ = r.Close()
+		s.closeDecompressor()
 	}
 	g.close()
 	if errors.Is(err, ErrUnknownFormat) {

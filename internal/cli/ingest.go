@@ -29,6 +29,10 @@ type IngestOptions struct {
 	LocalNets []string
 	UsersFile string
 	Engine    EngineOptions
+	// SkipBad, Pair and PairWindow are for files of flow records.
+	SkipBad    bool
+	Pair       bool
+	PairWindow time.Duration
 }
 
 // NewCmdIngest builds `netlens ingest`. runF replaces the work in tests.
@@ -52,6 +56,13 @@ recognised from their content, not their names: pcap (micro- and nanosecond,
 either byte order) and pcapng (several interfaces and link types), each plain
 or compressed with gzip, bzip2, zstd or xz. Several inputs are read as one
 stream in time order, so flows continue across rotated files.
+
+Files of flow records go into 'flows' as they are, one row per record,
+with what they lack derived as for captures (locality, service, state):
+Zeek's conn.log, as TSV or JSON lines, several logs or rotated ones
+alike. They are recognised from their content too, and may be compressed.
+A bad row stops its file, naming the file, line and column, and keeps
+the records before it; --skip-bad skips bad rows instead and counts them.
 
 An input already in the dataset (same sha256) is skipped; --force reads it
 again and replaces its rows. A corrupt or cut input keeps every packet read
@@ -111,6 +122,9 @@ there; an interrupted load is cleaned up and done again by the next one.`,
 	f.DurationVar(&opts.Flow.CloseDelay, "close-delay", opts.Flow.CloseDelay, "keep a closed TCP flow this long for late packets")
 	f.StringArrayVar(&opts.LocalNets, "local-net", nil, "the site's own prefix, repeatable (default: every address that is not globally routable)")
 	f.StringVar(&opts.UsersFile, "users", "", "CSV of 'address_or_prefix,user[,from,to]' lines: the site's users, loaded as 'netlens label --kind user' does, in the same commit")
+	f.BoolVar(&opts.SkipBad, "skip-bad", false, "flow records: skip bad rows (say how many, and why the first few) instead of stopping the file at the first")
+	f.BoolVar(&opts.Pair, "pair", false, "flow records: merge each unidirectional record (NetFlow) with its reverse within --pair-window")
+	f.DurationVar(&opts.PairWindow, "pair-window", ingest.DefaultPairWindow, "with --pair: how far apart a record and its reverse may lie")
 	opts.Engine.addFlags(f)
 	return cmd
 }
@@ -184,7 +198,11 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, Version: Version(), Ignored: ignored}
+	if opts.PairWindow <= 0 {
+		return usageError("--pair-window %v: must be positive", opts.PairWindow)
+	}
+	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, Version: Version(), Ignored: ignored,
+		SkipBad: opts.SkipBad, Pair: opts.Pair, PairWindow: opts.PairWindow}
 	var userRes *labels.Result
 	if users != nil {
 		// The users become labels of kind user in the ingest's own
@@ -216,7 +234,7 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	if !opts.Quiet {
 		if bar != nil {
 			for _, r := range st.Files {
-				if r.Err != nil || r.Skipped || r.Replaces != nil {
+				if r.Err != nil || r.Skipped || r.Replaces != nil || r.BadRows > 0 {
 					fmt.Fprintln(ios.ErrOut, fileLine(r))
 				}
 			}
@@ -231,9 +249,15 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	}
 	if failed := st.Failed(); len(failed) > 0 {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%d of %d inputs were %s; the packets read before each fault are in the dataset:", len(failed), len(st.Files), failedWhat(failed))
+		fmt.Fprintf(&b, "%d of %d inputs were %s; the packets and records read before each fault are in the dataset:", len(failed), len(st.Files), failedWhat(failed))
 		for _, r := range failed {
-			fmt.Fprintf(&b, "\n  %v (%d packets kept)", r.Err, r.Frames)
+			fmt.Fprintf(&b, "\n  %v (%d %s kept)", r.Err, r.Frames, unit(r))
+			if r.Records() && !opts.SkipBad {
+				var re *input.RowError
+				if errors.As(r.Err, &re) && !re.Fatal {
+					b.WriteString("; --skip-bad skips bad rows and reads on")
+				}
+			}
 		}
 		return &exitError{code: ExitBadInput, err: errors.New(b.String())}
 	}
@@ -241,21 +265,37 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 }
 
 // failedWhat says what went wrong with the inputs of failed: empty, or
-// corrupt or cut.
+// corrupt or cut, or with bad rows.
 func failedWhat(failed []ingest.FileResult) string {
-	empty := 0
+	empty, bad := 0, 0
 	for _, r := range failed {
-		if errors.Is(r.Err, input.ErrEmpty) {
+		var re *input.RowError
+		switch {
+		case errors.Is(r.Err, input.ErrEmpty):
 			empty++
+		case errors.As(r.Err, &re) && !re.Fatal:
+			bad++
 		}
 	}
-	switch empty {
-	case 0:
-		return "corrupt or cut"
-	case len(failed):
+	switch {
+	case empty == len(failed):
 		return "empty"
+	case bad == len(failed):
+		return "stopped at a bad row"
+	case empty == 0 && bad == 0:
+		return "corrupt or cut"
+	case bad == 0:
+		return "corrupt, cut or empty"
 	}
-	return "corrupt, cut or empty"
+	return "corrupt, cut, empty or stopped at a bad row"
+}
+
+// unit names what an input holds: packets or flow records.
+func unit(r ingest.FileResult) string {
+	if r.Records() {
+		return "flow records"
+	}
+	return "packets"
 }
 
 func fileLine(r ingest.FileResult) string {
@@ -263,12 +303,25 @@ func fileLine(r ingest.FileResult) string {
 	case r.Skipped:
 		return fmt.Sprintf("%s: already in the dataset (sha256 %.16s…), skipped; --force reads it again", r.Path, r.SHA256)
 	}
-	s := fmt.Sprintf("%s: %d packets", r.Path, r.Frames)
+	what := unit(r)
+	if r.Records() {
+		what += " (" + r.Format + ")"
+	}
+	s := fmt.Sprintf("%s: %d %s", r.Path, r.Frames, what)
+	if r.BadRows > 0 {
+		s += fmt.Sprintf("; %d bad rows skipped:", r.BadRows)
+		for _, why := range r.BadReasons {
+			s += "\n  " + why
+		}
+		if int64(len(r.BadReasons)) < r.BadRows {
+			s += fmt.Sprintf("\n  and %d more", r.BadRows-int64(len(r.BadReasons)))
+		}
+	}
 	if r.Err != nil {
-		s = fmt.Sprintf("%s: %d packets, then: %v", r.Path, r.Frames, r.Err)
+		s += fmt.Sprintf("; then: %v", r.Err)
 	}
 	if old := r.Replaces; old != nil {
-		s += fmt.Sprintf(" (the file grew from %d to %d bytes since ingest %d: these replace the %d packets read then)", old.Size, r.Size, old.Ingest, old.Frames)
+		s += fmt.Sprintf(" (the file grew from %d to %d bytes since ingest %d: these replace the %d %s read then)", old.Size, r.Size, old.Ingest, old.Frames, unit(r))
 	}
 	return s
 }
@@ -281,6 +334,14 @@ func summaryLine(st *ingest.Stats, dir string) string {
 	}
 	s := fmt.Sprintf("ingested %d packets, %d flows into %s in %s (%s packets/s)",
 		st.Packets, st.Flows, dir, st.Elapsed.Round(time.Millisecond), siCount(rate))
+	if st.Records > 0 {
+		rrate := 0.0
+		if secs > 0 {
+			rrate = float64(st.Records) / secs
+		}
+		s = fmt.Sprintf("ingested %d packets and %d flow records, %d flows into %s in %s (%s records/s)",
+			st.Packets, st.Records, st.Flows, dir, st.Elapsed.Round(time.Millisecond), siCount(rrate))
+	}
 	if st.UnknownLink > 0 || st.Malformed > 0 {
 		s += fmt.Sprintf("; %d frames of unknown link types and %d malformed frames kept without the fields they lack", st.UnknownLink, st.Malformed)
 	}

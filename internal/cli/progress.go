@@ -38,7 +38,7 @@ func newProgressBar(w io.Writer, rows bool) *progressBar {
 }
 
 func (pb *progressBar) update(p ingest.Progress) {
-	pb.set(p.BytesRead, p.TotalBytes, p.Packets, p.Elapsed)
+	pb.set(p.BytesRead, p.TotalBytes, p.Packets+p.Records, p.Elapsed)
 }
 
 func (pb *progressBar) load(p clickhouse.LoadProgress) {
