@@ -7,13 +7,17 @@ import (
 )
 
 // cache keeps the answers of work by key, the least recently used dropped
-// first, and runs the work of a key once for every request that asks for it
+// first when there are more than max of them or their cost (cells of
+// tables) adds up to more than budget, and runs the work of a key once for every request that asks for it
 // meanwhile. Work runs on its own context, which ends when every request
 // waiting for it has gone (its client closed the connection): the engine
 // then stops the query. Failed work is not kept.
 type cache[V any] struct {
 	mu      sync.Mutex
 	max     int
+	budget  int64
+	cost    func(V) int64
+	spent   int64
 	entries map[string]*entry[V]
 	lru     *list.List // of keys, most recent first; done entries only
 }
@@ -25,10 +29,11 @@ type entry[V any] struct {
 	waiters int
 	cancel  context.CancelFunc
 	elem    *list.Element
+	cost    int64
 }
 
-func newCache[V any](max int) *cache[V] {
-	return &cache[V]{max: max, entries: map[string]*entry[V]{}, lru: list.New()}
+func newCache[V any](max int, budget int64, cost func(V) int64) *cache[V] {
+	return &cache[V]{max: max, budget: budget, cost: cost, entries: map[string]*entry[V]{}, lru: list.New()}
 }
 
 // get returns the answer of key, running work under base when no request
@@ -91,8 +96,12 @@ func (c *cache[V]) run(ctx context.Context, key string, e *entry[V], work func(c
 		return
 	}
 	e.elem = c.lru.PushFront(key)
-	for c.lru.Len() > c.max {
+	e.cost = c.cost(v)
+	c.spent += e.cost
+	// The newest answer stays, whatever its cost: it is being handed out.
+	for c.lru.Len() > 1 && (c.lru.Len() > c.max || c.spent > c.budget) {
 		old := c.lru.Remove(c.lru.Back()).(string)
+		c.spent -= c.entries[old].cost
 		delete(c.entries, old)
 	}
 }

@@ -32,6 +32,10 @@ type Config struct {
 	// CacheEntries is the number of analysis results and query answers
 	// kept, the least recently used dropped first.
 	CacheEntries int
+	// CacheCells bounds the memory of the kept results and answers: the
+	// cells of their tables (and the points of their charts), each of
+	// results and answers, add up to at most this many.
+	CacheCells int64
 }
 
 // DefaultAddr is where serve listens unless told otherwise.
@@ -45,6 +49,7 @@ func DefaultConfig() Config {
 		QueryRows:    100_000,
 		PageRows:     10_000,
 		CacheEntries: 64,
+		CacheCells:   5_000_000,
 	}
 }
 
@@ -70,6 +75,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CacheEntries <= 0 {
 		c.CacheEntries = d.CacheEntries
+	}
+	if c.CacheCells <= 0 {
+		c.CacheCells = d.CacheCells
 	}
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil {

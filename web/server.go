@@ -74,8 +74,8 @@ func New(ctx context.Context, eng engine.Engine, cfg Config, opts Options) (*Ser
 	s := &Server{
 		cfg: cfg, eng: eng, env: env, held: held, catalog: opts.Catalog, version: opts.Version,
 		base:    context.Background(),
-		results: newCache[*analysis.Result](cfg.CacheEntries),
-		queries: newCache[*answer](cfg.CacheEntries),
+		results: newCache(cfg.CacheEntries, cfg.CacheCells, resultCost),
+		queries: newCache(cfg.CacheEntries, cfg.CacheCells, func(a *answer) int64 { return tableCost(a.Table) }),
 		charts:  []byte(html.Script()),
 	}
 	if s.catalog == nil {
@@ -92,6 +92,29 @@ func New(ctx context.Context, eng engine.Engine, cfg Config, opts Options) (*Ser
 	}
 	s.static, _ = fs.Sub(assets, "assets")
 	return s, nil
+}
+
+// tableCost is the number of cells of t.
+func tableCost(t *engine.Table) int64 {
+	if t == nil || len(t.Rows) == 0 {
+		return 1
+	}
+	return int64(len(t.Rows)) * int64(max(1, len(t.Columns)))
+}
+
+// resultCost is the number of cells of a result's tables, and of points
+// and values of its charts.
+func resultCost(r *analysis.Result) int64 {
+	n := int64(1)
+	for _, t := range r.Tables {
+		n += tableCost(t.Table)
+	}
+	for _, c := range r.Charts {
+		for _, s := range c.Series {
+			n += int64(len(s.Points) + len(s.Values))
+		}
+	}
+	return n
 }
 
 // Token returns the token requests must carry, "" when none is needed.
