@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/netlens/netlens/schema"
 	"github.com/netlens/netlens/internal/testenv"
+	"github.com/netlens/netlens/schema"
 )
 
 func ns(s string) *int64 {
