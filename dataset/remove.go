@@ -29,6 +29,12 @@ var captureFilters = map[string]func(tx *Txn, src, dst string, drop map[string]b
 	schema.DNSLog.Name: func(tx *Txn, src, dst string, drop map[string]bool) (int64, int64, string, error) {
 		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(r *schema.DNS) bool { return !drop[r.Capture] })
 	},
+	schema.PeerMessages.Name: func(tx *Txn, src, dst string, drop map[string]bool) (int64, int64, string, error) {
+		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(r *schema.PeerMessage) bool { return !drop[r.Capture] })
+	},
+	schema.PeerConns.Name: func(tx *Txn, src, dst string, drop map[string]bool) (int64, int64, string, error) {
+		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(r *schema.PeerConn) bool { return !drop[r.Capture] })
+	},
 }
 
 // fileAction is what RemoveInput does with a committed file.

@@ -105,6 +105,9 @@ type Stats struct {
 	LinkTypes    map[uint16]int64
 	Ignored      []input.Skipped // entries of input directories not read, and why
 	Elapsed      time.Duration
+	// PeerMessages and PeerConns count the rows written to peer_messages
+	// and peer_conns, from Bitcoin node logs.
+	PeerMessages, PeerConns int64
 }
 
 // Failed returns the inputs whose reading stopped early.

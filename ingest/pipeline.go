@@ -43,8 +43,12 @@ func runAll(ctx context.Context, tx *dataset.Txn, results []FileResult, read []s
 	if len(captures) > 0 {
 		next, err = run(ctx, tx, results, read, captures, cfg, st, next)
 	}
+	records, peers := splitPeers(results, records)
 	if err == nil && len(records) > 0 {
 		err = runRecords(ctx, tx, results, read, records, cfg, st, next)
+	}
+	if err == nil && len(peers) > 0 {
+		err = runPeers(ctx, tx, results, read, peers, cfg, st)
 	}
 	return errors.Join(err, hashing.wait())
 }

@@ -38,7 +38,7 @@ func splitInputs(ctx context.Context, results []FileResult, read []string, todo 
 		fm, err := input.Sniff(ctx, read[i])
 		if err == nil {
 			results[i].Format = fm.Name
-			if fm.Table == schema.Flows.Name {
+			if fm.Table != schema.Packets.Name { // flow records, Bitcoin node logs
 				records = append(records, i)
 				continue
 			}

@@ -15,6 +15,8 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/therootcompany/xz"
 
+	"github.com/netlens/netlens/input/btclog"
+	"github.com/netlens/netlens/input/nfdump"
 	"github.com/netlens/netlens/input/pcap"
 	"github.com/netlens/netlens/input/pcapng"
 	"github.com/netlens/netlens/input/zeek"
@@ -86,15 +88,21 @@ type format struct {
 	// the others (text) from up to textHeadLen bytes.
 	magic bool
 	match func(head []byte) bool
-	// open reads a capture; openFlows reads flow records. One is set.
+	// open reads a capture; openFlows reads flow records; openPeers reads
+	// a Bitcoin node's message log into peerTable. One is set.
 	open      func(r io.Reader, name string) (Reader, error)
 	openFlows func(r io.Reader, name string, opt FlowOptions) (FlowReader, error)
+	openPeers func(r io.Reader, name string) (*btclog.Reader, error)
+	peerTable string
 }
 
 // table returns the table a format's rows go to.
 func (f *format) table() string {
-	if f.open != nil {
+	switch {
+	case f.open != nil:
 		return schema.Packets.Name
+	case f.openPeers != nil:
+		return f.peerTable
 	}
 	return schema.Flows.Name
 }
@@ -115,6 +123,11 @@ var formats = []format{
 	{name: "zeek-json", what: "a Zeek conn.log (JSON lines)", match: zeek.IsJSON, openFlows: func(r io.Reader, name string, _ FlowOptions) (FlowReader, error) {
 		return zeek.NewJSON(r, name), nil
 	}},
+	{name: "nfdump-csv", what: "nfdump's CSV", match: nfdump.IsCSV, openFlows: func(r io.Reader, name string, _ FlowOptions) (FlowReader, error) {
+		return nfdump.NewReader(r, name)
+	}},
+	{name: "btclog", what: "a Bitcoin node's message log or its aggregates", match: isPeerLog(schema.PeerMessages.Name), openPeers: btclog.NewReader, peerTable: schema.PeerMessages.Name},
+	{name: "btclog-conns", what: "a Bitcoin node's connection map", match: isPeerLog(schema.PeerConns.Name), openPeers: btclog.NewReader, peerTable: schema.PeerConns.Name},
 }
 
 const (
@@ -326,11 +339,14 @@ func (s *stream) checkStream() error {
 }
 
 func unknownReason(compressed string, magic []byte) string {
-	var captures, records []string
+	var captures, records, peers []string
 	for _, fm := range formats {
-		if fm.open != nil {
+		switch {
+		case fm.open != nil:
 			captures = append(captures, fm.name)
-		} else {
+		case fm.openPeers != nil:
+			peers = append(peers, fm.name)
+		default:
 			records = append(records, fm.name)
 		}
 	}
@@ -342,8 +358,8 @@ func unknownReason(compressed string, magic []byte) string {
 	if compressed != "" {
 		what = "first bytes after " + compressed + " decompression"
 	}
-	return fmt.Sprintf("unknown format (%s %x); known formats: %s (captures), %s (flow records), optionally compressed with %s",
-		what, magic, strings.Join(captures, ", "), strings.Join(records, ", "), strings.Join(comp, ", "))
+	return fmt.Sprintf("unknown format (%s %x); known formats: %s (captures), %s (flow records), %s (Bitcoin node logs), optionally compressed with %s",
+		what, magic, strings.Join(captures, ", "), strings.Join(records, ", "), strings.Join(peers, ", "), strings.Join(comp, ", "))
 }
 
 // readHead reads up to n bytes; fewer only at the end of the stream.

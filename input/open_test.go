@@ -161,7 +161,7 @@ func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
 	plain := testdata(t, "http_get.pcap")
 	badMagic := filepath.Join("testdata", "bad_magic.pcap")
-	known := "known formats: pcap, pcapng (captures), zeek-tsv, zeek-json (flow records), optionally compressed with gzip, bzip2, zstd, xz"
+	known := knownFormats()
 	tests := []struct {
 		name   string
 		path   string

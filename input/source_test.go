@@ -231,7 +231,7 @@ func TestSourceBadFiles(t *testing.T) {
 		{Path: missing, Err: &errorSummary{Reason: "open capture: stat " + missing + ": no such file or directory"}},
 		{Path: good, Frames: 14},
 		{Path: bad, Err: &errorSummary{Format: true, File: bad, Unknown: true,
-			Reason: "unknown format (first bytes 00010203); known formats: pcap, pcapng (captures), zeek-tsv, zeek-json (flow records), optionally compressed with gzip, bzip2, zstd, xz"}},
+			Reason: "unknown format (first bytes 00010203); " + knownFormats()}},
 		{Path: empty},
 		{Path: firstCut, Err: &errorSummary{Format: true, File: firstCut, Offset: 24, Record: 1, Reason: "record data cut: 4 of 78 bytes", Unexpected: true}},
 	}

@@ -67,7 +67,9 @@ var (
 )
 
 // Tables lists every table of the dataset, in dependency order.
-func Tables() []*Table { return []*Table{Packets, Flows, DNSLog, Labels, Spans} }
+func Tables() []*Table {
+	return []*Table{Packets, Flows, DNSLog, Labels, Spans, PeerMessages, PeerConns}
+}
 
 // TableByName returns the table called name, or nil.
 func TableByName(name string) *Table {

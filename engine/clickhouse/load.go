@@ -43,9 +43,11 @@ var (
 	// captures (packets, dns) or their numbers in the high bits of flow_id
 	// (flows), bound to a list of either.
 	staleRows = map[string]string{
-		schema.Packets.Name: "has(?, capture)",
-		schema.DNSLog.Name:  "has(?, capture)",
-		schema.Flows.Name:   fmt.Sprintf("has(?, toUInt32(intDiv(flow_id, %d)))", int64(1)<<flowBits),
+		schema.Packets.Name:      "has(?, capture)",
+		schema.DNSLog.Name:       "has(?, capture)",
+		schema.PeerMessages.Name: "has(?, capture)",
+		schema.PeerConns.Name:    "has(?, capture)",
+		schema.Flows.Name:        fmt.Sprintf("has(?, toUInt32(intDiv(flow_id, %d)))", int64(1)<<flowBits),
 	}
 	pendingMutationsSQL = "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND table = ? AND is_done = 0"
 )
@@ -165,6 +167,14 @@ func (e *Engine) Load(ctx context.Context, ds *dataset.Dataset, progress func(Lo
 		}),
 		copyTable(ctx, cp, schema.DNSLog, func(d *schema.DNS) (uint32, bool) {
 			return cp.byCapture(&d.Capture, &d.FlowID)
+		}),
+		copyTable(ctx, cp, schema.PeerMessages, func(m *schema.PeerMessage) (uint32, bool) {
+			var none int64
+			return cp.byCapture(&m.Capture, &none)
+		}),
+		copyTable(ctx, cp, schema.PeerConns, func(c *schema.PeerConn) (uint32, bool) {
+			var none int64
+			return cp.byCapture(&c.Capture, &none)
 		}),
 	)
 	cp.finish()

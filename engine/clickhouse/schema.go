@@ -45,6 +45,9 @@ var layouts = map[string]layout{
 	schema.DNSLog.Name:  {"ts, client", "cityHash64(capture, flow_id, ts)"},
 	schema.Labels.Name:  {"kind, address, file, line", "cityHash64(kind, address)"},
 	schema.Spans.Name:   {"kind, block_len, block, bucket", "cityHash64(kind, block)"},
+	// peer_messages: time, then the peer analyses' groups.
+	schema.PeerMessages.Name: {"ts, layout, ifNull(peer_id, -1)", "cityHash64(capture, ts)"},
+	schema.PeerConns.Name:    {"ifNull(node, ''), peer_id, peer_addr", "cityHash64(capture, peer_id, peer_addr)"},
 }
 
 // metaTable is a bookkeeping table of netlens in the database.

@@ -292,6 +292,9 @@ func failedWhat(failed []ingest.FileResult) string {
 
 // unit names what an input holds: packets or flow records.
 func unit(r ingest.FileResult) string {
+	if strings.HasPrefix(r.Format, "btclog") {
+		return "rows"
+	}
 	if r.Records() {
 		return "flow records"
 	}
@@ -341,6 +344,9 @@ func summaryLine(st *ingest.Stats, dir string) string {
 		}
 		s = fmt.Sprintf("ingested %d packets and %d flow records, %d flows into %s in %s (%s records/s)",
 			st.Packets, st.Records, st.Flows, dir, st.Elapsed.Round(time.Millisecond), siCount(rrate))
+	}
+	if st.PeerMessages > 0 || st.PeerConns > 0 {
+		s += fmt.Sprintf("; %d rows of Bitcoin peer messages and %d of peer connections", st.PeerMessages, st.PeerConns)
 	}
 	if st.UnknownLink > 0 || st.Malformed > 0 {
 		s += fmt.Sprintf("; %d frames of unknown link types and %d malformed frames kept without the fields they lack", st.UnknownLink, st.Malformed)
