@@ -63,7 +63,8 @@ type FlowOptions struct {
 
 // OpenFlows opens the file of flow records at path, naming it name in
 // errors. Compression (gzip, bzip2, zstd, xz) and format are recognised
-// from the content: Zeek's conn.log as TSV or JSON lines. Closing the
+// from the content: Zeek's conn.log as TSV or JSON lines, nfdump's CSV.
+// Closing the
 // reader closes the file. A capture gives a *FormatError that wraps
 // ErrNotFlows, a file in no known format one that wraps ErrUnknownFormat,
 // an empty one one that wraps ErrEmpty.

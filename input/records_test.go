@@ -5,11 +5,19 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
+
+// knownFormats is the end of the reason of an unknown format: the list of
+// formats, from the one list.
+func knownFormats() string {
+	_, known, _ := strings.Cut(unknownReason("", nil), "; ")
+	return known
+}
 
 // TestSniffAndOpenFlows recognises captures and files of flow records from
 // their content, compressed or not, and reads the records.

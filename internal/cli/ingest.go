@@ -60,9 +60,13 @@ stream in time order, so flows continue across rotated files.
 Files of flow records go into 'flows' as they are, one row per record,
 with what they lack derived as for captures (locality, service, state):
 Zeek's conn.log, as TSV or JSON lines, several logs or rotated ones
-alike. They are recognised from their content too, and may be compressed.
-A bad row stops its file, naming the file, line and column, and keeps
-the records before it; --skip-bad skips bad rows instead and counts them.
+alike; nfdump's CSV (nfdump -o csv, both the layout before 1.7.5 and the
+one since; run nfdump with TZ=UTC). They are recognised from their
+content too, and may be compressed. NetFlow records go one way each:
+--pair merges each with its reverse (same ends and ports the other way)
+when their times lie within --pair-window. A bad row stops its file,
+naming the file, line and column, and keeps the records before it;
+--skip-bad skips bad rows instead and counts them.
 
 An input already in the dataset (same sha256) is skipped; --force reads it
 again and replaces its rows. A corrupt or cut input keeps every packet read
@@ -84,6 +88,10 @@ there; an interrupted load is cleaned up and done again by the next one.`,
 
   # a directory of rotated, compressed captures, with the site's networks
   netlens ingest /data/pcaps/ -d ds --local-net 10.0.0.0/8 --local-net 2001:db8::/32
+
+  # Zeek's logs of a day, and NetFlow records with each direction paired
+  netlens ingest /var/log/zeek/2024-03-01/conn.*.log.gz -d ds
+  TZ=UTC nfdump -R /var/cache/nfdump -o csv > flows.csv && netlens ingest flows.csv -d ds --pair
 
   # longer UDP flows, as a NetFlow exporter would cut them
   netlens ingest 'trace-*.pcapng' -d ds --idle-udp 2m --active-timeout 30m
