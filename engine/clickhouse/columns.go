@@ -71,6 +71,8 @@ func columnsOf[T any](t *schema.Table) ([]column[T], error) {
 			cols[i] = copyColumn[T, float64](off)
 		case k == reflect.Pointer && f.Type.Elem().Kind() == reflect.Int64:
 			cols[i] = copyColumn[T, *int64](off)
+		case k == reflect.Pointer && f.Type.Elem().Kind() == reflect.Uint64:
+			cols[i] = copyColumn[T, *uint64](off)
 		default:
 			return nil, fmt.Errorf("table %s: column %s: no ClickHouse column for Go type %s", t.Name, c.Name, f.Type)
 		}

@@ -207,11 +207,11 @@ type Reader struct {
 	periodSet  bool
 	firstTs    int64
 	haveFirst  bool
-	strs       map[string]*string
+	strs       map[string]string
 	u64s       []uint64
 	i64s       []int64
-	dirIn      *string
-	dirOut     *string
+	dirIn      string
+	dirOut     string
 	layoutName string
 	resets     int64
 }
@@ -224,7 +224,7 @@ func (r *Reader) Resets() int64 { return r.resets }
 // name names the file in errors; its base name is the fallback for the
 // period of an aggregate with one time only.
 func NewReader(r io.Reader, name string) (*Reader, error) {
-	rd := &Reader{br: bufio.NewReaderSize(r, 64<<10), name: name, base: strings.ToLower(filepath.Base(name)), strs: map[string]*string{}}
+	rd := &Reader{br: bufio.NewReaderSize(r, 64<<10), name: name, base: strings.ToLower(filepath.Base(name)), strs: map[string]string{}}
 	line, err := rd.readLine()
 	if err != nil {
 		if err == io.EOF {
@@ -367,17 +367,18 @@ func splitLine(line []byte, dst [][]byte) [][]byte {
 	}
 }
 
-// intern returns a pointer to a string equal to b, one per distinct value.
-func (r *Reader) intern(b []byte) *string {
-	if p, ok := r.strs[string(b)]; ok {
-		return p
+// intern returns a string equal to b, one per distinct value, so that
+// rows share their text.
+func (r *Reader) intern(b []byte) string {
+	if s, ok := r.strs[string(b)]; ok {
+		return s
 	}
 	if len(r.strs) >= 1<<20 { // a file of ever new strings: stop remembering
 		clear(r.strs)
 	}
 	s := string(b)
-	r.strs[s] = &s
-	return &s
+	r.strs[s] = s
+	return s
 }
 
 // u64 and i64 return pointers to v, from slabs, so that rows cost no
@@ -433,21 +434,21 @@ func (r *Reader) size(col string, round bool) (uint64, error) {
 	return uint64(math.Round(f)), nil
 }
 
-func (r *Reader) direction(col string) (*string, error) {
+func (r *Reader) direction(col string) (string, error) {
 	switch b := r.field(col); string(b) {
 	case "in", "inbound":
 		return r.dirIn, nil
 	case "out", "outbound":
 		return r.dirOut, nil
 	default:
-		return nil, r.bad(col, "%q is neither in nor out", b)
+		return "", r.bad(col, "%q is neither in nor out", b)
 	}
 }
 
-func (r *Reader) text(col string) (*string, error) {
+func (r *Reader) text(col string) (string, error) {
 	b := r.field(col)
 	if len(b) == 0 {
-		return nil, r.bad(col, "empty")
+		return "", r.bad(col, "empty")
 	}
 	return r.intern(b), nil
 }
@@ -572,7 +573,7 @@ func (r *Reader) parse(line []byte) error {
 		if err != nil {
 			return err
 		}
-		var mt *string
+		var mt string
 		if r.l.name == Direction {
 			if mt, err = r.text("msg_type"); err != nil {
 				return err
@@ -637,7 +638,7 @@ func (r *Reader) parseTracepoint() error {
 	m := p + HeaderSize
 	r.add(schema.PeerMessage{
 		Ts: ts, PeerID: r.i64(id), PeerAddr: addr, ConnType: ct, Direction: dir, MsgType: mt,
-		Messages: r.u64(1), PayloadSize: r.u64(p), MessageSize: r.u64(m), TCPIPSize: r.u64(Estimate(m, IsIPv6Addr(*addr))),
+		Messages: r.u64(1), PayloadSize: r.u64(p), MessageSize: r.u64(m), TCPIPSize: r.u64(Estimate(m, IsIPv6Addr(addr))),
 	})
 	return nil
 }
@@ -697,7 +698,7 @@ func (r *Reader) parseConnMap() error {
 	if err != nil {
 		return err
 	}
-	c := schema.PeerConn{PeerID: id, PeerAddr: *addr, ConnType: *ct}
+	c := schema.PeerConn{PeerID: id, PeerAddr: addr, ConnType: ct}
 	if b := r.field("connection_time"); len(b) > 0 {
 		d, ok := ParseDuration(b)
 		if !ok {

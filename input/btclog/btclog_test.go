@@ -161,7 +161,7 @@ func sumSizes(rows []Row) []float64 {
 func sumInOut(rows []Row) []float64 {
 	var in, out float64
 	for _, r := range rows {
-		switch *r.Message.Direction {
+		switch r.Message.Direction {
 		case "in":
 			in += float64(*r.Message.TCPIPSize)
 		case "out":
@@ -230,10 +230,10 @@ func TestPeerObserver(t *testing.T) {
 		}
 		for _, r := range rows {
 			m := r.Message
-			if *m.Direction != tc.dir || m.Period != 7200 {
-				t.Fatalf("%s line %d: direction %s period %d", tc.file, r.Line, *m.Direction, m.Period)
+			if m.Direction != tc.dir || m.Period != 7200 {
+				t.Fatalf("%s line %d: direction %s period %d", tc.file, r.Line, m.Direction, m.Period)
 			}
-			got[*m.Node] += float64(*m.PayloadSize)
+			got[m.Node] += float64(*m.PayloadSize)
 		}
 		if len(rows) != n {
 			t.Errorf("%s: %d rows, want %d", tc.file, len(rows), n)

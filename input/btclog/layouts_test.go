@@ -52,7 +52,7 @@ func TestTracepoint(t *testing.T) {
 		if m.Period != 0 || *m.Messages != 1 || m.TCPIPMeasured || m.Layout != Tracepoint {
 			t.Fatalf("line %d: %+v", r.Line, m)
 		}
-		got = append(got, row{m.Ts, *m.PeerID, *m.PeerAddr, *m.ConnType, *m.Direction, *m.MsgType, *m.PayloadSize, *m.MessageSize, *m.TCPIPSize})
+		got = append(got, row{m.Ts, *m.PeerID, m.PeerAddr, m.ConnType, m.Direction, m.MsgType, *m.PayloadSize, *m.MessageSize, *m.TCPIPSize})
 	}
 	const t0 = 1737554400000000000 // 2025-01-22 14:00:00 UTC
 	want := []row{
@@ -85,7 +85,7 @@ func TestPeerDaily(t *testing.T) {
 			t.Fatalf("line %d: %+v", r.Line, m)
 		}
 	}
-	if *rows[2].Message.TCPIPSize != 208 || *rows[1].Message.Direction != "out" {
+	if *rows[2].Message.TCPIPSize != 208 || rows[1].Message.Direction != "out" {
 		t.Errorf("rows %+v", rows)
 	}
 }
