@@ -24,9 +24,10 @@ type chartState struct {
 }
 
 // checkInBrowser opens the report in dir in Chromium and checks that it
-// draws the charts with IDs ids, cleanly, offline and within maxLoad, and
-// that hostile strings are shown as text. It returns the page.
-func checkInBrowser(t *testing.T, dir string, ids []string, hostile []string, maxLoad time.Duration) *browser.Page {
+// draws the charts with IDs ids, cleanly and offline, and that hostile
+// strings are shown as text. It returns the page. How long the page takes
+// is logged, not checked: bench/pageload measures it.
+func checkInBrowser(t *testing.T, dir string, ids []string, hostile []string) *browser.Page {
 	t.Helper()
 	abs, err := filepath.Abs(filepath.Join(dir, IndexName))
 	if err != nil {
@@ -34,9 +35,6 @@ func checkInBrowser(t *testing.T, dir string, ids []string, hostile []string, ma
 	}
 	p := browser.Open(t, "file://"+abs)
 	t.Logf("page loaded in %v", p.LoadTime().Round(time.Millisecond))
-	if p.LoadTime() > maxLoad {
-		t.Errorf("page loaded in %v, more than %v", p.LoadTime(), maxLoad)
-	}
 	for _, f := range p.Failures() {
 		t.Errorf("page: %s", f)
 	}
@@ -93,7 +91,7 @@ func screenshot(t *testing.T, p *browser.Page, name string) []byte {
 
 func TestInBrowser(t *testing.T) {
 	dir, _ := writeSample(t, Options{})
-	p := checkInBrowser(t, dir, chartIDs, []string{hostileImg, hostileScript}, 3*time.Second)
+	p := checkInBrowser(t, dir, chartIDs, []string{hostileImg, hostileScript})
 	img, err := png.Decode(bytes.NewReader(screenshot(t, p, "report.png")))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)

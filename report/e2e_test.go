@@ -250,6 +250,6 @@ func TestEndToEnd(t *testing.T) {
 	for _, name := range hostileNames {
 		shown = append(shown, name)
 	}
-	p := checkInBrowser(t, dir, ids, shown, 3*time.Second)
+	p := checkInBrowser(t, dir, ids, shown)
 	screenshot(t, p, "e2e.png")
 }
