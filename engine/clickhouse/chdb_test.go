@@ -295,6 +295,9 @@ func copyData(t *testing.T, e *Engine, c *current) {
 		if err != nil {
 			t.Fatalf("18.16: read %s: %v", d.name, err)
 		}
+		if len(res.rows) == 0 {
+			continue // an INSERT without rows is an error on current releases
+		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "INSERT INTO %s.%s FORMAT TabSeparated\n", quote(c.db), quote(c.local(d.name)))
 		for _, r := range res.rows {
