@@ -31,6 +31,10 @@ type Meta struct {
 	Title  string // heading in reports
 	Doc    string // one paragraph: what it shows, how it is computed, where it differs from common practice
 	Tables []string
+	// Labels are the kinds of labels (see package labels) without which
+	// the analysis has nothing to say: report skips it, saying so, when
+	// the dataset has none of a kind.
+	Labels []string
 	Params []Param
 }
 

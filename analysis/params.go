@@ -22,7 +22,7 @@ const (
 	Float    Kind = "float"
 	String   Kind = "string"
 	Bool     Kind = "bool"
-	Duration Kind = "duration" // Go syntax: 300ms, 1.5s, 1h
+	Duration Kind = "duration" // Go syntax (300ms, 1.5s, 1h), or whole days or weeks (1d, 1w)
 	Addr     Kind = "address"  // an IP address, or empty
 )
 
@@ -99,6 +99,27 @@ func ParseValues(params []Param, settings map[string]string) (Values, error) {
 	return v, nil
 }
 
+// parseDuration reads a duration in Go's syntax, or a whole number of days
+// (1d) or weeks (1w): the bins of a year of traffic.
+func parseDuration(s string) (time.Duration, error) {
+	if n := len(s); n > 1 && (s[n-1] == 'd' || s[n-1] == 'w') {
+		unit := 24 * time.Hour
+		if s[n-1] == 'w' {
+			unit *= 7
+		}
+		if k, err := strconv.ParseInt(s[:n-1], 10, 64); err == nil && k >= 0 {
+			if k > int64(math.MaxInt64/unit) {
+				return 0, errDurationRange
+			}
+			return time.Duration(k) * unit, nil
+		}
+	}
+	return time.ParseDuration(s)
+}
+
+// errDurationRange is the error of a duration of days or weeks too large.
+var errDurationRange = errors.New("duration out of range")
+
 // durationSyntax is the syntax of time.ParseDuration: a duration that has
 // it and does not parse is too large.
 var durationSyntax = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
@@ -133,8 +154,8 @@ func (p Param) parse(s string) (any, error) {
 		}
 		return b, nil
 	case Duration:
-		d, err := time.ParseDuration(s)
-		if err != nil && durationSyntax.MatchString(s) {
+		d, err := parseDuration(s)
+		if errors.Is(err, errDurationRange) || err != nil && durationSyntax.MatchString(s) {
 			return nil, fmt.Errorf("too large: at most %v", time.Duration(math.MaxInt64))
 		}
 		if err != nil {

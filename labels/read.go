@@ -273,7 +273,7 @@ func parseRecord(cr *csv.Reader, rec []string, c columns, name, kind string) (*s
 	if l.ValidFrom != nil && l.ValidTo != nil && *l.ValidFrom >= *l.ValidTo {
 		return nil, fail(c.to, "the label ends (%s) before it starts (%s)", field(c.to), field(c.from))
 	}
-	if (l.ValidFrom != nil || l.ValidTo != nil) && !isAddress(l.Address) {
+	if (l.ValidFrom != nil || l.ValidTo != nil) && !IsAddress(l.Address) {
 		return nil, fail(c.from, "a domain label applies at all times: from and to are for addresses and prefixes")
 	}
 	return l, nil
@@ -295,9 +295,9 @@ func parseAddress(s string) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
-// isAddress reports whether the address of a label is an address or prefix
-// rather than a domain.
-func isAddress(s string) bool {
+// IsAddress reports whether the address of a label is an address or a
+// prefix rather than a domain.
+func IsAddress(s string) bool {
 	_, ok := parseAddress(s)
 	return ok
 }
@@ -340,15 +340,15 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2
 func parseTime(s string) (int64, error) {
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			if t.Year() < 1678 || t.Year() > 2261 {
-				return 0, fmt.Errorf("%q is out of the range of nanosecond times (1678 to 2261)", s)
+			if t.Year() < 1970 || t.Year() > 2261 {
+				return 0, fmt.Errorf("%q is out of the range of label times (1970 to 2261)", s)
 			}
 			return t.UnixNano(), nil
 		}
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-		if math.Abs(f) >= 9.2e9 {
-			return 0, fmt.Errorf("%q is out of the range of nanosecond times", s)
+		if f < 0 || f >= 9.2e9 {
+			return 0, fmt.Errorf("%q is out of the range of label times (1970 to 2261)", s)
 		}
 		sec, frac := math.Modf(f)
 		return int64(sec)*1e9 + int64(math.Round(frac*1e9)), nil

@@ -76,6 +76,7 @@ func TestParseErrors(t *testing.T) {
 		{Class, "example.com,scanner\n", `f.csv:1:1: column 1 (address): "example.com" is not an address or a prefix`},
 		{Org, "exa mple.com,x\n", `f.csv:1:1: column 1 (address): "exa mple.com" is not an address, a prefix (192.0.2.0/24) or a domain`},
 		{Org, "example.com,x,2024-01-01\n", `f.csv:1:15: column 3 (from): a domain label applies at all times`},
+		{User, "10.0.0.1,alice,1969-12-31\n", `f.csv:1:16: column 3 (from): "1969-12-31" is out of the range of label times (1970 to 2261)`},
 		{User, "10.0.0.1,\"alice\n", `f.csv:1:17: extraneous or missing " in quoted-field`},
 		{User, "label,from\nx,2024-01-01\n", `f.csv:1: the header names no address column`},
 	} {

@@ -79,15 +79,26 @@ func ListSQL(d engine.Dialect, kind string) (string, []any) {
 	return q + ` ORDER BY kind, ` + d.EpochNs("loaded") + `, file, line`, args
 }
 
-// Present returns the number of labels of each kind that the engine's
-// dataset holds. Users count also when flows carry user ids of their own
-// (flow records that name their users).
-func Present(ctx context.Context, eng engine.Engine) (map[string]int64, error) {
-	rows, err := eng.Query(ctx, `SELECT kind, count(*) FROM labels GROUP BY kind`)
-	if err != nil {
-		return nil, fmt.Errorf("count labels: %w", err)
+// Query runs a query and collects its rows: engine.Engine's Query with
+// engine.Collect, or an analysis environment's shared queries.
+type Query func(ctx context.Context, q string, args ...any) (*engine.Table, error)
+
+// QueryOf returns the Query of an engine.
+func QueryOf(eng engine.Engine) Query {
+	return func(ctx context.Context, q string, args ...any) (*engine.Table, error) {
+		rows, err := eng.Query(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		return engine.Collect(rows, -1)
 	}
-	t, err := engine.Collect(rows, -1)
+}
+
+// Present returns the number of labels of each kind that a dataset holds.
+// Users count also when flows carry user ids of their own (flow records
+// that name their users).
+func Present(ctx context.Context, query Query) (map[string]int64, error) {
+	t, err := query(ctx, `SELECT kind, count(*) FROM labels GROUP BY kind`)
 	if err != nil {
 		return nil, fmt.Errorf("count labels: %w", err)
 	}
@@ -96,11 +107,7 @@ func Present(ctx context.Context, eng engine.Engine) (map[string]int64, error) {
 		out[fmt.Sprint(r[0])] = toInt(r[1])
 	}
 	if out[User] == 0 {
-		rows, err := eng.Query(ctx, `SELECT count(*) FROM flows WHERE coalesce(user_a, '') <> '' OR coalesce(user_b, '') <> ''`)
-		if err != nil {
-			return nil, fmt.Errorf("count flows with users: %w", err)
-		}
-		t, err := engine.Collect(rows, -1)
+		t, err := query(ctx, `SELECT count(*) FROM flows WHERE coalesce(user_a, '') <> '' OR coalesce(user_b, '') <> ''`)
 		if err != nil {
 			return nil, fmt.Errorf("count flows with users: %w", err)
 		}

@@ -17,6 +17,13 @@ func All() []analysis.Analysis {
 		iat{},
 		stream{},
 		bursts{},
+		// flows: local vs external traffic, flows of no user, user to user,
+		// organisations, unanswered requests.
+		localExternal{},
+		anomalies{},
+		p2p{},
+		organisations{},
+		unanswered{},
 	}
 }
 

@@ -10,6 +10,7 @@ package suite
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -17,13 +18,16 @@ import (
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/clickhouse"
+	"github.com/netlens/netlens/labels"
 )
 
-// Holdings is what the analyses run over: the inputs and the rows of each
-// table.
+// Holdings is what the analyses run over: the inputs, the rows of each
+// table and the labels of each kind.
 type Holdings struct {
 	Inputs []dataset.Input
 	Rows   map[string]int64
+	// Labels counts the labels of each kind (see labels.Present).
+	Labels map[string]int64
 }
 
 // HoldingsOf returns what eng holds: for ClickHouse what the database
@@ -39,7 +43,11 @@ func HoldingsOf(ctx context.Context, eng engine.Engine, dir string) (*Holdings, 
 		if err != nil {
 			return nil, err
 		}
-		return &Holdings{Inputs: inputs, Rows: rows}, nil
+		present, err := labels.Present(ctx, labels.QueryOf(eng))
+		if err != nil {
+			return nil, err
+		}
+		return &Holdings{Inputs: inputs, Rows: rows, Labels: present}, nil
 	}
 	ds, err := dataset.Open(dir)
 	if err != nil {
@@ -50,12 +58,16 @@ func HoldingsOf(ctx context.Context, eng engine.Engine, dir string) (*Holdings, 
 	for _, t := range eng.Tables() {
 		rows[t] = ds.Rows(t)
 	}
-	return &Holdings{Inputs: ds.Manifest().Inputs, Rows: rows}, nil
+	present, err := labels.Present(ctx, labels.QueryOf(eng))
+	if err != nil {
+		return nil, err
+	}
+	return &Holdings{Inputs: ds.Manifest().Inputs, Rows: rows, Labels: present}, nil
 }
 
 // Applies tells whether the analysis of m can run on h: it can when every
-// table it needs has rows. Otherwise reason says why not, e.g. "the dataset
-// has no rows in flows".
+// table it needs has rows and there are labels of every kind it needs.
+// Otherwise reason says why not, e.g. "the dataset has no rows in flows".
 func Applies(m analysis.Meta, h *Holdings) (reason string, ok bool) {
 	var empty []string
 	for _, t := range m.Tables {
@@ -65,6 +77,11 @@ func Applies(m analysis.Meta, h *Holdings) (reason string, ok bool) {
 	}
 	if len(empty) > 0 {
 		return "the dataset has no rows in " + strings.Join(empty, ", "), false
+	}
+	for _, kind := range m.Labels {
+		if h.Labels[kind] == 0 {
+			return fmt.Sprintf("the dataset has no %s labels (netlens label --kind %s FILE)", kind, kind), false
+		}
 	}
 	return "", true
 }

@@ -11,16 +11,18 @@ import (
 	"github.com/netlens/netlens/analysis"
 )
 
-// fake is an analysis that needs tables and answers, fails, or cancels.
+// fake is an analysis that needs tables (and labels) and answers, fails,
+// or cancels.
 type fake struct {
 	name   string
 	tables []string
+	labels []string
 	err    error
 	cancel context.CancelFunc
 }
 
 func (f fake) Meta() analysis.Meta {
-	return analysis.Meta{Name: f.name, Title: f.name, Tables: f.tables,
+	return analysis.Meta{Name: f.name, Title: f.name, Tables: f.tables, Labels: f.labels,
 		Params: []analysis.Param{{Name: "n", Kind: analysis.Int, Default: "1"}}}
 }
 
@@ -35,13 +37,15 @@ func (f fake) Run(_ context.Context, _ *analysis.Env, v analysis.Values) (*analy
 // one that fails does not stop the others, settings reach each by name, and
 // a cancelled run stops without handing on the interrupted outcome.
 func TestRun(t *testing.T) {
-	h := &Holdings{Rows: map[string]int64{"packets": 3, "flows": 0}}
+	h := &Holdings{Rows: map[string]int64{"packets": 3, "flows": 0}, Labels: map[string]int64{"org": 2}}
 	boom := errors.New("boom")
 	analyses := []analysis.Analysis{
 		fake{name: "a", tables: []string{"packets"}},
 		fake{name: "b", tables: []string{"packets", "flows", "dns"}},
 		fake{name: "c", tables: []string{"packets"}, err: boom},
 		fake{name: "d"},
+		fake{name: "e", tables: []string{"packets"}, labels: []string{"org"}},
+		fake{name: "f", tables: []string{"packets"}, labels: []string{"org", "user"}},
 	}
 	settings := map[string]map[string]string{"a": {"n": "2"}, "c": {"n": "3"}}
 	type got struct{ Name, Skipped, Err, Note string }
@@ -64,6 +68,8 @@ func TestRun(t *testing.T) {
 		{Name: "b", Skipped: "the dataset has no rows in flows, dns"},
 		{Name: "c", Err: "c: boom"},
 		{Name: "d", Note: "d n=1"},
+		{Name: "e", Note: "e n=1"},
+		{Name: "f", Skipped: "the dataset has no user labels (netlens label --kind user FILE)"},
 	}
 	if diff := cmp.Diff(want, outcomes); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)

@@ -31,6 +31,8 @@ import (
 	"github.com/netlens/netlens/engine/duckdb"
 	"github.com/netlens/netlens/ingest"
 	"github.com/netlens/netlens/internal/testenv"
+	"github.com/netlens/netlens/internal/testflows"
+	"github.com/netlens/netlens/labels"
 	"github.com/netlens/netlens/output"
 )
 
@@ -77,7 +79,13 @@ var Settings = []map[string]string{
 // Open returns the engine under test over ds.
 type Open func(t *testing.T, ds *dataset.Dataset) engine.Engine
 
-// Dataset ingests Captures into a new dataset, one ingest per capture.
+// LabelKinds are the kinds of the label files of the suite's dataset, in
+// testdata/KIND.csv: users of the captures' networks (one of them for part
+// of its capture only), organisations and categories of their far ends.
+var LabelKinds = []string{"user", "org", "category"}
+
+// Dataset ingests Captures into a new dataset, one ingest per capture, and
+// loads the labels of LabelKinds.
 func Dataset(t *testing.T) *dataset.Dataset {
 	t.Helper()
 	pcaps := filepath.Join(testenv.Corpus(t), "pcaps")
@@ -90,7 +98,69 @@ func Dataset(t *testing.T) *dataset.Dataset {
 			t.Fatalf("ingest %s: %v", c, err)
 		}
 	}
+	for _, kind := range LabelKinds {
+		if _, err := labels.Load(ds, "test", kind, []string{filepath.Join(testenv.RepoRoot(), "engine", "enginetest", "testdata", kind+".csv")}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return ds
+}
+
+// FlowSettings are the parameter sets the analyses of flows run with on the
+// generated community network, besides their defaults.
+var FlowSettings = []map[string]string{
+	{"bin": "1d"},
+	{"from": "2024-03-10", "to": "2024-03-20"},
+}
+
+// runFlows checks that the analyses of flows give the same tables on the
+// engine open returns as on DuckDB over a generated community network
+// with users whose addresses change, organisations and categories
+// (internal/testflows): the labels' joins are the engines' own.
+func runFlows(t *testing.T, open Open) {
+	ctx := context.Background()
+	ds := testflows.Generate(1).Dataset(t, t.TempDir(), "user", "org", "category")
+	ref, err := duckdb.Open(ctx, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ref.Close() })
+	eng := open(t, ds)
+	refEnv, err := analysis.NewEnv(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := analysis.NewEnv(ctx, eng)
+	if err != nil {
+		t.Fatalf("%s: %v", eng.Name(), err)
+	}
+	for _, a := range catalog.All() {
+		m := a.Meta()
+		if m.Group != "flows" {
+			continue
+		}
+		runs := []map[string]string{nil}
+		for _, s := range FlowSettings {
+			if hasParams(m, s) {
+				runs = append(runs, s)
+			}
+		}
+		for _, s := range runs {
+			t.Run(fmt.Sprintf("community/%s%v", m.Name, settingsName(s)), func(t *testing.T) {
+				want, err := analysis.Run(ctx, a, refEnv, s)
+				if err != nil {
+					t.Fatalf("duckdb: %v", err)
+				}
+				start := time.Now()
+				got, err := analysis.Run(ctx, a, env, s)
+				if err != nil {
+					t.Fatalf("%s: %v", eng.Name(), err)
+				}
+				t.Logf("%s: %v", eng.Name(), time.Since(start).Round(time.Millisecond))
+				compare(t, want, got)
+			})
+		}
+	}
 }
 
 // Run checks that every analysis gives the same tables on the engine open
@@ -140,6 +210,7 @@ func Run(t *testing.T, open Open) {
 			})
 		}
 	}
+	runFlows(t, open)
 }
 
 func hasParams(m analysis.Meta, s map[string]string) bool {

@@ -48,8 +48,8 @@ A label file is CSV, plain or gzip-compressed: one label per line, with an
 address (192.0.2.1), a CIDR prefix (192.0.2.0/24, 2001:db8::/32) or, for org
 and category, a domain (example.com, which matches its subdomains too), then
 the label, then optionally the times it applies from and until (RFC 3339,
-'2024-03-01 12:00:00' in UTC, a date, or Unix seconds; empty: unbounded):
-a subscriber's address changes with DHCP leases. A header line naming the
+'2024-03-01 12:00:00' in UTC, a date, or Unix seconds, from 1970 on; empty:
+unbounded): a subscriber's address changes with DHCP leases. A header line naming the
 columns (address or ip, label or the kind's name, from, to) lets them come in
 any order, as in DarkVec's 'ip,class' files. '#' starts a comment line.
 

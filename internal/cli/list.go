@@ -17,8 +17,8 @@ func NewCmdList(ios *IO) *cobra.Command {
 		Use:   "list [ANALYSIS]",
 		Short: "Show the analysis catalogue with parameters and defaults",
 		Long: `Show every analysis netlens can run, by group, with what it computes, the
-tables it needs and its parameters with their defaults. With a name, show
-that analysis only. Set a parameter with --set name=value on 'netlens run',
+tables (and labels) it needs and its parameters with their defaults. With a
+name, show that analysis only. Set a parameter with --set name=value on 'netlens run',
 or --set analysis.name=value on 'netlens report'.`,
 		Example: `  netlens list
   netlens list bursts`,
@@ -45,7 +45,11 @@ func writeCatalog(w io.Writer, all []analysis.Analysis) error {
 			group = m.Group
 			fmt.Fprintf(w, "%s\n\n", strings.ToUpper(group))
 		}
-		fmt.Fprintf(w, "  %-10s %s (needs %s)\n", m.Name, m.Title, strings.Join(m.Tables, ", "))
+		needs := strings.Join(m.Tables, ", ")
+		for _, kind := range m.Labels {
+			needs += ", " + kind + " labels"
+		}
+		fmt.Fprintf(w, "  %-10s %s (needs %s)\n", m.Name, m.Title, needs)
 		for _, line := range wrap(m.Doc, 72) {
 			fmt.Fprintf(w, "             %s\n", line)
 		}

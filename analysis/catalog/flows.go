@@ -1,0 +1,174 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/labels"
+)
+
+// The analyses of group flows (seed 001: a community network's operators)
+// share what is in this file: the users of a flow's ends, found at query
+// time from the labels of kind user, and the time range and bins.
+
+// flowsGroup is the catalogue group of the analyses of flows.
+const flowsGroup = "flows"
+
+// dayNs is a day in nanoseconds.
+const dayNs = int64(24 * time.Hour)
+
+// The parameters of time of the flows analyses.
+var (
+	binParam = analysis.Param{Name: "bin", Kind: analysis.Duration, Default: "1w", Min: analysis.AtLeast(1),
+		Doc: "width of the time bins (1w, 1d, 6h, ...); weeks start on Monday 00:00 UTC, as pandas' resample(\"1w\") bins end on Sunday"}
+	fromParam = analysis.Param{Name: "from", Kind: analysis.String,
+		Doc: "first day (2024-03-01) or time (RFC 3339) of the flows taken, by their start; default: the dataset's first"}
+	toParam = analysis.Param{Name: "to", Kind: analysis.String,
+		Doc: "last day (taken whole) or end time (exclusive) of the flows taken; default: the dataset's last"}
+)
+
+// binShift moves times to the origin of time bins, Monday 1900-01-01 00:00
+// UTC, so that week bins start on Mondays and day bins at midnight: t +
+// binShift is positive for every time after 1900, so that the engines'
+// remainders (which keep the sign of the dividend) are those of a floor.
+const binShift = int64(2208988800) * 1e9
+
+// flowRange is the range of flow start times an analysis covers, [from, to)
+// in nanoseconds since the epoch; ok is false when no flow is in it.
+type flowRange struct {
+	from, to int64
+	ok       bool
+}
+
+// where is the SQL condition on flows of the range.
+func (r flowRange) where(d engine.Dialect) string {
+	ts := d.EpochNs("start")
+	return fmt.Sprintf("%s >= %d AND %s < %d", ts, r.from, ts, r.to)
+}
+
+// timeRange returns the range of the from and to parameters, each
+// defaulting to the dataset's first and last flow start: the range the
+// analyses zero-fill their bins over.
+func timeRange(ctx context.Context, env *analysis.Env, v analysis.Values) (flowRange, error) {
+	var r flowRange
+	from, to, err := parseRange(v.String("from"), v.String("to"))
+	if err != nil {
+		return r, err
+	}
+	ts := env.Dialect().EpochNs("start")
+	t, err := env.Shared(ctx, "SELECT min("+ts+"), max("+ts+"), count(*) FROM flows")
+	if err != nil {
+		return r, err
+	}
+	row := t.Rows[0]
+	if analysis.AsInt(row[2]) == 0 {
+		r.from, r.to = from, to
+		return r, nil
+	}
+	r.from, r.to, r.ok = analysis.AsInt(row[0]), analysis.AsInt(row[1])+1, true
+	if v.IsSet("from") {
+		r.from = from
+	}
+	if v.IsSet("to") {
+		r.to = to
+	}
+	if r.from >= r.to {
+		r.ok = false
+	}
+	return r, nil
+}
+
+// parseRange reads the from and to parameters: a date (to: the whole day)
+// or an RFC 3339 time. Unset values are 0.
+func parseRange(from, to string) (int64, int64, error) {
+	var out [2]int64
+	for i, s := range []string{from, to} {
+		if s == "" {
+			continue
+		}
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
+			if i == 1 {
+				t = t.Add(24 * time.Hour)
+			}
+			out[i] = t.UnixNano()
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s %q: want a date (2024-03-01) or a time (2024-03-01T12:00:00Z)", []string{"from", "to"}[i], s)
+		}
+		out[i] = t.UnixNano()
+	}
+	return out[0], out[1], nil
+}
+
+// binOf is the SQL of the start of the bin of width w of time ts (an
+// integer expression of nanoseconds).
+func binOf(ts string, w int64) string {
+	return fmt.Sprintf("(%[1]s - (%[1]s + %[2]d) %% %[3]d)", ts, binShift, w)
+}
+
+// binStart returns the start of the bin of width w that holds t.
+func binStart(t, w int64) int64 {
+	r := (t + binShift) % w
+	if r < 0 {
+		r += w
+	}
+	return t - r
+}
+
+// bins returns the starts of the bins of width w from the one holding
+// r.from to the one holding r.to - 1: every bin of the range, for
+// zero-filled series.
+func bins(r flowRange, w int64) []int64 {
+	if !r.ok {
+		return nil
+	}
+	var out []int64
+	for b := binStart(r.from, w); b < r.to; b += w {
+		out = append(out, b)
+	}
+	return out
+}
+
+// flowAddrs is the query of the addresses of the flows matching where, the
+// candidates for labels.
+func flowAddrs(where string) string {
+	return "SELECT a AS addr FROM flows WHERE " + where + " UNION ALL SELECT b AS addr FROM flows WHERE " + where
+}
+
+// userFlows returns a query of the flows matching where with the columns
+// cols (which must hold a and b) and ts (start, nanoseconds since the
+// epoch), ua and ub: the users of a and of b at the flow's start, from the
+// labels of kind user, else from the flow's own user_a and user_b (flow
+// records that name their users); "" for none. Kinds follow: typical when
+// one end is a user, p2p when both are, nouser when neither is.
+func userFlows(d engine.Dialect, where string, cols []string) string {
+	list := strings.Join(cols, ", ")
+	base := "(SELECT " + list + ", " + d.EpochNs("start") + " AS ts, coalesce(user_a, '') AS ua0, coalesce(user_b, '') AS ub0 FROM flows WHERE " + where + ")"
+	all := append(append([]string(nil), cols...), "ts", "ua0", "ub0")
+	addrs := flowAddrs(where)
+	q := labels.Attach(d, base, all, labels.User, "a", "ts", "ual", addrs)
+	q = labels.Attach(d, "("+q+")", append(all, "ual"), labels.User, "b", "ts", "ubl", addrs)
+	return "SELECT " + list + ", ts, CASE WHEN ual <> '' THEN ual ELSE ua0 END AS ua, CASE WHEN ubl <> '' THEN ubl ELSE ub0 END AS ub FROM (" + q + ") AS lu"
+}
+
+// hasUsers reports whether the dataset knows users: labels of kind user,
+// or flows that carry user ids.
+func hasUsers(ctx context.Context, env *analysis.Env) (bool, error) {
+	present, err := labels.Present(ctx, env.Shared)
+	if err != nil {
+		return false, err
+	}
+	return present[labels.User] > 0, nil
+}
+
+// noUsersNote is the note of a flows analysis run without users.
+const noUsersNote = "no users: load them with 'netlens label --kind user' (or ingest --users); without them no end of a flow is a user"
+
+// day formats nanoseconds as a UTC date.
+func day(ns int64) string { return analysis.Time(ns).Format(time.DateOnly) }

@@ -1,0 +1,177 @@
+package catalog
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/chart"
+)
+
+type p2p struct{}
+
+func (p2p) Meta() analysis.Meta {
+	return analysis.Meta{
+		Name: "p2p", Group: flowsGroup, Title: "User to user",
+		Doc: `Flows both of whose ends are users (labels of kind user at the flow's start), "Two-Way" ` +
+			`or, when either direction carried 0 bytes, "One-Way", as the seed classifies them. Per UTC ` +
+			`day and pair of users (sorted, so that a to b and b to a are one pair) the flows and bytes ` +
+			`(both ways, IP bytes); per pair and kind the total bytes, the days with flows and the mean ` +
+			`bytes per such day, drawn for two-way pairs as the seed's heatmap (colour: the mean; the ` +
+			`table has the totals and days). Beyond the seed, which left "analyze the source of these ` +
+			`probing flows" to do: the sources of one-way flows (the end that sent, or the initiator ` +
+			`when neither did), with the users they reached and the destination ports.`,
+		Tables: []string{"flows"},
+		Labels: []string{"user"},
+		Params: []analysis.Param{fromParam, toParam, top("20")},
+	}
+}
+
+// p2pWays are the kinds of user-to-user flows.
+var p2pWays = []string{"Two-Way", "One-Way"}
+
+func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
+	r, err := timeRange(ctx, env, v)
+	if err != nil {
+		return nil, err
+	}
+	res := &analysis.Result{}
+	if ok, err := hasUsers(ctx, env); err != nil {
+		return nil, err
+	} else if !ok {
+		res.Notes = append(res.Notes, noUsersNote)
+	}
+	daily := analysis.NewTable("p2p_daily", "User-to-user flows per day and pair", "day", "user_1", "user_2", "kind", "flows", "bytes")
+	pairs := analysis.NewTable("p2p_pairs", "User-to-user traffic per pair", "user_1", "user_2", "kind", "bytes", "days", "mean_bytes_per_day")
+	sources := analysis.NewTable("p2p_oneway_sources", "Sources of one-way user-to-user flows",
+		"user", "flows", "bytes", "users_reached", "ports", "top_ports")
+	type pairKey struct {
+		u1, u2 string
+		way    int64
+	}
+	type pairSum struct{ bytes, days int64 }
+	sums := map[pairKey]*pairSum{}
+	points := make([][]chart.Point, len(p2pWays))
+	type source struct {
+		flows, bytes int64
+		users        map[string]bool
+		ports        map[string]int64
+	}
+	bySource := map[string]*source{}
+	if r.ok {
+		d := env.Dialect()
+		uf := userFlows(d, r.where(d), []string{"a", "b", "a_port", "b_port", "proto", "bytes_a_to_b", "bytes_b_to_a"})
+		t, err := env.Query(ctx, fmt.Sprintf(`SELECT dbin, u1, u2, way, count(*), sum(bytes_a_to_b + bytes_b_to_a) FROM (
+			SELECT %[1]s AS dbin, CASE WHEN ua <= ub THEN ua ELSE ub END AS u1, CASE WHEN ua <= ub THEN ub ELSE ua END AS u2,
+				CASE WHEN bytes_a_to_b = 0 OR bytes_b_to_a = 0 THEN 1 ELSE 0 END AS way, bytes_a_to_b, bytes_b_to_a
+			FROM (%[2]s) AS uf WHERE ua <> '' AND ub <> '') AS p
+			GROUP BY dbin, u1, u2, way ORDER BY dbin, u1, u2, way`, binOf("ts", dayNs), uf))
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range t.Rows {
+			dbin, u1, u2, way := analysis.AsInt(row[0]), analysis.AsString(row[1]), analysis.AsString(row[2]), analysis.AsInt(row[3])
+			flows, bytes := analysis.AsInt(row[4]), analysis.AsInt(row[5])
+			daily.Add(analysis.Time(dbin), u1, u2, p2pWays[way], flows, bytes)
+			k := pairKey{u1, u2, way}
+			if sums[k] == nil {
+				sums[k] = &pairSum{}
+			}
+			sums[k].bytes += bytes
+			sums[k].days++
+			points[way] = append(points[way], chart.Point{X: chart.UnixSeconds(dbin), Y: float64(bytes)})
+		}
+		// One-way flows by their source: the end that sent, else a.
+		t, err = env.Query(ctx, `SELECT src, dst, port, proto, count(*), sum(bytes_a_to_b + bytes_b_to_a) FROM (
+			SELECT CASE WHEN bytes_a_to_b = 0 AND bytes_b_to_a > 0 THEN ub ELSE ua END AS src,
+				CASE WHEN bytes_a_to_b = 0 AND bytes_b_to_a > 0 THEN ua ELSE ub END AS dst,
+				CASE WHEN bytes_a_to_b = 0 AND bytes_b_to_a > 0 THEN a_port ELSE b_port END AS port, proto, bytes_a_to_b, bytes_b_to_a
+			FROM (`+uf+`) AS uf WHERE ua <> '' AND ub <> '' AND (bytes_a_to_b = 0 OR bytes_b_to_a = 0)) AS o
+			GROUP BY src, dst, port, proto`)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range t.Rows {
+			src := analysis.AsString(row[0])
+			s := bySource[src]
+			if s == nil {
+				s = &source{users: map[string]bool{}, ports: map[string]int64{}}
+				bySource[src] = s
+			}
+			n := analysis.AsInt(row[4])
+			s.flows += n
+			s.bytes += analysis.AsInt(row[5])
+			s.users[analysis.AsString(row[1])] = true
+			s.ports[portProto(analysis.AsInt(row[2]), analysis.AsInt(row[3]))] += n
+		}
+	}
+
+	keys := slices.SortedFunc(maps.Keys(sums), func(x, y pairKey) int {
+		return cmp.Or(cmp.Compare(sums[y].bytes, sums[x].bytes), cmp.Compare(x.u1, y.u1), cmp.Compare(x.u2, y.u2), cmp.Compare(x.way, y.way))
+	})
+	heat := &chart.Heatmap{Value: chart.Axis{Title: "mean bytes per active day", Unit: chart.UnitBytes}}
+	for _, k := range keys {
+		s := sums[k]
+		mean := float64(s.bytes) / float64(s.days)
+		pairs.Add(k.u1, k.u2, p2pWays[k.way], s.bytes, s.days, mean)
+	}
+	byName := slices.SortedFunc(slices.Values(keys), func(x, y pairKey) int { return cmp.Or(cmp.Compare(x.u1, y.u1), cmp.Compare(x.u2, y.u2)) })
+	for _, k := range byName {
+		if k.way == 0 {
+			s := sums[k]
+			heat.Add(k.u1, k.u2, float64(s.bytes)/float64(s.days))
+		}
+	}
+
+	srcs := slices.SortedFunc(maps.Keys(bySource), func(x, y string) int {
+		return cmp.Or(cmp.Compare(bySource[y].flows, bySource[x].flows), cmp.Compare(x, y))
+	})
+	var cats []string
+	var vals []float64
+	for _, u := range srcs {
+		s := bySource[u]
+		sources.Add(u, s.flows, s.bytes, int64(len(s.users)), int64(len(s.ports)), topPorts(s.ports, 5))
+		if int64(len(cats)) < v.Int("top") {
+			cats, vals = append(cats, u), append(vals, float64(s.flows))
+		}
+	}
+
+	scatter := chart.NewScatter("p2p_daily", "Bytes per day of each pair of users", chart.Series{Name: p2pWays[0], Points: points[0]}, chart.Series{Name: p2pWays[1], Points: points[1]})
+	scatter.X = chart.Axis{Title: "day (UTC)", Unit: chart.UnitTime}
+	scatter.Y = chart.Axis{Title: "bytes per day", Unit: chart.UnitBytes}
+	hm := chart.NewHeatmap("p2p_pairs", "Two-way pairs of users: mean bytes per active day", heat)
+	hm.X.Title, hm.Y.Title = "user 1", "user 2"
+	hm.Note = "total bytes and active days of each pair: table p2p_pairs"
+	bars := chart.NewHBar("p2p_oneway_sources", "Sources of one-way flows between users", cats, chart.Bars("one-way flows", vals))
+	bars.X.Title = "one-way flows sent"
+	if len(srcs) > len(cats) {
+		bars.Note = fmt.Sprintf("showing the top %d of %d sources", len(cats), len(srcs))
+	}
+	res.Tables = append(res.Tables, pairs, daily, sources)
+	res.Charts = append(res.Charts, scatter.OrEmpty("no flows between users"), hm.OrEmpty("no two-way flows between users"), bars.OrEmpty("no one-way flows between users"))
+	return res, nil
+}
+
+// portProto writes a port and IP protocol as "445/tcp", "53/udp", "8/icmp".
+func portProto(port, proto int64) string {
+	name := map[int64]string{1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6"}[proto]
+	if name == "" {
+		name = "proto" + strconv.FormatInt(proto, 10)
+	}
+	return strconv.FormatInt(port, 10) + "/" + name
+}
+
+// topPorts lists the n ports with the most flows: "445/tcp x12, 23/tcp x3".
+func topPorts(ports map[string]int64, n int) string {
+	keys := slices.SortedFunc(maps.Keys(ports), func(x, y string) int { return cmp.Or(cmp.Compare(ports[y], ports[x]), cmp.Compare(x, y)) })
+	var parts []string
+	for _, k := range keys[:min(n, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s x%d", k, ports[k]))
+	}
+	return strings.Join(parts, ", ")
+}
