@@ -45,14 +45,14 @@ func TestLabelCommand(t *testing.T) {
 	dir := t.TempDir()
 	ds := filepath.Join(dir, "ds")
 	users := filepath.Join(dir, "users.csv")
-	if err := os.WriteFile(users, []byte("address,user\n192.168.0.0/16,home\n"), 0o644); err != nil {
+	if err := os.WriteFile(users, []byte("address,user\n10.10.10.0/24,lan\n192.168.0.0/16,home\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ios, _, errOut := testIO()
 	if err, code := execute(NewCmdRoot(ios), "ingest", sampleCapture, "-d", ds, "--users", users); err != nil {
 		t.Fatalf("ingest: exit %d: %v", code, err)
 	}
-	if !strings.Contains(errOut.String(), "users.csv: 1 user labels") {
+	if !strings.Contains(errOut.String(), "users.csv: 2 user labels") {
 		t.Errorf("ingest output: %s", errOut)
 	}
 	orgs := filepath.Join(dir, "orgs.csv")
@@ -60,8 +60,13 @@ func TestLabelCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustRun(t, "label", "-d", ds, "--kind", "org", orgs)
+	cats := filepath.Join(dir, "cats.csv")
+	if err := os.WriteFile(cats, []byte("mydlink.com,\"<img src=x onerror=alert(1)>\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "label", "-d", ds, "--kind", "category", cats)
 	out := mustRun(t, "label", "-d", ds, "--list", "--format", "csv")
-	for _, want := range []string{"org,mydlink.com,D-Link <b>,,,label-org-", "user,192.168.0.0/16,home,,,label-user-"} {
+	for _, want := range []string{"org,mydlink.com,D-Link <b>,,,label-org-", "user,10.10.10.0/24,lan,,,label-user-"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
@@ -76,7 +81,27 @@ func TestLabelCommand(t *testing.T) {
 		t.Errorf("bad file: %v", err)
 	}
 	// Nothing of the bad file was loaded.
-	if out := mustRun(t, "query", "-d", ds, "--format", "csv", "SELECT count(*) AS n FROM labels"); out != "n\n2\n" {
+	if out := mustRun(t, "query", "-d", ds, "--format", "csv", "SELECT count(*) AS n FROM labels"); out != "n\n4\n" {
 		t.Errorf("labels after a refused file: %q", out)
+	}
+
+	// Labels are data: the report shows a hostile one as text, and runs
+	// the analyses whose labels are there.
+	rep := filepath.Join(dir, "report")
+	ios, _, errOut = testIO()
+	if err, code := execute(NewCmdRoot(ios), "report", "-d", ds, "-o", rep, "--no-figures", "--analyses", "organisations,p2p,local_external"); err != nil {
+		t.Fatalf("report: exit %d: %v\n%s", code, err, errOut)
+	}
+	page, err := os.ReadFile(filepath.Join(rep, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(page), "<img src=x") || !strings.Contains(string(page), "&lt;img src=x onerror=alert(1)&gt;") {
+		t.Error("the hostile category label is not escaped in the report")
+	}
+	for _, want := range []string{"D-Link &lt;b&gt;", "Organisations and categories", "User to user"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("report lacks %q", want)
+		}
 	}
 }
