@@ -24,6 +24,7 @@ import (
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/flow"
 	"github.com/netlens/netlens/input"
+	"github.com/netlens/netlens/schema"
 )
 
 // Config holds the parameters of an ingest.
@@ -46,6 +47,10 @@ type Config struct {
 	// DefaultPairWindow); see flow.Pairer.
 	Pair       bool
 	PairWindow time.Duration
+	// Columns maps flows columns to the columns of CSV and Parquet files
+	// of flow records in layouts netlens does not know (see
+	// input.ParseColumns).
+	Columns map[string]string
 	// BeforeCommit, when set, is called within the ingest's transaction
 	// once the inputs are read, to write more with them in the same
 	// commit: the users given at ingest time, say. An error aborts the
@@ -72,6 +77,7 @@ type FileResult struct {
 	SHA256  string
 	Size    int64
 	Format  string // pcap, pcapng, zeek-tsv, ... (see input.Sniff); "" when not recognised or not read
+	Table   string // the table its rows go to (see input.Sniff); "" when not recognised or not read
 	Frames  uint64 // frames of a capture, records of a file of flow records
 	Skipped bool   // already in the dataset
 	// Replaces is set when the dataset held an earlier, shorter state of
@@ -85,10 +91,8 @@ type FileResult struct {
 	BadReasons []string
 }
 
-// Records reports whether r is a file of flow records (not a capture).
-func (r FileResult) Records() bool {
-	return r.Format != "" && r.Format != "pcap" && r.Format != "pcapng"
-}
+// Records reports whether r is a file of flow records.
+func (r FileResult) Records() bool { return r.Table == schema.Flows.Name }
 
 // Stats summarises an ingest.
 type Stats struct {
@@ -294,6 +298,9 @@ func params(cfg Config) map[string]string {
 			w = DefaultPairWindow
 		}
 		m["pair_window"] = w.String()
+	}
+	for to, from := range cfg.Columns {
+		m["columns."+to] = from
 	}
 	for i, p := range c.LocalNets {
 		m["local_net."+strconv.Itoa(i)] = p.String()

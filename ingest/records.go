@@ -37,7 +37,7 @@ func splitInputs(ctx context.Context, results []FileResult, read []string, todo 
 	for _, i := range todo {
 		fm, err := input.Sniff(ctx, read[i])
 		if err == nil {
-			results[i].Format = fm.Name
+			results[i].Format, results[i].Table = fm.Name, fm.Table
 			if fm.Table != schema.Packets.Name { // flow records, Bitcoin node logs
 				records = append(records, i)
 				continue
@@ -133,7 +133,7 @@ func runRecords(ctx context.Context, tx *dataset.Txn, results []FileResult, read
 // add, and returns how many it read. It sets r's Frames, Err and the bad
 // rows it skipped.
 func readRecords(ctx context.Context, r *FileResult, path string, cfg Config, bytesRead *atomic.Int64, add func(*input.FlowRecord), count *atomic.Int64) int64 {
-	rd, err := input.OpenFlows(ctx, path, r.Path, input.FlowOptions{BytesRead: bytesRead})
+	rd, err := input.OpenFlows(ctx, path, r.Path, input.FlowOptions{BytesRead: bytesRead, Columns: cfg.Columns})
 	if err != nil {
 		r.Err = err
 		return 0

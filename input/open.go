@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync/atomic"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/therootcompany/xz"
 
 	"github.com/netlens/netlens/input/btclog"
+	"github.com/netlens/netlens/input/flowcsv"
 	"github.com/netlens/netlens/input/nfdump"
 	"github.com/netlens/netlens/input/pcap"
 	"github.com/netlens/netlens/input/pcapng"
@@ -92,6 +94,9 @@ type format struct {
 	// a Bitcoin node's message log into peerTable. One is set.
 	open      func(r io.Reader, name string) (Reader, error)
 	openFlows func(r io.Reader, name string, opt FlowOptions) (FlowReader, error)
+	// openFile reads flow records from a file it reads at random
+	// (Parquet), which therefore must not be compressed.
+	openFile  func(f *os.File, size int64, name string, opt FlowOptions) (FlowReader, error)
 	openPeers func(r io.Reader, name string) (*btclog.Reader, error)
 	peerTable string
 }
@@ -117,6 +122,9 @@ var formats = []format{
 	{name: "pcapng", what: "a pcapng capture", magic: true, match: pcapng.IsMagic, open: func(r io.Reader, name string) (Reader, error) {
 		return pcapng.NewReader(r, name)
 	}},
+	{name: "parquet", what: "a Parquet file", magic: true, match: flowcsv.IsParquet, openFile: func(f *os.File, size int64, name string, opt FlowOptions) (FlowReader, error) {
+		return flowcsv.NewParquet(f, size, f, name, opt.Columns)
+	}},
 	{name: "zeek-tsv", what: "a Zeek conn.log (TSV)", match: zeek.IsTSV, openFlows: func(r io.Reader, name string, _ FlowOptions) (FlowReader, error) {
 		return zeek.NewTSV(r, name), nil
 	}},
@@ -128,6 +136,10 @@ var formats = []format{
 	}},
 	{name: "btclog", what: "a Bitcoin node's message log or its aggregates", match: isPeerLog(schema.PeerMessages.Name), openPeers: btclog.NewReader, peerTable: schema.PeerMessages.Name},
 	{name: "btclog-conns", what: "a Bitcoin node's connection map", match: isPeerLog(schema.PeerConns.Name), openPeers: btclog.NewReader, peerTable: schema.PeerConns.Name},
+	// Last: any CSV with a header; its columns say whether it is flows.
+	{name: "csv", what: "a CSV of flow records", match: flowcsv.IsCSV, openFlows: func(r io.Reader, name string, opt FlowOptions) (FlowReader, error) {
+		return flowcsv.NewCSV(r, name, opt.Columns)
+	}},
 }
 
 const (

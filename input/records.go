@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 
+	"github.com/netlens/netlens/input/flowcsv"
 	"github.com/netlens/netlens/input/internal/record"
 )
 
@@ -59,12 +61,24 @@ type FlowOptions struct {
 	// BytesRead, when not nil, is added the bytes read from the file
 	// (compressed sizes) as they are read.
 	BytesRead *atomic.Int64
+	// Columns maps columns of the flows table to a CSV's or Parquet
+	// file's columns, for layouts netlens does not know (see
+	// input/flowcsv and ParseColumns); nil for none.
+	Columns map[string]string
 }
+
+// ParseColumns parses a mapping of flows columns to the columns of a CSV
+// or Parquet file of flow records: "start=first_seen,a=src,b=dst".
+func ParseColumns(s string) (map[string]string, error) { return flowcsv.ParseMapping(s) }
+
+// ColumnTargets lists the flows columns that ParseColumns takes.
+func ColumnTargets() []string { return flowcsv.Targets() }
 
 // OpenFlows opens the file of flow records at path, naming it name in
 // errors. Compression (gzip, bzip2, zstd, xz) and format are recognised
-// from the content: Zeek's conn.log as TSV or JSON lines, nfdump's CSV.
-// Closing the
+// from the content: Zeek's conn.log as TSV or JSON lines, nfdump's CSV,
+// and CSV and Parquet files of flow records (their columns mapped by
+// opt.Columns when netlens does not know their layout). Closing the
 // reader closes the file. A capture gives a *FormatError that wraps
 // ErrNotFlows, a file in no known format one that wraps ErrUnknownFormat,
 // an empty one one that wraps ErrEmpty.
@@ -86,12 +100,47 @@ func OpenFlows(ctx context.Context, path, name string, opt FlowOptions) (FlowRea
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	if fm.openFile != nil {
+		return openRandom(fm, s, path, name, opt)
+	}
 	if fm.openFlows == nil {
 		return nil, errors.Join(&FormatError{File: name, Reason: fm.what + ": a capture, not flow records", Err: ErrNotFlows}, s.Close())
 	}
 	r, err := fm.openFlows(s, name, opt)
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
+	}
+	return r, nil
+}
+
+// openRandom opens the file of format fm that s began to read, at path, for
+// a reader that reads it at random: it must be a regular file, not
+// compressed.
+func openRandom(fm *format, s *stream, path, name string, opt FlowOptions) (FlowReader, error) {
+	compressed := s.compression
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	if compressed != "" {
+		return nil, &FormatError{File: name, Reason: fmt.Sprintf("%s compressed with %s: netlens reads it only uncompressed (its own pages may be)", fm.what, compressed), Err: ErrUnknownFormat}
+	}
+	if IsStream(path) {
+		return nil, &FormatError{File: name, Reason: fm.what + " on a stream: netlens reads it only from a file", Err: ErrUnknownFormat}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open %s: %w", name, err), f.Close())
+	}
+	if opt.BytesRead != nil {
+		opt.BytesRead.Add(st.Size())
+	}
+	r, err := fm.openFile(f, st.Size(), name, opt)
+	if err != nil {
+		return nil, errors.Join(err, f.Close())
 	}
 	return r, nil
 }

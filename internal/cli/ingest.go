@@ -29,10 +29,11 @@ type IngestOptions struct {
 	LocalNets []string
 	UsersFile string
 	Engine    EngineOptions
-	// SkipBad, Pair and PairWindow are for files of flow records.
+	// SkipBad, Pair, PairWindow and Columns are for files of flow records.
 	SkipBad    bool
 	Pair       bool
 	PairWindow time.Duration
+	Columns    []string
 }
 
 // NewCmdIngest builds `netlens ingest`. runF replaces the work in tests.
@@ -61,8 +62,15 @@ Files of flow records go into 'flows' as they are, one row per record,
 with what they lack derived as for captures (locality, service, state):
 Zeek's conn.log, as TSV or JSON lines, several logs or rotated ones
 alike; nfdump's CSV (nfdump -o csv, both the layout before 1.7.5 and the
-one since; run nfdump with TZ=UTC). They are recognised from their
-content too, and may be compressed. NetFlow records go one way each:
+one since; run nfdump with TZ=UTC); CSV and Parquet files of flow records
+with a header: netlens' own flows columns, the typical, user-to-user and
+no-user flows of the community-network study, or any layout with
+--columns naming the file's column of each flows column (start, end,
+duration, proto, a, a_port, b, b_port, pkts_a_to_b, pkts_b_to_a,
+bytes_a_to_b, bytes_b_to_a, payload_a_to_b, payload_b_to_a, tcp_flags_a,
+tcp_flags_b, state, a_local, b_local, service, name, user_a, user_b,
+kind). They are recognised from their content too, and may be compressed
+(Parquet aside). NetFlow records go one way each:
 --pair merges each with its reverse (same ends and ports the other way)
 when their times lie within --pair-window. A bad row stops its file,
 naming the file, line and column, and keeps the records before it;
@@ -92,6 +100,9 @@ there; an interrupted load is cleaned up and done again by the next one.`,
   # Zeek's logs of a day, and NetFlow records with each direction paired
   netlens ingest /var/log/zeek/2024-03-01/conn.*.log.gz -d ds
   TZ=UTC nfdump -R /var/cache/nfdump -o csv > flows.csv && netlens ingest flows.csv -d ds --pair
+
+  # flow records in a CSV of one's own
+  netlens ingest export.csv -d ds --columns start=first_seen,end=last_seen,a=src,b=dst,a_port=sport,b_port=dport,proto=protocol
 
   # longer UDP flows, as a NetFlow exporter would cut them
   netlens ingest 'trace-*.pcapng' -d ds --idle-udp 2m --active-timeout 30m
@@ -133,6 +144,7 @@ there; an interrupted load is cleaned up and done again by the next one.`,
 	f.BoolVar(&opts.SkipBad, "skip-bad", false, "flow records: skip bad rows (say how many, and why the first few) instead of stopping the file at the first")
 	f.BoolVar(&opts.Pair, "pair", false, "flow records: merge each unidirectional record (NetFlow) with its reverse within --pair-window")
 	f.DurationVar(&opts.PairWindow, "pair-window", ingest.DefaultPairWindow, "with --pair: how far apart a record and its reverse may lie")
+	f.StringArrayVar(&opts.Columns, "columns", nil, "flow records in CSV or Parquet: which file column fills which flows column, 'start=first_seen,a=src,b=dst,...' (repeatable)")
 	opts.Engine.addFlags(f)
 	return cmd
 }
@@ -209,8 +221,12 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	if opts.PairWindow <= 0 {
 		return usageError("--pair-window %v: must be positive", opts.PairWindow)
 	}
+	columns, err := parseColumns(opts.Columns)
+	if err != nil {
+		return err
+	}
 	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, Version: Version(), Ignored: ignored,
-		SkipBad: opts.SkipBad, Pair: opts.Pair, PairWindow: opts.PairWindow}
+		SkipBad: opts.SkipBad, Pair: opts.Pair, PairWindow: opts.PairWindow, Columns: columns}
 	var userRes *labels.Result
 	if users != nil {
 		// The users become labels of kind user in the ingest's own
@@ -363,6 +379,18 @@ func summaryLine(st *ingest.Stats, dir string) string {
 		s += fmt.Sprintf("; %d DNS messages read only up to a name longer than 255 bytes", st.DNSLongNames)
 	}
 	return s
+}
+
+// parseColumns joins the --columns flags into one mapping.
+func parseColumns(flags []string) (map[string]string, error) {
+	if len(flags) == 0 {
+		return nil, nil
+	}
+	m, err := input.ParseColumns(strings.Join(flags, ","))
+	if err != nil {
+		return nil, usageError("--columns %v", err)
+	}
+	return m, nil
 }
 
 // parsePrefix accepts a prefix or a single address.

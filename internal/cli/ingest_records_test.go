@@ -54,3 +54,25 @@ func TestIngestBadRow(t *testing.T) {
 		}
 	}
 }
+
+// A CSV of flow records in a layout of one's own loads with --columns;
+// without, the error says how.
+func TestIngestColumns(t *testing.T) {
+	custom := filepath.Join(testenv.RepoRoot(), "input", "flowcsv", "testdata", "custom.csv")
+	ios, _, _ := testIO()
+	err, code := execute(NewCmdRoot(ios), "ingest", custom, "-d", t.TempDir())
+	if code != ExitBadInput || err == nil || !strings.Contains(err.Error(), "is no known layout of flow records; name the columns with --columns start=COLUMN,a=COLUMN,b=COLUMN,...") {
+		t.Fatalf("exit %d, error %v", code, err)
+	}
+	ios, _, errOut := testIO()
+	err, code = execute(NewCmdRoot(ios), "ingest", custom, "-d", t.TempDir(),
+		"--columns", "start=first_seen,end=last_seen,a=src,b=dst", "--columns", "a_port=sport,b_port=dport,proto=proto,pkts_a_to_b=pkts,bytes_a_to_b=octets")
+	if code != 0 || !strings.Contains(errOut.String(), custom+": 3 flow records (csv)") {
+		t.Fatalf("exit %d (%v):\n%s", code, err, errOut)
+	}
+	ios, _, _ = testIO()
+	err, code = execute(NewCmdRoot(ios), "ingest", custom, "-d", t.TempDir(), "--columns", "begin=first_seen")
+	if code != ExitUsage || !strings.Contains(err.Error(), `--columns "begin=first_seen": no flows column "begin"`) {
+		t.Errorf("exit %d, error %v", code, err)
+	}
+}

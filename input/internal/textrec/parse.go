@@ -2,6 +2,7 @@ package textrec
 
 import (
 	"bytes"
+	"hash/maphash"
 	"math"
 	"net/netip"
 	"strconv"
@@ -141,17 +142,29 @@ func Bool(b []byte) (v, ok bool) {
 	return false, false
 }
 
-// maxAddrs bounds the table of Addrs; it starts over when full.
-const maxAddrs = 1 << 16
+// addrSlots is the number of addresses Addrs remembers.
+const addrSlots = 1 << 16
 
-// Addrs parses addresses and keeps the text of those it has seen, so that
-// an address repeated from record to record is one string, allocated once.
+// Addrs parses addresses and remembers the text of those it saw last, so
+// that an address repeated from record to record is one string, allocated
+// once, and parsed once. It is a direct-mapped cache: no map to grow or
+// clear however many distinct addresses a file holds. IPv4 addresses,
+// the most, are looked up by their value, read without netip, in slots
+// small enough for a table that stays in the processor's caches.
 type Addrs struct {
-	seen map[string]addr
+	seed maphash.Seed
+	v4   []addr4
+	v6   []addr6
 }
 
-type addr struct {
-	text string
+type addr4 struct {
+	v    uint32
+	text string // "" for an empty slot
+}
+
+type addr6 struct {
+	raw  string // the text as read
+	text string // canonical
 	ip   netip.Addr
 }
 
@@ -159,23 +172,72 @@ type addr struct {
 // (netip.Addr.String: lower case, IPv6 compressed) and value. Zones are
 // refused.
 func (a *Addrs) Parse(b []byte) (string, netip.Addr, bool) {
-	if e, ok := a.seen[string(b)]; ok {
-		return e.text, e.ip, true
+	if v, ok := parseIPv4(b); ok {
+		if a.v4 == nil {
+			a.v4 = make([]addr4, addrSlots)
+		}
+		e := &a.v4[(v*0x9e3779b1)>>(32-16)]
+		if e.v != v || e.text == "" {
+			*e = addr4{v: v, text: string(b)}
+		}
+		return e.text, netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
 	}
 	if len(b) == 0 || len(b) > 64 {
 		return "", netip.Addr{}, false
 	}
-	ip, err := netip.ParseAddr(string(b))
-	if err != nil || ip.Zone() != "" {
-		return "", netip.Addr{}, false
+	if a.v6 == nil {
+		a.seed, a.v6 = maphash.MakeSeed(), make([]addr6, addrSlots/4)
 	}
-	if a.seen == nil || len(a.seen) >= maxAddrs {
-		a.seen = make(map[string]addr, 1024)
+	e := &a.v6[maphash.Bytes(a.seed, b)&(addrSlots/4-1)]
+	if e.ip.IsValid() && e.raw == string(b) {
+		return e.text, e.ip, true
 	}
-	e := addr{text: ip.String(), ip: ip}
-	a.seen[string(b)] = e
-	return e.text, e.ip, true
+	raw := string(b)
+	ip, err := netip.ParseAddr(raw)
+	if err != nil || ip.Zone() != "" || ip.Is4() {
+		return "", netip.Addr{}, false // IPv4 that parseIPv4 refused is not canonical either
+	}
+	text := raw
+	if c := ip.String(); c != raw {
+		text = c
+	}
+	*e = addr6{raw: raw, text: text, ip: ip}
+	return text, ip, true
 }
+
+// parseIPv4 reads a dotted-quad IPv4 address, as netip.ParseAddr does:
+// four decimal numbers up to 255, without leading zeros.
+func parseIPv4(b []byte) (uint32, bool) {
+	if len(b) < 7 || len(b) > 15 {
+		return 0, false
+	}
+	var v uint32
+	fields, n, digits := 0, uint32(0), 0
+	for i := 0; i <= len(b); i++ {
+		if i == len(b) || b[i] == '.' {
+			if digits == 0 || n > 255 || fields == 4 {
+				return 0, false
+			}
+			v = v<<8 | n
+			fields++
+			n, digits = 0, 0
+			continue
+		}
+		c := b[i]
+		if c < '0' || c > '9' || digits > 0 && n == 0 { // a leading zero
+			return 0, false
+		}
+		n = n*10 + uint32(c-'0')
+		digits++
+		if digits > 3 {
+			return 0, false
+		}
+	}
+	return v, fields == 4
+}
+
+// maxStrings bounds the table of Strings; it starts over when full.
+const maxStrings = 1 << 16
 
 // Strings keeps the text of strings it has seen, like Addrs, for columns
 // with few distinct values (states, services, user ids).
@@ -188,7 +250,7 @@ func (s *Strings) Intern(b []byte) string {
 	if v, ok := s.seen[string(b)]; ok {
 		return v
 	}
-	if s.seen == nil || len(s.seen) >= maxAddrs {
+	if s.seen == nil || len(s.seen) >= maxStrings {
 		s.seen = make(map[string]string, 64)
 	}
 	v := string(b)
