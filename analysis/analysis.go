@@ -10,10 +10,12 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/netlens/netlens/chart"
 	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/output"
 )
 
 // Analysis is one entry of the catalogue.
@@ -54,6 +56,24 @@ type Table struct {
 	Name  string // file name stem, e.g. "talkers_sent"
 	Title string
 	*engine.Table
+	// Units are the units of the columns, by position (see WithUnit);
+	// the formats people read show numbers by them, a share as a
+	// percentage, while CSV, JSON and Parquet keep every number as it is.
+	Units []output.Unit
+}
+
+// WithUnit returns t with column col of unit u. It panics if t has no
+// column col, a mistake in the analysis.
+func (t Table) WithUnit(col string, u output.Unit) Table {
+	i := slices.Index(t.Columns, col)
+	if i < 0 {
+		panic(fmt.Sprintf("table %s has no column %q", t.Name, col))
+	}
+	units := make([]output.Unit, len(t.Columns))
+	copy(units, t.Units)
+	units[i] = u
+	t.Units = units
+	return t
 }
 
 // Env is what an analysis runs against. Analyses may run at the same time

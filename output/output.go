@@ -79,6 +79,31 @@ type Options struct {
 	// Width is the terminal width in cells; tables wider than it get their
 	// widest columns cut. 0 means no limit.
 	Width int
+	// Units are the units of the columns, by position; columns beyond
+	// them are Number. Only the table format shows them: CSV, JSON and
+	// Parquet write every number as it is.
+	Units []Unit
+}
+
+// Unit is what the numbers of a column are, so that the formats people
+// read show them as such.
+type Unit uint8
+
+// The units of columns.
+const (
+	// Number is a number shown as it is, the unit of a column unless told.
+	Number Unit = iota
+	// Share is a fraction of a whole or another ratio, 1 being all of it:
+	// shown as a percentage (see FormatShare).
+	Share
+)
+
+// unit returns the unit of column i.
+func (o Options) unit(i int) Unit {
+	if i < len(o.Units) {
+		return o.Units[i]
+	}
+	return Number
 }
 
 // Write writes every row of rows to w in format, and closes rows.

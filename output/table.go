@@ -40,7 +40,7 @@ func writeTable(w io.Writer, src *source, opt Options) error {
 			more = false
 			break
 		}
-		cells := tableCells(vals, src.cols)
+		cells := tableCells(vals, src.cols, opt)
 		for i, s := range cells {
 			widths[i] = max(widths[i], runewidth.StringWidth(s))
 		}
@@ -81,16 +81,24 @@ func writeTable(w io.Writer, src *source, opt Options) error {
 		if !ok {
 			break
 		}
-		if err := print(tableCells(vals, src.cols)); err != nil {
+		if err := print(tableCells(vals, src.cols, opt)); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
 }
 
-func tableCells(vals []any, cols []column) []string {
+// tableCells returns the cells of a row as the table shows them: shares as
+// percentages, other values as readable text.
+func tableCells(vals []any, cols []column, opt Options) []string {
 	cells := make([]string, len(vals))
 	for i, v := range vals {
+		if opt.unit(i) == Share && v != nil && cols[i].numeric() {
+			if f, err := toFloat64(v); err == nil {
+				cells[i] = FormatShare(f)
+				continue
+			}
+		}
 		cells[i] = sanitize(text(v, cols[i], true))
 	}
 	return cells

@@ -57,6 +57,7 @@ type paramOut struct {
 type tableOut struct {
 	name, title string
 	table       *engine.Table
+	units       []output.Unit
 	stem        string
 	files       []string // paths relative to the report directory
 	errs        []string
@@ -236,7 +237,7 @@ func (l *laidOut) add(s *Section) *sectionOut {
 	if res := s.Result; res != nil {
 		for _, t := range res.Tables {
 			stem := l.tableNames.claim(safeName(t.Name, "table"), ".csv", ".parquet")
-			so.tables = append(so.tables, &tableOut{name: t.Name, title: t.Title, table: t.Table, stem: stem})
+			so.tables = append(so.tables, &tableOut{name: t.Name, title: t.Title, table: t.Table, units: t.Units, stem: stem})
 		}
 		for _, name := range slices.Sorted(maps.Keys(res.Files)) {
 			safe := safeName(name, "file")
@@ -375,7 +376,7 @@ func writeTable(dir string, to *tableOut) {
 		}
 		to.files = append(to.files, rel)
 	}
-	p, err := makePreview(to.table)
+	p, err := makePreview(to.table, to.units)
 	if err != nil {
 		to.errs = append(to.errs, "preview: "+err.Error())
 		return
@@ -426,7 +427,8 @@ func writeFile(path string, sync bool, fn func(io.Writer) error) (err error) {
 	return nil
 }
 
-// preview is the head of a table as text, as its CSV file writes it.
+// preview is the head of a table as text, as its CSV file writes it but
+// for shares, which read as percentages.
 type preview struct {
 	Columns []string
 	Numeric []bool
@@ -434,7 +436,7 @@ type preview struct {
 	Total   int
 }
 
-func makePreview(t *engine.Table) (*preview, error) {
+func makePreview(t *engine.Table, units []output.Unit) (*preview, error) {
 	head := &engine.Table{Columns: t.Columns, Types: t.Types, Rows: t.Rows[:min(PreviewRows, len(t.Rows))]}
 	var b bytes.Buffer
 	if err := output.WriteTable(&b, head, output.CSV, output.Options{}); err != nil {
@@ -453,6 +455,13 @@ func makePreview(t *engine.Table) (*preview, error) {
 			if row[j] != nil {
 				p.Numeric[j] = isNumber(row[j])
 				break
+			}
+		}
+		if j < len(units) && units[j] == output.Share {
+			for i, row := range p.Rows {
+				if v := head.Rows[i][j]; isNumber(v) {
+					row[j] = output.FormatShare(analysis.AsFloat(v))
+				}
 			}
 		}
 	}

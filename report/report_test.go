@@ -24,6 +24,7 @@ import (
 	"github.com/netlens/netlens/chart/static"
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/output"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -112,7 +113,7 @@ func sampleReport(t testing.TB) *Report {
 				},
 				Settings: map[string]string{"top": "20"},
 				Result: &analysis.Result{
-					Tables: []analysis.Table{{Name: "talkers_sent", Title: "Bytes sent " + hostileImg, Table: talkersTable()}},
+					Tables: []analysis.Table{analysis.Table{Name: "talkers_sent", Title: "Bytes sent " + hostileImg, Table: talkersTable()}.WithUnit("share", output.Share)},
 					Charts: []*chart.Chart{loadChart(t, "talkers"), loadChart(t, "graph"), loadChart(t, "iat"), loadChart(t, "class_services")},
 					Notes:  []string{"top source is " + hostileImg, hostileScript},
 					Files:  map[string][]byte{"graph.graphml": []byte("<graphml/>\n")},
@@ -328,9 +329,13 @@ func TestPageStructure(t *testing.T) {
 	if len(rows) != 20 {
 		t.Errorf("talkers_sent preview has %d rows, want 20", len(rows))
 	}
-	wantCells := []string{"192.0.2.3", "997", "0.22", ""}
+	// The share column reads as percentages; its file keeps the numbers.
+	wantCells := []string{"192.0.2.3", "997", "22.00 %", ""}
 	if diff := cmp.Diff(wantCells, texts(find(rows[3], byTag("td")))); diff != "" {
 		t.Errorf("row 4 (-want +got):\n%s", diff)
+	}
+	if csv, err := os.ReadFile(filepath.Join(dir, "tables", "talkers_sent.csv")); err != nil || !strings.Contains(string(csv), "\n192.0.2.3,997,0.22,\n") {
+		t.Errorf("talkers_sent.csv does not keep the share 0.22 (%v):\n%s", err, csv)
 	}
 	if diff := cmp.Diff([]string{"", "num", "num", ""}, attrs(find(rows[3], byTag("td")), "class")); diff != "" {
 		t.Errorf("cell alignment (-want +got):\n%s", diff)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/output"
 )
 
 type estimateCheck struct{}
@@ -76,7 +77,7 @@ func (estimateCheck) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 		}
 	}
 	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.hour, b.hour), cmp.Compare(a.dir, b.dir)) })
-	tab := analysis.NewTable("estimate_check", "Estimated and measured TCP/IP bytes per hour", "hour", "direction", "estimated", "measured", "ratio", "estimated_from", "measured_from")
+	tab := analysis.NewTable("estimate_check", "Estimated and measured TCP/IP bytes per hour", "hour", "direction", "estimated", "measured", "ratio", "estimated_from", "measured_from").WithUnit("ratio", output.Share)
 	series := map[string]*chart.Series{}
 	var names []string
 	for _, k := range keys {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/output"
 )
 
 type messageShare struct{}
@@ -33,6 +34,7 @@ func (messageShare) Run(ctx context.Context, env *analysis.Env, v analysis.Value
 	if p.hasNodes() {
 		tab = analysis.NewTable("message_share", "Share of each message type in what inbound peers sent", "node", "peer_id", "peer_addr", "msg_type", "bytes", "share")
 	}
+	tab = tab.WithUnit("share", output.Share)
 	maxShare := map[string]float64{}
 	for _, s := range shares {
 		types := make([]string, 0, len(s.bytes))

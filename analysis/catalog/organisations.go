@@ -13,6 +13,7 @@ import (
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
 	"github.com/netlens/netlens/labels"
+	"github.com/netlens/netlens/output"
 )
 
 type organisations struct{}
@@ -129,7 +130,7 @@ func (organisations) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 		names := slices.SortedFunc(maps.Keys(total), func(x, y string) int {
 			return cmp.Or(cmp.Compare(total[y].bytes, total[x].bytes), cmp.Compare(x, y))
 		})
-		tab := analysis.NewTable(side.id, "Bytes per "+side.what, side.what, "flows", "bytes", "share")
+		tab := analysis.NewTable(side.id, "Bytes per "+side.what, side.what, "flows", "bytes", "share").WithUnit("share", output.Share)
 		timeTab := analysis.NewTable(side.id+"_time", "Bytes per "+side.what+" and bin", "bin_start", side.what, "bytes")
 		var cats []string
 		var vals []float64

@@ -5,6 +5,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/output"
 )
 
 type overview struct{}
@@ -52,7 +53,7 @@ func (overview) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 		{"Other " + word, ip - tcp - udp, ipB - tcpB - udpB},
 		{"Non-" + word, all - ip, allB - ipB},
 	}
-	layerTab := analysis.NewTable("overview", "Packets by layer", "layer", "packets", "bytes", "share")
+	layerTab := analysis.NewTable("overview", "Packets by layer", "layer", "packets", "bytes", "share").WithUnit("share", output.Share)
 	cats := make([]string, len(layers))
 	vals := make([]float64, len(layers))
 	for i, l := range layers {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/output"
 )
 
 type suspiciousPeers struct{}
@@ -69,7 +70,8 @@ func (suspiciousPeers) Run(ctx context.Context, env *analysis.Env, v analysis.Va
 		return nil, err
 	}
 	peers := analysis.NewTable("suspicious_peers", "Inbound peers whose pong share exceeds the threshold",
-		"node", "peer_id", "peer_addr", "ip", "subnet", "pong_share", "ping_share", "bytes", "inv_per_getdata", "max_ping_per_min", "max_addr_per_min")
+		"node", "peer_id", "peer_addr", "ip", "subnet", "pong_share", "ping_share", "bytes", "inv_per_getdata", "max_ping_per_min", "max_addr_per_min").
+		WithUnit("pong_share", output.Share).WithUnit("ping_share", output.Share)
 	count := map[string]int64{}
 	var ips []string
 	for _, s := range p.inboundShares(v.Duration("min_conn").Nanoseconds()) {
@@ -139,7 +141,7 @@ func (suspiciousPeers) Run(ctx context.Context, env *analysis.Env, v analysis.Va
 		return strings.Join(ks, " ")
 	}
 	ipTab := analysis.NewTable("suspicious_ips", "Hosts of suspicious peers, and their history in the dataset",
-		"ip", "suspicious_peers", "connections", "days_seen", "max_pong_share", "conn_types")
+		"ip", "suspicious_peers", "connections", "days_seen", "max_pong_share", "conn_types").WithUnit("max_pong_share", output.Share)
 	var cats []string
 	var vals []float64
 	for _, ip := range ips {
@@ -151,7 +153,7 @@ func (suspiciousPeers) Run(ctx context.Context, env *analysis.Env, v analysis.Va
 		}
 	}
 	netTab := analysis.NewTable("suspicious_subnets", "Subnets (/24, /48) of suspicious peers, and their history in the dataset",
-		"subnet", "suspicious_peers", "hosts", "connections", "days_seen", "max_pong_share", "conn_types")
+		"subnet", "suspicious_peers", "hosts", "connections", "days_seen", "max_pong_share", "conn_types").WithUnit("max_pong_share", output.Share)
 	netCount := map[string]int64{}
 	for ip, n := range count {
 		netCount[peerSubnet(ip)] += n

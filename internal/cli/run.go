@@ -165,7 +165,7 @@ func printTables(opts *RunOptions, res *analysis.Result, format output.Format) e
 			}
 			fmt.Fprintf(opts.IO.Out, "%s (%s, %d rows)\n", t.Title, t.Name, len(t.Rows))
 		}
-		if err := output.WriteTable(opts.IO.Out, t.Table, format, output.Options{TTY: opts.IO.OutTTY}); err != nil {
+		if err := output.WriteTable(opts.IO.Out, t.Table, format, output.Options{TTY: opts.IO.OutTTY, Units: t.Units}); err != nil {
 			return err
 		}
 	}
