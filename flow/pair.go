@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/netlens/netlens/schema"
+	"github.com/netlens/netlens/services"
 )
 
 // MaxPending bounds the records a Pairer holds while they wait for their
@@ -16,8 +17,10 @@ const MaxPending = 1 << 20
 // record per direction) with its reverse, the record of the same protocol
 // from b's address and port to a's, when their times overlap or lie
 // within the window of each other. The record that started first gives
-// the initiator a; the merged flow spans both. A record whose reverse
-// does not come within the window goes on as it is, unidirectional.
+// the initiator a (of two that started at once, the one sent to a
+// well-known port rather than from one; else the one added first); the
+// merged flow spans both. A record whose reverse does not come within the
+// window goes on as it is, unidirectional.
 //
 // Records are expected roughly in time order (as nfdump prints them):
 // a record waits for its reverse until a record starting more than the
@@ -72,7 +75,7 @@ func (p *Pairer) Add(f *schema.Flow, a, b netip.Addr, g Given) {
 		p.remove(r)
 		first, second := &r.f, f
 		fa, fb := r.a, r.b
-		if f.Start < r.f.Start {
+		if f.Start < r.f.Start || f.Start == r.f.Start && likelyServer(r.f.Proto, r.f.APort) && !likelyServer(f.Proto, f.APort) {
 			first, second = f, &r.f
 			fa, fb = a, b
 		}
@@ -151,4 +154,10 @@ func (h *endHeap) Pop() any {
 	*h = old[:len(old)-1]
 	r.index = -1
 	return r
+}
+
+// likelyServer reports whether port of protocol proto is a server's: a
+// well-known service's, or below 1024.
+func likelyServer(proto uint8, port uint16) bool {
+	return port < 1024 || (proto == protoTCP || proto == protoUDP) && services.Lookup(proto, port) != ""
 }

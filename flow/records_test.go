@@ -96,6 +96,8 @@ func TestPairer(t *testing.T) {
 	add(rec(20*s, 20*s, h1, 40001, h3, 80, 1, 0x02))   // never answered
 	add(rec(200*s, 201*s, h1, 40002, h3, 80, 1, 0x02)) // moves the clock: the one above leaves unpaired
 	add(rec(300*s, 301*s, h3, 80, h1, 40002, 1, 0x14)) // too late for its reverse at 200 s: unpaired
+	add(rec(400*s, 400*s, h2, 53, h1, 41000, 1, 0x12)) // an answer listed first, starting in the same second
+	add(rec(400*s, 400*s, h1, 41000, h2, 53, 1, 0x02)) // as its query: the query to port 53 gives a
 	p.Flush()
 	want := []schema.Flow{
 		{Start: 9 * s, End: 12 * s, Duration: 3, Proto: protoTCP, A: "10.0.0.1", APort: 40000, B: "192.0.2.1", BPort: 443,
@@ -103,6 +105,8 @@ func TestPairer(t *testing.T) {
 		{Start: 20 * s, End: 20 * s, Proto: protoTCP, A: "10.0.0.1", APort: 40001, B: "192.0.2.2", BPort: 80, PktsAToB: 1, BytesAToB: 100, TCPFlagsA: 0x02},
 		{Start: 200 * s, End: 201 * s, Proto: protoTCP, A: "10.0.0.1", APort: 40002, B: "192.0.2.2", BPort: 80, PktsAToB: 1, BytesAToB: 100, TCPFlagsA: 0x02},
 		{Start: 300 * s, End: 301 * s, Proto: protoTCP, A: "192.0.2.2", APort: 80, B: "10.0.0.1", BPort: 40002, PktsAToB: 1, BytesAToB: 100, TCPFlagsA: 0x14},
+		{Start: 400 * s, End: 400 * s, Proto: protoTCP, A: "10.0.0.1", APort: 41000, B: "192.0.2.1", BPort: 53,
+			PktsAToB: 1, BytesAToB: 100, PktsBToA: 1, BytesBToA: 100, TCPFlagsA: 0x02, TCPFlagsB: 0x12},
 	}
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -200,8 +200,9 @@ func TestNfdumpPairs(t *testing.T) {
 		return m
 	}
 	for _, tc := range []struct{ records, capture string }{
-		{"ftp_ipv6.nfdump-1.7.1.csv", "ftp_ipv6.pcap"},
-		{"icmp_icmp-ping.nfdump-1.7.6.csv", "icmp_icmp-ping.pcap"},
+		{"ftp_ipv6.nfdump-1.7.1.csv", filepath.Join(corpus, "pcaps", "zeek", "ftp_ipv6.pcap")},
+		{"icmp_icmp-ping.nfdump-1.7.6.csv", filepath.Join(corpus, "pcaps", "zeek", "icmp_icmp-ping.pcap")},
+		{"dlink.nfdump-1.7.1.csv", sample},
 	} {
 		t.Run(tc.records, func(t *testing.T) {
 			ds := openDS(t)
@@ -211,7 +212,7 @@ func TestNfdumpPairs(t *testing.T) {
 				t.Fatal(err)
 			}
 			cds := openDS(t)
-			if _, err := ingest.Run(context.Background(), cds, []string{filepath.Join(corpus, "pcaps", "zeek", tc.capture)}, ingest.DefaultConfig()); err != nil {
+			if _, err := ingest.Run(context.Background(), cds, []string{tc.capture}, ingest.DefaultConfig()); err != nil {
 				t.Fatal(err)
 			}
 			fromRecords, fromCapture := flows(ds), flows(cds)

@@ -108,6 +108,7 @@ func NewCSV(r io.Reader, name string, mapping map[string]string) (record.Reader,
 // column each file column fills.
 func (c *csvReader) Layout() string { return c.plan.describe() }
 
+// Close releases the file.
 func (c *csvReader) Close() error {
 	if c.closer != nil {
 		return c.closer.Close()

@@ -119,8 +119,10 @@ func unitOf(n parquet.Node) timeUnit {
 	return notTime
 }
 
+// Layout says how the reader reads the file (see csvReader.Layout).
 func (p *parquetReader) Layout() string { return p.plan.describe() }
 
+// Close releases the file.
 func (p *parquetReader) Close() error {
 	var err error
 	if p.rows != nil {

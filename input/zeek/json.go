@@ -39,6 +39,7 @@ func NewJSON(r io.Reader, name string) record.Reader {
 	return j
 }
 
+// Close releases the file.
 func (j *jsonReader) Close() error {
 	if j.closer != nil {
 		return j.closer.Close()

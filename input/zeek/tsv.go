@@ -36,6 +36,7 @@ func NewTSV(r io.Reader, name string) record.Reader {
 	return t
 }
 
+// Close releases the file.
 func (t *tsvReader) Close() error {
 	if t.closer != nil {
 		return t.closer.Close()

@@ -143,7 +143,7 @@ there; an interrupted load is cleaned up and done again by the next one.`,
 	f.StringVar(&opts.UsersFile, "users", "", "CSV of 'address_or_prefix,user[,from,to]' lines: the site's users, loaded as 'netlens label --kind user' does, in the same commit")
 	f.BoolVar(&opts.SkipBad, "skip-bad", false, "flow records: skip bad rows (say how many, and why the first few) instead of stopping the file at the first")
 	f.BoolVar(&opts.Pair, "pair", false, "flow records: merge each unidirectional record (NetFlow) with its reverse within --pair-window")
-	f.DurationVar(&opts.PairWindow, "pair-window", ingest.DefaultPairWindow, "with --pair: how far apart a record and its reverse may lie")
+	f.DurationVar(&opts.PairWindow, "pair-window", ingest.DefaultPairWindow, "with --pair: how far apart a record and its reverse may lie (0: the default)")
 	f.StringArrayVar(&opts.Columns, "columns", nil, "flow records in CSV or Parquet: which file column fills which flows column, 'start=first_seen,a=src,b=dst,...' (repeatable)")
 	opts.Engine.addFlags(f)
 	return cmd
@@ -218,8 +218,8 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.PairWindow <= 0 {
-		return usageError("--pair-window %v: must be positive", opts.PairWindow)
+	if opts.PairWindow < 0 {
+		return usageError("--pair-window %v: must not be negative", opts.PairWindow)
 	}
 	columns, err := parseColumns(opts.Columns)
 	if err != nil {
