@@ -10,8 +10,9 @@ import (
 )
 
 // MaxPending bounds the records a Pairer holds while they wait for their
-// reverse; beyond it, the one that ended first leaves unpaired.
-const MaxPending = 1 << 20
+// reverse (about 100 MB of them); beyond it, the one that ended first
+// leaves unpaired.
+const MaxPending = 1 << 18
 
 // Pairer merges each unidirectional flow record (NetFlow, IPFIX: one
 // record per direction) with its reverse, the record of the same protocol
