@@ -86,26 +86,6 @@ func perAddress(ctx context.Context, env *analysis.Env, where, payload string, s
 	return sortTotals(out), nil
 }
 
-// busiestAddresses returns the n sources (bySource) or destinations of
-// the packets that match where with the most packets, by packets then
-// address. Payload does not matter here: it is counted by default, as
-// talkers and graph count it by default, so that they share the query.
-func busiestAddresses(ctx context.Context, env *analysis.Env, where string, side bool, n int) ([]string, error) {
-	totals, err := perAddress(ctx, env, where, payloadSQL(nil), side)
-	if err != nil {
-		return nil, err
-	}
-	byPackets := slices.Clone(totals)
-	slices.SortFunc(byPackets, func(a, b total) int {
-		return cmp.Or(cmp.Compare(b.packets, a.packets), cmp.Compare(a.key, b.key))
-	})
-	var out []string
-	for _, t := range byPackets[:min(n, len(byPackets))] {
-		out = append(out, t.key)
-	}
-	return out, nil
-}
-
 // portsQuery sums payload bytes (the SQL expression payload) and packets
 // per protocol, source port and destination port of the TCP and UDP
 // packets. IP fragments after the first, which carry no ports, are left out.
