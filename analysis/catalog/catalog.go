@@ -24,6 +24,12 @@ func All() []analysis.Analysis {
 		p2p{},
 		organisations{},
 		unanswered{},
+		// peers: a Bitcoin node's traffic per peer and connection type.
+		peerTraffic{},
+		messageShare{},
+		suspiciousPeers{},
+		connTypeTraffic{},
+		estimateCheck{},
 	}
 }
 

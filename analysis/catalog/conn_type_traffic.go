@@ -51,10 +51,10 @@ func (connTypeTraffic) Run(ctx context.Context, env *analysis.Env, v analysis.Va
 	if len(sums) == 0 {
 		source = "aggregates per connection type"
 		ts := env.Dialect().EpochNs("ts")
-		t, err := env.Query(ctx, fmt.Sprintf(`SELECT %[1]s - %[1]s %% %[2]d AS day, conn_type, coalesce(msg_type, ''), sum(tcpip_size * 1e0)
+		t, err := env.Query(ctx, fmt.Sprintf(`SELECT %[1]s - %[1]s %% %[2]d AS day, conn_type, coalesce(msg_type, '') AS g_msg, sum(tcpip_size * 1e0)
 			FROM peer_messages
 			WHERE layout = 'conn_type' AND period_s = (SELECT min(period_s) FROM peer_messages WHERE layout = 'conn_type')
-			GROUP BY 1, 2, 3`, ts, dayNsPeers))
+			GROUP BY day, conn_type, g_msg`, ts, dayNsPeers))
 		if err != nil {
 			return nil, fmt.Errorf("traffic per connection type: %w", err)
 		}

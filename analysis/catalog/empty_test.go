@@ -140,15 +140,20 @@ func TestLackingCaptures(t *testing.T) {
 	// Rows of each table, in order, per capture and analysis.
 	want := map[string]map[string][]int{
 		"empty": {"overview": {6, 0}, "graph": {0}, "talkers": {0, 0}, "ports": {0}, "timeline": {0, 0, 0}, "iat": {0, 0}, "stream": {0}, "bursts": {0, 0},
-			"local_external": {0}, "anomalies": {0, 3}, "p2p": {0, 0, 0}, "organisations": {0, 0, 0, 0}, "unanswered": {0, 4}},
+			"local_external": {0}, "anomalies": {0, 3}, "p2p": {0, 0, 0}, "organisations": {0, 0, 0, 0}, "unanswered": {0, 4},
+			"peer_traffic": {0}, "message_share": {0}, "suspicious_peers": {0, 0, 0}, "conn_type_traffic": {0}, "estimate_check": {0}},
 		"udp": {"overview": {6, 1}, "graph": {2}, "talkers": {2, 2}, "ports": {4}, "timeline": {2, 0, 2}, "iat": {1, 1}, "stream": {2}, "bursts": {1, 2},
-			"local_external": {1}, "anomalies": {3, 3}, "p2p": {0, 0, 0}, "organisations": {1, 1, 1, 1}, "unanswered": {1, 4}},
+			"local_external": {1}, "anomalies": {3, 3}, "p2p": {0, 0, 0}, "organisations": {1, 1, 1, 1}, "unanswered": {1, 4},
+			"peer_traffic": {0}, "message_share": {0}, "suspicious_peers": {0, 0, 0}, "conn_type_traffic": {0}, "estimate_check": {0}},
 		"icmp": {"overview": {6, 1}, "graph": {2}, "talkers": {2, 2}, "ports": {0}, "timeline": {2, 0, 0}, "iat": {2, 2}, "stream": {2}, "bursts": {1, 2},
-			"local_external": {1}, "anomalies": {3, 3}, "p2p": {0, 0, 0}, "organisations": {1, 1, 1, 1}, "unanswered": {0, 4}},
+			"local_external": {1}, "anomalies": {3, 3}, "p2p": {0, 0, 0}, "organisations": {1, 1, 1, 1}, "unanswered": {0, 4},
+			"peer_traffic": {0}, "message_share": {0}, "suspicious_peers": {0, 0, 0}, "conn_type_traffic": {0}, "estimate_check": {0}},
 		"arp": {"overview": {6, 1}, "graph": {0}, "talkers": {0, 0}, "ports": {0}, "timeline": {0, 0, 0}, "iat": {0, 0}, "stream": {0}, "bursts": {0, 0},
-			"local_external": {0}, "anomalies": {0, 3}, "p2p": {0, 0, 0}, "organisations": {0, 0, 0, 0}, "unanswered": {0, 4}},
+			"local_external": {0}, "anomalies": {0, 3}, "p2p": {0, 0, 0}, "organisations": {0, 0, 0, 0}, "unanswered": {0, 4},
+			"peer_traffic": {0}, "message_share": {0}, "suspicious_peers": {0, 0, 0}, "conn_type_traffic": {0}, "estimate_check": {0}},
 		"ipv6": {"overview": {6, 1}, "graph": {2}, "talkers": {2, 2}, "ports": {4}, "timeline": {2, 0, 2}, "iat": {1, 1}, "stream": {2}, "bursts": {1, 2},
-			"local_external": {1}, "anomalies": {3, 3}, "p2p": {0, 0, 0}, "organisations": {1, 1, 1, 1}, "unanswered": {1, 4}},
+			"local_external": {1}, "anomalies": {3, 3}, "p2p": {0, 0, 0}, "organisations": {1, 1, 1, 1}, "unanswered": {1, 4},
+			"peer_traffic": {0}, "message_share": {0}, "suspicious_peers": {0, 0, 0}, "conn_type_traffic": {0}, "estimate_check": {0}},
 	}
 	dir := t.TempDir()
 	for name, frames := range lackingCaptures(t) {

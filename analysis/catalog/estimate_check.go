@@ -36,7 +36,7 @@ func (estimateCheck) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 		FROM (SELECT %[1]s - %[1]s %% 3600000000000 AS hour, direction, layout, period_s,
 				CASE WHEN tcpip_measured THEN 1 ELSE 0 END AS measured, %[2]s AS tcpip, %[3]s AS est
 			FROM peer_messages WHERE direction IS NOT NULL AND direction <> '' AND period_s <= 3600) AS m
-		GROUP BY 1, 2, 3, 4, 5`, ts, tcpipSQL(v), est))
+		GROUP BY hour, direction, layout, period_s, measured`, ts, tcpipSQL(v), est))
 	if err != nil {
 		return nil, fmt.Errorf("estimated and measured bytes: %w", err)
 	}

@@ -110,13 +110,13 @@ type peerData struct {
 func loadPeers(ctx context.Context, env *analysis.Env, v analysis.Values) (*peerData, error) {
 	d := env.Dialect()
 	ts := d.EpochNs("ts")
-	t, err := env.Shared(ctx, fmt.Sprintf(`SELECT coalesce(node, ''), peer_id, coalesce(peer_addr, ''), coalesce(conn_type, ''), day,
-			coalesce(direction, ''), coalesce(msg_type, ''), sum(bytes), sum(msgs), min(t), max(t), max(period_s)
-		FROM (SELECT node, peer_id, peer_addr, conn_type, direction, msg_type, period_s, %[1]s AS t, %[1]s - %[1]s %% %[2]d AS day,
+	t, err := env.Shared(ctx, fmt.Sprintf(`SELECT g_node, peer_id, g_addr, g_conn, day, g_dir, g_msg, sum(bytes), sum(msgs), min(t), max(t), max(period_s)
+		FROM (SELECT coalesce(node, '') AS g_node, peer_id, coalesce(peer_addr, '') AS g_addr, coalesce(conn_type, '') AS g_conn,
+				coalesce(direction, '') AS g_dir, coalesce(msg_type, '') AS g_msg, period_s, %[1]s AS t, %[1]s - %[1]s %% %[2]d AS day,
 				coalesce(%[3]s, 0) AS bytes, coalesce(messages, 0) AS msgs
 			FROM peer_messages
 			WHERE peer_id IS NOT NULL AND period_s = (SELECT min(period_s) FROM peer_messages WHERE peer_id IS NOT NULL)) AS m
-		GROUP BY 1, 2, 3, 4, 5, 6, 7`, ts, dayNsPeers, tcpipSQL(v)))
+		GROUP BY g_node, peer_id, g_addr, g_conn, day, g_dir, g_msg`, ts, dayNsPeers, tcpipSQL(v)))
 	if err != nil {
 		return nil, fmt.Errorf("per-peer traffic: %w", err)
 	}
@@ -135,8 +135,8 @@ func loadPeers(ctx context.Context, env *analysis.Env, v analysis.Values) (*peer
 		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.peer.node, b.peer.node), cmp.Compare(a.peer.id, b.peer.id),
 			cmp.Compare(a.peer.addr, b.peer.addr), cmp.Compare(a.direction, b.direction), cmp.Compare(a.msgType, b.msgType))
 	})
-	t, err = env.Shared(ctx, `SELECT coalesce(node, ''), peer_id, peer_addr, max(conn_type), max(coalesce(duration_ns, -1))
-		FROM peer_conns GROUP BY 1, 2, 3`)
+	t, err = env.Shared(ctx, `SELECT coalesce(node, '') AS g_node, peer_id, peer_addr, max(conn_type), max(coalesce(duration_ns, -1))
+		FROM peer_conns GROUP BY g_node, peer_id, peer_addr`)
 	if err != nil {
 		return nil, fmt.Errorf("peer connections: %w", err)
 	}

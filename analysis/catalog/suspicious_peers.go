@@ -185,13 +185,13 @@ type spamRate struct{ ping, addr any }
 // peerSpam reads the highest rates of ping and addr messages per peer.
 func peerSpam(ctx context.Context, env *analysis.Env) (map[peerKey]spamRate, error) {
 	ts := env.Dialect().EpochNs("ts")
-	t, err := env.Query(ctx, fmt.Sprintf(`SELECT node, peer_id, peer_addr, kind, max(n) FROM (
-			SELECT coalesce(node, '') AS node, peer_id, coalesce(peer_addr, '') AS peer_addr,
-				CASE WHEN msg_type = 'ping' THEN 'ping' ELSE 'addr' END AS kind, %[1]s - %[1]s %% 60000000000 AS minute, count(*) AS n
+	t, err := env.Query(ctx, fmt.Sprintf(`SELECT g_node, peer_id, g_addr, g_kind, max(n) FROM (
+			SELECT coalesce(node, '') AS g_node, peer_id, coalesce(peer_addr, '') AS g_addr,
+				CASE WHEN msg_type = 'ping' THEN 'ping' ELSE 'addr' END AS g_kind, %[1]s - %[1]s %% 60000000000 AS minute, count(*) AS n
 			FROM peer_messages
 			WHERE period_s = 0 AND peer_id IS NOT NULL AND direction = 'in' AND msg_type IN ('ping', 'addr', 'addrv2')
-			GROUP BY 1, 2, 3, 4, 5) AS m
-		GROUP BY 1, 2, 3, 4`, ts))
+			GROUP BY g_node, peer_id, g_addr, g_kind, minute) AS m
+		GROUP BY g_node, peer_id, g_addr, g_kind`, ts))
 	if err != nil {
 		return nil, fmt.Errorf("ping and addr rates: %w", err)
 	}
