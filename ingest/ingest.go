@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -56,6 +57,12 @@ type Config struct {
 	// commit: the users given at ingest time, say. An error aborts the
 	// ingest.
 	BeforeCommit func(*dataset.Txn) error
+	// Node is the address of the Bitcoin node whose P2P messages are
+	// decoded from the captures into peer_messages. When invalid, every
+	// endpoint of a Bitcoin connection that is local (not globally
+	// routable, or in Flow.LocalNets) is a node, and both are when neither
+	// is (a capture at a router).
+	Node netip.Addr
 }
 
 // DefaultConfig returns the default ingest parameters.
@@ -301,6 +308,9 @@ func params(cfg Config) map[string]string {
 	}
 	for to, from := range cfg.Columns {
 		m["columns."+to] = from
+	}
+	if cfg.Node.IsValid() {
+		m["node"] = cfg.Node.String()
 	}
 	for i, p := range c.LocalNets {
 		m["local_net."+strconv.Itoa(i)] = p.String()

@@ -115,6 +115,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		sb.flow(f)
 		handOver()
 	})
+	peers := newP2P(tx, cfg)
 	var (
 		dec   = decode.New()
 		frame input.Frame
@@ -160,11 +161,13 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		}
 		ltRun++
 		asm.Add(p, &meta)
+		peers.add(ids[file], p, &meta)
 		sb.packet(file, p, &meta)
 		handOver()
 		n++
 	}
 	asm.Flush()
+	npeerMsgs, npeerConns, peersErr := peers.close()
 	if ltRun > 0 {
 		st.LinkTypes[lt] += ltRun
 	}
@@ -185,7 +188,9 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		}
 	}
 	st.Packets, st.Flows, st.DNS = n, nflows, ndns
-	return asm.NextID(), errors.Join(readErr, packetsErr, sideErr)
+	st.PeerMessages += npeerMsgs
+	st.PeerConns += npeerConns
+	return asm.NextID(), errors.Join(readErr, packetsErr, sideErr, peersErr)
 }
 
 // startProgress calls report with what snap returns, about five times a

@@ -15,7 +15,10 @@
 // Each message carries the IP bytes of the segments that carried it, shared
 // by bytes when a segment carries several messages, and of the pure ACKs that
 // acknowledged it (an ACK goes to the latest message the stream had received
-// when the ACK was captured).
+// when the ACK was captured). A message is reported when the next one of its
+// stream is complete, or the stream ends, so that the ACKs after it count;
+// a version message is reported at once, since what it says (the relay
+// flag) may concern the messages of the other direction.
 //
 // bitcoin imports decode/tcpstream only; it must not import flow, dataset or
 // anything downstream.

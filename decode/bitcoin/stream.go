@@ -336,6 +336,12 @@ func (p *parser) finish() {
 	p.emitHeld()
 	p.held, p.hasHeld = *m, true
 	p.cur = Message{}
+	if p.held.Version != nil {
+		// Reported at once: what it says (the relay flag) may matter to
+		// the messages of the other direction that come before the next one
+		// of this direction.
+		p.emitHeld()
+	}
 }
 
 func (p *parser) emitHeld() {

@@ -34,6 +34,9 @@ type IngestOptions struct {
 	Pair       bool
 	PairWindow time.Duration
 	Columns    []string
+	// Node is the address of the Bitcoin node whose P2P messages are
+	// decoded from the captures ("" for every local endpoint).
+	Node string
 }
 
 // NewCmdIngest builds `netlens ingest`. runF replaces the work in tests.
@@ -145,6 +148,7 @@ there; an interrupted load is cleaned up and done again by the next one.`,
 	f.BoolVar(&opts.Pair, "pair", false, "flow records: merge each unidirectional record (NetFlow) with its reverse within --pair-window")
 	f.DurationVar(&opts.PairWindow, "pair-window", ingest.DefaultPairWindow, "with --pair: how far apart a record and its reverse may lie (0: the default)")
 	f.StringArrayVar(&opts.Columns, "columns", nil, "flow records in CSV or Parquet: which file column fills which flows column, 'start=first_seen,a=src,b=dst,...' (repeatable)")
+	f.StringVar(&opts.Node, "node", "", "captures of a Bitcoin node: its address, whose P2P messages become peer_messages rows (default: every local endpoint of a Bitcoin connection)")
 	opts.Engine.addFlags(f)
 	return cmd
 }
@@ -225,8 +229,14 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	if err != nil {
 		return err
 	}
+	var node netip.Addr
+	if opts.Node != "" {
+		if node, err = netip.ParseAddr(opts.Node); err != nil {
+			return usageError("--node %q: not an IP address", opts.Node)
+		}
+	}
 	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, Version: Version(), Ignored: ignored,
-		SkipBad: opts.SkipBad, Pair: opts.Pair, PairWindow: opts.PairWindow, Columns: columns}
+		SkipBad: opts.SkipBad, Pair: opts.Pair, PairWindow: opts.PairWindow, Columns: columns, Node: node}
 	var userRes *labels.Result
 	if users != nil {
 		// The users become labels of kind user in the ingest's own
