@@ -34,6 +34,16 @@ type p2p struct {
 	capture string // id of the input of the current packet
 	loaded  int64
 
+	// Only the flows where a packet's payload starts like a Bitcoin
+	// message (decode's app guess: the network magic, or port 8333) go
+	// through reassembly, from that packet on: a connection's first data
+	// is its version message, and a capture that starts mid-stream
+	// resynchronises at a message that starts a segment. Other traffic
+	// costs a lookup per TCP packet, and no memory.
+	bitcoinFlows map[int64]bool
+	lastFlow     int64
+	lastBitcoin  bool
+
 	msgs    *rowWriter[schema.PeerMessage]
 	mb      *rowBatch[schema.PeerMessage]
 	conns   []schema.PeerConn
@@ -59,13 +69,26 @@ type p2pView struct {
 }
 
 func newP2P(tx *dataset.Txn, cfg Config) *p2p {
-	p := &p2p{tx: tx, node: cfg.Node, local: cfg.Flow.LocalNets, nextID: map[string]int64{}, loaded: time.Now().UnixNano()}
+	p := &p2p{tx: tx, node: cfg.Node, local: cfg.Flow.LocalNets, nextID: map[string]int64{}, loaded: time.Now().UnixNano(),
+		bitcoinFlows: map[int64]bool{}, lastFlow: -1}
 	p.asm, _ = tcpstream.New(tcpstream.DefaultConfig(), bitcoin.NewDecoder(bitcoin.DefaultConfig(), p))
 	return p
 }
 
 // add takes one decoded packet of the input with id capture.
 func (p *p2p) add(capture string, pk *schema.Packet, m *decode.Meta) {
+	if pk.Proto != 6 || pk.FlowID == 0 {
+		return
+	}
+	if pk.FlowID != p.lastFlow {
+		p.lastFlow, p.lastBitcoin = pk.FlowID, p.bitcoinFlows[pk.FlowID]
+	}
+	if !p.lastBitcoin {
+		if pk.App != decode.AppBitcoin {
+			return
+		}
+		p.bitcoinFlows[pk.FlowID], p.lastBitcoin = true, true
+	}
 	if p.seg.FromPacket(pk, m) {
 		p.capture = capture
 		p.asm.Add(&p.seg)
