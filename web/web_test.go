@@ -18,6 +18,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/analysis/catalog"
+	"github.com/netlens/netlens/analysis/suite"
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine/duckdb"
 	"github.com/netlens/netlens/ingest"
@@ -444,7 +445,8 @@ func TestRunAPI(t *testing.T) {
 	}
 	for i, a := range catalog.All() {
 		m := a.Meta()
-		if cat[i].Name != m.Name || cat[i].Group != m.Group || cat[i].Title != m.Title || cat[i].Doc != m.Doc || len(cat[i].Params) != len(m.Params) || cat[i].Applies != (len(m.Labels) == 0) {
+		_, applies := suite.Applies(m, s.held)
+		if cat[i].Name != m.Name || cat[i].Group != m.Group || cat[i].Title != m.Title || cat[i].Doc != m.Doc || len(cat[i].Params) != len(m.Params) || cat[i].Applies != applies {
 			t.Errorf("catalogue entry %d: %+v, want %s", i, cat[i], m.Name)
 		}
 		for j, p := range m.Params {

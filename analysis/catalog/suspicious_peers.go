@@ -187,7 +187,7 @@ func peerSpam(ctx context.Context, env *analysis.Env) (map[peerKey]spamRate, err
 	ts := env.Dialect().EpochNs("ts")
 	t, err := env.Query(ctx, fmt.Sprintf(`SELECT g_node, peer_id, g_addr, g_kind, max(n) FROM (
 			SELECT coalesce(node, '') AS g_node, peer_id, coalesce(peer_addr, '') AS g_addr,
-				CASE WHEN msg_type = 'ping' THEN 'ping' ELSE 'addr' END AS g_kind, %[1]s - %[1]s %% 60000000000 AS minute, count(*) AS n
+				CASE WHEN coalesce(msg_type, '') = 'ping' THEN 'ping' ELSE 'addr' END AS g_kind, %[1]s - %[1]s %% 60000000000 AS minute, count(*) AS n
 			FROM peer_messages
 			WHERE period_s = 0 AND peer_id IS NOT NULL AND direction = 'in' AND msg_type IN ('ping', 'addr', 'addrv2')
 			GROUP BY g_node, peer_id, g_addr, g_kind, minute) AS m

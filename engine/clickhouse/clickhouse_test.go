@@ -124,10 +124,18 @@ var fingerprints = map[string]string{
 		count(DISTINCT address), coalesce(min(%[3]s), 0) FROM labels`,
 	"label_spans": `SELECT count(*), coalesce(sum(block_len), 0), count(DISTINCT block), coalesce(sum(bucket_width), 0),
 		count(DISTINCT label), coalesce(min(%[3]s), 0) FROM label_spans`,
+	// The tables of a Bitcoin node's peers: empty for the sample capture.
+	"peer_messages": `SELECT count(*), count(peer_id), coalesce(sum(messages), 0), coalesce(sum(message_size), 0),
+		coalesce(sum(tcpip_size), 0), count(msg_type), coalesce(min(%[1]s), 0) FROM peer_messages`,
+	"peer_conns": `SELECT count(*), coalesce(sum(peer_id), 0), count(duration_ns), coalesce(sum(messages), 0),
+		count(DISTINCT conn_type) FROM peer_conns`,
 }
 
 func fingerprint(t *testing.T, e engine.Engine, table string) []int64 {
 	t.Helper()
+	if fingerprints[table] == "" {
+		t.Fatalf("no fingerprint query for table %s", table)
+	}
 	d := e.Dialect()
 	q := strings.NewReplacer("%[1]s", d.EpochNs("ts"), "%[2]s", d.EpochNs("start"), "%[3]s", d.EpochNs("loaded")).Replace(fingerprints[table])
 	var out []int64
