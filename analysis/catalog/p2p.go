@@ -66,48 +66,66 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	if r.ok {
 		d := env.Dialect()
 		uf := userFlows(d, r.where(d), []string{"a", "b", "a_port", "b_port", "proto", "bytes_a_to_b", "bytes_b_to_a"})
-		t, err := env.Query(ctx, fmt.Sprintf(`SELECT dbin, u1, u2, way, count(*), sum(bytes_a_to_b + bytes_b_to_a) FROM (
-			SELECT %[1]s AS dbin, CASE WHEN ua <= ub THEN ua ELSE ub END AS u1, CASE WHEN ua <= ub THEN ub ELSE ua END AS u2,
-				CASE WHEN bytes_a_to_b = 0 OR bytes_b_to_a = 0 THEN 1 ELSE 0 END AS way, bytes_a_to_b, bytes_b_to_a
-			FROM (%[2]s) AS uf WHERE ua <> '' AND ub <> '') AS p
-			GROUP BY dbin, u1, u2, way ORDER BY dbin, u1, u2, way`, binOf("ts", dayNs), uf))
+		// One pass: flows per day, pair and kind, and one-way flows also
+		// by their source (the end that sent, else a), destination user,
+		// destination port and protocol.
+		t, err := env.Query(ctx, fmt.Sprintf(`SELECT dbin, u1, u2, way, src, dst, port, proto, count(*), sum(bytes_a_to_b + bytes_b_to_a) FROM (
+			SELECT dbin, u1, u2, way, bytes_a_to_b, bytes_b_to_a,
+				CASE WHEN way = 0 THEN '' WHEN back THEN ub ELSE ua END AS src,
+				CASE WHEN way = 0 THEN '' WHEN back THEN ua ELSE ub END AS dst,
+				CASE WHEN way = 0 THEN 0 WHEN back THEN a_port ELSE b_port END AS port,
+				CASE WHEN way = 0 THEN 0 ELSE proto END AS proto
+			FROM (
+				SELECT %[1]s AS dbin, CASE WHEN ua <= ub THEN ua ELSE ub END AS u1, CASE WHEN ua <= ub THEN ub ELSE ua END AS u2,
+					CASE WHEN bytes_a_to_b = 0 OR bytes_b_to_a = 0 THEN 1 ELSE 0 END AS way,
+					bytes_a_to_b = 0 AND bytes_b_to_a > 0 AS back,
+					ua, ub, a_port, b_port, proto, bytes_a_to_b, bytes_b_to_a
+				FROM (%[2]s) AS uf WHERE ua <> '' AND ub <> '') AS p) AS q
+			GROUP BY dbin, u1, u2, way, src, dst, port, proto`, binOf("ts", dayNs), uf))
 		if err != nil {
 			return nil, err
 		}
+		type dayKey struct {
+			day    int64
+			u1, u2 string
+			way    int64
+		}
+		type dayVal struct{ flows, bytes int64 }
+		days := map[dayKey]*dayVal{}
 		for _, row := range t.Rows {
-			dbin, u1, u2, way := analysis.AsInt(row[0]), analysis.AsString(row[1]), analysis.AsString(row[2]), analysis.AsInt(row[3])
-			flows, bytes := analysis.AsInt(row[4]), analysis.AsInt(row[5])
-			daily.Add(analysis.Time(dbin), u1, u2, p2pWays[way], flows, bytes)
-			k := pairKey{u1, u2, way}
-			if sums[k] == nil {
-				sums[k] = &pairSum{}
+			k := dayKey{analysis.AsInt(row[0]), analysis.AsString(row[1]), analysis.AsString(row[2]), analysis.AsInt(row[3])}
+			flows, bytes := analysis.AsInt(row[8]), analysis.AsInt(row[9])
+			if days[k] == nil {
+				days[k] = &dayVal{}
 			}
-			sums[k].bytes += bytes
-			sums[k].days++
-			points[way] = append(points[way], chart.Point{X: chart.UnixSeconds(dbin), Y: float64(bytes)})
-		}
-		// One-way flows by their source: the end that sent, else a.
-		t, err = env.Query(ctx, `SELECT src, dst, port, proto, count(*), sum(bytes_a_to_b + bytes_b_to_a) FROM (
-			SELECT CASE WHEN bytes_a_to_b = 0 AND bytes_b_to_a > 0 THEN ub ELSE ua END AS src,
-				CASE WHEN bytes_a_to_b = 0 AND bytes_b_to_a > 0 THEN ua ELSE ub END AS dst,
-				CASE WHEN bytes_a_to_b = 0 AND bytes_b_to_a > 0 THEN a_port ELSE b_port END AS port, proto, bytes_a_to_b, bytes_b_to_a
-			FROM (`+uf+`) AS uf WHERE ua <> '' AND ub <> '' AND (bytes_a_to_b = 0 OR bytes_b_to_a = 0)) AS o
-			GROUP BY src, dst, port, proto`)
-		if err != nil {
-			return nil, err
-		}
-		for _, row := range t.Rows {
-			src := analysis.AsString(row[0])
+			days[k].flows += flows
+			days[k].bytes += bytes
+			if k.way == 0 {
+				continue
+			}
+			src := analysis.AsString(row[4])
 			s := bySource[src]
 			if s == nil {
 				s = &source{users: map[string]bool{}, ports: map[string]int64{}}
 				bySource[src] = s
 			}
-			n := analysis.AsInt(row[4])
-			s.flows += n
-			s.bytes += analysis.AsInt(row[5])
-			s.users[analysis.AsString(row[1])] = true
-			s.ports[portProto(analysis.AsInt(row[2]), analysis.AsInt(row[3]))] += n
+			s.flows += flows
+			s.bytes += bytes
+			s.users[analysis.AsString(row[5])] = true
+			s.ports[portProto(analysis.AsInt(row[6]), analysis.AsInt(row[7]))] += flows
+		}
+		for _, k := range slices.SortedFunc(maps.Keys(days), func(x, y dayKey) int {
+			return cmp.Or(cmp.Compare(x.day, y.day), cmp.Compare(x.u1, y.u1), cmp.Compare(x.u2, y.u2), cmp.Compare(x.way, y.way))
+		}) {
+			v := days[k]
+			daily.Add(analysis.Time(k.day), k.u1, k.u2, p2pWays[k.way], v.flows, v.bytes)
+			pk := pairKey{k.u1, k.u2, k.way}
+			if sums[pk] == nil {
+				sums[pk] = &pairSum{}
+			}
+			sums[pk].bytes += v.bytes
+			sums[pk].days++
+			points[k.way] = append(points[k.way], chart.Point{X: chart.UnixSeconds(k.day), Y: float64(v.bytes)})
 		}
 	}
 
