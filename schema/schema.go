@@ -70,11 +70,11 @@ type Flow struct {
 	Answered    bool    `parquet:"answered" doc:"true when b sent at least one packet"`
 	ALocal      bool    `parquet:"a_local" doc:"a is inside the local networks (default: not globally routable)"`
 	BLocal      bool    `parquet:"b_local" doc:"b is inside the local networks (default: not globally routable)"`
-	Kind        string  `parquet:"kind,optional,dict" doc:"typical, p2p or nouser when users are configured, else NULL"`
+	Kind        string  `parquet:"kind,optional,dict" doc:"typical, p2p or nouser as the flow records say, else NULL; analyses find kinds from the labels of kind user when they run (see package labels)"`
 	Service     string  `parquet:"service,optional,dict" doc:"well-known service of b's port and the protocol, e.g. dns/udp, https/tcp"`
 	Name        string  `parquet:"name,optional,dict" doc:"server name of b seen in DNS answers or TLS SNI"`
-	UserA       string  `parquet:"user_a,optional,dict" doc:"user id of a when users are configured"`
-	UserB       string  `parquet:"user_b,optional,dict" doc:"user id of b when users are configured"`
+	UserA       string  `parquet:"user_a,optional,dict" doc:"user id of a as the flow records name it, else NULL; labels of kind user take precedence at query time"`
+	UserB       string  `parquet:"user_b,optional,dict" doc:"user id of b as the flow records name it, else NULL; labels of kind user take precedence at query time"`
 }
 
 // DNS is one row of the dns table: one answer record of a DNS or mDNS response

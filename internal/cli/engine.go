@@ -126,6 +126,10 @@ func loadLine(st *clickhouse.LoadStats, cfg clickhouse.Config) string {
 	if s := st.Elapsed.Seconds(); s > 0 {
 		rate = float64(total) / s
 	}
-	return fmt.Sprintf("loaded %d inputs (%d packets, %d flows, %d dns rows) into %s in %s (%s rows/s)",
-		len(st.Loaded), st.Rows["packets"], st.Rows["flows"], st.Rows["dns"], cfg, st.Elapsed.Round(time.Millisecond), siCount(rate))
+	labels := ""
+	if st.LabelKinds > 0 {
+		labels = fmt.Sprintf(", and replaced %d kinds of labels with the dataset's", st.LabelKinds)
+	}
+	return fmt.Sprintf("loaded %d inputs (%d packets, %d flows, %d dns rows) into %s in %s (%s rows/s)%s",
+		len(st.Loaded), st.Rows["packets"], st.Rows["flows"], st.Rows["dns"], cfg, st.Elapsed.Round(time.Millisecond), siCount(rate), labels)
 }
