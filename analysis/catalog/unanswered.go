@@ -124,7 +124,7 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 		return cmp.Or(cmp.Compare(un(y), un(x)), cmp.Compare(total(y), total(x)), cmp.Compare(x.host, y.host), cmp.Compare(x.service, y.service))
 	})
 	tab := analysis.NewTable("unanswered", "Requests per host and service, and the share answered",
-		"host", "name", "service", "requests", "answered", "no_reply", "rejected", "share_answered").WithUnit("share_answered", output.Share)
+		"host", "name", "service", "requests", "answered", "no_reply", "rejected", "share_answered").WithUnit("share_answered", output.Share).WithUnit("share_answered", output.Share)
 	var cats []string
 	var answered, unanswered []float64
 	for _, k := range keys {
@@ -137,7 +137,7 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 		}
 	}
 	sum := analysis.NewTable("unanswered_summary", "Requests by kind, and the share answered",
-		"kind", "requests", "answered", "no_reply", "rejected", "share_answered").WithUnit("share_answered", output.Share)
+		"kind", "requests", "answered", "no_reply", "rejected", "share_answered").WithUnit("share_answered", output.Share).WithUnit("share_answered", output.Share)
 	for i, name := range classes {
 		c := byClass[i]
 		requests := c[0] + c[1] + c[2]
