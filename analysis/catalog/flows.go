@@ -151,9 +151,8 @@ func userFlows(d engine.Dialect, where string, cols []string) string {
 	list := strings.Join(cols, ", ")
 	base := "(SELECT " + list + ", " + d.EpochNs("start") + " AS ts, coalesce(user_a, '') AS ua0, coalesce(user_b, '') AS ub0 FROM flows WHERE " + where + ")"
 	all := append(append([]string(nil), cols...), "ts", "ua0", "ub0")
-	addrs := flowAddrs(where)
-	q := labels.Attach(d, base, all, labels.User, "a", "ts", "ual", addrs)
-	q = labels.Attach(d, "("+q+")", append(all, "ual"), labels.User, "b", "ts", "ubl", addrs)
+	q := labels.Attach(d, base, all, labels.User, "a", "ts", "ual", "SELECT a AS addr FROM flows WHERE "+where)
+	q = labels.Attach(d, "("+q+")", append(all, "ual"), labels.User, "b", "ts", "ubl", "SELECT b AS addr FROM flows WHERE "+where)
 	return "SELECT " + list + ", ts, CASE WHEN ual <> '' THEN ual ELSE ua0 END AS ua, CASE WHEN ubl <> '' THEN ubl ELSE ub0 END AS ub FROM (" + q + ") AS lu"
 }
 
