@@ -146,6 +146,9 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 	if err := cfg.Flow.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.PairWindow <= 0 {
+		cfg.PairWindow = DefaultPairWindow
+	}
 	start := time.Now()
 	st := &Stats{LinkTypes: map[uint16]int64{}, Ignored: cfg.Ignored}
 
@@ -300,11 +303,7 @@ func params(cfg Config) map[string]string {
 		m["skip_bad"] = "true"
 	}
 	if cfg.Pair {
-		w := cfg.PairWindow
-		if w <= 0 {
-			w = DefaultPairWindow
-		}
-		m["pair_window"] = w.String()
+		m["pair_window"] = cfg.PairWindow.String()
 	}
 	for to, from := range cfg.Columns {
 		m["columns."+to] = from

@@ -89,11 +89,7 @@ func runRecords(ctx context.Context, tx *dataset.Txn, results []FileResult, read
 	}
 	var pairer *flow.Pairer
 	if cfg.Pair {
-		window := cfg.PairWindow
-		if window <= 0 {
-			window = DefaultPairWindow
-		}
-		pairer = flow.NewPairer(window, emit)
+		pairer = flow.NewPairer(cfg.PairWindow, emit)
 	}
 	var n int64
 	for _, i := range todo {

@@ -19,7 +19,6 @@ import (
 	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/clickhouse"
 	"github.com/netlens/netlens/flow"
-	"github.com/netlens/netlens/ingest"
 	"github.com/netlens/netlens/report"
 )
 
@@ -41,7 +40,7 @@ type ReportOptions struct {
 
 // NewCmdReport builds `netlens report`. runF replaces the work in tests.
 func NewCmdReport(ios *IO, runF func(*cobra.Command, *ReportOptions) error) *cobra.Command {
-	opts := &ReportOptions{IO: ios, Ingest: IngestOptions{IO: ios, Flow: flow.DefaultConfig(), PairWindow: ingest.DefaultPairWindow}}
+	opts := &ReportOptions{IO: ios, Ingest: IngestOptions{IO: ios, Flow: flow.DefaultConfig()}}
 	cmd := &cobra.Command{
 		Use:   "report [INPUT...] [-o DIR] [-d DATASET] [--engine clickhouse://...]",
 		Short: "Ingest captures and write the report of every analysis",
