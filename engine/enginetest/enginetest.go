@@ -139,27 +139,37 @@ func runFlows(t *testing.T, open Open) {
 		if m.Group != "flows" {
 			continue
 		}
-		runs := []map[string]string{nil}
-		for _, s := range FlowSettings {
-			if hasParams(m, s) {
-				runs = append(runs, s)
+		runBoth(t, "community/", a, FlowSettings, refEnv, env)
+	}
+}
+
+// runBoth runs a with its defaults and with each of settings that it takes,
+// on DuckDB (refEnv) and on the engine under test (env), and compares the
+// results.
+func runBoth(t *testing.T, prefix string, a analysis.Analysis, settings []map[string]string, refEnv, env *analysis.Env) {
+	ctx := context.Background()
+	m := a.Meta()
+	runs := []map[string]string{nil}
+	for _, s := range settings {
+		if hasParams(m, s) {
+			runs = append(runs, s)
+		}
+	}
+	name := env.Engine.Name()
+	for _, s := range runs {
+		t.Run(fmt.Sprintf("%s%s%v", prefix, m.Name, settingsName(s)), func(t *testing.T) {
+			want, err := analysis.Run(ctx, a, refEnv, s)
+			if err != nil {
+				t.Fatalf("duckdb: %v", err)
 			}
-		}
-		for _, s := range runs {
-			t.Run(fmt.Sprintf("community/%s%v", m.Name, settingsName(s)), func(t *testing.T) {
-				want, err := analysis.Run(ctx, a, refEnv, s)
-				if err != nil {
-					t.Fatalf("duckdb: %v", err)
-				}
-				start := time.Now()
-				got, err := analysis.Run(ctx, a, env, s)
-				if err != nil {
-					t.Fatalf("%s: %v", eng.Name(), err)
-				}
-				t.Logf("%s: %v", eng.Name(), time.Since(start).Round(time.Millisecond))
-				compare(t, want, got)
-			})
-		}
+			start := time.Now()
+			got, err := analysis.Run(ctx, a, env, s)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			t.Logf("%s: %v", name, time.Since(start).Round(time.Millisecond))
+			compare(t, want, got)
+		})
 	}
 }
 
@@ -187,28 +197,7 @@ func Run(t *testing.T, open Open) {
 		t.Errorf("names of addresses differ:\n%s", diff)
 	}
 	for _, a := range catalog.All() {
-		m := a.Meta()
-		runs := []map[string]string{nil}
-		for _, s := range Settings {
-			if hasParams(m, s) {
-				runs = append(runs, s)
-			}
-		}
-		for _, s := range runs {
-			t.Run(fmt.Sprintf("%s%v", m.Name, settingsName(s)), func(t *testing.T) {
-				want, err := analysis.Run(ctx, a, refEnv, s)
-				if err != nil {
-					t.Fatalf("duckdb: %v", err)
-				}
-				start := time.Now()
-				got, err := analysis.Run(ctx, a, env, s)
-				if err != nil {
-					t.Fatalf("%s: %v", eng.Name(), err)
-				}
-				t.Logf("%s: %v", eng.Name(), time.Since(start).Round(time.Millisecond))
-				compare(t, want, got)
-			})
-		}
+		runBoth(t, "", a, Settings, refEnv, env)
 	}
 	runFlows(t, open)
 }
