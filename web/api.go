@@ -19,7 +19,6 @@ import (
 	"github.com/netlens/netlens/chart"
 	"github.com/netlens/netlens/chart/html"
 	"github.com/netlens/netlens/chart/static"
-	"github.com/netlens/netlens/output"
 )
 
 // reserved are the query keys of /api/run that are not parameters.
@@ -157,12 +156,9 @@ func runFailed(w http.ResponseWriter, r *http.Request, err error) {
 // apiRun answers GET /api/run/NAME: one table of the analysis' result.
 func (s *Server) apiRun(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	format := q.Get("format")
-	if format == "" {
-		format = "json"
-	}
-	if format != "json" && format != "csv" {
-		fail(w, r, http.StatusBadRequest, fmt.Sprintf("format %q: want json or csv", format))
+	format, err := formatOf(q)
+	if err != nil {
+		fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	pq, err := s.parsePage(q)
@@ -196,10 +192,8 @@ func (s *Server) apiRun(w http.ResponseWriter, r *http.Request) {
 		}
 		t = res.Tables[i]
 	}
-	if format == "csv" {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": t.Name + ".csv"}))
-		output.WriteTable(w, t.Table, output.CSV, output.Options{})
+	if format != "json" {
+		writeFile(w, r, t.Table, format, t.Name)
 		return
 	}
 	p, err := s.pageOf(t.Table, pq)
@@ -207,6 +201,7 @@ func (s *Server) apiRun(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
+	p.Units = unitsOf(t.Units, len(t.Columns))
 	writeJSON(w, http.StatusOK, struct {
 		Analysis string `json:"analysis"`
 		Table    string `json:"table"`
@@ -238,7 +233,10 @@ type tableJSON struct {
 	Name    string   `json:"name"`
 	Title   string   `json:"title"`
 	Columns []string `json:"columns"`
-	Rows    int      `json:"rows"`
+	// Units are the units of the columns: "number", or "share" (1 is all
+	// of it), which the page shows as a percentage.
+	Units []string `json:"units"`
+	Rows  int      `json:"rows"`
 }
 
 type chartJSON struct {
@@ -292,7 +290,7 @@ func (s *Server) apiView(w http.ResponseWriter, r *http.Request) {
 	}
 	view.Notes = append(view.Notes, res.Notes...)
 	for _, t := range res.Tables {
-		view.Tables = append(view.Tables, tableJSON{Name: t.Name, Title: t.Title, Columns: t.Columns, Rows: len(t.Rows)})
+		view.Tables = append(view.Tables, tableJSON{Name: t.Name, Title: t.Title, Columns: t.Columns, Units: unitsOf(t.Units, len(t.Columns)), Rows: len(t.Rows)})
 	}
 	for _, c := range res.Charts {
 		view.Charts = append(view.Charts, chartJSON{ID: c.ID, Title: c.Title, HTML: renderChart(c)})

@@ -163,7 +163,7 @@ func (s *Server) apiHost(w http.ResponseWriter, r *http.Request) {
 			}
 			continue
 		}
-		h.Tables = append(h.Tables, tableJSON{Name: t.Name, Title: t.Title, Columns: t.Columns, Rows: len(t.Rows)})
+		h.Tables = append(h.Tables, tableJSON{Name: t.Name, Title: t.Title, Columns: t.Columns, Units: unitsOf(t.Units, len(t.Columns)), Rows: len(t.Rows)})
 	}
 	for _, c := range res.Charts {
 		h.Charts = append(h.Charts, chartJSON{ID: c.ID, Title: c.Title, HTML: renderChart(c)})

@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/netlens/netlens/engine"
-	"github.com/netlens/netlens/output"
 )
 
 // maxSQL is the longest SQL the console takes.
@@ -122,15 +120,12 @@ func timedOut(ctx context.Context, err error, limit time.Duration) error {
 }
 
 // apiQuery answers POST /api/query: the SQL of the body, read-only, as
-// JSON (paged like tables) or CSV (every row up to the cap).
+// JSON (paged like tables), CSV or Parquet (every row up to the cap).
 func (s *Server) apiQuery(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	format := q.Get("format")
-	if format == "" {
-		format = "json"
-	}
-	if format != "json" && format != "csv" {
-		fail(w, r, http.StatusBadRequest, fmt.Sprintf("format %q: want json or csv", format))
+	format, err := formatOf(q)
+	if err != nil {
+		fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	pq, err := s.parsePage(q)
@@ -166,13 +161,11 @@ func (s *Server) apiQuery(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, status, err.Error())
 		return
 	}
-	if format == "csv" {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "query.csv"}))
+	if format != "json" {
 		if a.Truncated {
 			w.Header().Set("X-Netlens-Truncated", fmt.Sprint(s.cfg.QueryRows))
 		}
-		output.WriteTable(w, a.Table, output.CSV, output.Options{})
+		writeFile(w, r, a.Table, format, "query")
 		return
 	}
 	p, err := s.pageOf(a.Table, pq)

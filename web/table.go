@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,14 +21,34 @@ import (
 // page is one page of a table as JSON: the rows from offset on, at most
 // limit of them, in the order asked for.
 type page struct {
-	Columns   []string            `json:"columns"`
-	Types     []string            `json:"types"`
-	Total     int                 `json:"total"`
-	Offset    int                 `json:"offset"`
-	Sort      string              `json:"sort,omitempty"`
-	Desc      bool                `json:"desc,omitempty"`
+	Columns []string `json:"columns"`
+	Types   []string `json:"types"`
+	Total   int      `json:"total"`
+	Offset  int      `json:"offset"`
+	Sort    string   `json:"sort,omitempty"`
+	Desc    bool     `json:"desc,omitempty"`
+	// Units are the units of the columns (see unitNames), for the page to
+	// show numbers by: a share as a percentage.
+	Units     []string            `json:"units"`
 	Truncated bool                `json:"truncated,omitempty"` // a query answer cut at the row cap
 	Rows      [][]json.RawMessage `json:"rows"`
+}
+
+// unitNames are the names of the units of columns in the JSON answers.
+var unitNames = map[output.Unit]string{output.Number: "number", output.Share: "share"}
+
+// unitsOf names the units of n columns, as an analysis table gives them
+// (nil: every column a number).
+func unitsOf(units []output.Unit, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		u := output.Number
+		if i < len(units) {
+			u = units[i]
+		}
+		out[i] = unitNames[u]
+	}
+	return out
 }
 
 // pageQuery reads offset, limit, sort and desc of a request.
@@ -180,7 +201,7 @@ func number(v any) (*big.Float, bool) {
 
 // pageOf cuts the page p out of t.
 func (s *Server) pageOf(t *engine.Table, p pageQuery) (*page, error) {
-	out := &page{Columns: t.Columns, Types: t.Types, Total: len(t.Rows), Offset: p.offset, Rows: [][]json.RawMessage{}}
+	out := &page{Columns: t.Columns, Types: t.Types, Units: unitsOf(nil, len(t.Columns)), Total: len(t.Rows), Offset: p.offset, Rows: [][]json.RawMessage{}}
 	if out.Types == nil {
 		out.Types = make([]string, len(t.Columns))
 	}
@@ -262,22 +283,64 @@ func exact(v json.RawMessage) json.RawMessage {
 	return append(append([]byte{'"'}, v...), '"')
 }
 
-// writeJSON answers with v as JSON. "<", ">" and "&" are escaped in every
-// string, so that no answer can be taken for markup.
+// writeJSON answers with v as JSON (see encodeJSON).
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := encodeJSON(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// encodeJSON encodes v as one line of JSON. "<", ">" and "&" are escaped
+// in every string, so that no answer can be taken for markup.
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(true)
 	if err := enc.Encode(v); err != nil {
-		http.Error(w, "encode answer: "+err.Error(), http.StatusInternalServerError)
-		return
+		return nil, fmt.Errorf("encode answer: %w", err)
 	}
 	// json.RawMessage values are copied as they are: escape them too. In
 	// JSON these bytes occur only inside strings.
 	b := strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`).Replace(buf.String())
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write([]byte(b))
+	return []byte(b), nil
+}
+
+// downloads are the formats of /api/run and /api/query besides JSON:
+// files of every row.
+var downloads = map[string]output.Format{"csv": output.CSV, "parquet": output.Parquet}
+
+// formatOf reads the format of a request: json (the default), csv or
+// parquet.
+func formatOf(q url.Values) (string, error) {
+	f := q.Get("format")
+	if f == "" {
+		return "json", nil
+	}
+	if _, ok := downloads[f]; !ok && f != "json" {
+		return "", fmt.Errorf("format %q: want json, csv or parquet", f)
+	}
+	return f, nil
+}
+
+// writeFile answers with every row of t in format (csv or parquet), as the
+// file stem.csv or stem.parquet, written as `netlens run --format` writes
+// it. The file is made before the answer starts, so that a failure is an
+// error answer and not a cut file.
+func writeFile(w http.ResponseWriter, r *http.Request, t *engine.Table, format, stem string) {
+	var b bytes.Buffer
+	if err := output.WriteTable(&b, t, downloads[format], output.Options{}); err != nil {
+		fail(w, r, http.StatusInternalServerError, err.Error())
+		return
+	}
+	types := map[string]string{"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+	w.Header().Set("Content-Type", types[format])
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": stem + "." + format}))
+	w.Write(b.Bytes())
 }
 
 // apiError is the JSON of a refused or failed request.
@@ -287,9 +350,10 @@ type apiError struct {
 	Param string `json:"param,omitempty"`
 }
 
-// fail answers with an error: text for CSV requests, else JSON.
+// fail answers with an error: text for requests of files (CSV,
+// Parquet), else JSON.
 func fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	if r.URL.Query().Get("format") == "csv" {
+	if _, ok := downloads[r.URL.Query().Get("format")]; ok {
 		http.Error(w, msg, status)
 		return
 	}

@@ -485,7 +485,7 @@ func TestRunAPI(t *testing.T) {
 	for _, tt := range []struct{ url, want string }{
 		{"/api/run/nope", `no analysis \"nope\"`},
 		{"/api/run/talkers?table=nope", `table \"nope\": this analysis gives talkers_sent, talkers_received`},
-		{"/api/run/talkers?format=xml", `format \"xml\": want json or csv`},
+		{"/api/run/talkers?format=xml", `format \"xml\": want json, csv or parquet`},
 		{"/api/run/talkers?sort=nope", `sort \"nope\": no such column`},
 		{"/api/run/talkers?offset=-1", `offset \"-1\"`},
 		{"/api/run/bursts?gap=xx", `bursts: parameter gap=\"xx\"`},

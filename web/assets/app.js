@@ -92,8 +92,28 @@
     return null;
   }
 
-  function cell(v, type) {
+  // formatShare writes a share (1 is all of it) as a percentage, as the
+  // report and the command line do (output.FormatShare).
+  function formatShare(f) {
+    if (isNaN(f)) return 'NaN';
+    if (f === Infinity) return 'Inf';
+    if (f === -Infinity) return '-Inf';
+    if (f === 0) return '0 %';
+    var p = f * 100, a = Math.abs(p), d = 2;
+    if (a < 1) d = Math.max(d, 1 - Math.floor(Math.log10(a)));
+    if (d > 12) return p.toPrecision(2) + ' %';
+    var s = p.toFixed(d);
+    function misleading(s) {
+      if (s.replace('.', '').replace(/^[-0]+/, '') === '') return true;
+      return p !== 100 && /^100\.0*$/.test(s);
+    }
+    while (d < 12 && misleading(s)) { d++; s = p.toFixed(d); }
+    return s + ' %';
+  }
+
+  function cell(v, type, unit) {
     if (v === null || v === undefined) return el('td', { className: 'null' }, 'NULL');
+    if (unit === 'share' && typeof v === 'number') return el('td', { className: 'num', title: String(v), 'data-unit': 'share' }, formatShare(v));
     var addr = addressOf(v);
     if (addr) return el('td', null, link('/host/' + encodeURIComponent(addr), v, 'addr'));
     var numeric = typeof v === 'number' || /INT|DOUBLE|FLOAT|DECIMAL|HUGEINT|REAL/i.test(type || '');
@@ -135,7 +155,7 @@
           }, c + mark));
         }));
         var body = el('tbody', null, p.rows.map(function (r) {
-          return el('tr', null, r.map(function (v, i) { return cell(v, p.types[i]); }));
+          return el('tr', null, r.map(function (v, i) { return cell(v, p.types[i], p.units && p.units[i]); }));
         }));
         append(box, [pager, el('div', { className: 'table-wrap' }, el('table', { className: 'data', 'data-table': title || '' }, el('thead', null, head), body))]);
       }).catch(function (e) {
@@ -387,7 +407,8 @@
           append(results, el('div', { className: 'table-block', 'data-table-block': t.name },
             el('h2', null, t.title),
             el('div', { className: 'downloads' }, el('span', { className: 'tag' }, t.name), t.rows + ' rows · ',
-              el('a', { href: tableURL + '&format=csv', download: t.name + '.csv' }, 'CSV')),
+              el('a', { href: tableURL + '&format=csv', download: t.name + '.csv' }, 'CSV'), ' · ',
+              el('a', { href: tableURL + '&format=parquet', download: t.name + '.parquet' }, 'Parquet')),
             pagedTable(function (pq) {
               return api(tableURL + '&' + new URLSearchParams({ offset: pq.offset, limit: pq.limit, sort: pq.sort, desc: pq.desc }).toString());
             }, t.name)));
@@ -476,18 +497,22 @@
     }
     function show(sql) {
       clear(out);
-      var csv = el('button', { type: 'button', id: 'sql-csv' }, 'CSV');
-      csv.addEventListener('click', function () {
-        fetch('/api/query?format=csv', { method: 'POST', body: sql, credentials: 'same-origin' }).then(function (r) {
-          if (!r.ok) return r.text().then(function (t) { throw new Error(t); });
-          return r.blob();
-        }).then(function (b) {
-          var a = el('a', { href: URL.createObjectURL(b), download: 'query.csv' });
-          document.body.appendChild(a);
-          a.click();
-          setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-        }).catch(function (e) { append(out, el('p', { className: 'error' }, e.message)); });
-      });
+      function download(format) {
+        var b = el('button', { type: 'button', id: 'sql-' + format }, format === 'csv' ? 'CSV' : 'Parquet');
+        b.addEventListener('click', function () {
+          fetch('/api/query?format=' + format, { method: 'POST', body: sql, credentials: 'same-origin' }).then(function (r) {
+            if (!r.ok) return r.text().then(function (t) { throw new Error(t); });
+            return r.blob();
+          }).then(function (b) {
+            var a = el('a', { href: URL.createObjectURL(b), download: 'query.' + format });
+            document.body.appendChild(a);
+            a.click();
+            setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+          }).catch(function (e) { append(out, el('p', { className: 'error' }, e.message)); });
+        });
+        return b;
+      }
+      var csv = [download('csv'), download('parquet')];
       var info = el('span', { className: 'muted', id: 'sql-info' });
       append(out, el('div', { className: 'pager' }, csv, info));
       append(out, pagedTable(function (pq) {
