@@ -57,12 +57,15 @@ type Config struct {
 	// commit: the users given at ingest time, say. An error aborts the
 	// ingest.
 	BeforeCommit func(*dataset.Txn) error
-	// Node is the address of the Bitcoin node whose P2P messages are
-	// decoded from the captures into peer_messages. When invalid, every
-	// endpoint of a Bitcoin connection that is local (not globally
-	// routable, or in Flow.LocalNets) is a node, and both are when neither
-	// is (a capture at a router).
-	Node netip.Addr
+	// Node is the Bitcoin node whose P2P messages are decoded from the
+	// captures into peer_messages: its address, and with a port (the one it
+	// listens on) one node among several on that address, which is also
+	// the name of that node's dialling endpoints when no listener there
+	// announced their user agent. When invalid, every endpoint of a
+	// Bitcoin connection that is local (not globally routable, or in
+	// Flow.LocalNets) is a node, and both are when neither is (a capture
+	// at a router).
+	Node netip.AddrPort
 }
 
 // DefaultConfig returns the default ingest parameters.
@@ -309,7 +312,7 @@ func params(cfg Config) map[string]string {
 		m["columns."+to] = from
 	}
 	if cfg.Node.IsValid() {
-		m["node"] = cfg.Node.String()
+		m["node"] = NodeString(cfg.Node)
 	}
 	for i, p := range c.LocalNets {
 		m["local_net."+strconv.Itoa(i)] = p.String()
@@ -318,4 +321,25 @@ func params(cfg Config) map[string]string {
 		m["users"] = strconv.Itoa(len(c.Users))
 	}
 	return m
+}
+
+// NodeString returns n as --node takes it: the address alone when the port
+// is 0, else address:port.
+func NodeString(n netip.AddrPort) string {
+	if n.Port() == 0 {
+		return n.Addr().String()
+	}
+	return n.String()
+}
+
+// ParseNode reads --node: an IP address, or address:port.
+func ParseNode(s string) (netip.AddrPort, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.AddrPortFrom(a, 0), nil
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil || ap.Port() == 0 {
+		return netip.AddrPort{}, fmt.Errorf("node %q: not an IP address or address:port", s)
+	}
+	return ap, nil
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"errors"
 	"math"
 	"net/netip"
@@ -20,18 +21,37 @@ const (
 	connInbound        = "inbound"
 	connOutbound       = "outbound-full-relay"
 	connBlockRelayOnly = "block-relay-only"
+	connFeeler         = "feeler"
 )
 
+// FeelerWindow is how soon after it began an outbound connection that the
+// node closed after the handshake is a feeler. Bitcoin Core disconnects a
+// feeler as soon as it has processed the peer's version (net_processing's
+// "feeler connection completed"), so its connections last the round trips
+// of the handshake; btcd makes no feelers.
+const FeelerWindow = 10 * time.Second
+
+// handshakeCommands are what a node sends on a feeler connection: its
+// version, the feature negotiation that Bitcoin Core sends with its verack
+// (BIP 339 wtxidrelay, BIP 155 sendaddrv2, BIP 330 sendtxrcncl), and the
+// verack.
+var handshakeCommands = []string{"version", "verack", "wtxidrelay", "sendaddrv2", "sendtxrcncl"}
+
 // p2p decodes the Bitcoin P2P messages of the captures' TCP streams into
-// peer_messages and peer_conns rows. It runs on the hot goroutine; the rows
-// are written by a goroutine of their own, started at the first message.
+// peer_messages and peer_conns rows.
+//
+// Which node an endpoint is, the peer ids and the connection types depend
+// on what comes later in the capture (the ports other nodes on the same
+// address listen on, how a connection ends), so the messages are held, 48
+// bytes each, and the rows are made and written when the capture ends.
 type p2p struct {
 	tx      *dataset.Txn
-	node    netip.Addr // the node given (Config.Node); invalid: every local endpoint
+	node    netip.AddrPort // the node given (Config.Node); invalid: every local endpoint
 	local   []netip.Prefix
 	asm     *tcpstream.Assembler
 	seg     tcpstream.Segment
-	capture string // id of the input of the current packet
+	capture uint32   // index in captures of the input of the current packet
+	ids     []string // the inputs' ids
 	loaded  int64
 
 	// Only the flows where a packet's payload starts like a Bitcoin
@@ -44,33 +64,79 @@ type p2p struct {
 	lastFlow     int64
 	lastBitcoin  bool
 
-	msgs    *rowWriter[schema.PeerMessage]
-	mb      *rowBatch[schema.PeerMessage]
-	conns   []schema.PeerConn
-	nextID  map[string]int64 // next peer id per node
-	err     error
-	decoded int64
+	// The SYNs of the last synKeep, by flow, since a flow is known to be
+	// Bitcoin only at its first data: origins keeps those of the Bitcoin
+	// flows, for the start and the client of their connections.
+	syns    map[int64]p2pSyn
+	synQ    []p2pSyn
+	origins map[int64]p2pSyn
+	curFlow int64 // the flow of the packet being added, -1 at the end
+
+	conns []*p2pConn // in order of their first message
+	msgs  []p2pMsg
+}
+
+// synKeep is how long after its SYN a flow's first data is looked for.
+const synKeep = 2 * time.Minute
+
+// p2pSyn is the SYN of a flow: when, and the endpoint that sent it.
+type p2pSyn struct {
+	flow   int64
+	ts     int64
+	client netip.AddrPort
 }
 
 // p2pConn is what p2p keeps of one connection.
 type p2pConn struct {
-	views     [2]*p2pView // the client's and the server's, when they are nodes
+	id        uint64 // tcpstream's, in order of the first packet
+	client    netip.AddrPort
+	server    netip.AddrPort
+	dialled   tcpstream.Dir // the stream of the endpoint that dialled
+	synSeen   bool
+	start     int64
+	end       int64
+	capture   uint32
+	views     [2]*p2pView // the senders' of each stream, when they are nodes
 	messages  uint64
 	undecoded uint64
 	ended     int
+	// The first end of a stream: when, which, and why.
+	closedAt  int64
+	closedBy  tcpstream.Dir
+	closedWhy tcpstream.EndReason
 }
 
-// p2pView is one connection seen from one of its nodes.
+// p2pView is one connection seen from one of its nodes: the sender of one
+// of its streams.
 type p2pView struct {
-	node     string
+	conn      *p2pConn
+	dir       tcpstream.Dir // the stream the node sends
+	self      netip.AddrPort
+	peer      netip.AddrPort
+	userAgent string // of the node's version, "" before it or without one
+	noRelay   bool   // the node's version says relay=false
+	chatted   bool   // the node sent a message other than handshakeCommands
+
+	node     string // resolved at the end
 	peerID   int64
-	peerAddr string
 	connType string
+	dropped  bool
+}
+
+// p2pMsg is one message for one of its nodes.
+type p2pMsg struct {
+	view    *p2pView
+	ts      int64
+	command string
+	payload uint32
+	capture uint32
+	tcpip   uint64
+	out     bool
 }
 
 func newP2P(tx *dataset.Txn, cfg Config) *p2p {
-	p := &p2p{tx: tx, node: cfg.Node, local: cfg.Flow.LocalNets, nextID: map[string]int64{}, loaded: time.Now().UnixNano(),
-		bitcoinFlows: map[int64]bool{}, lastFlow: -1}
+	p := &p2p{tx: tx, node: cfg.Node, local: cfg.Flow.LocalNets, loaded: time.Now().UnixNano(),
+		bitcoinFlows: map[int64]bool{}, lastFlow: -1, syns: map[int64]p2pSyn{}, origins: map[int64]p2pSyn{}}
 	p.asm, _ = tcpstream.New(tcpstream.DefaultConfig(), bitcoin.NewDecoder(bitcoin.DefaultConfig(), p))
 	return p
 }
@@ -85,14 +151,58 @@ func (p *p2p) add(capture string, pk *schema.Packet, m *decode.Meta) {
 	}
 	if !p.lastBitcoin {
 		if pk.App != decode.AppBitcoin {
+			p.syn(pk, m)
 			return
 		}
 		p.bitcoinFlows[pk.FlowID], p.lastBitcoin = true, true
+		if o, ok := p.syns[pk.FlowID]; ok {
+			p.origins[pk.FlowID] = o
+			delete(p.syns, pk.FlowID)
+		}
 	}
 	if p.seg.FromPacket(pk, m) {
-		p.capture = capture
+		p.curFlow = pk.FlowID
+		if n := len(p.ids); n == 0 || p.ids[p.capture] != capture {
+			i := slices.Index(p.ids, capture)
+			if i < 0 {
+				i = n
+				p.ids = append(p.ids, capture)
+			}
+			p.capture = uint32(i)
+		}
 		p.asm.Add(&p.seg)
 	}
+}
+
+// syn notes the SYN or SYN-ACK pk, of a flow not known to be Bitcoin,
+// and forgets those older than synKeep.
+func (p *p2p) syn(pk *schema.Packet, m *decode.Meta) {
+	for len(p.synQ) > 0 && p.synQ[0].ts < pk.Ts-int64(synKeep) {
+		if o, ok := p.syns[p.synQ[0].flow]; ok && o.ts == p.synQ[0].ts {
+			delete(p.syns, o.flow)
+		}
+		p.synQ = p.synQ[1:]
+	}
+	if len(p.synQ) == 0 && cap(p.synQ) > 4096 {
+		p.synQ = nil
+	}
+	var o p2pSyn
+	switch pk.TCPFlags & (tcpstream.FlagSYN | tcpstream.FlagACK | tcpstream.FlagRST) {
+	case tcpstream.FlagSYN:
+		o = p2pSyn{flow: pk.FlowID, ts: pk.Ts, client: netip.AddrPortFrom(m.Src, pk.Sport)}
+	case tcpstream.FlagSYN | tcpstream.FlagACK:
+		if _, ok := p.syns[pk.FlowID]; ok {
+			return
+		}
+		o = p2pSyn{flow: pk.FlowID, ts: pk.Ts, client: netip.AddrPortFrom(m.Dst, pk.Dport)}
+	default:
+		return
+	}
+	if !m.Src.IsValid() {
+		return
+	}
+	p.syns[pk.FlowID] = o
+	p.synQ = append(p.synQ, o)
 }
 
 // isNode reports whether a is a node whose messages are kept: the node
@@ -100,7 +210,7 @@ func (p *p2p) add(capture string, pk *schema.Packet, m *decode.Meta) {
 // site's networks (the capture's own side).
 func (p *p2p) isNode(a netip.Addr) bool {
 	if p.node.IsValid() {
-		return a == p.node
+		return a == p.node.Addr()
 	}
 	for _, n := range p.local {
 		if n.Contains(a) {
@@ -111,41 +221,38 @@ func (p *p2p) isNode(a netip.Addr) bool {
 }
 
 // conn returns the state of s's connection, made at its first message:
-// which endpoints are nodes, and the type of the connection for each.
+// who dialled, and which endpoints are nodes.
 func (p *p2p) conn(s *tcpstream.Stream, m *bitcoin.Message) *p2pConn {
 	c := s.Conn
 	if pc, ok := c.User.(*p2pConn); ok {
 		return pc
 	}
-	pc := &p2pConn{}
+	pc := &p2pConn{id: c.ID, client: c.Client, server: c.Server, dialled: tcpstream.ClientToServer,
+		synSeen: c.SynSeen, start: c.Start, capture: p.capture}
 	c.User = pc
-	client, server := c.Client, c.Server
-	if !c.SynSeen && m.Command == "version" && s.Dir == tcpstream.ServerToClient {
+	if o, ok := p.origins[p.curFlow]; ok && (o.client == c.Client || o.client == c.Server) {
+		// The SYN, seen before the flow was known to be Bitcoin.
+		pc.synSeen, pc.start = true, o.ts
+		if o.client == c.Server {
+			pc.client, pc.server, pc.dialled = c.Server, c.Client, tcpstream.ServerToClient
+		}
+	} else if !c.SynSeen && m.Command == "version" && s.Dir == tcpstream.ServerToClient {
 		// No SYN: the sender of the first version dialled.
-		client, server = server, client
+		pc.client, pc.server, pc.dialled = c.Server, c.Client, tcpstream.ServerToClient
 	}
-	if !p.isNode(client.Addr()) && !p.isNode(server.Addr()) && !p.node.IsValid() {
+	clientNode, serverNode := p.isNode(pc.client.Addr()), p.isNode(pc.server.Addr())
+	if !clientNode && !serverNode && !p.node.IsValid() {
 		// Neither side is local (a capture at a router): both are nodes.
-		pc.views[0] = p.view(client.Addr(), server, connOutbound)
-		pc.views[1] = p.view(server.Addr(), client, connInbound)
-		return pc
+		clientNode, serverNode = true, true
 	}
-	if p.isNode(client.Addr()) {
-		pc.views[0] = p.view(client.Addr(), server, connOutbound)
+	if clientNode {
+		pc.views[pc.dialled] = &p2pView{conn: pc, dir: pc.dialled, self: pc.client, peer: pc.server}
 	}
-	if p.isNode(server.Addr()) {
-		pc.views[1] = p.view(server.Addr(), client, connInbound)
+	if serverNode {
+		pc.views[1-pc.dialled] = &p2pView{conn: pc, dir: 1 - pc.dialled, self: pc.server, peer: pc.client}
 	}
-	if client != c.Client { // the views follow the streams' directions
-		pc.views[0], pc.views[1] = pc.views[1], pc.views[0]
-	}
+	p.conns = append(p.conns, pc)
 	return pc
-}
-
-func (p *p2p) view(node netip.Addr, peer netip.AddrPort, connType string) *p2pView {
-	n := node.String()
-	p.nextID[n]++
-	return &p2pView{node: n, peerID: p.nextID[n], peerAddr: peer.String(), connType: connType}
 }
 
 // Message implements bitcoin.Sink: a row for the sender and one for the
@@ -154,96 +261,229 @@ func (p *p2p) Message(s *tcpstream.Stream, m *bitcoin.Message) {
 	pc := p.conn(s, m)
 	pc.messages++
 	sender, receiver := pc.views[s.Dir], pc.views[1-s.Dir]
-	if m.Command == "version" && m.Version != nil && !m.Version.Relay && sender != nil && sender.connType == connOutbound {
-		sender.connType = connBlockRelayOnly
-	}
 	tcpip := uint64(math.Round(m.IPBytes)) + uint64(m.AckBytes)
 	if sender != nil {
-		p.row(sender, "out", m.First, m, tcpip)
+		if m.Command == "version" && m.Version != nil && sender.userAgent == "" {
+			sender.userAgent, sender.noRelay = m.Version.UserAgent, !m.Version.Relay
+		}
+		if !slices.Contains(handshakeCommands, m.Command) {
+			sender.chatted = true
+		}
+		p.msgs = append(p.msgs, p2pMsg{view: sender, ts: m.First, command: m.Command, payload: m.Length,
+			capture: p.capture, tcpip: tcpip, out: true})
 	}
 	if receiver != nil {
-		p.row(receiver, "in", m.Last, m, tcpip)
+		p.msgs = append(p.msgs, p2pMsg{view: receiver, ts: m.Last, command: m.Command, payload: m.Length,
+			capture: p.capture, tcpip: tcpip})
 	}
 }
 
-func (p *p2p) row(v *p2pView, dir string, ts int64, m *bitcoin.Message, tcpip uint64) {
-	if p.msgs == nil {
-		mw, err := dataset.NewTableWriter(p.tx, schema.PeerMessages, func(m *schema.PeerMessage) int64 { return m.Ts })
-		if err != nil {
-			p.err = err
-			return
-		}
-		p.msgs = startRowWriter(mw, nil, peerBatchRows, peerBatches)
-		p.mb = p.msgs.get()
-	}
-	one, payload, size := uint64(1), uint64(m.Length), uint64(m.Size())
-	id := v.peerID
-	p.mb.rows = append(p.mb.rows, schema.PeerMessage{
-		Ts: ts, Capture: p.capture, Layout: "p2p", Node: v.node, PeerID: &id, PeerAddr: v.peerAddr,
-		ConnType: v.connType, Direction: dir, MsgType: m.Command, Messages: &one,
-		PayloadSize: &payload, MessageSize: &size, TCPIPSize: &tcpip, TCPIPMeasured: true,
-	})
-	p.decoded++
-	if len(p.mb.rows) == cap(p.mb.rows) {
-		p.msgs.send(p.mb)
-		p.mb = p.msgs.get()
-	}
-}
-
-// StreamEnd implements bitcoin.Sink: when both streams of a connection with
-// messages have ended, a peer_conns row for each of its nodes.
-func (p *p2p) StreamEnd(s *tcpstream.Stream, st *bitcoin.StreamStats, _ tcpstream.EndReason) {
+// StreamEnd implements bitcoin.Sink: it counts what could not be decoded
+// and notes how the connection ended.
+func (p *p2p) StreamEnd(s *tcpstream.Stream, st *bitcoin.StreamStats, r tcpstream.EndReason) {
 	pc, ok := s.Conn.User.(*p2pConn)
 	if !ok {
 		return
 	}
 	pc.undecoded += st.Undecoded + st.GapBytes
+	if pc.ended == 0 {
+		pc.closedAt, pc.closedBy, pc.closedWhy = s.Conn.End, s.Dir, r
+	}
 	pc.ended++
-	if pc.ended < 2 {
-		return
+	pc.end = s.Conn.End
+}
+
+// feeler reports whether v is the node's side of a feeler connection: the
+// node dialled, sent nothing but handshakeCommands, and closed the
+// connection (its FIN came first, or a reset ended it) within FeelerWindow
+// of its start. A connection that the capture's end or a gap cuts short is
+// not one.
+func (v *p2pView) feeler() bool {
+	c := v.conn
+	if v.dir != c.dialled || v.chatted || v.userAgent == "" || c.ended == 0 {
+		return false
 	}
-	c := s.Conn
-	var start *int64
-	if c.SynSeen {
-		start = &c.Start
+	switch {
+	case c.closedWhy == tcpstream.EndFIN && c.closedBy == v.dir:
+	case c.closedWhy == tcpstream.EndRST:
+	default:
+		return false
 	}
-	end, dur := c.End, c.End-c.Start
-	for _, v := range pc.views {
-		if v == nil {
-			continue
+	return c.closedAt-c.start <= int64(FeelerWindow)
+}
+
+// resolve names the node of every view, numbers its peers in order of
+// connection start and sets the connection types.
+//
+// A node is its address. When several nodes share an address (a test
+// network on one host), each is address:port, the port it listens on: an
+// endpoint that accepted a connection is that node; one that dialled is
+// the listener on its address whose own version announced the same user
+// agent, when exactly one did, else the node given (Config.Node) when on
+// that address and not a listener of another user agent, else the bare
+// address (a node that no one dialled in the
+// capture, or one of several announcing the same user agent).
+func (p *p2p) resolve() {
+	type listener struct {
+		port uint16
+		uas  []string
+	}
+	listeners := map[netip.Addr][]listener{}
+	var views []*p2pView
+	for _, c := range p.conns {
+		for _, v := range c.views {
+			if v == nil {
+				continue
+			}
+			views = append(views, v)
+			if v.dir == c.dialled {
+				continue
+			}
+			ls := listeners[v.self.Addr()]
+			i := slices.IndexFunc(ls, func(l listener) bool { return l.port == v.self.Port() })
+			if i < 0 {
+				i = len(ls)
+				ls = append(ls, listener{port: v.self.Port()})
+			}
+			if v.userAgent != "" && !slices.Contains(ls[i].uas, v.userAgent) {
+				ls[i].uas = append(ls[i].uas, v.userAgent)
+			}
+			listeners[v.self.Addr()] = ls
 		}
-		p.conns = append(p.conns, schema.PeerConn{
-			Loaded: p.loaded, Capture: p.capture, Node: v.node, PeerID: v.peerID, PeerAddr: v.peerAddr,
-			ConnType: v.connType, Start: start, End: &end, Duration: &dur,
-			Messages: pc.messages, Undecoded: pc.undecoded,
-		})
+	}
+	// An address holds several nodes when several ports listen on it, or
+	// when it dials with a user agent that none of its listeners has.
+	shared := map[netip.Addr]bool{}
+	if p.node.IsValid() && p.node.Port() != 0 {
+		shared[p.node.Addr()] = true
+	}
+	for a, ls := range listeners {
+		if len(ls) > 1 {
+			shared[a] = true
+		}
+	}
+	for _, v := range views {
+		if ls := listeners[v.self.Addr()]; v.dir == v.conn.dialled && v.userAgent != "" && len(ls) > 0 &&
+			!slices.ContainsFunc(ls, func(l listener) bool { return slices.Contains(l.uas, v.userAgent) }) {
+			shared[v.self.Addr()] = true
+		}
+	}
+	for _, v := range views {
+		a := v.self.Addr()
+		switch {
+		case !shared[a]:
+			v.node = a.String()
+		case v.dir != v.conn.dialled:
+			v.node = v.self.String()
+		default:
+			v.node = a.String()
+			var match []uint16
+			for _, l := range listeners[a] {
+				if v.userAgent != "" && slices.Contains(l.uas, v.userAgent) {
+					match = append(match, l.port)
+				}
+			}
+			if len(match) == 1 {
+				v.node = netip.AddrPortFrom(a, match[0]).String()
+			} else if len(match) == 0 && p.node.IsValid() && p.node.Port() != 0 && p.node.Addr() == a &&
+				!slices.ContainsFunc(listeners[a], func(l listener) bool { return l.port == p.node.Port() && len(l.uas) > 0 }) {
+				v.node = p.node.String()
+			}
+		}
+		if p.node.IsValid() && p.node.Port() != 0 && v.node != p.node.String() {
+			v.dropped = true
+		}
+		switch {
+		case v.dir != v.conn.dialled:
+			v.connType = connInbound
+		case v.feeler():
+			v.connType = connFeeler
+		case v.noRelay:
+			v.connType = connBlockRelayOnly
+		default:
+			v.connType = connOutbound
+		}
+	}
+	slices.SortStableFunc(views, func(a, b *p2pView) int {
+		return cmp.Or(cmp.Compare(a.node, b.node), cmp.Compare(a.conn.start, b.conn.start), cmp.Compare(a.conn.id, b.conn.id))
+	})
+	next := map[string]int64{}
+	for _, v := range views {
+		if !v.dropped {
+			next[v.node]++
+			v.peerID = next[v.node]
+		}
 	}
 }
 
 // close ends every connection and writes the rows; it returns the number
 // of peer_messages and peer_conns rows.
 func (p *p2p) close() (msgs, conns int64, err error) {
+	p.curFlow = -1
 	p.asm.Flush()
-	if p.msgs != nil {
-		msgs, err = p.msgs.close(p.mb)
-	}
-	err = errors.Join(p.err, err)
-	if len(p.conns) > 0 {
-		slices.SortStableFunc(p.conns, func(a, b schema.PeerConn) int {
-			if a.Node != b.Node {
-				if a.Node < b.Node {
-					return -1
-				}
-				return 1
+	p.resolve()
+	if len(p.msgs) > 0 {
+		mw, werr := dataset.NewTableWriter(p.tx, schema.PeerMessages, func(m *schema.PeerMessage) int64 { return m.Ts })
+		if werr != nil {
+			return 0, 0, werr
+		}
+		w := startRowWriter(mw, nil, peerBatchRows, peerBatches)
+		b := w.get()
+		for i := range p.msgs {
+			m := &p.msgs[i]
+			v := m.view
+			if v.dropped {
+				continue
 			}
-			return int(a.PeerID - b.PeerID)
+			dir := "in"
+			if m.out {
+				dir = "out"
+			}
+			one, payload, size, tcpip, id := uint64(1), uint64(m.payload), uint64(m.payload)+bitcoin.HeaderLen, m.tcpip, v.peerID
+			b.rows = append(b.rows, schema.PeerMessage{
+				Ts: m.ts, Capture: p.ids[m.capture], Layout: "p2p", Node: v.node, PeerID: &id, PeerAddr: v.peer.String(),
+				ConnType: v.connType, Direction: dir, MsgType: m.command, Messages: &one,
+				PayloadSize: &payload, MessageSize: &size, TCPIPSize: &tcpip, TCPIPMeasured: true,
+			})
+			if len(b.rows) == cap(b.rows) {
+				w.send(b)
+				b = w.get()
+			}
+		}
+		p.msgs = nil
+		msgs, err = w.close(b)
+	}
+	var rows []schema.PeerConn
+	for _, c := range p.conns {
+		if c.ended < 2 {
+			continue
+		}
+		var start *int64
+		if c.synSeen {
+			start = &c.start
+		}
+		end, dur := c.end, c.end-c.start
+		for _, v := range c.views {
+			if v == nil || v.dropped {
+				continue
+			}
+			rows = append(rows, schema.PeerConn{
+				Loaded: p.loaded, Capture: p.ids[c.capture], Node: v.node, PeerID: v.peerID, PeerAddr: v.peer.String(),
+				ConnType: v.connType, Start: start, End: &end, Duration: &dur,
+				Messages: c.messages, Undecoded: c.undecoded,
+			})
+		}
+	}
+	if len(rows) > 0 {
+		slices.SortStableFunc(rows, func(a, b schema.PeerConn) int {
+			return cmp.Or(cmp.Compare(a.Node, b.Node), cmp.Compare(a.PeerID, b.PeerID))
 		})
 		cw, cerr := dataset.NewTableWriter(p.tx, schema.PeerConns, func(c *schema.PeerConn) int64 { return c.Loaded })
 		if cerr != nil {
 			return msgs, 0, errors.Join(err, cerr)
 		}
-		err = errors.Join(err, cw.Write(p.conns), cw.Close())
-		conns = int64(len(p.conns))
+		err = errors.Join(err, cw.Write(rows), cw.Close())
+		conns = int64(len(rows))
 	}
 	return msgs, conns, err
 }

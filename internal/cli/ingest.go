@@ -34,8 +34,8 @@ type IngestOptions struct {
 	Pair       bool
 	PairWindow time.Duration
 	Columns    []string
-	// Node is the address of the Bitcoin node whose P2P messages are
-	// decoded from the captures ("" for every local endpoint).
+	// Node is the Bitcoin node whose P2P messages are decoded from the
+	// captures: an address or address:port ("" for every local endpoint).
 	Node string
 }
 
@@ -148,7 +148,7 @@ there; an interrupted load is cleaned up and done again by the next one.`,
 	f.BoolVar(&opts.Pair, "pair", false, "flow records: merge each unidirectional record (NetFlow) with its reverse within --pair-window")
 	f.DurationVar(&opts.PairWindow, "pair-window", ingest.DefaultPairWindow, "with --pair: how far apart a record and its reverse may lie (0: the default)")
 	f.StringArrayVar(&opts.Columns, "columns", nil, "flow records in CSV or Parquet: which file column fills which flows column, 'start=first_seen,a=src,b=dst,...' (repeatable)")
-	f.StringVar(&opts.Node, "node", "", "captures of a Bitcoin node: its address, whose P2P messages become peer_messages rows (default: every local endpoint of a Bitcoin connection)")
+	f.StringVar(&opts.Node, "node", "", "captures of a Bitcoin node: its address, or address:listening-port among several nodes on one address, whose P2P messages become peer_messages rows (default: every local endpoint of a Bitcoin connection)")
 	opts.Engine.addFlags(f)
 	return cmd
 }
@@ -229,10 +229,10 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 	if err != nil {
 		return err
 	}
-	var node netip.Addr
+	var node netip.AddrPort
 	if opts.Node != "" {
-		if node, err = netip.ParseAddr(opts.Node); err != nil {
-			return usageError("--node %q: not an IP address", opts.Node)
+		if node, err = ingest.ParseNode(opts.Node); err != nil {
+			return usageError("--node %q: not an IP address or address:port", opts.Node)
 		}
 	}
 	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, Version: Version(), Ignored: ignored,

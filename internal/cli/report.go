@@ -111,6 +111,7 @@ first, and without either the report covers what the database holds.`,
 	f.BoolVar(&opts.NoFigures, "no-figures", false, "skip the PNG/SVG/PDF figures (faster)")
 	f.BoolVar(&opts.Force, "force", false, "write into a DIR that holds files netlens did not write, beside them (never replacing them)")
 	f.BoolVarP(&opts.Ingest.Quiet, "quiet", "q", false, "print nothing but errors")
+	f.StringVar(&opts.Ingest.Node, "node", "", "captures of a Bitcoin node: its address, or address:listening-port among several nodes on one address (as ingest --node)")
 	opts.Ingest.Engine.addFlags(f)
 	return cmd
 }
