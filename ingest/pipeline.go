@@ -44,11 +44,15 @@ func runAll(ctx context.Context, tx *dataset.Txn, results []FileResult, read []s
 		next, err = run(ctx, tx, results, read, captures, cfg, st, next)
 	}
 	records, peers := splitPeers(results, records)
+	records, logs := splitPacketLogs(results, records)
 	if err == nil && len(records) > 0 {
 		err = runRecords(ctx, tx, results, read, records, cfg, st, next)
 	}
 	if err == nil && len(peers) > 0 {
 		err = runPeers(ctx, tx, results, read, peers, cfg, st)
+	}
+	if err == nil && len(logs) > 0 {
+		err = runPacketLogs(ctx, tx, results, read, logs, cfg, st)
 	}
 	return errors.Join(err, hashing.wait())
 }

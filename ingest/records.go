@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -38,7 +39,7 @@ func splitInputs(ctx context.Context, results []FileResult, read []string, todo 
 		fm, err := input.Sniff(ctx, read[i])
 		if err == nil {
 			results[i].Format, results[i].Table = fm.Name, fm.Table
-			if fm.Table != schema.Packets.Name { // flow records, Bitcoin node logs
+			if fm.Table != schema.Packets.Name || slices.Contains(packetLogFormats, fm.Name) { // flow records, Bitcoin node logs, logs of packets
 				records = append(records, i)
 				continue
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/therootcompany/xz"
 
 	"github.com/netlens/netlens/input/btclog"
+	"github.com/netlens/netlens/input/darknet"
 	"github.com/netlens/netlens/input/flowcsv"
 	"github.com/netlens/netlens/input/nfdump"
 	"github.com/netlens/netlens/input/pcap"
@@ -99,12 +100,15 @@ type format struct {
 	openFile  func(f *os.File, size int64, name string, opt FlowOptions) (FlowReader, error)
 	openPeers func(r io.Reader, name string) (*btclog.Reader, error)
 	peerTable string
+	// openPackets reads a log of packets (a darknet's) into rows of
+	// packets.
+	openPackets func(r io.Reader, name string) (*darknet.Reader, error)
 }
 
 // table returns the table a format's rows go to.
 func (f *format) table() string {
 	switch {
-	case f.open != nil:
+	case f.open != nil, f.openPackets != nil:
 		return schema.Packets.Name
 	case f.openPeers != nil:
 		return f.peerTable
@@ -134,6 +138,7 @@ var formats = []format{
 	{name: "nfdump-csv", what: "nfdump's CSV", match: nfdump.IsCSV, openFlows: func(r io.Reader, name string, _ FlowOptions) (FlowReader, error) {
 		return nfdump.NewReader(r, name)
 	}},
+	{name: "darknet", what: "a darknet packet log (DarkVec's CSV)", match: darknet.IsLog, openPackets: darknet.NewReader},
 	{name: "btclog", what: "a Bitcoin node's message log or its aggregates", match: isPeerLog(schema.PeerMessages.Name), openPeers: btclog.NewReader, peerTable: schema.PeerMessages.Name},
 	{name: "btclog-conns", what: "a Bitcoin node's connection map", match: isPeerLog(schema.PeerConns.Name), openPeers: btclog.NewReader, peerTable: schema.PeerConns.Name},
 	// Last: any CSV with a header; its columns say whether it is flows.
@@ -320,7 +325,11 @@ func openFormat(s *stream, name string) (Reader, error) {
 	}
 	if fm.open == nil {
 		s.closeDecompressor()
-		return nil, &FormatError{File: name, Reason: fm.what + ": flow records, not a capture", Err: ErrNotCapture}
+		what := ": flow records, not a capture"
+		if fm.openPackets != nil {
+			what = ": a log of packets, not a capture"
+		}
+		return nil, &FormatError{File: name, Reason: fm.what + what, Err: ErrNotCapture}
 	}
 	r, err := fm.open(s, name)
 	if err != nil {
@@ -351,11 +360,13 @@ func (s *stream) checkStream() error {
 }
 
 func unknownReason(compressed string, magic []byte) string {
-	var captures, records, peers []string
+	var captures, records, peers, logs []string
 	for _, fm := range formats {
 		switch {
 		case fm.open != nil:
 			captures = append(captures, fm.name)
+		case fm.openPackets != nil:
+			logs = append(logs, fm.name)
 		case fm.openPeers != nil:
 			peers = append(peers, fm.name)
 		default:
@@ -370,8 +381,8 @@ func unknownReason(compressed string, magic []byte) string {
 	if compressed != "" {
 		what = "first bytes after " + compressed + " decompression"
 	}
-	return fmt.Sprintf("unknown format (%s %x); known formats: %s (captures), %s (flow records), %s (Bitcoin node logs), optionally compressed with %s",
-		what, magic, strings.Join(captures, ", "), strings.Join(records, ", "), strings.Join(peers, ", "), strings.Join(comp, ", "))
+	return fmt.Sprintf("unknown format (%s %x); known formats: %s (captures), %s (flow records), %s (packet logs), %s (Bitcoin node logs), optionally compressed with %s",
+		what, magic, strings.Join(captures, ", "), strings.Join(records, ", "), strings.Join(logs, ", "), strings.Join(peers, ", "), strings.Join(comp, ", "))
 }
 
 // readHead reads up to n bytes; fewer only at the end of the stream.

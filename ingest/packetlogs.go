@@ -1,0 +1,134 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"slices"
+	"sync/atomic"
+
+	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/input"
+	"github.com/netlens/netlens/schema"
+)
+
+// Batches of packets rows read from logs of packets, in flight to their
+// writer.
+const (
+	logBatchRows = 16 << 10
+	logBatches   = 8
+)
+
+// packetLogFormats are the formats (see input.Sniff) of logs of packets:
+// their rows go to packets, as a capture's, but need no decoding.
+var packetLogFormats = []string{"darknet"}
+
+// splitPacketLogs takes the logs of packets out of the inputs todo that
+// are not captures, by the format splitInputs recorded.
+func splitPacketLogs(results []FileResult, todo []int) (rest, logs []int) {
+	for _, i := range todo {
+		if slices.Contains(packetLogFormats, results[i].Format) {
+			logs = append(logs, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return rest, logs
+}
+
+// runPacketLogs reads the logs of packets todo one after the other, in the
+// order given, and writes their rows to packets, each naming its input,
+// with the gaps between the packets of each address as for captures. A
+// bad row ends its file (the rows before it are kept) unless cfg.SkipBad.
+// Their errors are in results; the returned error is one of writing, or
+// ctx's.
+func runPacketLogs(ctx context.Context, tx *dataset.Txn, results []FileResult, read []string, todo []int, cfg Config, st *Stats) error {
+	pw, err := dataset.NewTableWriter(tx, schema.Packets, func(p *schema.Packet) int64 { return p.Ts })
+	if err != nil {
+		return err
+	}
+	gaps := newGapTracker()
+	packets := startRowWriter(pw, func(rows []schema.Packet) {
+		gaps.fill(rows)
+		for i := range rows {
+			if rows[i].Dst == "" { // no destination: no inter-arrival time
+				rows[i].DstGap = nil
+			}
+		}
+	}, logBatchRows, logBatches)
+	var (
+		pb        = packets.get()
+		rows      atomic.Int64
+		bytesRead atomic.Int64
+		total     int64
+	)
+	for _, i := range todo {
+		if fi, err := os.Stat(read[i]); err == nil {
+			total += fi.Size()
+		}
+	}
+	stop := startProgress(cfg.Progress, func() Progress {
+		return Progress{BytesRead: bytesRead.Load(), TotalBytes: total, Packets: rows.Load()}
+	})
+	for _, i := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		r := &results[i]
+		rd, err := input.OpenPackets(ctx, read[i], r.Path, input.FlowOptions{BytesRead: &bytesRead})
+		if err != nil {
+			r.Err = err
+			continue
+		}
+		var n int64
+		for {
+			if n&1023 == 0 && ctx.Err() != nil {
+				break
+			}
+			if len(pb.rows) == cap(pb.rows) {
+				packets.send(pb)
+				pb = packets.get()
+			}
+			pb.rows = pb.rows[:len(pb.rows)+1]
+			p := &pb.rows[len(pb.rows)-1]
+			err := rd.Next(p)
+			if err != nil {
+				pb.rows = pb.rows[:len(pb.rows)-1]
+				if err == io.EOF {
+					break
+				}
+				var re *input.RowError
+				if cfg.SkipBad && errors.As(err, &re) && !re.Fatal {
+					r.BadRows++
+					if len(r.BadReasons) < MaxBadReasons {
+						r.BadReasons = append(r.BadReasons, err.Error())
+					}
+					continue
+				}
+				r.Err = err
+				break
+			}
+			p.Capture = r.ID
+			n++
+			if n&1023 == 0 {
+				rows.Add(1024)
+			}
+		}
+		rows.Add(n & 1023)
+		if cerr := rd.Close(); cerr != nil && r.Err == nil {
+			r.Err = cerr
+		}
+		r.Frames = uint64(n)
+		st.Packets += n
+		if cfg.FileDone != nil {
+			cfg.FileDone(*r)
+		}
+	}
+	_, werr := packets.close(pb)
+	stop()
+	if err := ctx.Err(); err != nil {
+		return errors.Join(err, werr)
+	}
+	return werr
+}

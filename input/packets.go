@@ -1,0 +1,68 @@
+package input
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/netlens/netlens/input/darknet"
+	"github.com/netlens/netlens/schema"
+)
+
+// PacketReader reads a log of packets, a network telescope's (package
+// darknet), into rows of packets.
+//
+// Next(p *schema.Packet) error sets every column of p but capture; io.EOF
+// at the end; a *RowError for a bad row, after which the reader goes on
+// unless the error is Fatal. Layout names the layout of the file. Close
+// releases the file.
+type PacketReader interface {
+	Next(p *schema.Packet) error
+	Layout() string
+	Close() error
+}
+
+// ErrNotPacketLog is wrapped by the *FormatError that OpenPackets returns
+// for an input that is no log of packets.
+var ErrNotPacketLog = errors.New("not a log of packets")
+
+// OpenPackets opens the log of packets at path, naming it name in errors.
+// Compression and layout are recognised from the content (see darknet).
+// Closing the reader closes the file.
+func OpenPackets(ctx context.Context, path, name string, opt FlowOptions) (PacketReader, error) {
+	f, err := openFile(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	var src io.Reader = f
+	if opt.BytesRead != nil {
+		src = &countingReader{r: f, n: opt.BytesRead}
+	}
+	s, err := decompress(src, name)
+	if err != nil {
+		return nil, errors.Join(err, f.Close())
+	}
+	s.file = f
+	fm, err := s.sniff()
+	if err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	if fm.openPackets == nil {
+		return nil, errors.Join(&FormatError{File: name, Reason: fm.what + ": not a log of packets", Err: ErrNotPacketLog}, s.Close())
+	}
+	r, err := fm.openPackets(s, name)
+	if err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return packetReader{r, s}, nil
+}
+
+// packetReader closes the stream under a darknet.Reader.
+type packetReader struct {
+	*darknet.Reader
+	s *stream
+}
+
+// Close closes the stream and the file.
+func (p packetReader) Close() error { return p.s.Close() }
