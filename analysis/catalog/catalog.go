@@ -30,6 +30,17 @@ func All() []analysis.Analysis {
 		suspiciousPeers{},
 		connTypeTraffic{},
 		estimateCheck{},
+		// darknet: who sends to an unused address block, to which ports, how
+		// often, and which known scanner classes hit which services.
+		darknetStats{},
+		portRank{},
+		activity{},
+		senderFilter{},
+		dailySenders{},
+		classes{},
+		classActivity{},
+		classServices{},
+		// embeddings goes here, last of the darknet group.
 	}
 }
 

@@ -1,0 +1,184 @@
+package catalog
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/labels"
+)
+
+type activity struct{}
+
+// pointsParam is the budget of points of an activity chart.
+var pointsParam = analysis.Param{Name: "points", Kind: analysis.Int, Default: "20000", Min: analysis.AtLeast(1),
+	Doc: "at most this many packets are drawn: a deterministic sample of the packets when there are more"}
+
+func (activity) Meta() analysis.Meta {
+	return analysis.Meta{
+		Name: "activity", Group: darknetGroup, Title: "Activity pattern of the senders",
+		Doc: `Each packet of the first span of the range as a dot: its time, and its sender as a token, the ` +
+			`rank of the sender's first packet (0 for the first sender seen), as the seed's activity ` +
+			`pattern. Instead of the seed's every third packet, at most points packets are drawn: when ` +
+			`there are more, a sample fixed by the packets' times (a hash of the time, the same on every ` +
+			`engine and every run), then every k-th of it by time.`,
+		Tables: []string{"packets"},
+		Params: []analysis.Param{dnFromParam, dnToParam, tzParam, pointsParam,
+			{Name: "span", Kind: analysis.Duration, Default: "9d", Min: analysis.AtLeast(1),
+				Doc: "how much of the start of the range is drawn (the seed's 9 days)"}},
+	}
+}
+
+// The sampling hash of a packet's time: ((ts mod samplePrime) *
+// sampleMul) mod samplePrime, uniform over [0, samplePrime) for times
+// apart by a microsecond or more, in integers that fit 64 bits.
+const (
+	samplePrime = 1000003
+	sampleMul   = 7919
+)
+
+// activityRows returns the sample of at most points packets of [from, to)
+// whose senders the SQL condition cond (with args) keeps, as rows of time,
+// sender and token, in time order, and the number of packets sampled from.
+func activityRows(ctx context.Context, env *analysis.Env, from, to int64, cond string, args []any, points int64) ([][3]any, int64, error) {
+	d := env.Dialect()
+	ts := d.EpochNs("ts")
+	where := fmt.Sprintf("%s >= %d AND %s < %d AND %s", ts, from, ts, to, cond)
+	first, err := env.Query(ctx, "SELECT src, min("+ts+") AS f, count(*) AS n FROM packets WHERE "+where+" GROUP BY src", args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	type sender struct {
+		src   string
+		first int64
+	}
+	senders := make([]sender, 0, len(first.Rows))
+	var total int64
+	for _, row := range first.Rows {
+		senders = append(senders, sender{analysis.AsString(row[0]), analysis.AsInt(row[1])})
+		total += analysis.AsInt(row[2])
+	}
+	slices.SortFunc(senders, func(a, b sender) int { return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.src, b.src)) })
+	token := make(map[string]int64, len(senders))
+	for i, s := range senders {
+		token[s.src] = int64(i)
+	}
+	q := "SELECT " + ts + " AS t, src FROM packets WHERE " + where
+	if total > points {
+		// Twice the budget of times, then every k-th of them.
+		thr := min(samplePrime, (2*points*samplePrime+total-1)/total)
+		q += fmt.Sprintf(" AND ((%s %% %d) * %d) %% %d < %d", ts, samplePrime, sampleMul, samplePrime, thr)
+	}
+	t, err := env.Query(ctx, q+" ORDER BY t, src", args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows := t.Rows
+	n := int64(len(rows))
+	var out [][3]any
+	for i, row := range rows {
+		// Keep the rows where floor(i * points / n) steps: at most points of them, evenly spread.
+		if n > points && i > 0 && int64(i)*points/n == int64(i-1)*points/n {
+			continue
+		}
+		src := analysis.AsString(row[1])
+		out = append(out, [3]any{analysis.AsInt(row[0]), src, token[src]})
+	}
+	return out, total, nil
+}
+
+// activityResult builds the table and chart of activityRows' packets.
+func activityResult(env *analysis.Env, name, title string, rows [][3]any, total int64, why string) *analysis.Result {
+	tab := analysis.NewTable(name, title, "ts", "sender", "token")
+	pts := make([]chart.Point, 0, len(rows))
+	for _, r := range rows {
+		ns := r[0].(int64)
+		tab.Add(analysis.Time(ns), r[1], r[2])
+		pts = append(pts, chart.Point{X: chart.UnixSeconds(ns), Y: float64(r[2].(int64))})
+	}
+	c := chart.NewScatter(name, title, chart.Series{Name: "packets", Points: pts})
+	c.X = chart.Axis{Title: "time", Unit: chart.UnitTime}
+	c.Y = chart.Axis{Title: "sender (token: rank of its first packet)"}
+	if int64(len(rows)) < total {
+		c.Note = fmt.Sprintf("%d of %d packets, a deterministic sample", len(rows), total)
+	}
+	return &analysis.Result{Tables: []analysis.Table{tab}, Charts: []*chart.Chart{c.OrEmpty(why)}}
+}
+
+func (activity) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
+	r, err := darknetRange(ctx, env, v)
+	if err != nil {
+		return nil, err
+	}
+	title := "Activity pattern: packets by sender over time"
+	if !r.ok {
+		return activityResult(env, "activity", title, nil, 0, noDarknet), nil
+	}
+	to := min(r.to, r.from+v.Duration("span").Nanoseconds())
+	rows, total, err := activityRows(ctx, env, r.from, to, "1 = 1", nil, v.Int("points"))
+	if err != nil {
+		return nil, err
+	}
+	return activityResult(env, "activity", title+", "+r.dayOf(r.from)+" to "+r.dayOf(to-1), rows, total, noDarknet), nil
+}
+
+type classActivity struct{}
+
+func (classActivity) Meta() analysis.Meta {
+	return analysis.Meta{
+		Name: "class_activity", Group: darknetGroup, Title: "Activity pattern of a ground-truth class",
+		Doc: `The activity pattern (see activity) of the senders of one ground-truth class over the whole ` +
+			`range, as the seed draws Stretchoid's and Engin-Umich's: each packet as a dot, its time and its ` +
+			`sender's token, at most points of them. class=unknown draws the senders without a class and ` +
+			`those of the classes of fold.`,
+		Tables: []string{"packets"},
+		Labels: []string{labels.Class},
+		Params: []analysis.Param{dnFromParam, dnToParam, tzParam, pointsParam, foldParam,
+			{Name: "class", Kind: analysis.String, Default: "stretchoid", Doc: "the ground-truth class drawn"}},
+	}
+}
+
+func (classActivity) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
+	r, err := darknetRange(ctx, env, v)
+	if err != nil {
+		return nil, err
+	}
+	class := v.String("class")
+	title := "Activity pattern of class " + class
+	why := "no packets of class " + class + " in the range"
+	if !r.ok {
+		return activityResult(env, "class_activity", title, nil, 0, why), nil
+	}
+	d := env.Dialect()
+	fold := folded(v)
+	// The labels that read as the class.
+	var want []string
+	var args []any
+	if class == unknownClass {
+		names := []string{""}
+		for f := range fold {
+			names = append(names, f)
+		}
+		slices.Sort(names) // a stable query text and arguments
+		for _, n := range names {
+			want, args = append(want, "?"), append(args, n)
+		}
+	} else if !fold[class] {
+		want, args = []string{"?"}, []any{class}
+	}
+	if len(want) == 0 {
+		return activityResult(env, "class_activity", title, nil, 0, "class "+class+" is folded into unknown (fold)"), nil
+	}
+	senders := fmt.Sprintf("(SELECT src FROM packets WHERE %s GROUP BY src)", r.all(d))
+	q := withClass(d, senders, []string{"src"}, r.from, "SELECT src AS addr FROM packets WHERE "+r.all(d))
+	cond := "src IN (SELECT src FROM (" + q + ") AS cs WHERE class IN (" + strings.Join(want, ", ") + "))"
+	rows, total, err := activityRows(ctx, env, r.from, r.to, cond, args, v.Int("points"))
+	if err != nil {
+		return nil, err
+	}
+	return activityResult(env, "class_activity", title, rows, total, why), nil
+}
