@@ -7,5 +7,6 @@
 // 2-D projection for charts (PCA).
 //
 // Everything is deterministic: the same input, seed and thread count give
-// the same bits. embed imports only the standard library.
+// the same bits, whether or not the machine has AVX (see vec.go). embed
+// imports nothing of netlens.
 package embed

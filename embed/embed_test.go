@@ -250,3 +250,32 @@ func TestNoiseTable(t *testing.T) {
 		t.Errorf("table top %d, want 2^31-1", top)
 	}
 }
+
+// TestKernels: the assembly and the Go kernels give the same bits.
+func TestKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n <= 70; n++ {
+		a, b := make([]float32, n), make([]float32, n)
+		for i := range a {
+			a[i], b[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		}
+		if got, want := dot(a, b), dotGo(a, b); math.Float32bits(got) != math.Float32bits(want) {
+			t.Errorf("n=%d: dot %v, Go %v", n, got, want)
+		}
+		var exact float64
+		for i := range a {
+			exact += float64(a[i]) * float64(b[i])
+		}
+		if got := dot(a, b); math.Abs(float64(got)-exact) > 1e-4*(1+math.Abs(exact)) {
+			t.Errorf("n=%d: dot %v, exact %v", n, got, exact)
+		}
+		y1, y2 := slices.Clone(b), slices.Clone(b)
+		axpy(0.37, a, y1)
+		axpyGo(0.37, a, y2)
+		for i := range y1 {
+			if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) {
+				t.Fatalf("n=%d: axpy[%d] %v, Go %v", n, i, y1[i], y2[i])
+			}
+		}
+	}
+}
