@@ -22,7 +22,7 @@ import (
 )
 
 // reserved are the query keys of /api/run that are not parameters.
-var reserved = []string{"format", "table", "offset", "limit", "sort", "desc"}
+var reserved = []string{"format", "table", "offset", "limit", "sort", "desc", "progress"}
 
 // paramJSON is a parameter as /api/analyses gives it.
 type paramJSON struct {
@@ -46,6 +46,9 @@ type analysisJSON struct {
 	// Reason then says what.
 	Applies bool   `json:"applies"`
 	Reason  string `json:"reason,omitempty"`
+	// TimeRange is true when the analysis takes the time range brushed on
+	// the dataset's histogram: it has parameters from and to.
+	TimeRange bool `json:"time_range"`
 }
 
 func (s *Server) describe(a analysis.Analysis) analysisJSON {
@@ -58,6 +61,8 @@ func (s *Server) describe(a analysis.Analysis) analysisJSON {
 		j.Params = append(j.Params, paramJSON{Name: p.Name, Kind: string(p.Kind), Default: p.Default, Doc: p.Doc, Choices: p.Choices, Min: p.Min})
 	}
 	j.Reason, j.Applies = suite.Applies(m, s.held)
+	j.TimeRange = slices.ContainsFunc(m.Params, func(p analysis.Param) bool { return p.Name == "from" }) &&
+		slices.ContainsFunc(m.Params, func(p analysis.Param) bool { return p.Name == "to" })
 	return j
 }
 
@@ -249,7 +254,8 @@ type chartJSON struct {
 
 // apiView answers GET /api/view/NAME: everything the analysis page shows.
 // Bad parameters are part of the answer (each with its message), not an
-// error: the page shows them in place.
+// error: the page shows them in place. With progress=1 the answer comes
+// as events while the analysis runs (see respond).
 func (s *Server) apiView(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	a, ok := s.byName(name)
@@ -257,37 +263,43 @@ func (s *Server) apiView(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no analysis %q; 'netlens list' shows them all", name)})
 		return
 	}
+	s.respond(w, r, name+": checking the parameters", func(ctx context.Context, p *progress) (int, any) {
+		return s.view(ctx, a, r.URL.Query(), p)
+	})
+}
+
+// view computes the answer of /api/view for analysis a and the query q.
+func (s *Server) view(ctx context.Context, a analysis.Analysis, q url.Values, p *progress) (int, any) {
 	m := a.Meta()
-	settings, unknown := settingsOf(m, r.URL.Query())
+	settings, unknown := settingsOf(m, q)
 	view := viewJSON{Analysis: s.describe(a), Settings: settings, Unknown: unknown, Notes: []string{}, Tables: []tableJSON{}, Charts: []chartJSON{}, Files: []string{}}
-	for _, p := range m.Params {
-		if val, ok := settings[p.Name]; ok {
-			if _, err := analysis.ParseValues([]analysis.Param{p}, map[string]string{p.Name: val}); err != nil {
-				view.Invalid = append(view.Invalid, apiError{Param: p.Name, Error: fmt.Sprintf("%s: %v", m.Name, err)})
+	for _, prm := range m.Params {
+		if val, ok := settings[prm.Name]; ok {
+			if _, err := analysis.ParseValues([]analysis.Param{prm}, map[string]string{prm.Name: val}); err != nil {
+				view.Invalid = append(view.Invalid, apiError{Param: prm.Name, Error: fmt.Sprintf("%s: %v", m.Name, err)})
 			}
 		}
 	}
 	if len(view.Invalid) > 0 {
-		writeJSON(w, http.StatusOK, view)
-		return
+		return http.StatusOK, view
 	}
 	v, err := analysis.ParseValues(m.Params, settings)
 	if err != nil {
 		view.Invalid = append(view.Invalid, apiError{Error: fmt.Sprintf("%s: %v", m.Name, err)})
-		writeJSON(w, http.StatusOK, view)
-		return
+		return http.StatusOK, view
 	}
+	p.set(m.Name + ": running its queries in the " + s.eng.Name() + " engine")
 	start := time.Now()
-	res, err := s.result(r.Context(), a, settings, v)
+	res, err := s.result(ctx, a, settings, v)
 	view.Elapsed = time.Since(start).Seconds()
-	if r.Context().Err() != nil {
-		return
+	if ctx.Err() != nil {
+		return 0, nil
 	}
 	if err != nil {
 		view.Error = err.Error()
-		writeJSON(w, http.StatusOK, view)
-		return
+		return http.StatusOK, view
 	}
+	p.set(m.Name + ": drawing the charts")
 	view.Notes = append(view.Notes, res.Notes...)
 	for _, t := range res.Tables {
 		view.Tables = append(view.Tables, tableJSON{Name: t.Name, Title: t.Title, Columns: t.Columns, Units: unitsOf(t.Units, len(t.Columns)), Rows: len(t.Rows)})
@@ -299,7 +311,7 @@ func (s *Server) apiView(w http.ResponseWriter, r *http.Request) {
 		view.Files = append(view.Files, f)
 	}
 	sort.Strings(view.Files)
-	writeJSON(w, http.StatusOK, view)
+	return http.StatusOK, view
 }
 
 // maxPoints is the number of points per series above which a chart is

@@ -32,6 +32,10 @@ type Config struct {
 	// CacheEntries is the number of analysis results and query answers
 	// kept, the least recently used dropped first.
 	CacheEntries int
+	// ProgressInterval is the time between the progress events of a
+	// request that asks for them (see the progress key of the HTTP
+	// interface).
+	ProgressInterval time.Duration
 	// CacheCells bounds the memory of the kept results and answers: the
 	// cells of their tables (and the points of their charts), each of
 	// results and answers, add up to at most this many.
@@ -50,6 +54,8 @@ func DefaultConfig() Config {
 		PageRows:     10_000,
 		CacheEntries: 64,
 		CacheCells:   5_000_000,
+
+		ProgressInterval: 500 * time.Millisecond,
 	}
 }
 
@@ -78,6 +84,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CacheCells <= 0 {
 		c.CacheCells = d.CacheCells
+	}
+	if c.ProgressInterval <= 0 {
+		c.ProgressInterval = d.ProgressInterval
 	}
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil {

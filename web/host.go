@@ -2,13 +2,19 @@ package web
 
 import (
 	"context"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/engine"
 )
 
 // hostQueries are the tables of the host page: what the dataset says about
@@ -54,11 +60,14 @@ SELECT proto, port, role, count(*) AS packets, sum(payload_len) AS payload FROM 
 
 // hostJSON is what the host page shows besides its tables.
 type hostJSON struct {
-	Address string      `json:"address"`
-	Label   string      `json:"label"`
-	Facts   []fact      `json:"facts"`
-	Tables  []tableJSON `json:"tables"`
-	Charts  []chartJSON `json:"charts"`
+	Address string `json:"address"`
+	Label   string `json:"label"`
+	Facts   []fact `json:"facts"`
+	// Labels are the labels of the address (Label: the kind, Value: the
+	// label), from label_spans.
+	Labels []fact      `json:"labels"`
+	Tables []tableJSON `json:"tables"`
+	Charts []chartJSON `json:"charts"`
 	// Links are the analyses that take an address, with the parameter
 	// that would be this one.
 	Links []hostLink `json:"links"`
@@ -75,11 +84,74 @@ type hostLink struct {
 	Param    string `json:"param"`
 }
 
-// hostResult computes the tables and chart of the host page of addr.
-func (s *Server) hostResult(ctx context.Context, addr string) (*analysis.Result, error) {
+// peerQueries are the tables of the host page of a Bitcoin node or peer:
+// its P2P messages and connections, as the peer (peer_addr is the address
+// and a port) or as the node. The first argument is a LIKE pattern of
+// peer_addr, the second the address.
+var peerQueries = []struct {
+	name, title, table, sql string
+}{
+	{"host_peer_messages", "Bitcoin P2P messages with the address, as peer or as node, by type and direction", "peer_messages", `
+SELECT node, peer_addr, direction, msg_type, sum(messages) AS message_count, sum(message_size) AS message_bytes, sum(tcpip_size) AS tcpip_bytes
+FROM peer_messages WHERE peer_addr LIKE ? OR node = ?
+GROUP BY node, peer_addr, direction, msg_type ORDER BY message_count DESC, node, peer_addr, direction, msg_type`},
+	{"host_peer_conns", "Bitcoin connections of the address, as peer or as node", "peer_conns", `
+SELECT node, peer_id, peer_addr, conn_type, start, "end", duration_ns, messages, undecoded_bytes
+FROM peer_conns WHERE peer_addr LIKE ? OR node = ? ORDER BY node, peer_id, peer_addr`},
+}
+
+// peerPattern is the LIKE pattern of the peer_addr of ip: its address and
+// any port, an IPv6 address in brackets. Addresses hold neither % nor _.
+func peerPattern(ip netip.Addr) string {
+	if ip.Is4() {
+		return ip.String() + ":%"
+	}
+	return "[" + ip.String() + "]:%"
+}
+
+// blocksOf returns the label blocks that may hold ip: the prefixes, 0 to
+// 32 hex digits long, of its 128-bit form (IPv4 as ::ffff:a.b.c.d), as
+// label_spans keys them (see schema.LabelSpan).
+func blocksOf(ip netip.Addr) []any {
+	b := ip.As16()
+	h := hex.EncodeToString(b[:])
+	out := make([]any, 0, len(h)+1)
+	for n := 0; n <= len(h); n++ {
+		out = append(out, h[:n])
+	}
+	return out
+}
+
+// labelsSQL selects the labels of every kind of an address from
+// label_spans, given its blocks: the kind, the label, and the first and
+// last time it applies. Blocks of a kind are disjoint, so one at most holds
+// the address.
+func labelsSQL(blocks int) string {
+	return `SELECT kind, label, min(span_from) AS first_ns, max(span_to) AS last_ns FROM label_spans
+WHERE block IN (?` + strings.Repeat(", ?", blocks-1) + `) AND label <> '' GROUP BY kind, label ORDER BY kind, label`
+}
+
+// spanTime writes a time of label_spans: the ends of time read as such.
+func spanTime(ns int64, end bool) string {
+	switch {
+	case ns == math.MinInt64:
+		return "since ever"
+	case ns == math.MaxInt64:
+		return "for ever"
+	case end:
+		return analysis.Time(ns).Format(time.RFC3339Nano) + " (exclusive)"
+	}
+	return analysis.Time(ns).Format(time.RFC3339Nano)
+}
+
+// hostResult computes the tables and chart of the host page of addr,
+// telling prog the query it runs.
+func (s *Server) hostResult(ctx context.Context, ip netip.Addr, prog *progress) (*analysis.Result, error) {
+	addr := ip.String()
 	return s.results.get(ctx, s.base, "\x00host\x00"+addr, func(ctx context.Context) (*analysis.Result, error) {
 		res := &analysis.Result{}
 		for _, q := range hostQueries {
+			prog.set(addr + ": " + strings.ToLower(q.title[:1]) + q.title[1:])
 			args := make([]any, q.args)
 			for i := range args {
 				args[i] = addr
@@ -90,13 +162,38 @@ func (s *Server) hostResult(ctx context.Context, addr string) (*analysis.Result,
 			}
 			res.Tables = append(res.Tables, analysis.Table{Name: q.name, Title: q.title, Table: t})
 		}
+		if s.held.Rows["label_spans"] > 0 {
+			prog.set(addr + ": its labels")
+			blocks := blocksOf(ip)
+			t, err := s.env.Query(ctx, labelsSQL(len(blocks)), blocks...)
+			if err != nil {
+				return nil, fmt.Errorf("host_labels: %w", err)
+			}
+			lt := &engine.Table{Columns: []string{"kind", "label", "from", "to"}, Types: []string{"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"}, Rows: [][]any{}}
+			for _, r := range t.Rows {
+				lt.Rows = append(lt.Rows, []any{analysis.AsString(r[0]), analysis.AsString(r[1]), spanTime(analysis.AsInt(r[2]), false), spanTime(analysis.AsInt(r[3]), true)})
+			}
+			res.Tables = append(res.Tables, analysis.Table{Name: "host_labels", Title: "Labels of the address (user, class, organisation, category)", Table: lt})
+		}
+		for _, q := range peerQueries {
+			if s.held.Rows[q.table] == 0 {
+				continue
+			}
+			prog.set(addr + ": " + strings.ToLower(q.title[:1]) + q.title[1:])
+			t, err := s.env.Query(ctx, q.sql, peerPattern(ip), addr)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", q.name, err)
+			}
+			res.Tables = append(res.Tables, analysis.Table{Name: q.name, Title: q.title, Table: t})
+		}
+		prog.set(addr + ": packets sent and received")
 		ts := s.env.Dialect().EpochNs("ts")
 		t, err := s.env.Query(ctx, "SELECT sum(CASE WHEN src = ? THEN 1 ELSE 0 END), sum(CASE WHEN dst = ? THEN 1 ELSE 0 END), min("+ts+"), max("+ts+") FROM packets WHERE src = ? OR dst = ?", addr, addr, addr, addr)
 		if err != nil {
 			return nil, err
 		}
 		res.Tables = append(res.Tables, analysis.Table{Name: "host_summary", Title: "Packets", Table: t})
-		partners := res.Tables[1]
+		partners := res.Tables[slices.IndexFunc(res.Tables, func(t analysis.Table) bool { return t.Name == "host_partners" })]
 		var cats []string
 		var out, in []float64
 		for i, r := range partners.Rows {
@@ -116,13 +213,15 @@ func (s *Server) hostResult(ctx context.Context, addr string) (*analysis.Result,
 }
 
 // apiHost answers GET /api/host/ADDR: the host page's summary, tables
-// and chart; with ?table=NAME one page of that table, as /api/run gives it.
+// and chart (with progress=1 as events while they are computed, see
+// respond); with ?table=NAME one page of that table, as /api/run gives it.
 func (s *Server) apiHost(w http.ResponseWriter, r *http.Request) {
 	ip, err := netip.ParseAddr(r.PathValue("addr"))
 	if err != nil {
 		fail(w, r, http.StatusBadRequest, fmt.Sprintf("%q is not an IP address", r.PathValue("addr")))
 		return
 	}
+	ip = ip.Unmap().WithZone("")
 	addr := ip.String()
 	q := r.URL.Query()
 	pq, err := s.parsePage(q)
@@ -130,12 +229,12 @@ func (s *Server) apiHost(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	res, err := s.hostResult(r.Context(), addr)
-	if err != nil {
-		runFailed(w, r, err)
-		return
-	}
 	if name := q.Get("table"); name != "" {
+		res, err := s.hostResult(r.Context(), ip, &progress{})
+		if err != nil {
+			runFailed(w, r, err)
+			return
+		}
 		i := slices.IndexFunc(res.Tables, func(t analysis.Table) bool { return t.Name == name })
 		if i < 0 {
 			fail(w, r, http.StatusBadRequest, fmt.Sprintf("table %q: the host page has no such table", name))
@@ -149,9 +248,28 @@ func (s *Server) apiHost(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, p)
 		return
 	}
-	h := hostJSON{Address: addr, Label: s.env.Label(addr), Tables: []tableJSON{}, Charts: []chartJSON{}, Links: []hostLink{}}
+	s.respond(w, r, addr+": starting", func(ctx context.Context, prog *progress) (int, any) {
+		res, err := s.hostResult(ctx, ip, prog)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, nil
+			}
+			status := http.StatusInternalServerError
+			if errors.Is(err, context.DeadlineExceeded) {
+				status = http.StatusGatewayTimeout
+			}
+			return status, apiError{Error: err.Error()}
+		}
+		return http.StatusOK, s.host(addr, res)
+	})
+}
+
+// host is the answer of /api/host for addr, whose tables are res.
+func (s *Server) host(addr string, res *analysis.Result) hostJSON {
+	h := hostJSON{Address: addr, Label: s.env.Label(addr), Facts: []fact{}, Labels: []fact{}, Tables: []tableJSON{}, Charts: []chartJSON{}, Links: []hostLink{}}
 	for _, t := range res.Tables {
-		if t.Name == "host_summary" {
+		switch t.Name {
+		case "host_summary":
 			if len(t.Rows) == 1 {
 				r := t.Rows[0]
 				h.Facts = append(h.Facts, fact{"packets sent", fmt.Sprint(analysis.AsInt(r[0]))}, fact{"packets received", fmt.Sprint(analysis.AsInt(r[1]))})
@@ -162,6 +280,21 @@ func (s *Server) apiHost(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			continue
+		case "host_labels":
+			for _, r := range t.Rows {
+				h.Labels = append(h.Labels, fact{analysis.AsString(r[0]), analysis.AsString(r[1])})
+			}
+		case "host_peer_messages", "host_peer_conns":
+			if len(t.Rows) == 0 {
+				continue // not a Bitcoin peer
+			}
+			if t.Name == "host_peer_messages" {
+				var n int64
+				for _, r := range t.Rows {
+					n += analysis.AsInt(r[4])
+				}
+				h.Facts = append(h.Facts, fact{"Bitcoin P2P messages", fmt.Sprint(n)})
+			}
 		}
 		h.Tables = append(h.Tables, tableJSON{Name: t.Name, Title: t.Title, Columns: t.Columns, Units: unitsOf(t.Units, len(t.Columns)), Rows: len(t.Rows)})
 	}
@@ -176,5 +309,5 @@ func (s *Server) apiHost(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	writeJSON(w, http.StatusOK, h)
+	return h
 }

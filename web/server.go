@@ -312,6 +312,7 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("GET /api/schema", s.apiSchema)
 	mux.HandleFunc("GET /api/dataset", s.apiDataset)
 	mux.HandleFunc("GET /api/host/{addr}", s.apiHost)
+	mux.HandleFunc("GET /api/timeline", s.apiTimeline)
 	return s.guard(mux)
 }
 

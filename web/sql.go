@@ -81,12 +81,15 @@ func (s *Server) readOnly(ctx context.Context, q string) error {
 }
 
 // runQuery runs q read-only, within the time limit, keeping at most the
-// row cap of its rows.
-func (s *Server) runQuery(ctx context.Context, q string) (*answer, error) {
+// row cap of its rows. It tells prog (when not nil) its steps.
+func (s *Server) runQuery(ctx context.Context, q string, prog *progress) (*answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	if err := s.readOnly(ctx, q); err != nil {
 		return nil, err
+	}
+	if prog != nil {
+		prog.set(fmt.Sprintf("query: running in the %s engine (at most %s, %d rows)", s.eng.Name(), s.cfg.QueryTimeout, s.cfg.QueryRows))
 	}
 	if c, ok := s.eng.(Confiner); ok {
 		ctx = c.Confine(ctx)
@@ -147,38 +150,55 @@ func (s *Server) apiQuery(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, http.StatusBadRequest, "no SQL: send it as the body of the request")
 		return
 	}
-	a, err := s.queries.get(r.Context(), s.base, sqlText, func(ctx context.Context) (*answer, error) {
-		return s.runQuery(ctx, sqlText)
-	})
-	if err != nil {
-		if r.Context().Err() != nil {
+	if format != "json" {
+		a, status, err := s.answer(r.Context(), sqlText, nil)
+		if err != nil {
+			if status != 0 {
+				fail(w, r, status, err.Error())
+			}
 			return
 		}
-		status := http.StatusBadRequest
-		if errors.Is(err, ErrTimeLimit) {
-			status = http.StatusGatewayTimeout
-		}
-		fail(w, r, status, err.Error())
-		return
-	}
-	if format != "json" {
 		if a.Truncated {
 			w.Header().Set("X-Netlens-Truncated", fmt.Sprint(s.cfg.QueryRows))
 		}
 		writeFile(w, r, a.Table, format, "query")
 		return
 	}
-	p, err := s.pageOf(a.Table, pq)
-	if err != nil {
-		fail(w, r, http.StatusBadRequest, err.Error())
-		return
+	s.respond(w, r, "query: checking that it only reads", func(ctx context.Context, prog *progress) (int, any) {
+		a, status, err := s.answer(ctx, sqlText, prog)
+		if err != nil {
+			return status, apiError{Error: err.Error()}
+		}
+		p, err := s.pageOf(a.Table, pq)
+		if err != nil {
+			return http.StatusBadRequest, apiError{Error: err.Error()}
+		}
+		p.Truncated = a.Truncated
+		return http.StatusOK, struct {
+			*page
+			Cap     int     `json:"cap"`
+			Elapsed float64 `json:"elapsed"`
+		}{p, s.cfg.QueryRows, a.Elapsed.Seconds()}
+	})
+}
+
+// answer returns the answer of the console's query q, run once for every
+// request that asks for it meanwhile and kept. On error, status is that of
+// the answer to give, 0 when ctx ended and nobody listens.
+func (s *Server) answer(ctx context.Context, q string, prog *progress) (*answer, int, error) {
+	a, err := s.queries.get(ctx, s.base, q, func(ctx context.Context) (*answer, error) {
+		return s.runQuery(ctx, q, prog)
+	})
+	if err == nil {
+		return a, http.StatusOK, nil
 	}
-	p.Truncated = a.Truncated
-	writeJSON(w, http.StatusOK, struct {
-		*page
-		Cap     int     `json:"cap"`
-		Elapsed float64 `json:"elapsed"`
-	}{p, s.cfg.QueryRows, a.Elapsed.Seconds()})
+	if ctx.Err() != nil {
+		return nil, 0, err
+	}
+	if errors.Is(err, ErrTimeLimit) {
+		return nil, http.StatusGatewayTimeout, err
+	}
+	return nil, http.StatusBadRequest, err
 }
 
 // tableSchema is a table of the schema browser.

@@ -10,6 +10,10 @@
  *
  * window.netlensApp = {views, busy, error} tells tests where the page is:
  * views counts the views rendered, busy is true while one loads.
+ *
+ * Long work shows its progress: requests for views ask for it
+ * (progress=1) and read the server-sent events of the answer; leaving a
+ * view aborts its requests, and the server stops their work.
  */
 ;(function () {
   'use strict';
@@ -54,10 +58,60 @@
 
   // --- HTTP ---------------------------------------------------------------
 
+  // routeAbort aborts the requests of the view shown, when another is.
+  var routeAbort = null;
+
+  // readEvents reads an answer of server-sent events: onProgress gets
+  // each progress event; the promise, the result event's {status, answer}.
+  function readEvents(r, onProgress) {
+    var reader = r.body.getReader();
+    var dec = new TextDecoder();
+    var buf = '';
+    var result = null;
+    function pump() {
+      return reader.read().then(function (x) {
+        if (x.done) {
+          if (!result) throw new Error('the server ended its answer before the result');
+          return result;
+        }
+        buf += dec.decode(x.value, { stream: true });
+        var i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          var block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          var ev = 'message', data = '';
+          block.split('\n').forEach(function (line) {
+            if (line.indexOf('event: ') === 0) ev = line.slice(7);
+            else if (line.indexOf('data: ') === 0) data += line.slice(6);
+          });
+          if (ev === 'progress' && onProgress) onProgress(JSON.parse(data));
+          else if (ev === 'result') result = JSON.parse(data);
+        }
+        return pump();
+      });
+    }
+    return pump();
+  }
+
   // api fetches JSON from the server; errors carry the server's message.
+  // opts.progress, a function, asks for progress events and gets them.
   function api(url, opts) {
-    return fetch(url, Object.assign({ credentials: 'same-origin' }, opts || {})).then(function (r) {
+    opts = opts || {};
+    var init = { credentials: 'same-origin', signal: routeAbort ? routeAbort.signal : undefined };
+    ['method', 'body', 'headers'].forEach(function (k) { if (opts[k]) init[k] = opts[k]; });
+    if (opts.progress) url += (url.indexOf('?') >= 0 ? '&' : '?') + 'progress=1';
+    return fetch(url, init).then(function (r) {
       var type = r.headers.get('Content-Type') || '';
+      if (r.ok && type.indexOf('text/event-stream') === 0) {
+        return readEvents(r, opts.progress).then(function (res) {
+          if (res.status >= 400) {
+            var err = new Error((res.answer && res.answer.error) || ('error ' + res.status));
+            err.status = res.status;
+            throw err;
+          }
+          return res.answer;
+        });
+      }
       var body = type.indexOf('application/json') === 0 ? r.json() : r.text();
       return body.then(function (b) {
         if (!r.ok) {
@@ -69,6 +123,26 @@
         return b;
       });
     });
+  }
+
+  // progressBox is the element that shows the progress events of work
+  // under way: its step and the seconds it has taken. update(ev) shows an
+  // event; done() takes the box away.
+  function progressBox() {
+    var step = el('span', { className: 'step' });
+    var secs = el('span', { className: 'secs' });
+    var box = el('div', { className: 'progress', id: 'progress', role: 'status', 'aria-live': 'polite' },
+      el('span', { className: 'spinner', 'aria-hidden': 'true' }), step, ' · ', secs);
+    box.hidden = true;
+    return {
+      el: box,
+      update: function (ev) {
+        box.hidden = false;
+        step.textContent = ev.step;
+        secs.textContent = ev.elapsed.toFixed(1) + ' s';
+      },
+      done: function () { box.remove(); }
+    };
   }
 
   function getCatalogue() {
@@ -243,6 +317,8 @@
 
   function route() {
     var mine = ++routeSeq;
+    if (routeAbort) routeAbort.abort();
+    routeAbort = typeof AbortController === 'function' ? new AbortController() : null;
     disposeCharts(main);
     clear(main);
     app.busy = true;
@@ -267,19 +343,131 @@
     });
   }
 
+  // --- the dataset over time ---------------------------------------------
+
+  var timelineData = null;
+
+  function getTimeline() {
+    if (timelineData) return Promise.resolve(timelineData);
+    return api('/api/timeline?bins=120').then(function (t) { timelineData = t; return t; });
+  }
+
+  var SVG = 'http://www.w3.org/2000/svg';
+
+  function svgEl(tag, attrs) {
+    var e = document.createElementNS(SVG, tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
+    return e;
+  }
+
+  // rangeMs reads the time range of from and to as the analyses do: a
+  // date (to: the whole day) or an RFC 3339 time; null when unset or bad.
+  function rangeMs(from, to) {
+    function ms(s, end) {
+      if (!s) return null;
+      var day = /^\d{4}-\d{2}-\d{2}$/.test(s);
+      var t = Date.parse(day ? s + 'T00:00:00Z' : s);
+      if (isNaN(t)) return null;
+      return day && end ? t + 86400000 : t;
+    }
+    return { from: ms(from, false), to: ms(to, true) };
+  }
+
+  // withRange adds the time range (from, to) to the parameters q.
+  function withRange(q, range) {
+    var out = Object.assign({}, q);
+    delete out.from;
+    delete out.to;
+    if (range.from) out.from = range.from;
+    if (range.to) out.to = range.to;
+    return out;
+  }
+
+  // timelineBlock shows the histogram of the dataset over time, with the
+  // range {from, to} (texts as in the address, may be empty) marked;
+  // dragging across it brushes a range, which onBrush(range) gets as
+  // RFC 3339 times ({} to clear it). note is shown under it.
+  function timelineBlock(range, onBrush, note) {
+    var box = el('div', { className: 'timeline', id: 'timeline', 'data-loading': '' });
+    getTimeline().then(function (tl) {
+      box.removeAttribute('data-loading');
+      if (!tl.total) { box.remove(); return; }
+      var W = 1000, H = 70;
+      var most = Math.max.apply(null, tl.counts.concat([1]));
+      var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none', id: 'timeline-svg' });
+      var bw = W / tl.counts.length;
+      tl.counts.forEach(function (n, i) {
+        if (!n) return;
+        var h = Math.max(1.5, n / most * (H - 2));
+        svg.appendChild(svgEl('rect', { x: i * bw, y: H - h, width: Math.max(bw - 0.6, 0.4), height: h, 'class': 'bar' }));
+      });
+      var sel = svgEl('rect', { x: 0, y: 0, width: 0, height: H, 'class': 'brush' });
+      svg.appendChild(sel);
+      var span = tl.to_ms - tl.from_ms;
+      function show(a, b) {
+        var x0 = Math.max(0, Math.min(a, b)), x1 = Math.min(W, Math.max(a, b));
+        sel.setAttribute('x', x0);
+        sel.setAttribute('width', Math.max(0, x1 - x0));
+      }
+      var r = rangeMs(range.from, range.to);
+      if (r.from != null || r.to != null) {
+        show(r.from == null ? 0 : (r.from - tl.from_ms) / span * W, r.to == null ? W : (r.to - tl.from_ms) / span * W);
+      }
+      function xOf(ev) {
+        var b = svg.getBoundingClientRect();
+        return Math.max(0, Math.min(W, (ev.clientX - b.left) / b.width * W));
+      }
+      var start = null;
+      svg.addEventListener('pointerdown', function (ev) {
+        start = xOf(ev);
+        try { svg.setPointerCapture(ev.pointerId); } catch (e) { /* a synthetic pointer */ }
+        show(start, start);
+        ev.preventDefault();
+      });
+      svg.addEventListener('pointermove', function (ev) { if (start != null) show(start, xOf(ev)); });
+      svg.addEventListener('pointerup', function (ev) {
+        if (start == null) return;
+        var a = start, b = xOf(ev);
+        start = null;
+        if (Math.abs(b - a) < 2) return; // a click, not a drag
+        var lo = Math.floor(tl.from_ms + Math.min(a, b) / W * span);
+        var hi = Math.ceil(tl.from_ms + Math.max(a, b) / W * span);
+        onBrush({ from: new Date(lo).toISOString(), to: new Date(hi).toISOString() });
+      });
+      var chosen = range.from || range.to;
+      append(box, el('div', { className: 'timeline-head' },
+        el('span', null, 'The dataset over time: ' + tl.total + ' ' + (tl.table === 'flows' ? 'flows by their start' : 'packets') + ', ' +
+          tl.from.replace('T', ' ') + ' to ' + tl.to.replace('T', ' ') + '. Drag across it to choose a time range.'),
+        chosen ? el('span', { id: 'timeline-range' }, ' Time range: ' + (range.from || 'the start') + ' to ' + (range.to || 'the end') + ' ') : null,
+        chosen ? el('button', { type: 'button', id: 'timeline-clear', onclick: function () { onBrush({}); } }, 'whole dataset') : null));
+      append(box, svg);
+      if (note) append(box, note);
+    }, function (e) {
+      box.removeAttribute('data-loading');
+      clear(box);
+      append(box, el('p', { className: 'error' }, 'the dataset over time: ' + e.message));
+    });
+    return box;
+  }
+
   // --- catalogue ----------------------------------------------------------
 
   function viewCatalogue() {
     document.title = 'netlens: analyses';
+    var sp = new URLSearchParams(location.search);
+    var range = { from: sp.get('from') || '', to: sp.get('to') || '' };
     return getCatalogue().then(function (cat) {
       append(main, el('h1', null, 'Analyses'));
+      append(main, timelineBlock(range, function (r) { navigate('/' + query(withRange({}, r))); },
+        range.from || range.to ? el('p', { className: 'muted' }, 'The analyses that take a time range (parameters from and to) open with it; the others say it does not apply.') : null));
       var groups = [];
       cat.forEach(function (a) { if (groups.indexOf(a.group) < 0) groups.push(a.group); });
       groups.forEach(function (g) {
         append(main, el('h2', null, g));
         append(main, el('div', { className: 'cards' }, cat.filter(function (a) { return a.group === g; }).map(function (a) {
           return el('div', { className: 'card' + (a.applies ? '' : ' na'), 'data-analysis': a.name },
-            el('h3', null, link('/analysis/' + encodeURIComponent(a.name), a.title)),
+            el('h3', null, link('/analysis/' + encodeURIComponent(a.name) + query(withRange({}, range)), a.title)),
+            (range.from || range.to) && !a.time_range ? el('p', { className: 'muted range-na' }, 'Takes no time range: it covers the whole dataset.') : null,
             el('p', null, el('span', { className: 'tag' }, a.name), a.params.map(function (p) {
               return el('span', { className: 'tag', title: p.doc }, p.name + '=' + (p.default || '∅'));
             })),
@@ -349,6 +537,19 @@
         return u;
       }
       var unknown = unknownOf();
+      var range = { from: given.from || '', to: given.to || '' };
+      var note = null;
+      if (!a.time_range) {
+        delete unknown.from;
+        delete unknown.to;
+        if (range.from || range.to) {
+          note = el('div', { className: 'box warn', id: 'range-na' }, 'The time range of this link (from ' + (range.from || 'the start') + ' to ' +
+            (range.to || 'the end') + ') does not apply to ' + a.name + ': it takes no from and to parameters, and covers the whole dataset.');
+        }
+      }
+      append(main, timelineBlock(range, function (r) {
+        navigate('/analysis/' + encodeURIComponent(name) + query(withRange(given, r)));
+      }, note));
       if (Object.keys(unknown).length) {
         append(main, el('div', { className: 'box warn', id: 'unknown-params' },
           'This link sets parameters that this version of ' + a.name + ' does not know; they are kept in the address and not used: ',
@@ -367,14 +568,14 @@
 
       var results = el('div', { id: 'results' });
       append(main, results);
-      var started = Date.now();
-      var timer = setInterval(function () { status.textContent = 'running… ' + Math.round((Date.now() - started) / 1000) + ' s'; }, 500);
+      var prog = progressBox();
+      append(results, prog.el);
       status.textContent = 'running…';
       var settings = {};
       Object.keys(given).forEach(function (k) { if (known[k]) settings[k] = given[k]; });
       var qs = query(settings);
-      return api('/api/view/' + encodeURIComponent(name) + query(given)).then(function (v) {
-        clearInterval(timer);
+      return api('/api/view/' + encodeURIComponent(name) + query(given), { progress: prog.update }).then(function (v) {
+        prog.done();
         status.textContent = v.invalid ? '' : 'done in ' + v.elapsed.toFixed(2) + ' s';
         if (v.invalid) {
           v.invalid.forEach(function (e) {
@@ -418,24 +619,31 @@
             return el('a', { href: '/api/file/' + base + '/' + encodeURIComponent(f) + qs, download: f }, f);
           })));
         }
-      }, function (e) { clearInterval(timer); status.textContent = ''; throw e; });
+      }, function (e) { prog.done(); status.textContent = ''; throw e; });
     });
   }
 
   // --- host ---------------------------------------------------------------
 
-  function facts(list) {
-    return el('div', { className: 'facts' }, (list || []).map(function (f) {
+  function facts(list, id) {
+    return el('div', { className: 'facts', id: id }, (list || []).map(function (f) {
       return el('div', null, el('span', null, f.label), f.value);
     }));
   }
 
   function viewHost(addr) {
     document.title = 'netlens: ' + addr;
-    return api('/api/host/' + encodeURIComponent(addr)).then(function (h) {
+    var prog = progressBox();
+    append(main, prog.el);
+    return api('/api/host/' + encodeURIComponent(addr), { progress: prog.update }).then(function (h) {
+      prog.done();
       append(main, el('p', { className: 'muted' }, 'Host'));
       append(main, el('h1', { id: 'host-label' }, h.label));
-      append(main, facts(h.facts));
+      append(main, facts(h.facts, 'host-facts'));
+      if (h.labels.length) {
+        append(main, el('h2', null, 'Labels'));
+        append(main, facts(h.labels, 'host-labels'));
+      }
       if (h.links.length) {
         append(main, el('p', null, 'Analyses of this address: ', h.links.map(function (l, i) {
           var q = {};
@@ -519,7 +727,8 @@
         var started = Date.now();
         info.textContent = 'running…';
         return api('/api/query?' + new URLSearchParams({ format: 'json', offset: pq.offset, limit: pq.limit, sort: pq.sort, desc: pq.desc }).toString(),
-          { method: 'POST', body: sql, headers: { 'Content-Type': 'text/plain' } }).then(function (p) {
+          { method: 'POST', body: sql, headers: { 'Content-Type': 'text/plain' },
+            progress: function (ev) { info.textContent = ev.step + ' · ' + ev.elapsed.toFixed(1) + ' s'; } }).then(function (p) {
           info.textContent = p.total + ' rows' + (p.truncated ? ' (at most ' + p.cap + ')' : '') + ' in ' + p.elapsed.toFixed(3) + ' s';
           return p;
         }, function (e) { info.textContent = ''; throw e; });
