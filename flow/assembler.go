@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/netlens/netlens/decode"
@@ -44,84 +45,69 @@ const (
 	numLists
 )
 
-// entry is a live flow. It sits in the map, in one deadline list and in the
-// list of live flows in id order.
+// entry is a live flow: what a row of flows needs that its key and the
+// Config do not tell. It holds no pointer, so that millions of live flows
+// (a scan) cost the garbage collector nothing: entries sit in chunks and
+// link to each other by index. The addresses are the key's; their text,
+// locality, users and service are found when the flow is written.
 type entry struct {
 	key        key
-	aIsLo      bool // a is the lo end of the key
 	id         int64
 	start, end int64
 	closeAt    int64 // end of the close delay, for entries in listClosing
-	list       int
-	prev, next *entry // deadline list
-	idPrev     *entry // id-order list
-	idNext     *entry
-
-	proto, ipVersion uint8
-	a, b             string
-	aAddr, bAddr     netip.Addr
-	aPort, bPort     uint16
-	pkts, bytes      [2]uint64 // [0] a to b, [1] b to a
-	payload          [2]uint64
-	flags            [2]uint16
-	tcp              tcpState
-	aLocal, bLocal   bool
-	userA, userB     string
-	kind, service    string
+	prev, next ref   // deadline list; next also links free entries
+	self       ref
+	pkts       [2]uint64 // [0] a to b, [1] b to a
+	bytes      [2]uint64
+	payload    [2]uint64
+	flags      [2]uint16
+	tcp        tcpState
+	list       uint8
+	ipVersion  uint8
+	aIsLo      bool // a is the lo end of the key
 }
+
+// ref is the index of an entry in the Assembler's chunks; 0 is none.
+type ref uint32
+
+// Entries are allocated a chunk at a time.
+const (
+	chunkBits = 12
+	chunkSize = 1 << chunkBits
+)
+
+// EntryBytes is what a live flow costs in memory, its map slot included:
+// Config.Memory divided by it is the number of live flows kept.
+const EntryBytes = 224
 
 // list is an intrusive doubly-linked list of entries.
-type list struct{ head, tail *entry }
+type list struct{ head, tail ref }
 
-func (l *list) push(e *entry) {
-	e.prev, e.next = l.tail, nil
-	if l.tail != nil {
-		l.tail.next = e
+// at returns the entry r (not 0).
+func (a *Assembler) at(r ref) *entry { return &a.chunks[r>>chunkBits][r&(chunkSize-1)] }
+
+func (a *Assembler) push(l *list, e *entry) {
+	e.prev, e.next = l.tail, 0
+	if l.tail != 0 {
+		a.at(l.tail).next = e.self
 	} else {
-		l.head = e
+		l.head = e.self
 	}
-	l.tail = e
+	l.tail = e.self
 }
 
-func (l *list) remove(e *entry) {
-	if e.prev != nil {
-		e.prev.next = e.next
+func (a *Assembler) remove(l *list, e *entry) {
+	if e.prev != 0 {
+		a.at(e.prev).next = e.next
 	} else {
 		l.head = e.next
 	}
-	if e.next != nil {
-		e.next.prev = e.prev
+	if e.next != 0 {
+		a.at(e.next).prev = e.prev
 	} else {
 		l.tail = e.prev
 	}
-	e.prev, e.next = nil, nil
-}
-
-// idList links entries in flow id order through idPrev and idNext.
-type idList struct{ head, tail *entry }
-
-func (l *idList) push(e *entry) {
-	e.idPrev, e.idNext = l.tail, nil
-	if l.tail != nil {
-		l.tail.idNext = e
-	} else {
-		l.head = e
-	}
-	l.tail = e
-}
-
-func (l *idList) remove(e *entry) {
-	if e.idPrev != nil {
-		e.idPrev.idNext = e.idNext
-	} else {
-		l.head = e.idNext
-	}
-	if e.idNext != nil {
-		e.idNext.idPrev = e.idPrev
-	} else {
-		l.tail = e.idPrev
-	}
-	e.idPrev, e.idNext = nil, nil
+	e.prev, e.next = 0, 0
 }
 
 // Assembler turns packets into flows. It is not safe for concurrent use.
@@ -129,17 +115,20 @@ type Assembler struct {
 	idle       [listClosing]int64 // idle timeouts in ns by list; 0 = never
 	active     int64
 	closeDelay int64
+	maxLive    int // live flows kept before the longest idle is ended; 0 = no limit
 	ends       *Roles
 
-	emit   func(*schema.Flow)
-	flows  map[key]*entry
-	last   *entry // flow of the last packet added, while it lives
-	lists  [numLists]list
-	byID   idList
-	free   *entry
-	frags  fragTable
-	nextID int64
-	out    schema.Flow
+	emit    func(*schema.Flow)
+	flows   map[key]ref
+	last    *entry // flow of the last packet added, while it lives
+	lists   [numLists]list
+	chunks  [][]entry
+	free    ref
+	frags   fragTable
+	nextID  int64
+	evicted int64
+	names   addrTexts
+	out     schema.Flow
 }
 
 // New returns an Assembler that numbers flows from firstID and hands every
@@ -153,11 +142,19 @@ func New(cfg Config, firstID int64, emit func(*schema.Flow)) *Assembler {
 		closeDelay: int64(cfg.CloseDelay),
 		ends:       NewRoles(cfg),
 		emit:       emit,
-		flows:      make(map[key]*entry, 1024),
+		flows:      make(map[key]ref, 1024),
 		nextID:     firstID,
+		chunks:     [][]entry{make([]entry, 1, chunkSize)}, // ref 0 is none
+	}
+	if cfg.Memory > 0 {
+		a.maxLive = int(max(cfg.Memory/EntryBytes, 1))
 	}
 	return a
 }
+
+// Evicted returns the number of flows ended early because the live flows
+// reached the memory budget (Config.Memory).
+func (a *Assembler) Evicted() int64 { return a.evicted }
 
 // Live returns the number of flows not yet emitted.
 func (a *Assembler) Live() int { return len(a.flows) }
@@ -172,6 +169,10 @@ func (a *Assembler) NextID() int64 { return a.nextID }
 // A later fragment of an IP datagram (no ports) joins the flow of the
 // datagram's first fragment when that came within the last 30 seconds;
 // otherwise it makes a flow of its own with ports 0.
+//
+// When a new flow would make more live flows than the memory budget holds
+// (Config.Memory), the flow idle the longest is emitted first, as if its
+// idle timeout had come (see evict).
 func (a *Assembler) Add(p *schema.Packet, m *decode.Meta) {
 	p.FlowID = 0
 	a.expire(p.Ts)
@@ -187,15 +188,18 @@ func (a *Assembler) Add(p *schema.Packet, m *decode.Meta) {
 	k, srcIsLo := makeKey(p, m)
 	e := a.last // packets of a flow tend to come in runs
 	if e == nil || e.key != k {
-		e = a.flows[k]
+		e = nil
+		if r := a.flows[k]; r != 0 {
+			e = a.at(r)
+		}
 	}
 	switch {
 	case e == nil:
-		e = a.start(k, srcIsLo, p, m)
+		e = a.start(k, srcIsLo, p)
 	case p.Proto == protoTCP && e.tcp.closed() && p.TCPFlags&(flagSYN|flagACK|flagRST|flagFIN) == flagSYN:
 		// a new connection on the ports of a closed one
 		a.finish(e)
-		e = a.start(k, srcIsLo, p, m)
+		e = a.start(k, srcIsLo, p)
 	case a.active > 0 && p.Ts-e.start > a.active:
 		a.restart(e, p)
 	}
@@ -217,10 +221,11 @@ func (a *Assembler) addLaterFragment(p *schema.Packet, m *decode.Meta) bool {
 	if f == nil {
 		return false
 	}
-	e := a.flows[f.flow]
-	if e == nil {
+	r := a.flows[f.flow]
+	if r == 0 {
 		return false
 	}
+	e := a.at(r)
 	dir := 0
 	if f.srcIsLo != e.aIsLo {
 		dir = 1
@@ -234,10 +239,13 @@ func (a *Assembler) addLaterFragment(p *schema.Packet, m *decode.Meta) bool {
 // Flush emits every live flow in flow id order and forgets them, and the
 // fragmented datagrams too.
 func (a *Assembler) Flush() {
-	for e := a.byID.head; e != nil; {
-		next := e.idNext
-		a.finish(e)
-		e = next
+	live := make([]ref, 0, len(a.flows))
+	for _, r := range a.flows {
+		live = append(live, r)
+	}
+	slices.SortFunc(live, func(x, y ref) int { return cmp.Compare(a.at(x).id, a.at(y).id) })
+	for _, r := range live {
+		a.finish(a.at(r))
 	}
 	a.frags.reset()
 }
@@ -278,20 +286,32 @@ func makeKey(p *schema.Packet, m *decode.Meta) (key, bool) {
 	return k, srcIsLo
 }
 
-// start creates the flow of p's first packet.
-func (a *Assembler) start(k key, srcIsLo bool, p *schema.Packet, m *decode.Meta) *entry {
-	e := a.free
-	if e != nil {
+// start creates the flow of p's first packet, after making room for it
+// when the live flows fill the memory budget.
+func (a *Assembler) start(k key, srcIsLo bool, p *schema.Packet) *entry {
+	if a.maxLive > 0 && len(a.flows) >= a.maxLive {
+		a.evict()
+	}
+	var e *entry
+	if a.free != 0 {
+		e = a.at(a.free)
 		a.free = e.next
-		*e = entry{}
+		*e = entry{self: e.self}
 	} else {
-		e = new(entry)
+		c := &a.chunks[len(a.chunks)-1]
+		if len(*c) == chunkSize {
+			a.chunks = append(a.chunks, make([]entry, 0, chunkSize))
+			c = &a.chunks[len(a.chunks)-1]
+		}
+		*c = append(*c, entry{})
+		e = &(*c)[len(*c)-1]
+		e.self = ref((len(a.chunks)-1)<<chunkBits | (len(*c) - 1))
 	}
 	e.key = k
 	e.id = a.nextID
 	a.nextID++
 	e.start, e.end = p.Ts, p.Ts
-	e.proto, e.ipVersion = p.Proto, p.IPVersion
+	e.ipVersion = p.IPVersion
 
 	// The sender is a, except that the receiver of a first SYN-ACK is.
 	srcIsA := true
@@ -299,21 +319,12 @@ func (a *Assembler) start(k key, srcIsLo bool, p *schema.Packet, m *decode.Meta)
 		srcIsA = false
 	}
 	e.aIsLo = srcIsLo == srcIsA
-	if srcIsA {
-		e.a, e.b, e.aAddr, e.bAddr, e.aPort, e.bPort = p.Src, p.Dst, m.Src, m.Dst, p.Sport, p.Dport
-	} else {
-		e.a, e.b, e.aAddr, e.bAddr, e.aPort, e.bPort = p.Dst, p.Src, m.Dst, m.Src, p.Dport, p.Sport
-	}
-	if p.Proto == protoICMP || p.Proto == protoICMPv6 { // see ICMPPorts
-		e.aPort, e.bPort, _ = ICMPPorts(p.Proto, uint8(p.Sport), uint8(p.Dport))
-	}
 	if p.Proto == protoTCP {
 		e.tcp.hist = rstos0No
 		if srcIsA && p.TCPFlags&(flagSYN|flagACK|flagRST|flagFIN) == flagSYN {
 			e.tcp.hist = rstos0Open
 		}
 	}
-	a.roles(e)
 
 	e.list = listOther
 	switch p.Proto {
@@ -322,39 +333,64 @@ func (a *Assembler) start(k key, srcIsLo bool, p *schema.Packet, m *decode.Meta)
 	case protoUDP:
 		e.list = listUDP
 	}
-	a.lists[e.list].push(e)
-	a.byID.push(e)
-	a.flows[k] = e
+	a.push(&a.lists[e.list], e)
+	a.flows[k] = e.self
 	return e
 }
 
-// roles sets what depends on which end is a: locality, users, kind, service.
-func (a *Assembler) roles(e *entry) {
-	r := a.ends
-	e.aLocal, e.bLocal = r.Local(e.aAddr), r.Local(e.bAddr)
-	e.service = ""
-	if e.proto == protoTCP || e.proto == protoUDP {
-		e.service = services.Lookup(e.proto, e.bPort)
+// evict emits the live flow idle the longest, to make room for a new one:
+// a closed TCP flow waiting out its close delay first, else the flow of
+// the TCP, UDP and other lists whose last packet is the oldest. Its row is
+// what its idle timeout would have written at that moment.
+func (a *Assembler) evict() {
+	best := a.lists[listClosing].head
+	if best == 0 {
+		for i := range listClosing {
+			h := a.lists[i].head
+			if h != 0 && (best == 0 || a.at(h).end < a.at(best).end) {
+				best = h
+			}
+		}
 	}
-	if !r.hasUsers {
-		return
+	if best != 0 {
+		a.evicted++
+		a.finish(a.at(best))
 	}
-	e.userA, e.userB = r.User(e.aAddr, e.a), r.User(e.bAddr, e.b)
-	e.kind = Kind(e.userA, e.userB)
+}
+
+// ends returns the addresses of a and b.
+func (e *entry) ends() (a, b netip.Addr) {
+	lo, hi := e.key.addr(e.key.lo), e.key.addr(e.key.hi)
+	if e.aIsLo {
+		return lo, hi
+	}
+	return hi, lo
+}
+
+// ports returns the ports of a and b.
+func (e *entry) ports() (a, b uint16) {
+	if e.aIsLo {
+		return e.key.loPort, e.key.hiPort
+	}
+	return e.key.hiPort, e.key.loPort
+}
+
+// addr returns the address b of the key.
+func (k *key) addr(b [16]byte) netip.Addr {
+	if k.v6 {
+		return netip.AddrFrom16(b)
+	}
+	return netip.AddrFrom4([4]byte(b[12:]))
 }
 
 // flip swaps the roles of a and b.
 func (a *Assembler) flip(e *entry) {
 	e.aIsLo = !e.aIsLo
-	e.a, e.b = e.b, e.a
-	e.aAddr, e.bAddr = e.bAddr, e.aAddr
-	e.aPort, e.bPort = e.bPort, e.aPort
 	e.pkts[0], e.pkts[1] = e.pkts[1], e.pkts[0]
 	e.bytes[0], e.bytes[1] = e.bytes[1], e.bytes[0]
 	e.payload[0], e.payload[1] = e.payload[1], e.payload[0]
 	e.flags[0], e.flags[1] = e.flags[1], e.flags[0]
 	e.tcp.flip()
-	a.roles(e)
 }
 
 // account adds p to e.
@@ -376,10 +412,10 @@ func (a *Assembler) account(e *entry, srcIsLo bool, p *schema.Packet) {
 		wasClosed := e.tcp.closed()
 		e.tcp.update(dir, p.TCPFlags, p.PayloadLen)
 		if !wasClosed && e.tcp.closed() && a.closeDelay > 0 {
-			a.lists[e.list].remove(e)
+			a.remove(&a.lists[e.list], e)
 			e.list = listClosing
 			e.closeAt = p.Ts + a.closeDelay
-			a.lists[listClosing].push(e)
+			a.push(&a.lists[listClosing], e)
 			return
 		}
 	}
@@ -402,9 +438,9 @@ func (a *Assembler) touch(e *entry) {
 		return
 	}
 	l := &a.lists[e.list]
-	if l.tail != e {
-		l.remove(e)
-		l.push(e)
+	if l.tail != e.self {
+		a.remove(l, e)
+		a.push(l, e)
 	}
 }
 
@@ -413,10 +449,8 @@ func (a *Assembler) touch(e *entry) {
 func (a *Assembler) restart(e *entry, p *schema.Packet) {
 	a.fill(e)
 	a.emit(&a.out)
-	a.byID.remove(e)
 	e.id = a.nextID
 	a.nextID++
-	a.byID.push(e)
 	e.start, e.end = p.Ts, p.Ts
 	e.pkts, e.bytes, e.payload, e.flags = [2]uint64{}, [2]uint64{}, [2]uint64{}, [2]uint16{}
 }
@@ -442,12 +476,13 @@ func (a *Assembler) expire(now int64) {
 		var bestAt int64
 		for i := range a.lists {
 			h := a.lists[i].head
-			if h == nil {
+			if h == 0 {
 				continue
 			}
-			at, ok := a.deadline(h, i)
+			e := a.at(h)
+			at, ok := a.deadline(e, i)
 			if ok && now > at && (best == nil || at < bestAt) {
-				best, bestAt = h, at
+				best, bestAt = e, at
 			}
 		}
 		if best == nil {
@@ -461,29 +496,34 @@ func (a *Assembler) expire(now int64) {
 func (a *Assembler) finish(e *entry) {
 	a.fill(e)
 	a.emit(&a.out)
-	a.lists[e.list].remove(e)
-	a.byID.remove(e)
+	a.remove(&a.lists[e.list], e)
 	delete(a.flows, e.key)
 	if a.last == e {
 		a.last = nil
 	}
-	*e = entry{next: a.free}
-	a.free = e
+	*e = entry{self: e.self, next: a.free}
+	a.free = e.self
 }
 
-// fill writes e into a.out.
+// fill writes e into a.out, with what depends on which end is a:
+// locality, users, kind and service.
 func (a *Assembler) fill(e *entry) {
-	a.out = schema.Flow{
+	aAddr, bAddr := e.ends()
+	aPort, bPort := e.ports()
+	proto := e.key.proto
+	r := a.ends
+	f := &a.out
+	*f = schema.Flow{
 		FlowID:      e.id,
 		Start:       e.start,
 		End:         e.end,
 		Duration:    float64(e.end-e.start) / float64(time.Second),
-		Proto:       e.proto,
+		Proto:       proto,
 		IPVersion:   e.ipVersion,
-		A:           e.a,
-		APort:       e.aPort,
-		B:           e.b,
-		BPort:       e.bPort,
+		A:           a.names.text(aAddr),
+		APort:       aPort,
+		B:           a.names.text(bAddr),
+		BPort:       bPort,
 		PktsAToB:    e.pkts[0],
 		PktsBToA:    e.pkts[1],
 		BytesAToB:   e.bytes[0],
@@ -494,12 +534,15 @@ func (a *Assembler) fill(e *entry) {
 		TCPFlagsB:   e.flags[1],
 		State:       a.state(e),
 		Answered:    e.pkts[1] > 0,
-		ALocal:      e.aLocal,
-		BLocal:      e.bLocal,
-		Kind:        e.kind,
-		Service:     e.service,
-		UserA:       e.userA,
-		UserB:       e.userB,
+		ALocal:      r.Local(aAddr),
+		BLocal:      r.Local(bAddr),
+	}
+	if proto == protoTCP || proto == protoUDP {
+		f.Service = services.Lookup(proto, bPort)
+	}
+	if r.hasUsers {
+		f.UserA, f.UserB = r.User(aAddr, f.A), r.User(bAddr, f.B)
+		f.Kind = Kind(f.UserA, f.UserB)
 	}
 }
 
@@ -507,7 +550,7 @@ func (a *Assembler) fill(e *entry) {
 // UDP SF when both sides sent, S0 when only a did (SHR when only b did,
 // after an active-timeout split); OTH for everything else, as Zeek.
 func (a *Assembler) state(e *entry) string {
-	switch e.proto {
+	switch e.key.proto {
 	case protoTCP:
 		return e.tcp.state(e.payload[0], e.payload[1])
 	case protoUDP:

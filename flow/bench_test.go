@@ -60,6 +60,35 @@ func BenchmarkAssembler(b *testing.B) {
 	})
 }
 
+// BenchmarkScan adds SYNs from ever new sources, each a flow of its own,
+// to an Assembler whose memory budget holds 65,536 flows: past those, every
+// packet ends the flow idle the longest to make room.
+func BenchmarkScan(b *testing.B) {
+	const n = 1 << 17 // twice the flows the budget holds
+	rows := make([]schema.Packet, n)
+	metas := make([]decode.Meta, n)
+	dst := netip.MustParseAddr("198.51.100.7")
+	for i := range rows {
+		src := netip.AddrFrom4([4]byte{byte(11 + i>>16), byte(i >> 8), byte(i), 1})
+		rows[i] = schema.Packet{IPVersion: 4, Src: src.String(), Dst: dst.String(), IPLen: 40, Proto: protoTCP, Sport: uint16(1024 + i%5000), Dport: 23, TCPFlags: flagSYN}
+		metas[i] = decode.Meta{Status: decode.OK, Src: src, Dst: dst}
+	}
+	cfg := DefaultConfig()
+	cfg.Memory = 1 << 16 * EntryBytes
+	a := New(cfg, 1, func(*schema.Flow) {})
+	var p schema.Packet
+	b.ReportAllocs()
+	k := 0
+	for b.Loop() {
+		i := k % n
+		p = rows[i]
+		p.Ts = int64(k) * int64(time.Microsecond)
+		a.Add(&p, &metas[i])
+		k++
+	}
+	b.ReportMetric(float64(k)/b.Elapsed().Seconds(), "packets/s")
+}
+
 // TestAddNoAllocs checks that packets of existing flows, and new flows and
 // fragmented datagrams once the tables have held as many, cost no
 // allocation.

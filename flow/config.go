@@ -19,6 +19,12 @@ type Config struct {
 	Active     time.Duration // end a flow older than this when its next packet comes; a new flow with the same roles continues it
 	CloseDelay time.Duration // end a TCP flow this long after its FIN exchange or first RST; packets in between still join it
 
+	// Memory bounds the memory of the live flows, in bytes (EntryBytes
+	// per flow): when a new flow would exceed it, the flow idle the
+	// longest ends first, written as its idle timeout would have written
+	// it then. 0 is no limit.
+	Memory int64
+
 	// LocalNets are the site's own prefixes, for a_local and b_local. When
 	// empty, an address is local when it is not globally routable.
 	LocalNets []netip.Prefix
@@ -33,9 +39,13 @@ type User struct {
 	ID     string // user id; when empty, the address text of the flow's end is used
 }
 
+// DefaultMemory is the default memory budget of the live flows: 1.2
+// million flows, so that an ingest stays under 1 GB whatever the traffic.
+const DefaultMemory = 256 << 20
+
 // DefaultConfig returns Zeek's defaults: TCP idle 5 minutes, UDP and other
 // idle 1 minute, close delay 5 seconds (tcp_close_delay), and a 30-minute
-// active timeout.
+// active timeout; and live flows in DefaultMemory.
 func DefaultConfig() Config {
 	return Config{
 		IdleTCP:    5 * time.Minute,
@@ -43,6 +53,7 @@ func DefaultConfig() Config {
 		IdleOther:  time.Minute,
 		Active:     30 * time.Minute,
 		CloseDelay: 5 * time.Second,
+		Memory:     DefaultMemory,
 	}
 }
 
@@ -63,6 +74,9 @@ func (c Config) Validate() error {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s %v is negative", d.name, d.v))
 		}
+	}
+	if c.Memory < 0 {
+		errs = append(errs, fmt.Errorf("flow memory %d is negative", c.Memory))
 	}
 	for i, p := range c.LocalNets {
 		if !p.IsValid() {
