@@ -214,6 +214,7 @@ type Reader struct {
 	dirOut     string
 	layoutName string
 	resets     int64
+	tp         [len(tracepointCols)]int // column of each of tracepointCols
 }
 
 // Resets returns the lines of IP accounting skipped because a counter went
@@ -242,6 +243,11 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 	switch l.name {
 	case Tracepoint, ConnMap:
 		rd.periodSet = true // single messages; connections have none
+	}
+	if l.name == Tracepoint {
+		for i, c := range tracepointCols {
+			rd.tp[i] = l.cols[c]
+		}
 	}
 	return rd, nil
 }
@@ -434,6 +440,21 @@ func (r *Reader) size(col string, round bool) (uint64, error) {
 	return uint64(math.Round(f)), nil
 }
 
+// digits reads a byte count of plain decimal digits, at most 18 of them.
+func digits(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return v, true
+}
+
 func (r *Reader) direction(col string) (string, error) {
 	switch b := r.field(col); string(b) {
 	case "in", "inbound":
@@ -606,34 +627,41 @@ func (r *Reader) parse(line []byte) error {
 	return nil
 }
 
+// tracepointCols are the columns of the tracepoint layout in the order
+// parseTracepoint reads them; Reader.tp holds their indices.
+var tracepointCols = [...]string{"timestamp", "peer_id", "peer_addr", "peer_conn_type", "flow", "msg_type", "size"}
+
+// parseTracepoint reads a line of the tracepoint layout, the one of every
+// message: its columns by index (Reader.tp), and the byte count by a
+// fast path for plain digits.
 func (r *Reader) parseTracepoint() error {
-	ts, err := r.timeOf("timestamp")
-	if err != nil {
-		return err
+	f := func(i int) []byte { return bytes.TrimSpace(r.fields[r.tp[i]]) }
+	ts, ok := ParseTime(f(0))
+	if !ok {
+		return r.bad("timestamp", "%q is not a time", f(0))
 	}
-	id, err := strconv.ParseInt(string(r.field("peer_id")), 10, 64)
+	id, err := strconv.ParseInt(string(f(1)), 10, 64)
 	if err != nil {
-		return r.bad("peer_id", "%q is not an integer", r.field("peer_id"))
+		return r.bad("peer_id", "%q is not an integer", f(1))
 	}
-	addr, err := r.text("peer_addr")
-	if err != nil {
-		return err
+	var text [3]string
+	for i, c := range [...]int{2, 3, 5} {
+		b := f(c)
+		if len(b) == 0 {
+			return r.bad(tracepointCols[c], "empty")
+		}
+		text[i] = r.intern(b)
 	}
-	ct, err := r.text("peer_conn_type")
-	if err != nil {
-		return err
-	}
+	addr, ct, mt := text[0], text[1], text[2]
 	dir, err := r.direction("flow")
 	if err != nil {
 		return err
 	}
-	mt, err := r.text("msg_type")
-	if err != nil {
-		return err
-	}
-	p, err := r.size("size", false)
-	if err != nil {
-		return err
+	p, ok := digits(f(6))
+	if !ok {
+		if p, err = r.size("size", false); err != nil {
+			return err
+		}
 	}
 	m := p + HeaderSize
 	r.add(schema.PeerMessage{

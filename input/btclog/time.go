@@ -15,6 +15,9 @@ func ParseTime(b []byte) (int64, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
+	if len(b) >= 19 && b[4] == '-' {
+		return parseDateTime(b)
+	}
 	if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
 		switch a := max(n, -n); {
 		case a >= 1e17:
@@ -33,18 +36,48 @@ func ParseTime(b []byte) (int64, bool) {
 		}
 		return int64(n * 1e9), true
 	}
+	return parseDateTime(b)
+}
+
+// num reads the decimal digits s.
+func num(s []byte) (int, bool) {
+	v := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, true
+}
+
+// epochDay returns the days from 1970-01-01 to y-m-d (proleptic
+// Gregorian), and false for a day the month does not have.
+func epochDay(y, m, d int) (int64, bool) {
+	if d > 28 {
+		if t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC); t.Day() != d {
+			return 0, false // 31 February
+		}
+	}
+	// Howard Hinnant's days_from_civil.
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468, true
+}
+
+// parseDateTime parses "2025-01-22 14:00:00[.f][zone]".
+func parseDateTime(b []byte) (int64, bool) {
 	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != ' ' && b[10] != 'T') || b[13] != ':' || b[16] != ':' {
 		return 0, false
-	}
-	num := func(s []byte) (int, bool) {
-		v := 0
-		for _, c := range s {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v, true
 	}
 	y, ok1 := num(b[0:4])
 	mo, ok2 := num(b[5:7])
@@ -93,11 +126,11 @@ func ParseTime(b []byte) (int64, bool) {
 	default:
 		return 0, false
 	}
-	t := time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC)
-	if t.Day() != d {
-		return 0, false // 31 February
+	days, ok := epochDay(y, mo, d)
+	if !ok {
+		return 0, false
 	}
-	return t.UnixNano() - int64(off)*1e9, true
+	return ((days*24+int64(h))*60+int64(mi))*60e9 + int64(s)*1e9 + int64(ns) - int64(off)*1e9, true
 }
 
 // ParseDuration parses pandas' text of a timedelta, "3 days 09:30:00" or
