@@ -1,5 +1,6 @@
 // Command serveload puts `netlens serve` under load: concurrent clients run
-// analyses with varied parameters, page through their tables, and send SQL
+// analyses with varied parameters (half of the analysis pages with their
+// progress events), page through their tables, open host pages and send SQL
 // queries, for a bounded time; it prints the latency of each kind of request
 // (median, p95, p99, max), the errors, and the peak memory of the server
 // when it runs it itself.
@@ -92,6 +93,7 @@ func serve(ctx context.Context, dir string) (string, func(), error) {
 type param struct {
 	Name, Kind, Default string
 	Choices             []string
+	Min                 *float64 // the least value of an int (durations: in seconds)
 }
 
 type entry struct {
@@ -134,6 +136,12 @@ func load(ctx context.Context, base, token string, clients int, duration time.Du
 		if err == nil && resp.StatusCode != http.StatusOK {
 			err = fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, strings.TrimSpace(string(b)))
 		}
+		if err == nil && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+			err = resultOf(string(b))
+			if err != nil {
+				err = fmt.Errorf("%s %s: %w", method, path, err)
+			}
+		}
 		return err
 	}
 
@@ -156,6 +164,12 @@ func load(ctx context.Context, base, token string, clients int, duration time.Du
 		return fmt.Errorf("no analysis applies to the dataset")
 	}
 
+	// The busiest addresses, for host pages.
+	hosts, err := busiest(ctx, client, base, token)
+	if err != nil {
+		return err
+	}
+
 	start := time.Now()
 	deadline := start.Add(duration)
 	samples := make(chan sample, 1024)
@@ -168,15 +182,21 @@ func load(ctx context.Context, base, token string, clients int, duration time.Du
 			for time.Now().Before(deadline) {
 				var kind, method, path, body string
 				switch r := rng.IntN(10); {
-				case r < 5: // an analysis' table, one page of it
+				case r < 4: // an analysis' table, one page of it
 					a := cat[rng.IntN(len(cat))]
 					kind, method, path = "run", http.MethodGet, "/api/run/"+a.Name+"?"+settings(rng, a).Encode()
 					if rng.IntN(2) == 0 {
 						path += "&offset=100&desc=true"
 					}
-				case r < 7: // the analysis page
+				case r < 6: // the analysis page, half of the time with progress
 					a := cat[rng.IntN(len(cat))]
-					kind, method, path = "view", http.MethodGet, "/api/view/"+a.Name+"?"+settings(rng, a).Encode()
+					v := settings(rng, a)
+					if rng.IntN(2) == 0 {
+						v.Set("progress", "1")
+					}
+					kind, method, path = "view", http.MethodGet, "/api/view/"+a.Name+"?"+v.Encode()
+				case r < 7 && len(hosts) > 0: // a host page
+					kind, method, path = "host", http.MethodGet, "/api/host/"+url.PathEscape(hosts[rng.IntN(len(hosts))])+"?progress=1"
 				default: // the SQL console
 					kind, method, path = "query", http.MethodPost, "/api/query?limit=100"
 					body = fmt.Sprintf(queries[rng.IntN(len(queries))], rng.IntN(50)*10)
@@ -202,7 +222,7 @@ func load(ctx context.Context, base, token string, clients int, duration time.Du
 	elapsed := time.Since(start)
 	fmt.Printf("%d clients for %s: %d requests (%.0f/s), %d errors\n", clients, elapsed.Round(time.Millisecond), len(byKind["all"])+len(errs), float64(len(byKind["all"])+len(errs))/elapsed.Seconds(), len(errs))
 	fmt.Printf("%-6s %8s %10s %10s %10s %10s\n", "kind", "requests", "median", "p95", "p99", "max")
-	for _, k := range []string{"run", "view", "query", "all"} {
+	for _, k := range []string{"run", "view", "host", "query", "all"} {
 		ds := byKind[k]
 		if len(ds) == 0 {
 			continue
@@ -227,23 +247,88 @@ func load(ctx context.Context, base, token string, clients int, duration time.Du
 	return nil
 }
 
+// resultOf reads the result event of a stream of server-sent events: nil
+// when its status is 200.
+func resultOf(stream string) error {
+	i := strings.LastIndex(stream, "event: result\ndata: ")
+	if i < 0 {
+		return fmt.Errorf("no result event")
+	}
+	var res struct {
+		Status int
+		Answer json.RawMessage
+	}
+	line, _, _ := strings.Cut(stream[i+len("event: result\ndata: "):], "\n")
+	if err := json.Unmarshal([]byte(line), &res); err != nil {
+		return fmt.Errorf("result event: %w", err)
+	}
+	if res.Status != http.StatusOK {
+		return fmt.Errorf("%d %s", res.Status, res.Answer)
+	}
+	return nil
+}
+
+// busiest returns the 20 addresses that send the most packets.
+func busiest(ctx context.Context, client *http.Client, base, token string) ([]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/query?limit=20",
+		strings.NewReader("SELECT src, count(*) AS n FROM packets WHERE src IS NOT NULL GROUP BY src ORDER BY n DESC, src LIMIT 20"))
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("X-Netlens-Token", token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var p struct{ Rows [][]any }
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+		return nil, fmt.Errorf("busiest addresses: %w", err)
+	}
+	var out []string
+	for _, r := range p.Rows {
+		if s, ok := r[0].(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
 // settings picks parameter values: the default most of the time, else one
-// of a few others, so that some requests share results and some do not.
+// of a few others (at least the parameter's least value), so that some
+// requests share results and some do not.
 func settings(rng *rand.Rand, a entry) url.Values {
 	v := url.Values{}
 	for _, p := range a.Params {
 		if rng.IntN(3) != 0 {
 			continue
 		}
+		var pick []string
 		switch {
 		case len(p.Choices) > 0:
-			v.Set(p.Name, p.Choices[rng.IntN(len(p.Choices))])
+			pick = p.Choices
 		case p.Kind == "int":
-			v.Set(p.Name, fmt.Sprint([]int{1, 5, 10, 50, 100, 300}[rng.IntN(6)]))
+			pick = []string{"1", "5", "10", "50", "100", "300"}
 		case p.Kind == "duration":
-			v.Set(p.Name, []string{"100ms", "300ms", "1s", "5s"}[rng.IntN(4)])
+			pick = []string{"100ms", "300ms", "1s", "5s", "1m"}
 		case p.Kind == "bool":
-			v.Set(p.Name, []string{"true", "false"}[rng.IntN(2)])
+			pick = []string{"true", "false"}
+		}
+		pick = slices.DeleteFunc(slices.Clone(pick), func(s string) bool {
+			if p.Min == nil {
+				return false
+			}
+			if d, err := time.ParseDuration(s); err == nil && p.Kind == "duration" {
+				return d.Seconds() < *p.Min
+			}
+			var f float64
+			_, err := fmt.Sscan(s, &f)
+			return err == nil && f < *p.Min
+		})
+		if len(pick) > 0 {
+			v.Set(p.Name, pick[rng.IntN(len(pick))])
 		}
 	}
 	return v
