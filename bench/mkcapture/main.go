@@ -1,9 +1,12 @@
 // Command mkcapture builds a large, realistic benchmark capture from real
 // ones: it repeats the Ethernet captures it is given, each copy shifted in
 // time to follow the previous one and with its IPv4 and IPv6 addresses
-// rewritten, so every copy adds new hosts and new flows.
+// rewritten, so every copy adds new hosts and new flows. With -rewrite=false
+// the copies keep their addresses: real traffic as it is, few
+// conversations, each copy continuing the last one's flows.
 //
 //	go run ./bench/mkcapture -o big.pcap -size 1GB ../shared/corpus/pcaps
+//	go run ./bench/mkcapture -o mix.pcap -size 400MB -rewrite=false ../shared/corpus/pcaps
 package main
 
 import (
@@ -33,8 +36,9 @@ type frame struct {
 func main() {
 	out := flag.String("o", "bench.pcap", "output pcap")
 	size := flag.String("size", "1GB", "stop once the output is at least this big (e.g. 200MB, 1GB)")
+	rewrite := flag.Bool("rewrite", true, "give every copy its own addresses")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: mkcapture [-o FILE] [-size 1GB] CAPTURE_OR_DIR...\n")
+		fmt.Fprintf(os.Stderr, "usage: mkcapture [-o FILE] [-size 1GB] [-rewrite=false] CAPTURE_OR_DIR...\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -44,7 +48,7 @@ func main() {
 	}
 	limit, err := parseSize(*size)
 	if err == nil {
-		err = run(*out, limit, flag.Args())
+		err = run(*out, limit, *rewrite, flag.Args())
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mkcapture:", err)
@@ -105,7 +109,7 @@ func load(args []string) ([]frame, error) {
 
 func unixNano(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
-func run(out string, limit int64, args []string) error {
+func run(out string, limit int64, rewriteAddrs bool, args []string) error {
 	frames, err := load(args)
 	if err != nil {
 		return err
@@ -138,7 +142,9 @@ func run(out string, limit int64, args []string) error {
 	for rep := 0; written < limit; rep++ {
 		for _, fr := range frames {
 			buf = append(buf[:0], fr.data...)
-			rewrite(buf, rep)
+			if rewriteAddrs {
+				rewrite(buf, rep)
+			}
 			ts := fr.ts + int64(rep)*span
 			ci := gopacket.CaptureInfo{Timestamp: unixNano(ts), CaptureLength: len(buf), Length: max(fr.wire, len(buf))}
 			if err := w.WritePacket(ci, buf); err != nil {
