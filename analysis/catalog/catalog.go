@@ -40,7 +40,7 @@ func All() []analysis.Analysis {
 		classes{},
 		classActivity{},
 		classServices{},
-		// embeddings goes here, last of the darknet group.
+		embeddings{},
 	}
 }
 
