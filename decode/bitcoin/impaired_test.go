@@ -13,7 +13,7 @@ import (
 
 // readSegments returns the TCP segments of the capture at path, with their
 // payloads copied.
-func readSegments(t *testing.T, path string) []tcpstream.Segment {
+func readSegments(t testing.TB, path string) []tcpstream.Segment {
 	t.Helper()
 	r, err := input.Open(path)
 	if err != nil {
