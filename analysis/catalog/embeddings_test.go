@@ -369,4 +369,3 @@ func tableOf(t *testing.T, res *analysis.Result, name string) analysis.Table {
 	t.Fatalf("no table %s", name)
 	return analysis.Table{}
 }
-
