@@ -50,12 +50,30 @@ SELECT role, proto, port, service, count(*) AS flows, sum(answered_flow) AS answ
 	SELECT 'server' AS role, proto, b_port AS port, service, CASE WHEN answered THEN 1 ELSE 0 END AS answered_flow,
 		bytes_a_to_b + bytes_b_to_a AS bytes FROM flows WHERE b = ?
 ) AS f GROUP BY role, proto, port, service ORDER BY bytes DESC, role, port`, 2},
+	{"host_unanswered", "Its requests without an answer: TCP connection attempts without reply (S0) or rejected (REJ), UDP flows with nothing back, to unicast addresses", `
+SELECT b AS server, proto, b_port AS port, service,
+	CASE WHEN proto = 6 AND state = 'REJ' THEN 'rejected' ELSE 'no reply' END AS outcome, count(*) AS requests
+FROM flows WHERE a = ? AND ((proto = 6 AND state IN ('S0', 'REJ')) OR (proto = 17 AND pkts_b_to_a = 0 AND a_port <> 1900))
+	AND NOT ` + multicastOrBroadcast("b") + `
+GROUP BY b, proto, b_port, service, outcome ORDER BY requests DESC, server, port, outcome`, 1},
 	{"host_ports", "Its own TCP and UDP ports: packets and payload bytes sent from and received on each", `
 SELECT proto, port, role, count(*) AS packets, sum(payload_len) AS payload FROM (
 	SELECT proto, sport AS port, 'sent from' AS role, payload_len FROM packets WHERE src = ? AND sport IS NOT NULL
 	UNION ALL
 	SELECT proto, dport AS port, 'received on' AS role, payload_len FROM packets WHERE dst = ? AND dport IS NOT NULL
 ) AS p GROUP BY proto, port, role ORDER BY payload DESC, port, role`, 2},
+}
+
+// multicastOrBroadcast is the SQL condition that the textual address in col is
+// multicast (224.0.0.0/4, ff00::/8) or the IPv4 broadcast address, whose
+// answers, if any, come in other flows: as the unanswered analysis leaves
+// them out.
+func multicastOrBroadcast(col string) string {
+	conds := []string{col + " = '255.255.255.255'", col + " LIKE 'ff%'"}
+	for o := 224; o <= 239; o++ {
+		conds = append(conds, fmt.Sprintf("%s LIKE '%d.%%'", col, o))
+	}
+	return "(" + strings.Join(conds, " OR ") + ")"
 }
 
 // hostJSON is what the host page shows besides its tables.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -202,4 +203,53 @@ func TestBrowserHostLabels(t *testing.T) {
 		t.Errorf("dialogs: %v", d)
 	}
 	healthy(t, p, "host labels")
+}
+
+// TestHostUnanswered: the requests without an answer of a host add up, by
+// outcome, to what the unanswered analysis counts for it (SSDP searches
+// aside, which it answers from other flows).
+func TestHostUnanswered(t *testing.T) {
+	s := start(t, buildDataset(t, camera), DefaultConfig(), nil)
+	_, body := get(t, s.URL+"/api/run/unanswered?table=unanswered&top=100000&limit=10000")
+	p := decode[page](t, body)
+	if len(p.Rows) == 0 {
+		t.Fatalf("unanswered: %s", body)
+	}
+	col := func(name string) int { return slices.Index(p.Columns, name) }
+	want := map[string][2]int{} // host -> no reply, rejected
+	for _, r := range p.Rows {
+		var host, service string
+		var noReply, rejected int
+		decodeInto(t, r[col("host")], &host)
+		decodeInto(t, r[col("service")], &service)
+		decodeInto(t, r[col("no_reply")], &noReply)
+		decodeInto(t, r[col("rejected")], &rejected)
+		if service == "ssdp/udp M-SEARCH" || noReply+rejected == 0 {
+			continue
+		}
+		w := want[host]
+		want[host] = [2]int{w[0] + noReply, w[1] + rejected}
+	}
+	if len(want) == 0 {
+		t.Fatal("no host with unanswered requests")
+	}
+	for host, w := range want {
+		_, body := get(t, s.URL+"/api/host/"+host+"?table=host_unanswered&limit=10000")
+		hp := decode[page](t, body)
+		var got [2]int
+		for _, r := range hp.Rows {
+			var outcome string
+			var n int
+			decodeInto(t, r[4], &outcome)
+			decodeInto(t, r[5], &n)
+			if outcome == "rejected" {
+				got[1] += n
+			} else {
+				got[0] += n
+			}
+		}
+		if got != w {
+			t.Errorf("%s: %v without reply and rejected on its page, the unanswered analysis counts %v", host, got, w)
+		}
+	}
 }
