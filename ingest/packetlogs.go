@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"sync/atomic"
@@ -39,29 +40,23 @@ func splitPacketLogs(results []FileResult, todo []int) (rest, logs []int) {
 
 // runPacketLogs reads the logs of packets todo one after the other, in the
 // order given, and writes their rows to packets, each naming its input,
-// with the gaps between the packets of each address as for captures. A
-// bad row ends its file (the rows before it are kept) unless cfg.SkipBad.
-// Their errors are in results; the returned error is one of writing, or
-// ctx's.
+// with the gaps between the packets of each address as for captures (see
+// gapTracker), across the files. A bad row ends its file (the rows before
+// it are kept) unless cfg.SkipBad. Their errors are in results; the
+// returned error is one of writing, or ctx's.
 func runPacketLogs(ctx context.Context, tx *dataset.Txn, results []FileResult, read []string, todo []int, cfg Config, st *Stats) error {
 	pw, err := dataset.NewTableWriter(tx, schema.Packets, func(p *schema.Packet) int64 { return p.Ts })
 	if err != nil {
 		return err
 	}
-	gaps := newGapTracker()
-	packets := startRowWriter(pw, func(rows []schema.Packet) {
-		gaps.fill(rows)
-		for i := range rows {
-			if rows[i].Dst == "" { // no destination: no inter-arrival time
-				rows[i].DstGap = nil
-			}
-		}
-	}, logBatchRows, logBatches)
+	packets := startRowWriter(pw, nil, logBatchRows, logBatches)
 	var (
 		pb        = packets.get()
 		rows      atomic.Int64
 		bytesRead atomic.Int64
 		total     int64
+		addrs     = input.NewAddrTable()
+		gaps      = &addrGaps{stores: map[*rowBatch[schema.Packet]][]int64{}}
 	)
 	for _, i := range todo {
 		if fi, err := os.Stat(read[i]); err == nil {
@@ -76,7 +71,7 @@ func runPacketLogs(ctx context.Context, tx *dataset.Txn, results []FileResult, r
 			break
 		}
 		r := &results[i]
-		rd, err := input.OpenPackets(ctx, read[i], r.Path, input.FlowOptions{BytesRead: &bytesRead})
+		rd, err := input.OpenPackets(ctx, read[i], r.Path, input.FlowOptions{BytesRead: &bytesRead}, addrs)
 		if err != nil {
 			r.Err = err
 			continue
@@ -110,6 +105,8 @@ func runPacketLogs(ctx context.Context, tx *dataset.Txn, results []FileResult, r
 				break
 			}
 			p.Capture = r.ID
+			src, dst := rd.AddrIDs()
+			gaps.fill(pb, len(pb.rows)-1, addrs, src, dst)
 			n++
 			if n&1023 == 0 {
 				rows.Add(1024)
@@ -131,4 +128,56 @@ func runPacketLogs(ctx context.Context, tx *dataset.Txn, results []FileResult, r
 		return errors.Join(err, werr)
 	}
 	return werr
+}
+
+// addrGaps is gapTracker for rows whose addresses come numbered (see
+// input.AddrTable): the time of the last packet from and to each address
+// is found by its id, with no lookup of its text.
+type addrGaps struct {
+	lastSrc, lastDst []int64 // by address id; noTime before the first packet
+	gen              int     // generation of the table the ids are of
+	// stores holds, per batch, the gaps its rows point to; a batch is
+	// reused only once written.
+	stores map[*rowBatch[schema.Packet]][]int64
+	cur    *rowBatch[schema.Packet] // the batch of the last row, and its store
+	store  []int64
+}
+
+// noTime marks an address not seen yet.
+const noTime = math.MinInt64
+
+// fill sets the gaps of row i of b, whose addresses have the ids src and
+// dst (-1: none) in addrs.
+func (g *addrGaps) fill(b *rowBatch[schema.Packet], i int, addrs *input.AddrTable, src, dst int32) {
+	p := &b.rows[i]
+	p.SrcGap, p.DstGap = nil, nil
+	if p.IPVersion == 0 {
+		return
+	}
+	if gen := addrs.Generation(); gen != g.gen { // the table started over
+		g.gen, g.lastSrc, g.lastDst = gen, g.lastSrc[:0], g.lastDst[:0]
+	}
+	for n := addrs.Len(); len(g.lastSrc) < n; {
+		g.lastSrc, g.lastDst = append(g.lastSrc, noTime), append(g.lastDst, noTime)
+	}
+	if b != g.cur {
+		g.cur, g.store = b, g.stores[b]
+		if g.store == nil {
+			g.store = make([]int64, 2*cap(b.rows))
+			g.stores[b] = g.store
+		}
+	}
+	store := g.store
+	if last := g.lastSrc[src]; last != noTime {
+		store[2*i] = p.Ts - last
+		p.SrcGap = &store[2*i]
+	}
+	g.lastSrc[src] = p.Ts
+	if dst >= 0 {
+		if last := g.lastDst[dst]; last != noTime {
+			store[2*i+1] = p.Ts - last
+			p.DstGap = &store[2*i+1]
+		}
+		g.lastDst[dst] = p.Ts
+	}
 }

@@ -102,7 +102,7 @@ type format struct {
 	peerTable string
 	// openPackets reads a log of packets (a darknet's) into rows of
 	// packets.
-	openPackets func(r io.Reader, name string) (*darknet.Reader, error)
+	openPackets func(r io.Reader, name string, addrs *darknet.Addrs) (*darknet.Reader, error)
 }
 
 // table returns the table a format's rows go to.
@@ -138,7 +138,7 @@ var formats = []format{
 	{name: "nfdump-csv", what: "nfdump's CSV", match: nfdump.IsCSV, openFlows: func(r io.Reader, name string, _ FlowOptions) (FlowReader, error) {
 		return nfdump.NewReader(r, name)
 	}},
-	{name: "darknet", what: "a darknet packet log (DarkVec's CSV)", match: darknet.IsLog, openPackets: darknet.NewReader},
+	{name: "darknet", what: "a darknet packet log (DarkVec's CSV)", match: darknet.IsLog, openPackets: darknet.NewReaderAddrs},
 	{name: "btclog", what: "a Bitcoin node's message log or its aggregates", match: isPeerLog(schema.PeerMessages.Name), openPeers: btclog.NewReader, peerTable: schema.PeerMessages.Name},
 	{name: "btclog-conns", what: "a Bitcoin node's connection map", match: isPeerLog(schema.PeerConns.Name), openPeers: btclog.NewReader, peerTable: schema.PeerConns.Name},
 	// Last: any CSV with a header; its columns say whether it is flows.

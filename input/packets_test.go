@@ -31,7 +31,7 @@ func TestOpenPackets(t *testing.T) {
 	if err != nil || fm != (Format{Name: "darknet", Table: schema.Packets.Name, Compression: "gzip"}) {
 		t.Fatalf("Sniff: %+v, %v", fm, err)
 	}
-	r, err := OpenPackets(context.Background(), path, "noname", FlowOptions{})
+	r, err := OpenPackets(context.Background(), path, "noname", FlowOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestOpenPackets(t *testing.T) {
 	if _, err := Open(path); !errors.Is(err, ErrNotCapture) {
 		t.Errorf("Open: %v, want ErrNotCapture", err)
 	}
-	if _, err := OpenPackets(context.Background(), filepath.Join("testdata", "http_get.pcap"), "http_get.pcap", FlowOptions{}); !errors.Is(err, ErrNotPacketLog) {
+	if _, err := OpenPackets(context.Background(), filepath.Join("testdata", "http_get.pcap"), "http_get.pcap", FlowOptions{}, nil); !errors.Is(err, ErrNotPacketLog) {
 		t.Errorf("OpenPackets of a capture: %v, want ErrNotPacketLog", err)
 	}
 }
@@ -77,7 +77,7 @@ func TestOpenPacketsCut(t *testing.T) {
 		path := writeFile(t, dir, "cut.csv.gz", cut)
 		plain := cliOutput(t, dir, cut, gz, "-dc")
 		want := bytes.Count(plain, []byte{'\n'}) - 1 // complete lines, less the header
-		r, err := OpenPackets(context.Background(), path, "cut.csv.gz", FlowOptions{})
+		r, err := OpenPackets(context.Background(), path, "cut.csv.gz", FlowOptions{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -141,9 +141,10 @@ type Reader struct {
 	h      header
 	fields [][]byte
 	buf    []byte
-	addrs  textrec.Addrs   // IP addresses, parsed once each
-	texts  textrec.Strings // other address texts (anonymised ones)
-	err    error           // the error that ended the input
+	addrs  *Addrs
+	srcID  int32 // ids in addrs of the last row's addresses; dstID -1 for none
+	dstID  int32
+	err    error // the error that ended the input
 }
 
 // NewReader reads the header of the darknet log that r holds, naming it
@@ -151,7 +152,13 @@ type Reader struct {
 // layout gives a fatal *record.RowError. Closing the reader closes r when r
 // is an io.Closer.
 func NewReader(r io.Reader, name string) (*Reader, error) {
-	d := &Reader{lines: textrec.NewLines(r), name: name}
+	return NewReaderAddrs(r, name, NewAddrs())
+}
+
+// NewReaderAddrs is NewReader with the table of addresses of other
+// readers, so that the ids of AddrIDs hold across files.
+func NewReaderAddrs(r io.Reader, name string, addrs *Addrs) (*Reader, error) {
+	d := &Reader{lines: textrec.NewLines(r), name: name, addrs: addrs}
 	d.closer, _ = r.(io.Closer)
 	line, err := d.lines.Next()
 	if err == io.EOF {
@@ -168,6 +175,11 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 	d.fields = make([][]byte, 0, h.nfields)
 	return d, nil
 }
+
+// AddrIDs returns the ids of the source and destination addresses of the
+// last row that Next returned, in the reader's Addrs; dst is -1 when the
+// row has none.
+func (d *Reader) AddrIDs() (src, dst int32) { return d.srcID, d.dstID }
 
 // Layout returns the layout of the log: Raw or Preprocessed.
 func (d *Reader) Layout() string { return d.h.layout }
@@ -236,9 +248,10 @@ func (d *Reader) row(line []byte, p *schema.Packet) error {
 		return d.badValue(cSrc, src, "is unset")
 	}
 	var ver uint8
-	p.Src, ver = d.addr(src)
+	d.srcID, p.Src, ver = d.addrs.get(src)
+	d.dstID = -1
 	if c := at[cDst]; c >= 0 && !unset(fields[c]) {
-		p.Dst, _ = d.addr(fields[c])
+		d.dstID, p.Dst, _ = d.addrs.get(fields[c])
 	}
 	if d.h.layout == Preprocessed {
 		p.IPVersion = 4
@@ -287,18 +300,6 @@ func (d *Reader) row(line []byte, p *schema.Packet) error {
 	}
 	p.TTL = uint8(v)
 	return nil
-}
-
-// addr returns the text of an address column and its IP version: the
-// canonical text of an IP address, else the text as it is (version 0).
-func (d *Reader) addr(b []byte) (string, uint8) {
-	if text, ip, ok := d.addrs.Parse(b); ok {
-		if ip.Is4() {
-			return text, 4
-		}
-		return text, 6
-	}
-	return d.texts.Intern(b), 0
 }
 
 // uint16 parses column c of fields, 0 when absent or unset.

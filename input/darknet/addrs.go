@@ -1,0 +1,153 @@
+package darknet
+
+import (
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxAddrs bounds the addresses an Addrs holds; a full table starts over,
+// with new ids (see Addrs.Generation).
+const MaxAddrs = 1 << 22
+
+// Addrs numbers the addresses of darknet logs and keeps one text per
+// address, so that an address is parsed and allocated once however many
+// packets name it, and the readers of one ingest's files can share it:
+// a telescope's senders come back day after day. Hits allocate nothing.
+// The ids of an Addrs are dense, from 0; an Addrs is not safe for
+// concurrent use.
+type Addrs struct {
+	slots []v4slot // open addressing over the IPv4 addresses, a power of two
+	other map[string]int32
+	texts []string
+	vers  []uint8
+	gen   int
+}
+
+// v4slot holds an IPv4 address and its id plus 1; 0 is an empty slot.
+type v4slot struct {
+	v   uint32
+	id1 uint32
+}
+
+// NewAddrs returns an empty table.
+func NewAddrs() *Addrs { return &Addrs{} }
+
+// Len returns the number of addresses held, one more than the highest id.
+func (a *Addrs) Len() int { return len(a.texts) }
+
+// Generation counts the times the table started over: ids given before a
+// change of generation name other addresses after it.
+func (a *Addrs) Generation() int { return a.gen }
+
+// reset empties the table when it is full.
+func (a *Addrs) reset() {
+	a.slots, a.other, a.texts, a.vers = nil, nil, a.texts[:0], a.vers[:0]
+	a.gen++
+}
+
+// get returns the id and text of the address in b and its IP version, 0
+// when b is no IP address (the text as it is).
+func (a *Addrs) get(b []byte) (int32, string, uint8) {
+	if v, ok := parseIPv4(b); ok {
+		h := (v * 0x9e3779b1) >> 7
+		mask := uint32(len(a.slots) - 1)
+		for i := h & mask; len(a.slots) > 0; i = (i + 1) & mask {
+			s := &a.slots[i]
+			if s.id1 == 0 {
+				break
+			}
+			if s.v == v {
+				return int32(s.id1 - 1), a.texts[s.id1-1], 4
+			}
+		}
+		return a.add4(v, b)
+	}
+	if id, ok := a.other[string(b)]; ok {
+		return id, a.texts[id], a.vers[id]
+	}
+	if len(a.texts) >= MaxAddrs {
+		a.reset()
+	}
+	if a.other == nil {
+		a.other = make(map[string]int32, 64)
+	}
+	raw := string(b)
+	text, ver := raw, uint8(0)
+	if ip, err := netip.ParseAddr(raw); err == nil && ip.Zone() == "" {
+		text, ver = ip.String(), 4
+		if ip.Is6() && !ip.Is4In6() {
+			ver = 6
+		}
+	} else if !utf8.ValidString(raw) {
+		text = strings.ToValidUTF8(raw, "\uFFFD")
+	}
+	id := int32(len(a.texts))
+	a.texts, a.vers = append(a.texts, text), append(a.vers, ver)
+	a.other[raw] = id
+	return id, text, ver
+}
+
+// add4 adds an IPv4 address not in the table.
+func (a *Addrs) add4(v uint32, b []byte) (int32, string, uint8) {
+	if len(a.texts) >= MaxAddrs {
+		a.reset()
+	}
+	if 2*(len(a.texts)+1) > len(a.slots) {
+		a.grow()
+	}
+	id := int32(len(a.texts))
+	text := string(b) // canonical: parseIPv4 takes no leading zeros
+	a.texts, a.vers = append(a.texts, text), append(a.vers, 4)
+	a.put(v, uint32(id)+1)
+	return id, text, 4
+}
+
+// grow doubles the slots and puts the IPv4 addresses back.
+func (a *Addrs) grow() {
+	old := a.slots
+	a.slots = make([]v4slot, max(1<<12, 2*len(old)))
+	for _, s := range old {
+		if s.id1 != 0 {
+			a.put(s.v, s.id1)
+		}
+	}
+}
+
+func (a *Addrs) put(v, id1 uint32) {
+	mask := uint32(len(a.slots) - 1)
+	for i := (v * 0x9e3779b1) >> 7 & mask; ; i = (i + 1) & mask {
+		if a.slots[i].id1 == 0 {
+			a.slots[i] = v4slot{v: v, id1: id1}
+			return
+		}
+	}
+}
+
+// parseIPv4 reads a dotted-quad IPv4 address as netip.ParseAddr does: four
+// decimal numbers up to 255, without leading zeros.
+func parseIPv4(b []byte) (uint32, bool) {
+	if len(b) < 7 || len(b) > 15 {
+		return 0, false
+	}
+	var v, n uint32
+	fields, digits := 0, 0
+	for i := 0; i <= len(b); i++ {
+		if i == len(b) || b[i] == '.' {
+			if digits == 0 || n > 255 || fields == 4 {
+				return 0, false
+			}
+			v = v<<8 | n
+			fields++
+			n, digits = 0, 0
+			continue
+		}
+		c := b[i]
+		if c < '0' || c > '9' || digits > 0 && n == 0 || digits == 3 {
+			return 0, false
+		}
+		n = n*10 + uint32(c-'0')
+		digits++
+	}
+	return v, fields == 4
+}
