@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,6 +31,7 @@ import (
 	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/duckdb"
 	"github.com/netlens/netlens/ingest"
+	"github.com/netlens/netlens/internal/testcapture"
 	"github.com/netlens/netlens/internal/testenv"
 	"github.com/netlens/netlens/internal/testflows"
 	"github.com/netlens/netlens/labels"
@@ -143,6 +145,61 @@ func runFlows(t *testing.T, open Open) {
 	}
 }
 
+// DarknetSettings are the parameter sets the darknet analyses run with on
+// the generated telescope capture, besides their defaults: days in a time
+// zone that changes its offset within the range, a shorter range and
+// filter, a class other than the default and a sample.
+var DarknetSettings = []map[string]string{
+	{"tz": "Europe/Rome"},
+	{"from": "2021-03-28", "to": "2021-03-30", "tz": "Europe/Rome"},
+	{"from": "2021-03-28", "to": "2021-03-30", "tz": "Europe/Rome", "min_pkts": "3", "window": "2d"},
+	{"points": "200", "span": "2d"},
+	{"class": "engin-umich", "points": "200"},
+	{"class": "unknown"},
+}
+
+// runDarknet checks that the darknet analyses give the same tables on the
+// engine open returns as on DuckDB over a generated telescope capture
+// (internal/testcapture) with the ground truth of its senders.
+func runDarknet(t *testing.T, open Open) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	pcap, gt := filepath.Join(dir, "darknet.pcap"), filepath.Join(dir, "gt.csv")
+	testcapture.Darknet(t, pcap, 1)
+	if err := os.WriteFile(gt, []byte(testcapture.DarknetClasses()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := dataset.OpenWrite(filepath.Join(dir, "ds"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Run(ctx, ds, []string{pcap}, ingest.DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := labels.Load(ds, "test", labels.Class, []string{gt}, false); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := duckdb.Open(ctx, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ref.Close() })
+	eng := open(t, ds)
+	refEnv, err := analysis.NewEnv(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := analysis.NewEnv(ctx, eng)
+	if err != nil {
+		t.Fatalf("%s: %v", eng.Name(), err)
+	}
+	for _, a := range catalog.All() {
+		if a.Meta().Group == "darknet" {
+			runBoth(t, "darknet/", a, DarknetSettings, refEnv, env)
+		}
+	}
+}
+
 // runBoth runs a with its defaults and with each of settings that it takes,
 // on DuckDB (refEnv) and on the engine under test (env), and compares the
 // results.
@@ -200,6 +257,7 @@ func Run(t *testing.T, open Open) {
 		runBoth(t, "", a, Settings, refEnv, env)
 	}
 	runFlows(t, open)
+	runDarknet(t, open)
 }
 
 func hasParams(m analysis.Meta, s map[string]string) bool {
