@@ -68,7 +68,8 @@ type p2p struct {
 	// Bitcoin only at its first data: origins keeps those of the Bitcoin
 	// flows, for the start and the client of their connections.
 	syns    map[int64]p2pSyn
-	synQ    []p2pSyn
+	synQ    []p2pSyn // in order of time from synHead on
+	synHead int
 	origins map[int64]p2pSyn
 	curFlow int64 // the flow of the packet being added, -1 at the end
 
@@ -78,6 +79,12 @@ type p2p struct {
 
 // synKeep is how long after its SYN a flow's first data is looked for.
 const synKeep = 2 * time.Minute
+
+// maxSyns bounds the SYNs kept: past it, the oldest is forgotten before
+// its synKeep, so that a scan (millions of SYNs a minute) costs at most a
+// few tens of MB here. A Bitcoin connection whose first data comes after
+// that many other SYNs is then taken as it would be without its SYN.
+const maxSyns = 1 << 18
 
 // p2pSyn is the SYN of a flow: when, and the endpoint that sent it.
 type p2pSyn struct {
@@ -177,14 +184,21 @@ func (p *p2p) add(capture string, pk *schema.Packet, m *decode.Meta) {
 // syn notes the SYN or SYN-ACK pk, of a flow not known to be Bitcoin,
 // and forgets those older than synKeep.
 func (p *p2p) syn(pk *schema.Packet, m *decode.Meta) {
-	for len(p.synQ) > 0 && p.synQ[0].ts < pk.Ts-int64(synKeep) {
-		if o, ok := p.syns[p.synQ[0].flow]; ok && o.ts == p.synQ[0].ts {
+	for p.synHead < len(p.synQ) {
+		o := &p.synQ[p.synHead]
+		if o.ts >= pk.Ts-int64(synKeep) && len(p.synQ)-p.synHead < maxSyns {
+			break
+		}
+		if k, ok := p.syns[o.flow]; ok && k.ts == o.ts {
 			delete(p.syns, o.flow)
 		}
-		p.synQ = p.synQ[1:]
+		p.synHead++
 	}
-	if len(p.synQ) == 0 && cap(p.synQ) > 4096 {
-		p.synQ = nil
+	// The queue moves to the front of its array once half of it is
+	// forgotten, so that it never grows past twice maxSyns.
+	if p.synHead > 0 && p.synHead >= len(p.synQ)/2 {
+		p.synQ = p.synQ[:copy(p.synQ, p.synQ[p.synHead:])]
+		p.synHead = 0
 	}
 	var o p2pSyn
 	switch pk.TCPFlags & (tcpstream.FlagSYN | tcpstream.FlagACK | tcpstream.FlagRST) {
