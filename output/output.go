@@ -98,6 +98,28 @@ const (
 	Share
 )
 
+// String returns the unit's name, as report.json and netlens serve give
+// the units of columns: "number" or "share".
+func (u Unit) String() string {
+	switch u {
+	case Number:
+		return "number"
+	case Share:
+		return "share"
+	}
+	return fmt.Sprintf("Unit(%d)", int(u))
+}
+
+// UnitNames returns the names of the units of n columns, units giving the
+// first of them (see Options.Units): the rest are numbers.
+func UnitNames(units []Unit, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = Options{Units: units}.unit(i).String()
+	}
+	return out
+}
+
 // unit returns the unit of column i.
 func (o Options) unit(i int) Unit {
 	if i < len(o.Units) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/output"
 )
 
 // The layout of report.json. Paths are relative to the report directory.
@@ -50,8 +51,11 @@ type jsonTable struct {
 	Title   string   `json:"title"`
 	Rows    int      `json:"rows"`
 	Columns []string `json:"columns"`
-	Files   []string `json:"files"`
-	Errors  []string `json:"errors,omitempty"`
+	// Units are the units of the columns: "number", or "share" (1 is all
+	// of it, shown as a percentage); the files hold every number as it is.
+	Units  []string `json:"units"`
+	Files  []string `json:"files"`
+	Errors []string `json:"errors,omitempty"`
 }
 
 type jsonChart struct {
@@ -93,10 +97,11 @@ func writeJSON(w io.Writer, l *laidOut) error {
 			a.Notes = nonNil(s.Result.Notes)
 		}
 		for _, to := range so.tables {
-			jt := jsonTable{Name: to.name, Title: to.title, Columns: []string{}, Files: nonNil(to.files), Errors: to.errs}
+			jt := jsonTable{Name: to.name, Title: to.title, Columns: []string{}, Units: []string{}, Files: nonNil(to.files), Errors: to.errs}
 			if to.table != nil {
 				jt.Rows = len(to.table.Rows)
 				jt.Columns = nonNil(to.table.Columns)
+				jt.Units = output.UnitNames(to.units, len(jt.Columns))
 			}
 			a.Tables = append(a.Tables, jt)
 		}

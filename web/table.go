@@ -27,29 +27,16 @@ type page struct {
 	Offset  int      `json:"offset"`
 	Sort    string   `json:"sort,omitempty"`
 	Desc    bool     `json:"desc,omitempty"`
-	// Units are the units of the columns (see unitNames), for the page to
+	// Units are the units of the columns (see unitsOf), for the page to
 	// show numbers by: a share as a percentage.
 	Units     []string            `json:"units"`
 	Truncated bool                `json:"truncated,omitempty"` // a query answer cut at the row cap
 	Rows      [][]json.RawMessage `json:"rows"`
 }
 
-// unitNames are the names of the units of columns in the JSON answers.
-var unitNames = map[output.Unit]string{output.Number: "number", output.Share: "share"}
-
 // unitsOf names the units of n columns, as an analysis table gives them
-// (nil: every column a number).
-func unitsOf(units []output.Unit, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		u := output.Number
-		if i < len(units) {
-			u = units[i]
-		}
-		out[i] = unitNames[u]
-	}
-	return out
-}
+// (nil: every column a number): "number" or "share".
+func unitsOf(units []output.Unit, n int) []string { return output.UnitNames(units, n) }
 
 // pageQuery reads offset, limit, sort and desc of a request.
 type pageQuery struct {
