@@ -76,6 +76,8 @@ const maxPending = 1 << 16
 type layout struct {
 	name string
 	cols map[string]int
+	// order is the layout's columns as the layouts table lists them.
+	order []string
 	// nodes of the node layout: column index -> node name, direction.
 	nodes []nodeCol
 }
@@ -177,7 +179,7 @@ func parseHeader(fields [][]byte) (*layout, error) {
 		if cand.name == Tracepoint {
 			cols["timestamp"] = 0
 		}
-		return &layout{name: cand.name, cols: cols}, nil
+		return &layout{name: cand.name, cols: cols, order: cand.cols}, nil
 	}
 	return nil, fmt.Errorf("%w: header %q", ErrUnknownLayout, strings.Join(names, ","))
 }
@@ -541,54 +543,10 @@ func (r *Reader) parse(line []byte) error {
 	switch r.l.name {
 	case Tracepoint:
 		return r.parseTracepoint()
-	case Peer:
-		return r.parsePeer()
+	case Peer, ConnType, MsgType:
+		return r.parseColumns()
 	case ConnMap:
 		return r.parseConnMap()
-	case ConnType:
-		ts, err := r.timeOf("timestamp")
-		if err != nil {
-			return err
-		}
-		ct, err := r.text("peer_conn_type")
-		if err != nil {
-			return err
-		}
-		mt, err := r.text("msg_type")
-		if err != nil {
-			return err
-		}
-		n, err := r.size("net_size", false)
-		if err != nil {
-			return err
-		}
-		r.add(schema.PeerMessage{Ts: ts, ConnType: ct, MsgType: mt, TCPIPSize: r.u64(n)})
-	case MsgType:
-		ts, err := r.timeOf("timestamp")
-		if err != nil {
-			return err
-		}
-		mt, err := r.text("msg_type")
-		if err != nil {
-			return err
-		}
-		p, err := r.size("payload_size", false)
-		if err != nil {
-			return err
-		}
-		m, err := r.size("message_size", false)
-		if err != nil {
-			return err
-		}
-		t, err := r.size("tcpip_size", false)
-		if err != nil {
-			return err
-		}
-		row := schema.PeerMessage{Ts: ts, MsgType: mt, PayloadSize: r.u64(p), MessageSize: r.u64(m), TCPIPSize: r.u64(t)}
-		if m >= p && (m-p)%HeaderSize == 0 {
-			row.Messages = r.u64((m - p) / HeaderSize)
-		}
-		r.add(row)
 	case Direction, Accounting:
 		ts, err := r.timeOf("timestamp")
 		if err != nil {
@@ -671,42 +629,59 @@ func (r *Reader) parseTracepoint() error {
 	return nil
 }
 
-func (r *Reader) parsePeer() error {
-	ts, err := r.timeOf("timestamp")
-	if err != nil {
-		return err
+// parseColumns reads a line of a layout each of whose columns sets one
+// field of a row of peer_messages (peer, conn_type, msg_type), in the
+// order of the layouts table, so that the first bad column is the one
+// named. A row with both payload and message bytes counts its messages:
+// the difference is 24 bytes of header each.
+func (r *Reader) parseColumns() error {
+	var (
+		row          schema.PeerMessage
+		p, m, t      uint64
+		haveP, haveM bool
+		err          error
+	)
+	for _, c := range r.l.order {
+		switch c {
+		case "timestamp":
+			row.Ts, err = r.timeOf(c)
+		case "msg_type":
+			row.MsgType, err = r.text(c)
+		case "peer_conn_type":
+			row.ConnType, err = r.text(c)
+		case "peer_addr":
+			row.PeerAddr, err = r.text(c)
+		case "flow":
+			row.Direction, err = r.direction(c)
+		case "peer_id":
+			id, perr := strconv.ParseInt(string(r.field(c)), 10, 64)
+			if perr != nil {
+				return r.bad(c, "%q is not an integer", r.field(c))
+			}
+			row.PeerID = r.i64(id)
+		case "payload_size":
+			p, err = r.size(c, false)
+			haveP = err == nil
+		case "message_size":
+			m, err = r.size(c, false)
+			haveM = err == nil
+		case "tcpip_size", "net_size":
+			t, err = r.size(c, false)
+			if err == nil {
+				row.TCPIPSize = r.u64(t)
+			}
+		}
+		if err != nil {
+			return err
+		}
 	}
-	mt, err := r.text("msg_type")
-	if err != nil {
-		return err
+	if haveP {
+		row.PayloadSize = r.u64(p)
 	}
-	id, err := strconv.ParseInt(string(r.field("peer_id")), 10, 64)
-	if err != nil {
-		return r.bad("peer_id", "%q is not an integer", r.field("peer_id"))
+	if haveM {
+		row.MessageSize = r.u64(m)
 	}
-	addr, err := r.text("peer_addr")
-	if err != nil {
-		return err
-	}
-	dir, err := r.direction("flow")
-	if err != nil {
-		return err
-	}
-	p, err := r.size("payload_size", false)
-	if err != nil {
-		return err
-	}
-	m, err := r.size("message_size", false)
-	if err != nil {
-		return err
-	}
-	t, err := r.size("tcpip_size", false)
-	if err != nil {
-		return err
-	}
-	row := schema.PeerMessage{Ts: ts, PeerID: r.i64(id), PeerAddr: addr, Direction: dir, MsgType: mt,
-		PayloadSize: r.u64(p), MessageSize: r.u64(m), TCPIPSize: r.u64(t)}
-	if m >= p && (m-p)%HeaderSize == 0 {
+	if haveP && haveM && m >= p && (m-p)%HeaderSize == 0 {
 		row.Messages = r.u64((m - p) / HeaderSize)
 	}
 	r.add(row)
