@@ -279,3 +279,56 @@ func TestKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestNeighborsBlocks: across blocks of candidates and chunks of queries,
+// the neighbours are those of a plain sort by cosine similarity.
+func TestNeighborsBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	m := NewMatrix(1300, 12)
+	for i := range m.Data {
+		m.Data[i] = float32(rng.NormFloat64())
+	}
+	queries := []int{0, 1, 511, 512, 513, 1024, 1299}
+	for i := 0; i < 300; i++ {
+		queries = append(queries, rng.IntN(m.Rows))
+	}
+	idx, _, k := Neighbors(m, queries, 5, 3)
+	norm := func(r []float32) float64 {
+		var s float64
+		for _, v := range r {
+			s += float64(v) * float64(v)
+		}
+		return math.Sqrt(s)
+	}
+	for qi, q := range queries {
+		type cand struct {
+			j   int32
+			sim float64
+		}
+		var all []cand
+		for j := 0; j < m.Rows; j++ {
+			if j == q {
+				continue
+			}
+			var d float64
+			for c := range m.Cols {
+				d += float64(m.Row(q)[c]) * float64(m.Row(j)[c])
+			}
+			all = append(all, cand{int32(j), d / norm(m.Row(q)) / norm(m.Row(j))})
+		}
+		slices.SortStableFunc(all, func(a, b cand) int {
+			if a.sim > b.sim {
+				return -1
+			}
+			if a.sim < b.sim {
+				return 1
+			}
+			return 0
+		})
+		for j := 0; j < k; j++ {
+			if idx[qi*k+j] != all[j].j {
+				t.Fatalf("query %d: neighbours %v, want %v", q, idx[qi*k:(qi+1)*k], all[:k])
+			}
+		}
+	}
+}

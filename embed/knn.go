@@ -23,23 +23,34 @@ func Neighbors(m *Matrix, queries []int, k, threads int) (idx []int32, dist []fl
 		return idx, dist, k
 	}
 	u := unitRows(m)
-	const chunk = 64
+	// Queries in chunks, taken by the threads in turn; each chunk is
+	// compared with blocks of candidate rows small enough to stay in
+	// the cache, in order, so that ties still go to the lower index.
+	const chunk, block = 256, 512
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for t := 0; t < max(1, threads); t++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sims := make([]float32, k)
+			sims := make([]float32, chunk*k)
+			counts := make([]int, chunk)
 			for {
 				c := int(next.Add(1)-1) * chunk
 				if c >= len(queries) {
 					return
 				}
-				for qi := c; qi < min(c+chunk, len(queries)); qi++ {
-					nearest(u, queries[qi], idx[qi*k:(qi+1)*k], sims)
-					for j, s := range sims {
-						dist[qi*k+j] = min(2, max(0, 1-s))
+				qs := queries[c:min(c+chunk, len(queries))]
+				clear(counts)
+				for b := 0; b < u.Rows; b += block {
+					for qi, q := range qs {
+						o := (c + qi) * k
+						counts[qi] = nearest(u, q, b, min(b+block, u.Rows), idx[o:o+k], sims[qi*k:(qi+1)*k], counts[qi])
+					}
+				}
+				for qi := range qs {
+					for j, s := range sims[qi*k : (qi+1)*k] {
+						dist[(c+qi)*k+j] = min(2, max(0, 1-s))
 					}
 				}
 			}
@@ -49,12 +60,13 @@ func Neighbors(m *Matrix, queries []int, k, threads int) (idx []int32, dist []fl
 	return idx, dist, k
 }
 
-// nearest fills idx and sims with the rows of the unit-row matrix u most
-// similar to row q, q left out.
-func nearest(u *Matrix, q int, idx []int32, sims []float32) {
-	k, n := len(idx), 0
+// nearest updates idx and sims, the n rows most similar to row q found
+// so far (most similar first), with the rows [from, to) of the unit-row
+// matrix u, q left out, and returns the new n.
+func nearest(u *Matrix, q, from, to int, idx []int32, sims []float32, n int) int {
+	k := len(idx)
 	x := u.Row(q)
-	for j := 0; j < u.Rows; j++ {
+	for j := from; j < to; j++ {
 		if j == q {
 			continue
 		}
@@ -73,6 +85,7 @@ func nearest(u *Matrix, q int, idx []int32, sims []float32) {
 			n++
 		}
 	}
+	return n
 }
 
 // Vote returns the majority class among the labels of the neighbours

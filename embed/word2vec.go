@@ -50,6 +50,9 @@ type Config struct {
 	// MaxSentence caps the words trained of one job, as gensim's
 	// MAX_SENTENCE_LEN does: a sentence longer than that is cut.
 	MaxSentence int
+	// SyncWords is how many words each thread trains between two merges
+	// of the threads' changes (see Train).
+	SyncWords int
 }
 
 // DarkVec returns the hyper-parameters of DarkVec's final model
@@ -61,7 +64,7 @@ func DarkVec() Config {
 	return Config{
 		Dim: 200, Window: 5, Negative: 5, Epochs: 1,
 		Alpha: 0.025, MinAlpha: 0.0001, Sample: 0, Seed: 15, Threads: 1,
-		BatchWords: 10000, MaxSentence: 10000,
+		BatchWords: 10000, MaxSentence: 10000, SyncWords: 1000,
 	}
 }
 
@@ -82,8 +85,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("sample %g: must be in [0, 1)", c.Sample)
 	case c.Threads < 1:
 		return fmt.Errorf("threads %d: must be at least 1", c.Threads)
-	case c.BatchWords < 1 || c.MaxSentence < 1:
-		return fmt.Errorf("batch of %d words, sentences of %d: must be at least 1", c.BatchWords, c.MaxSentence)
+	case c.BatchWords < 1 || c.MaxSentence < 1 || c.SyncWords < 1:
+		return fmt.Errorf("batch of %d words, sentences of %d, sync every %d: must be at least 1", c.BatchWords, c.MaxSentence, c.SyncWords)
 	}
 	return nil
 }
@@ -112,12 +115,12 @@ var expTable = func() [expTableSize]float32 {
 // packed into jobs of BatchWords words and cut at MaxSentence.
 //
 // Threads share the work without locks yet deterministically: the jobs
-// are dealt in rounds, one to each thread; in a round every thread trains
-// its job on private copies of the rows it touches, starting from the
-// weights of the end of the previous round (gensim's threads see each
-// other's writes as they happen, Hogwild; here they see them at the end
-// of the round), then the changes of all threads are added to the shared
-// weights in thread order. Each thread has its own random generator
+// are dealt in rounds, one to each thread, and each thread trains its job
+// in steps of SyncWords words. In a step every thread trains on private
+// copies of the rows it touches, starting from the weights of the end of
+// the previous step (gensim's threads see each other's writes as they
+// happen, Hogwild; here they see them at the end of the step), then the
+// changes of all threads are added to the shared weights in thread order. Each thread has its own random generator
 // seeded from Seed. So the vectors are a function of the corpus, the
 // configuration and the thread count; one thread is plain sequential
 // SGD. Words that never occur keep their random initial vectors.
@@ -163,10 +166,11 @@ const bucketShift = 15
 func newTrainer(c *Corpus, counts []int64, cfg Config) *trainer {
 	words := len(counts)
 	tr := &trainer{cfg: cfg, corpus: c, syn0: NewMatrix(words, cfg.Dim), syn1: NewMatrix(words, cfg.Dim)}
-	// Initial vectors: uniform in [-0.5, 0.5) / dim, word by word.
+	// Initial vectors: uniform in [-1, 1) / dim, word by word, as gensim 4
+	// draws them (prep_vectors).
 	rng := splitmix(cfg.Seed)
 	for i := range tr.syn0.Data {
-		tr.syn0.Data[i] = (float32(rng.next()>>40)/(1<<24) - 0.5) / float32(cfg.Dim)
+		tr.syn0.Data[i] = (float32(rng.next()>>40)/(1<<23) - 1) / float32(cfg.Dim)
 	}
 	// gensim's make_cum_table.
 	const domain = 1<<31 - 1
@@ -237,30 +241,41 @@ func (tr *trainer) run() {
 		workers[i] = newWorker(tr, i)
 	}
 	var wg sync.WaitGroup
+	parallel := func(n int, f func(i int)) {
+		if n == 1 {
+			f(0)
+			return
+		}
+		wg.Add(n)
+		for i := 0; i < n; i++ {
+			go func() {
+				defer wg.Done()
+				f(i)
+			}()
+		}
+		wg.Wait()
+	}
+	step := tr.cfg.SyncWords
 	for epoch := 0; epoch < tr.cfg.Epochs; epoch++ {
 		for r := 0; r < len(tr.jobs); r += t {
 			n := min(t, len(tr.jobs)-r)
-			wg.Add(n)
-			for i := 0; i < n; i++ {
-				go func(w *worker, j job) {
-					defer wg.Done()
-					w.train(j, tr.alpha(epoch, j.before))
-				}(workers[i], tr.jobs[r+i])
+			steps := 0
+			for i, w := range workers[:n] {
+				j := tr.jobs[r+i]
+				w.prepare(j, tr.alpha(epoch, j.before))
+				steps = max(steps, (len(w.idx)+step-1)/step)
 			}
-			wg.Wait()
-			wg.Add(n)
-			for i := 0; i < n; i++ {
-				go func(part int) {
-					defer wg.Done()
+			for s := 0; s < steps; s++ {
+				parallel(n, func(i int) { workers[i].trainRange(s*step, (s+1)*step) })
+				parallel(n, func(part int) {
 					orig := workers[part].orig
 					mergeRows(workers[:n], part, n, tr.syn0, func(w *worker) *rows { return &w.in }, orig)
 					mergeRows(workers[:n], part, n, tr.syn1, func(w *worker) *rows { return &w.out }, orig)
-				}(i)
-			}
-			wg.Wait()
-			for _, w := range workers[:n] {
-				w.in.reset()
-				w.out.reset()
+				})
+				for _, w := range workers[:n] {
+					w.in.reset()
+					w.out.reset()
+				}
 			}
 		}
 	}
@@ -340,13 +355,15 @@ func mergeRows(ws []*worker, part, parts int, m *Matrix, pick func(*worker) *row
 
 // worker is one training thread.
 type worker struct {
-	tr      *trainer
-	random  uint64 // gensim's 48-bit linear congruential generator
-	in, out rows
-	idx     []int32 // words of the current job after subsampling
-	ends    []int   // sentence ends in idx
-	work    []float32
-	orig    []float32 // scratch row for mergeRows
+	tr       *trainer
+	random   uint64 // gensim's 48-bit linear congruential generator
+	in, out  rows
+	idx      []int32 // words of the current job after subsampling
+	ends     []int   // sentence ends in idx, empty sentences left out
+	alpha    float32 // learning rate of the current job
+	sentence int     // sentence of the last word trained
+	work     []float32
+	orig     []float32 // scratch row for mergeRows
 }
 
 func newWorker(tr *trainer, id int) *worker {
@@ -369,10 +386,11 @@ func (w *worker) rand32() uint32 {
 	return v
 }
 
-// train runs one job at learning rate alpha.
-func (w *worker) train(j job, alpha float32) {
+// prepare takes job j, to train at learning rate alpha: its words after
+// subsampling, cut at MaxSentence, and its sentence ends.
+func (w *worker) prepare(j job, alpha float32) {
 	tr := w.tr
-	w.idx, w.ends = w.idx[:0], w.ends[:0]
+	w.idx, w.ends, w.alpha, w.sentence = w.idx[:0], w.ends[:0], alpha, 0
 	sample := tr.cfg.Sample > 0
 	full := false
 	for s := j.first; s < j.end && !full; s++ {
@@ -386,23 +404,35 @@ func (w *worker) train(j job, alpha float32) {
 				break
 			}
 		}
-		w.ends = append(w.ends, len(w.idx))
-	}
-	window := tr.cfg.Window
-	start := 0
-	for _, end := range w.ends {
-		for i := start; i < end; i++ {
-			b := int(w.rand32() % uint32(window))
-			lo := max(start, i-window+b)
-			hi := min(end, i+window+1-b)
-			for k := lo; k < hi; k++ {
-				if k == i {
-					continue
-				}
-				w.pair(w.idx[i], w.idx[k], alpha)
-			}
+		if len(w.ends) == 0 || w.ends[len(w.ends)-1] < len(w.idx) {
+			w.ends = append(w.ends, len(w.idx))
 		}
-		start = end
+	}
+}
+
+// trainRange trains the words at positions [from, to) of the job, each
+// with its context in its sentence.
+func (w *worker) trainRange(from, to int) {
+	window := w.tr.cfg.Window
+	to = min(to, len(w.idx))
+	for i := from; i < to; i++ {
+		for w.ends[w.sentence] <= i {
+			w.sentence++
+		}
+		start := 0
+		if w.sentence > 0 {
+			start = w.ends[w.sentence-1]
+		}
+		end := w.ends[w.sentence]
+		b := int(w.rand32() % uint32(window))
+		lo := max(start, i-window+b)
+		hi := min(end, i+window+1-b)
+		for k := lo; k < hi; k++ {
+			if k == i {
+				continue
+			}
+			w.pair(w.idx[i], w.idx[k], w.alpha)
+		}
 	}
 }
 

@@ -177,8 +177,25 @@ func (embeddings) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 		labelled = append(labelled, i)
 		truth = append(truth, int32(j))
 	}
-	k, threads := int(v.Int("k")), cfg.Threads
-	pred, _ := embed.Classify(m, labels, len(known)+1, labelled, k, threads)
+	// One pass of neighbours serves the vote and the graph.
+	k, gk, threads := int(v.Int("k")), int(v.Int("graph_k")), cfg.Threads
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	idx, dist, kk := embed.Neighbors(m, all, max(k, gk), threads)
+	k, gk = min(k, kk), min(gk, kk)
+	counts := make([]int, len(known)+1)
+	vote := func(i int) (int32, int) {
+		if k == 0 {
+			return embed.NA, 0
+		}
+		return embed.Vote(labels, idx[i*kk:i*kk+k], counts)
+	}
+	pred := make([]int32, len(labelled))
+	for q, i := range labelled {
+		pred[q], _ = vote(i)
+	}
 	order := make([]int32, len(known))
 	for i := range order {
 		order[i] = int32(i)
@@ -189,17 +206,16 @@ func (embeddings) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 	}
 	if len(labelled) > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d-NN leave-one-out accuracy %.4f over %d labelled senders of %d",
-			min(k, n-1), acc, len(labelled), n))
+			k, acc, len(labelled), n))
 	}
-	ppred, pvotes := embed.Classify(m, labels, len(known)+1, unlabelled, k, threads)
 	type proposal struct {
 		sender, class string
 		votes         int
 	}
 	var props []proposal
-	for q, i := range unlabelled {
-		if ppred[q] != embed.NA && ppred[q] != unknownID {
-			props = append(props, proposal{names[i], known[ppred[q]], pvotes[q]})
+	for _, i := range unlabelled {
+		if c, votes := vote(i); c != embed.NA && c != unknownID {
+			props = append(props, proposal{names[i], known[c], votes})
 		}
 	}
 	slices.SortFunc(props, func(a, b proposal) int {
@@ -210,12 +226,12 @@ func (embeddings) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 	}
 
 	// The k-NN graph, its Louvain communities and their silhouettes.
-	all := make([]int, n)
-	for i := range all {
-		all[i] = i
+	gidx, gdist := make([]int32, n*gk), make([]float32, n*gk)
+	for i := range n {
+		copy(gidx[i*gk:(i+1)*gk], idx[i*kk:])
+		copy(gdist[i*gk:(i+1)*gk], dist[i*kk:])
 	}
-	idx, dist, gk := embed.Neighbors(m, all, int(v.Int("graph_k")), threads)
-	community, modularity := embed.Louvain(embed.KNNGraph(n, gk, idx, dist))
+	community, modularity := embed.Louvain(embed.KNNGraph(n, gk, gidx, gdist))
 	clusters := 0
 	for _, cl := range community {
 		clusters = max(clusters, int(cl)+1)
