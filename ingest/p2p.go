@@ -42,8 +42,9 @@ var handshakeCommands = []string{"version", "verack", "wtxidrelay", "sendaddrv2"
 //
 // Which node an endpoint is, the peer ids and the connection types depend
 // on what comes later in the capture (the ports other nodes on the same
-// address listen on, how a connection ends), so the messages are held, 48
-// bytes each, and the rows are made and written when the capture ends.
+// address listen on, how a connection ends), so the messages are held, 56
+// bytes for each of their nodes, and the rows are made and written when
+// the capture ends.
 type p2p struct {
 	tx      *dataset.Txn
 	node    netip.AddrPort // the node given (Config.Node); invalid: every local endpoint
