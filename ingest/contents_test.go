@@ -16,6 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/flow"
 	"github.com/netlens/netlens/ingest"
 	"github.com/netlens/netlens/internal/testenv"
 	"github.com/netlens/netlens/schema"
@@ -193,4 +194,87 @@ func fieldByColumn(v reflect.Value, c string) reflect.Value {
 		}
 	}
 	panic(fmt.Sprintf("%s has no column %s", tp, c))
+}
+
+// TestFlowMemoryBudget ingests the whole corpus with room for 100 live
+// flows: flows end early, and still every packet of a flow is counted in
+// its flow, once.
+func TestFlowMemoryBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ingests the whole corpus")
+	}
+	root, files := corpusCaptures(t)
+	paths := make([]string, len(files))
+	for i, rel := range files {
+		paths[i] = filepath.Join(root, rel)
+	}
+	ds, err := dataset.OpenWrite(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := ingest.DefaultConfig()
+	cfg.Flow.Memory = 100 * flow.EntryBytes
+	st, err := ingest.Run(context.Background(), ds, paths, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.FlowsEvicted == 0 {
+		t.Errorf("no flow ended early with room for 100")
+	}
+	perFlow := map[int64]uint64{} // packets by flow id, from packets
+	readTable(t, ds, "packets", func(p *schema.Packet) {
+		if p.FlowID != 0 {
+			perFlow[p.FlowID]++
+		}
+	})
+	var flows int64
+	readTable(t, ds, "flows", func(f *schema.Flow) {
+		flows++
+		if n := f.PktsAToB + f.PktsBToA; perFlow[f.FlowID] != n {
+			t.Errorf("flow %d: %d packets, packets says %d", f.FlowID, n, perFlow[f.FlowID])
+		}
+		delete(perFlow, f.FlowID)
+	})
+	if len(perFlow) > 0 {
+		t.Errorf("%d flow ids of packets are not in flows", len(perFlow))
+	}
+	if flows != st.Flows {
+		t.Errorf("%d flows rows, Stats says %d", flows, st.Flows)
+	}
+	t.Logf("%d flows, %d ended early", flows, st.FlowsEvicted)
+}
+
+// readTable calls row for every row of table in ds.
+func readTable[T any](t *testing.T, ds *dataset.Dataset, table string, row func(*T)) {
+	t.Helper()
+	for _, p := range ds.Files(table) {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pf, err := parquet.OpenFile(f, st.Size())
+		if err != nil {
+			t.Fatalf("read %s: %v", p, err)
+		}
+		r := parquet.NewGenericReader[T](pf)
+		buf := make([]T, 1024)
+		for {
+			n, err := r.Read(buf)
+			for i := range buf[:n] {
+				row(&buf[i])
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("read %s: %v", p, err)
+			}
+		}
+		r.Close()
+		f.Close()
+	}
 }

@@ -116,6 +116,9 @@ type Stats struct {
 	// DNSLongNames counts the DNS messages with a name longer than 255
 	// bytes: the records from that name on are not in dns.
 	DNSLongNames int64
+	// FlowsEvicted counts the flows ended early, before their timeouts,
+	// because the live flows filled their memory budget (flow.Config.Memory).
+	FlowsEvicted int64
 	LinkTypes    map[uint16]int64
 	Ignored      []input.Skipped // entries of input directories not read, and why
 	Elapsed      time.Duration
@@ -300,6 +303,7 @@ func params(cfg Config) map[string]string {
 		"idle_other":  c.IdleOther.String(),
 		"active":      c.Active.String(),
 		"close_delay": c.CloseDelay.String(),
+		"flow_memory": strconv.FormatInt(c.Memory, 10),
 		"force":       strconv.FormatBool(cfg.Force),
 	}
 	if cfg.SkipBad {

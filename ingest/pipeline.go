@@ -192,6 +192,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		}
 	}
 	st.Packets, st.Flows, st.DNS = n, nflows, ndns
+	st.FlowsEvicted += asm.Evicted()
 	st.PeerMessages += npeerMsgs
 	st.PeerConns += npeerConns
 	return asm.NextID(), errors.Join(readErr, packetsErr, sideErr, peersErr)

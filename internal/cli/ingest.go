@@ -142,6 +142,7 @@ there; an interrupted load is cleaned up and done again by the next one.`,
 	f.DurationVar(&opts.Flow.IdleOther, "idle-other", opts.Flow.IdleOther, "end an ICMP or other flow idle this long")
 	f.DurationVar(&opts.Flow.Active, "active-timeout", opts.Flow.Active, "end a flow this long after its first packet (a new one continues it)")
 	f.DurationVar(&opts.Flow.CloseDelay, "close-delay", opts.Flow.CloseDelay, "keep a closed TCP flow this long for late packets")
+	f.Var(byteSize{&opts.Flow.Memory}, "flow-memory", "memory for live flows, e.g. 512MB or 1GiB (0: no limit); past it, the flow idle the longest ends early, its row as its idle timeout would write it then")
 	f.StringArrayVar(&opts.LocalNets, "local-net", nil, "the site's own prefix, repeatable (default: every address that is not globally routable)")
 	f.StringVar(&opts.UsersFile, "users", "", "CSV of 'address_or_prefix,user[,from,to]' lines: the site's users, loaded as 'netlens label --kind user' does, in the same commit")
 	f.BoolVar(&opts.SkipBad, "skip-bad", false, "flow records: skip bad rows (say how many, and why the first few) instead of stopping the file at the first")
@@ -384,6 +385,9 @@ func summaryLine(st *ingest.Stats, dir string) string {
 	}
 	if st.UnknownLink > 0 || st.Malformed > 0 {
 		s += fmt.Sprintf("; %d frames of unknown link types and %d malformed frames kept without the fields they lack", st.UnknownLink, st.Malformed)
+	}
+	if st.FlowsEvicted > 0 {
+		s += fmt.Sprintf("; %d flows ended before their timeouts to keep the live flows within --flow-memory", st.FlowsEvicted)
 	}
 	if st.DNSLongNames > 0 {
 		s += fmt.Sprintf("; %d DNS messages read only up to a name longer than 255 bytes", st.DNSLongNames)
