@@ -29,7 +29,7 @@ SELECT name, seen_in, sum(n) AS times FROM (
 	SELECT coalesce(query, answer_name) AS name, 'DNS answer' AS seen_in, 1 AS n FROM dns WHERE answer = ?
 	UNION ALL
 	SELECT name, 'server name of its flows (DNS, TLS SNI, HTTP Host)' AS seen_in, 1 AS n FROM flows WHERE b = ? AND name IS NOT NULL
-) AS names WHERE name IS NOT NULL GROUP BY name, seen_in ORDER BY times DESC, name`, 2},
+) AS names WHERE name IS NOT NULL GROUP BY name, seen_in ORDER BY times DESC, name, seen_in`, 2},
 	{"host_partners", "Flows by partner: packets, IP bytes and payload bytes each way", `
 SELECT partner, count(*) AS flows,
 	sum(pkts_out) AS packets_sent, sum(pkts_in) AS packets_received,
@@ -291,7 +291,8 @@ func (s *Server) host(addr string, res *analysis.Result) hostJSON {
 			if len(t.Rows) == 1 {
 				r := t.Rows[0]
 				h.Facts = append(h.Facts, fact{"packets sent", fmt.Sprint(analysis.AsInt(r[0]))}, fact{"packets received", fmt.Sprint(analysis.AsInt(r[1]))})
-				if r[2] != nil {
+				// ClickHouse's min and max of no rows are 0, not NULL.
+				if analysis.AsInt(r[0])+analysis.AsInt(r[1]) > 0 {
 					h.Facts = append(h.Facts,
 						fact{"first packet", analysis.Time(analysis.AsInt(r[2])).Format("2006-01-02 15:04:05.000000 UTC")},
 						fact{"last packet", analysis.Time(analysis.AsInt(r[3])).Format("2006-01-02 15:04:05.000000 UTC")})
