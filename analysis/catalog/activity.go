@@ -155,30 +155,69 @@ func (classActivity) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 	}
 	d := env.Dialect()
 	fold := folded(v)
-	// The labels that read as the class.
-	var want []string
-	var args []any
-	if class == unknownClass {
-		names := []string{""}
-		for f := range fold {
-			names = append(names, f)
-		}
-		slices.Sort(names) // a stable query text and arguments
-		for _, n := range names {
-			want, args = append(want, "?"), append(args, n)
-		}
-	} else if !fold[class] {
-		want, args = []string{"?"}, []any{class}
-	}
-	if len(want) == 0 {
+	if class != unknownClass && fold[class] {
 		return activityResult(env, "class_activity", title, nil, 0, "class "+class+" is folded into unknown (fold)"), nil
 	}
+	// The senders of the range with a class label: few, so that the
+	// class' senders go to the engine as a list when it is short enough.
 	senders := fmt.Sprintf("(SELECT src FROM packets WHERE %s GROUP BY src)", r.all(d))
-	q := withClass(d, senders, []string{"src"}, r.from, "SELECT src AS addr FROM packets WHERE "+r.all(d))
-	cond := "src IN (SELECT src FROM (" + q + ") AS cs WHERE class IN (" + strings.Join(want, ", ") + "))"
+	lq := withClass(d, senders, []string{"src"}, r.from, "SELECT src AS addr FROM "+senders+" AS sa")
+	lt, err := env.Shared(ctx, "SELECT src, class FROM ("+lq+") AS ls WHERE class <> '' ORDER BY src")
+	if err != nil {
+		return nil, err
+	}
+	// A named class: its senders. unknown: every sender but those whose
+	// class stands.
+	var list []any
+	for _, row := range lt.Rows {
+		c := classOf(analysis.AsString(row[1]), fold)
+		if class == unknownClass && c != unknownClass || class != unknownClass && c == class {
+			list = append(list, analysis.AsString(row[0]))
+		}
+	}
+	var cond string
+	var args []any
+	switch {
+	case len(list) > maxListed:
+		cond, args = classCond(class, fold, lq)
+	case class != unknownClass && len(list) == 0:
+		return activityResult(env, "class_activity", title, nil, 0, why), nil
+	case class != unknownClass:
+		cond, args = "src IN ("+placeholders(len(list))+")", list
+	case len(list) == 0:
+		cond = "1 = 1"
+	default:
+		cond, args = "src NOT IN ("+placeholders(len(list))+")", list
+	}
 	rows, total, err := activityRows(ctx, env, r.from, r.to, cond, args, v.Int("points"))
 	if err != nil {
 		return nil, err
 	}
 	return activityResult(env, "class_activity", title, rows, total, why), nil
+}
+
+// maxListed is the most senders a query lists as its arguments: a
+// ClickHouse query is at most 256 KiB of text. More go as a subquery.
+var maxListed = 4000
+
+// placeholders returns n comma-separated "?".
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// classCond is the SQL condition, with its arguments, that a packet's
+// sender is of class (unknown: without a label, or of a folded class),
+// from the query lq of the senders of the range with their labels.
+func classCond(class string, fold map[string]bool, lq string) (string, []any) {
+	names := []string{class}
+	if class == unknownClass {
+		names = []string{""}
+		for f := range fold {
+			names = append(names, f)
+		}
+		slices.Sort(names) // a stable query text and arguments
+	}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	return "src IN (SELECT src FROM (" + lq + ") AS cs WHERE class IN (" + placeholders(len(names)) + "))", args
 }

@@ -567,10 +567,15 @@ func TestClassActivity(t *testing.T) {
 	env, all := darknetEnv(t)
 	m := newRef(t, all, nil)
 	gt := refClasses()
-	for _, class := range []string{"stretchoid", "engin-umich", "unknown", "netscout"} {
-		want := refActivity(all, m.from, m.to, func(s string) bool { return class != "netscout" && cmp.Or(gt[s], "unknown") == class })
-		res := runDarknet(t, env, "class_activity", map[string]string{"class": class, "points": "100000"})
-		checkRows(t, "class_activity "+class, dnTable(t, res, "class_activity"), want)
+	// Senders listed in the query, then, past maxListed, by a subquery.
+	for _, listed := range []int{maxListed, 0} {
+		defer func(n int) { maxListed = n }(maxListed)
+		maxListed = listed
+		for _, class := range []string{"stretchoid", "engin-umich", "unknown", "netscout"} {
+			want := refActivity(all, m.from, m.to, func(s string) bool { return class != "netscout" && cmp.Or(gt[s], "unknown") == class })
+			res := runDarknet(t, &analysis.Env{Engine: env.Engine, Names: env.Names}, "class_activity", map[string]string{"class": class, "points": "100000"})
+			checkRows(t, fmt.Sprintf("class_activity %s, %d listed", class, listed), dnTable(t, res, "class_activity"), want)
+		}
 	}
 }
 
