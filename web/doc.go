@@ -1,10 +1,13 @@
 // Package web is the local web application of `netlens serve`: the
 // catalogue of analyses, each with a form built from its typed parameters,
 // its charts drawn by chart/html exactly as in the report, and its tables
-// paged and sorted on the server; a page per host; a SQL console; and the
-// dataset's manifest. It also serves the stable HTTP interface the
-// application is built on (GET /api/analyses, GET /api/run/NAME, POST
-// /api/query), documented in the README.
+// paged and sorted on the server; a histogram of the dataset over time
+// whose brushed range becomes the from and to of analyses; a page per host;
+// a SQL console; and the dataset's manifest. Long work streams its progress
+// as server-sent events (progress.go). It also serves the stable HTTP
+// interface the application is built on (GET /api/analyses, GET
+// /api/run/NAME, POST /api/query, and the views' own), documented in the
+// README.
 //
 // Like report, web holds no per-analysis code: a new analysis of the
 // catalogue appears in it with its form, charts and tables. Which analyses

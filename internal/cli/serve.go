@@ -30,17 +30,20 @@ func NewCmdServe(ios *IO, runF func(*cobra.Command, *ServeOptions) error) *cobra
 		Short: "Explore a dataset in the browser: every analysis, hosts, SQL",
 		Long: `Serve a local web application over a dataset (or a ClickHouse database):
 the catalogue of analyses, each with a form of its parameters, its charts
-and its tables (paged and sorted on the server, downloadable as CSV, the
-charts as PNG, SVG or PDF); a page for any address; a SQL console; and the
-dataset's manifest. The address bar holds the analysis and its parameters:
-a link reproduces what you see. Everything is in the binary: it works with
-no network.
+and its tables (paged and sorted on the server, downloadable as CSV or
+Parquet, the charts as PNG, SVG or PDF); a histogram of the dataset over
+time, on which a dragged range becomes the from and to of the analyses
+that take them; a page for any address (names, partners, services,
+unanswered requests, ports, labels, Bitcoin peer messages); a SQL console;
+and the dataset's manifest. Long work shows its progress. The address bar
+holds the analysis and its parameters: a link reproduces what you see.
+Everything is in the binary: it works with no network.
 
 The same HTTP interface serves programs (see the README):
 
   GET  /api/analyses                       the catalogue as JSON
-  GET  /api/run/NAME?k=v&format=json|csv   one table of an analysis
-  POST /api/query?format=json|csv          the SQL of the body, read-only
+  GET  /api/run/NAME?k=v&format=json|csv|parquet   one table of an analysis
+  POST /api/query?format=json|csv|parquet          the SQL of the body, read-only
 
 serve listens on loopback only. --addr with another interface needs
 --allow-remote, and then every request needs the token printed at start
