@@ -9,6 +9,8 @@ package analysis
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sync"
@@ -85,6 +87,13 @@ type Env struct {
 
 	mu     sync.Mutex
 	shared map[string]*sharedQuery
+	kept   map[string]*keptQuery
+}
+
+// keptQuery is a query of Env.Kept: done is closed once err is set.
+type keptQuery struct {
+	done chan struct{}
+	err  error
 }
 
 // sharedQuery is a query of Env.Shared: done is closed once t and err are set.
@@ -143,6 +152,50 @@ func (e *Env) Shared(ctx context.Context, q string, args ...any) (*engine.Table,
 	}
 	close(sq.done)
 	return sq.t, sq.err
+}
+
+// Kept returns a relation holding the result of q, for the queries of the
+// analyses on e to use in place of q: on an engine that keeps results
+// (engine.Keeper), a table made when first asked for and then shared by
+// every analysis on e; elsewhere q itself, parenthesised, run again by
+// each query. A table that failed to be made is tried again when asked
+// again.
+func (e *Env) Kept(ctx context.Context, q string) (string, error) {
+	k, ok := e.Engine.(engine.Keeper)
+	if !ok {
+		return "(" + q + ")", nil
+	}
+	sum := sha256.Sum256([]byte(q))
+	name := "netlens_kept_" + hex.EncodeToString(sum[:8])
+	e.mu.Lock()
+	if e.kept == nil {
+		e.kept = map[string]*keptQuery{}
+	}
+	kq, found := e.kept[name]
+	if !found {
+		kq = &keptQuery{done: make(chan struct{})}
+		e.kept[name] = kq
+	}
+	e.mu.Unlock()
+	if found {
+		select {
+		case <-kq.done:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+		if kq.err != nil {
+			return e.Kept(ctx, q)
+		}
+		return name, nil
+	}
+	kq.err = k.Keep(ctx, name, q)
+	if kq.err != nil {
+		e.mu.Lock()
+		delete(e.kept, name)
+		e.mu.Unlock()
+	}
+	close(kq.done)
+	return name, kq.err
 }
 
 // Label returns addr with its name, as shown wherever an address is shown.

@@ -23,6 +23,18 @@ type Engine interface {
 	Close() error
 }
 
+// Keeper is an Engine that can keep the result of a query as a table for
+// the queries that follow, as long as the engine is open: an analysis keeps
+// a small result that many large queries join with (the label blocks of
+// the addresses of flows) once, and the engine plans those joins knowing
+// its size.
+type Keeper interface {
+	Engine
+	// Keep makes name a table of the result of query, unless a table of
+	// that name exists already. name is chosen by the caller, never data.
+	Keep(ctx context.Context, name, query string) error
+}
+
 // Dialect writes the few SQL expressions whose spelling differs between
 // engines, so that an analysis is written once. Arguments are SQL
 // expressions or identifiers chosen by the analysis, never data.

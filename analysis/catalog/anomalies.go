@@ -42,10 +42,14 @@ func (anomalies) Run(ctx context.Context, env *analysis.Env, v analysis.Values) 
 	type count struct{ flows, bytes int64 }
 	counts := map[[2]int64]count{} // day, kind
 	if r.ok {
+		uf, err := userFlows(ctx, env, r.where(env.Dialect()), []string{"a", "b", "b_port", "bytes_a_to_b", "bytes_b_to_a"})
+		if err != nil {
+			return nil, err
+		}
 		q := fmt.Sprintf(`SELECT %[1]s AS dbin, CASE WHEN b_port = 1900 AND bytes_b_to_a = 0 THEN 0 WHEN bytes_b_to_a = 0 THEN 1 ELSE 2 END AS kcls,
 			count(*), sum(bytes_a_to_b + bytes_b_to_a)
 			FROM (%[2]s) AS uf WHERE ua = '' AND ub = '' GROUP BY dbin, kcls`,
-			binOf("ts", dayNs), userFlows(env.Dialect(), r.where(env.Dialect()), []string{"a", "b", "b_port", "bytes_a_to_b", "bytes_b_to_a"}))
+			binOf("ts", dayNs), uf)
 		t, err := env.Query(ctx, q)
 		if err != nil {
 			return nil, err

@@ -147,13 +147,34 @@ func flowAddrs(where string) string {
 // labels of kind user, else from the flow's own user_a and user_b (flow
 // records that name their users); "" for none. Kinds follow: typical when
 // one end is a user, p2p when both are, nouser when neither is.
-func userFlows(d engine.Dialect, where string, cols []string) string {
+func userFlows(ctx context.Context, env *analysis.Env, where string, cols []string) (string, error) {
+	d := env.Dialect()
 	list := strings.Join(cols, ", ")
 	base := "(SELECT " + list + ", " + d.EpochNs("start") + " AS ts, coalesce(user_a, '') AS ua0, coalesce(user_b, '') AS ub0 FROM flows WHERE " + where + ")"
 	all := append(append([]string(nil), cols...), "ts", "ua0", "ub0")
-	q := labels.Attach(d, base, all, labels.User, "a", "ts", "ual", "SELECT a AS addr FROM flows WHERE "+where)
-	q = labels.Attach(d, "("+q+")", append(all, "ual"), labels.User, "b", "ts", "ubl", "SELECT b AS addr FROM flows WHERE "+where)
-	return "SELECT " + list + ", ts, CASE WHEN ual <> '' THEN ual ELSE ua0 END AS ua, CASE WHEN ubl <> '' THEN ubl ELSE ub0 END AS ub FROM (" + q + ") AS lu"
+	blocksA, err := labelBlocks(ctx, env, labels.User, "SELECT a AS addr FROM flows WHERE "+where)
+	if err != nil {
+		return "", err
+	}
+	blocksB, err := labelBlocks(ctx, env, labels.User, "SELECT b AS addr FROM flows WHERE "+where)
+	if err != nil {
+		return "", err
+	}
+	q := labels.AttachBlocks(base, all, labels.User, "a", "ts", "ual", blocksA)
+	q = labels.AttachBlocks("("+q+")", append(all, "ual"), labels.User, "b", "ts", "ubl", blocksB)
+	return "SELECT " + list + ", ts, CASE WHEN ual <> '' THEN ual ELSE ua0 END AS ua, CASE WHEN ubl <> '' THEN ubl ELSE ub0 END AS ub FROM (" + q + ") AS lu", nil
+}
+
+// labelBlocks returns a relation of the blocks of labels of kind that hold
+// the addresses listed by addrs (see labels.Blocks), kept by the engine for
+// all the analyses on env that ask for it: the flows analyses of a report
+// find the blocks of the same addresses once.
+func labelBlocks(ctx context.Context, env *analysis.Env, kind, addrs string) (string, error) {
+	rel, err := env.Kept(ctx, labels.Blocks(env.Dialect(), kind, addrs))
+	if err != nil {
+		return "", fmt.Errorf("blocks of %s labels: %w", kind, err)
+	}
+	return rel, nil
 }
 
 // hasUsers reports whether the dataset knows users: labels of kind user,

@@ -52,6 +52,10 @@ func (localExternal) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 	w := int64(v.Duration("bin"))
 	sums := map[int64][5]int64{}
 	if r.ok {
+		uf, err := userFlows(ctx, env, r.where(env.Dialect()), []string{"a", "b", "bytes_a_to_b", "bytes_b_to_a", "a_local", "b_local"})
+		if err != nil {
+			return nil, err
+		}
 		// Per flow: the user's bytes up and down and whether the other
 		// end is local, for flows with one user; both ways for two.
 		q := fmt.Sprintf(`SELECT bin, sum(CASE WHEN k = 1 AND NOT far_local THEN down ELSE 0 END),
@@ -66,7 +70,7 @@ func (localExternal) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 				CASE WHEN ua <> '' THEN b_local ELSE a_local END AS far_local
 				FROM (%[2]s) AS uf) AS f
 			WHERE k > 0 GROUP BY bin`, binOf("ts", w),
-			userFlows(env.Dialect(), r.where(env.Dialect()), []string{"a", "b", "bytes_a_to_b", "bytes_b_to_a", "a_local", "b_local"}))
+			uf)
 		t, err := env.Query(ctx, q)
 		if err != nil {
 			return nil, err

@@ -61,13 +61,25 @@ func (organisations) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 		far := `SELECT ts, b AS far, coalesce(name, '') AS fname, bytes_a_to_b + bytes_b_to_a AS bytes
 			FROM (SELECT b, name, bytes_a_to_b, bytes_b_to_a, ` + d.EpochNs("start") + ` AS ts FROM flows WHERE ` + where + `) AS f`
 		if users {
+			uf, err := userFlows(ctx, env, where, []string{"a", "b", "name", "bytes_a_to_b", "bytes_b_to_a"})
+			if err != nil {
+				return nil, err
+			}
 			far = `SELECT ts, CASE WHEN ua <> '' THEN b ELSE a END AS far, CASE WHEN ua <> '' THEN coalesce(name, '') ELSE '' END AS fname,
-				bytes_a_to_b + bytes_b_to_a AS bytes FROM (` + userFlows(d, where, []string{"a", "b", "name", "bytes_a_to_b", "bytes_b_to_a"}) + `) AS uf
+				bytes_a_to_b + bytes_b_to_a AS bytes FROM (` + uf + `) AS uf
 				WHERE (CASE WHEN ua <> '' THEN 1 ELSE 0 END) + (CASE WHEN ub <> '' THEN 1 ELSE 0 END) = 1`
 		}
 		cols := []string{"ts", "far", "fname", "bytes"}
-		q := labels.Attach(d, "("+far+")", cols, labels.Org, "far", "ts", "olab", flowAddrs(where))
-		q = labels.Attach(d, "("+q+")", append(cols, "olab"), labels.Category, "far", "ts", "clab", flowAddrs(where))
+		orgs, err := labelBlocks(ctx, env, labels.Org, flowAddrs(where))
+		if err != nil {
+			return nil, err
+		}
+		cats, err := labelBlocks(ctx, env, labels.Category, flowAddrs(where))
+		if err != nil {
+			return nil, err
+		}
+		q := labels.AttachBlocks("("+far+")", cols, labels.Org, "far", "ts", "olab", orgs)
+		q = labels.AttachBlocks("("+q+")", append(cols, "olab"), labels.Category, "far", "ts", "clab", cats)
 		// Else the name seen for the far end anywhere, as analysis.NewEnv
 		// names addresses.
 		q = fmt.Sprintf(`SELECT %[1]s AS bin, olab, clab, CASE WHEN fname <> '' THEN fname ELSE coalesce(nname, '') END AS nm, count(*), sum(bytes)

@@ -65,7 +65,10 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	bySource := map[string]*source{}
 	if r.ok {
 		d := env.Dialect()
-		uf := userFlows(d, r.where(d), []string{"a", "b", "a_port", "b_port", "proto", "bytes_a_to_b", "bytes_b_to_a"})
+		uf, err := userFlows(ctx, env, r.where(d), []string{"a", "b", "a_port", "b_port", "proto", "bytes_a_to_b", "bytes_b_to_a"})
+		if err != nil {
+			return nil, err
+		}
 		// One pass: flows per day, pair and kind, and one-way flows also
 		// by their source (the end that sent, else a), destination user,
 		// destination port and protocol.

@@ -99,17 +99,24 @@ func measure(ctx context.Context, eng engine.Engine) {
 	timeIt(name+": flows, no labels (sum of bytes)", func() error {
 		return count(ctx, eng, "SELECT sum(bytes_a_to_b + bytes_b_to_a) FROM flows")
 	})
-	timeIt(name+": users of both ends of every flow (label_spans)", func() error {
-		addrs := "SELECT a AS addr FROM flows UNION ALL SELECT b AS addr FROM flows"
-		base := "(SELECT a, b, " + d.EpochNs("start") + " AS ts FROM flows)"
-		q := labels.Attach(d, base, []string{"a", "b", "ts"}, labels.User, "a", "ts", "ua", addrs)
-		q = labels.Attach(d, "("+q+")", []string{"a", "b", "ts", "ua"}, labels.User, "b", "ts", "ub", addrs)
-		return count(ctx, eng, "SELECT count(*), sum(CASE WHEN ua <> '' THEN 1 ELSE 0 END), sum(CASE WHEN ub <> '' THEN 1 ELSE 0 END) FROM ("+q+") AS x")
-	})
 	env, err := analysis.NewEnv(ctx, eng)
 	if err != nil {
 		fail(err)
 	}
+	timeIt(name+": users of both ends of every flow (label_spans)", func() error {
+		var blocks [2]string
+		for i, end := range []string{"a", "b"} {
+			rel, err := env.Kept(ctx, labels.Blocks(d, labels.User, "SELECT "+end+" AS addr FROM flows"))
+			if err != nil {
+				return err
+			}
+			blocks[i] = rel
+		}
+		base := "(SELECT a, b, " + d.EpochNs("start") + " AS ts FROM flows)"
+		q := labels.AttachBlocks(base, []string{"a", "b", "ts"}, labels.User, "a", "ts", "ua", blocks[0])
+		q = labels.AttachBlocks("("+q+")", []string{"a", "b", "ts", "ua"}, labels.User, "b", "ts", "ub", blocks[1])
+		return count(ctx, eng, "SELECT count(*), sum(CASE WHEN ua <> '' THEN 1 ELSE 0 END), sum(CASE WHEN ub <> '' THEN 1 ELSE 0 END) FROM ("+q+") AS x")
+	})
 	for _, n := range []string{"local_external", "anomalies", "p2p", "organisations", "unanswered"} {
 		a, _ := catalog.ByName(n)
 		timeIt(name+": analysis "+n, func() error { _, err := analysis.Run(ctx, a, env, nil); return err })

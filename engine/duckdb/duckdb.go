@@ -29,7 +29,7 @@ import (
 	"github.com/netlens/netlens/schema"
 )
 
-var _ engine.Engine = (*Engine)(nil)
+var _ engine.Keeper = (*Engine)(nil)
 
 // Engine runs SQL on an in-memory DuckDB database whose views read the
 // dataset's files as they were committed when the engine was opened.
@@ -160,6 +160,15 @@ func (e *Engine) Query(ctx context.Context, query string, args ...any) (*sql.Row
 		return nil, fmt.Errorf("duckdb query: %w", err)
 	}
 	return rows, nil
+}
+
+// Keep implements engine.Keeper: the table lives in the in-memory
+// database, seen by every connection, until the engine is closed.
+func (e *Engine) Keep(ctx context.Context, name, query string) error {
+	if _, err := e.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+quoteIdent(name)+" AS "+query); err != nil {
+		return fmt.Errorf("duckdb keep %s: %w", name, err)
+	}
+	return nil
 }
 
 // offline explains the permission errors of queries.
