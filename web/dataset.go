@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/netlens/netlens/analysis"
@@ -18,14 +19,22 @@ type inputJSON struct {
 
 // apiDataset answers GET /api/dataset: what the dataset holds, from its
 // manifest (inputs with size, hash and time span; ingests with their
-// parameters; labels) and the rows of each table.
+// parameters; labels) and the rows of each table. With progress=1 it
+// comes as events (see respond): the time spans read every packet.
 func (s *Server) apiDataset(w http.ResponseWriter, r *http.Request) {
+	s.respond(w, r, "the dataset: the time span of each input's packets", s.dataset)
+}
+
+// dataset computes the answer of /api/dataset.
+func (s *Server) dataset(ctx context.Context, _ *progress) (int, any) {
 	ts := s.env.Dialect().EpochNs("ts")
 	spans := map[string][3]int64{}
-	t, err := s.env.Query(r.Context(), "SELECT capture, count(*), min("+ts+"), max("+ts+") FROM packets GROUP BY capture")
+	t, err := s.env.Query(ctx, "SELECT capture, count(*), min("+ts+"), max("+ts+") FROM packets GROUP BY capture")
 	if err != nil {
-		fail(w, r, http.StatusInternalServerError, err.Error())
-		return
+		if ctx.Err() != nil {
+			return 0, nil
+		}
+		return http.StatusInternalServerError, apiError{Error: err.Error()}
 	}
 	for _, row := range t.Rows {
 		spans[analysis.AsString(row[0])] = [3]int64{analysis.AsInt(row[1]), analysis.AsInt(row[2]), analysis.AsInt(row[3])}
@@ -41,11 +50,11 @@ func (s *Server) apiDataset(w http.ResponseWriter, r *http.Request) {
 		}
 		inputs = append(inputs, j)
 	}
-	writeJSON(w, http.StatusOK, struct {
+	return http.StatusOK, struct {
 		Engine   string            `json:"engine"`
 		Version  string            `json:"version"`
 		Rows     map[string]int64  `json:"rows"`
 		Inputs   []inputJSON       `json:"inputs"`
 		Manifest *dataset.Manifest `json:"manifest,omitempty"`
-	}{s.eng.Name(), s.version, s.held.Rows, inputs, s.manifest})
+	}{s.eng.Name(), s.version, s.held.Rows, inputs, s.manifest}
 }

@@ -138,6 +138,24 @@ func TestProgressEvents(t *testing.T) {
 	if last.name != "result" || !strings.Contains(last.data, `"status":400`) || !strings.Contains(last.data, "the console runs one statement that reads") {
 		t.Errorf("refused query: %q %s", last.name, last.data)
 	}
+
+	// The other views stream theirs: each ends with the answer it gives
+	// without progress.
+	for _, u := range []string{"/api/dataset", "/api/timeline", "/api/host/10.10.10.37"} {
+		resp, err := http.Get(s.URL + u + "?progress=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last event
+		for ev := range events(t, resp) {
+			last = ev
+		}
+		resp.Body.Close()
+		_, plain := get(t, s.URL+u)
+		if want := `{"status":200,"answer":` + strings.TrimSpace(plain) + `}`; last.name != "result" || last.data != want {
+			t.Errorf("%s: last event %q %.200s, want the result %.200s", u, last.name, last.data, want)
+		}
+	}
 }
 
 // TestProgressClientGone: a client that leaves a stream of progress stops

@@ -780,7 +780,10 @@
 
   function viewDataset() {
     document.title = 'netlens: dataset';
-    return api('/api/dataset').then(function (d) {
+    var prog = progressBox();
+    append(main, prog.el);
+    return api('/api/dataset', { progress: prog.update }).then(function (d) {
+      prog.done();
       append(main, el('h1', null, 'Dataset'));
       append(main, facts([{ label: 'engine', value: d.engine }, { label: 'netlens', value: d.version || '' }].concat(
         d.manifest ? [{ label: 'written by', value: 'netlens ' + d.manifest.netlens_version }, { label: 'format', value: String(d.manifest.format_version) }] : [])));
