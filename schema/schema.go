@@ -7,7 +7,10 @@
 // schema imports nothing from netlens; every other package may import it.
 package schema
 
-// Packet is one row of the packets table: one captured packet.
+// Packet is one row of the packets table: one captured packet, or one
+// packet of a network telescope's log (input/darknet), which fills the
+// columns the log has and leaves the others 0 or NULL (dataset/FORMAT.md
+// says which).
 //
 // Numeric fields that do not apply to a packet (ports of an ICMP packet, TCP
 // fields of a UDP packet) are 0; text fields that do not apply are NULL.
