@@ -158,8 +158,8 @@ func (classActivity) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 	if class != unknownClass && fold[class] {
 		return activityResult(env, "class_activity", title, nil, 0, "class "+class+" is folded into unknown (fold)"), nil
 	}
-	// The senders of the range with a class label: few, so that the
-	// class' senders go to the engine as a list when it is short enough.
+	// The senders of the range with a class label, so that the class'
+	// senders go to the engine as a list when they are few.
 	senders := fmt.Sprintf("(SELECT src FROM packets WHERE %s GROUP BY src)", r.all(d))
 	lq := withClass(d, senders, []string{"src"}, r.from, "SELECT src AS addr FROM "+senders+" AS sa")
 	lt, err := env.Shared(ctx, "SELECT src, class FROM ("+lq+") AS ls WHERE class <> '' ORDER BY src")
@@ -196,9 +196,10 @@ func (classActivity) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 	return activityResult(env, "class_activity", title, rows, total, why), nil
 }
 
-// maxListed is the most senders a query lists as its arguments: a
-// ClickHouse query is at most 256 KiB of text. More go as a subquery.
-var maxListed = 4000
+// maxListed is the most senders a query lists as its arguments: DuckDB
+// compares a packet with every value of a list of arguments, so a longer
+// list goes as a subquery of the labelled senders.
+var maxListed = 64
 
 // placeholders returns n comma-separated "?".
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
