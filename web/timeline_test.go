@@ -137,6 +137,12 @@ func TestBrowserTimeRange(t *testing.T) {
 	if !strings.Contains(text(p, "#range-na"), "does not apply to talkers") || p.Count("#unknown-params") != 0 {
 		t.Errorf("talkers with a range: %q, %d unknown", text(p, "#range-na"), p.Count("#unknown-params"))
 	}
+	var back string
+	p.Eval(`document.querySelector('main p.muted a[data-nav]').getAttribute('href')`, &back)
+	want := "/?" + (url.Values{"from": {q.Get("from")}, "to": {q.Get("to")}}).Encode()
+	if back != want {
+		t.Errorf("the way back to the catalogue %q, want %q", back, want)
+	}
 	p.Eval(fmt.Sprintf(`(() => { history.pushState(null, '', %q); dispatchEvent(new PopStateEvent('popstate')); return true })()`, "/?"+url.Values{"from": {q.Get("from")}, "to": {q.Get("to")}}.Encode()), nil)
 	waitView(p, 4)
 	ranged := 0

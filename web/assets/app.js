@@ -494,7 +494,7 @@
       var a = cat.filter(function (x) { return x.name === name; })[0];
       if (!a) throw new Error('no analysis ' + JSON.stringify(name) + ' in this version of netlens');
       document.title = 'netlens: ' + a.title;
-      append(main, el('p', { className: 'muted' }, link('/', 'Analyses'), ' / ' + a.group));
+      append(main, el('p', { className: 'muted' }, link('/' + query(withRange({}, { from: given.from, to: given.to })), 'Analyses'), ' / ' + a.group));
       append(main, el('h1', null, a.title));
       append(main, el('p', { className: 'doc' }, a.doc));
       if (!a.applies) append(main, el('div', { className: 'box warn' }, 'This analysis does not apply to this dataset: ' + a.reason + '.'));
