@@ -104,6 +104,7 @@ type peerData struct {
 	days   []peerDay
 	conns  map[peerKey]peerConn
 	period int64 // seconds
+	nodes  bool  // some row names its node
 }
 
 // loadPeers reads the per-peer traffic by day and the connections.
@@ -129,6 +130,7 @@ func loadPeers(ctx context.Context, env *analysis.Env, v analysis.Values) (*peer
 			first: analysis.AsInt(r[9]), last: analysis.AsInt(r[10]),
 		}
 		p.period = analysis.AsInt(r[11])
+		p.nodes = p.nodes || row.peer.node != ""
 		p.days = append(p.days, row)
 	}
 	slices.SortFunc(p.days, func(a, b peerDay) int {
@@ -262,11 +264,4 @@ func (p *peerData) inboundShares(minConn int64) []*peerShare {
 
 // hasNodes reports whether the traffic names its nodes (several nodes,
 // or a capture): tables then have a node column.
-func (p *peerData) hasNodes() bool {
-	for _, r := range p.days {
-		if r.peer.node != "" {
-			return true
-		}
-	}
-	return false
-}
+func (p *peerData) hasNodes() bool { return p.nodes }
