@@ -27,6 +27,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/netlens/netlens/engine/duckdb"
@@ -233,6 +234,12 @@ func load(ctx context.Context, base, token string, clients int, duration time.Du
 	}
 	if rss := peakRSS(); rss != "" {
 		fmt.Printf("peak RSS of this process (server and clients): %s\n", rss)
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		fmt.Printf("CPU time of this process: %s, %.2f cores on average\n",
+			cpu.Round(time.Millisecond), cpu.Seconds()/elapsed.Seconds())
 	}
 	for i, err := range errs {
 		if i == 5 {
