@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
@@ -32,44 +31,16 @@ func (iat) Meta() analysis.Meta {
 // stripLevels are the percentiles of a strip: 0, 2.5, ..., 100.
 var stripLevels = analysis.Percentiles(40)
 
-// tableLevels are the percentiles of the table: the median and the 95th
-// (levels 20 and 38 of stripLevels, the very same numbers).
-var tableLevels = []engine.Level{stripLevels[20], stripLevels[38]}
+// The percentiles of the table, the median and the 95th, are levels of
+// stripLevels: the engine sorts each address' gaps once, for its row and
+// its strip.
+const (
+	medianLevel = 20
+	p95Level    = 38
+)
 
 // nsPerSecond is the unit of the statistics of gaps: seconds, of nanoseconds.
 const nsPerSecond = 1e9
-
-// stripPercentiles returns the strip percentiles (in seconds) of the
-// addresses shown, asked for apart from the table's, so that the engine
-// sorts the gaps of those alone.
-func stripPercentiles(ctx context.Context, env *analysis.Env, key, gap, where string, shown []string) (map[string][]float64, error) {
-	marks := make([]string, len(shown))
-	args := make([]any, len(shown))
-	for i, a := range shown {
-		marks[i], args[i] = "?", a
-	}
-	t, err := env.Query(ctx, fmt.Sprintf("SELECT %[1]s, count(%[2]s), %[3]s FROM packets WHERE %[4]s AND %[1]s IN (%[5]s) GROUP BY %[1]s",
-		key, gap, env.Dialect().QuantileBounds(gap, stripLevels), where, strings.Join(marks, ", ")), args...)
-	if err != nil {
-		return nil, err
-	}
-	strip := map[string][]float64{}
-	for _, r := range t.Rows {
-		q, err := analysis.QuantilesOf(r[2], analysis.AsInt(r[1]), stripLevels, nsPerSecond)
-		if err != nil {
-			return nil, err
-		}
-		if q != nil {
-			strip[analysis.AsString(r[0])] = q
-		}
-	}
-	for _, a := range shown {
-		if strip[a] == nil {
-			return nil, fmt.Errorf("%s: no percentiles", a)
-		}
-	}
-	return strip, nil
-}
 
 func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
 	d := env.Dialect()
@@ -88,16 +59,17 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 		t, err := env.Query(ctx, fmt.Sprintf(`SELECT %[1]s, count(*) AS packets, count(%[2]s), sum(%[2]s), %[3]s, min(%[2]s), max(%[2]s), %[4]s
 			FROM packets WHERE %[5]s
 			GROUP BY %[1]s HAVING count(%[2]s) > 0 ORDER BY packets DESC, %[1]s`,
-			side.key, side.gap, d.SumSquares(side.gap), d.QuantileBounds(side.gap, tableLevels), where))
+			side.key, side.gap, d.SumSquares(side.gap), d.QuantileBounds(side.gap, stripLevels), where))
 		if err != nil {
 			return nil, err
 		}
 		tab := analysis.NewTable("iat_"+side.kind, side.title, "address", "name", "packets", "mean_s", "std_s", "median_s", "p95_s", "min_s", "max_s")
 		var shown []string
+		var strip [][]float64 // the percentiles of each address shown
 		for _, r := range t.Rows {
 			addr := analysis.AsString(r[0])
 			n, sum := analysis.AsInt(r[2]), analysis.AsBigInt(r[3])
-			q, err := analysis.QuantilesOf(r[7], n, tableLevels, nsPerSecond)
+			q, err := analysis.QuantilesOf(r[7], n, stripLevels, nsPerSecond)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", addr, err)
 			}
@@ -105,10 +77,11 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 			if s, ok := analysis.StdDev(sum, analysis.AsBigInt(r[4]), n, nsPerSecond); ok {
 				std = s
 			}
-			tab.Add(addr, nullable(env.Names[addr]), analysis.AsInt(r[1]), analysis.Mean(sum, n, nsPerSecond), std, q[0], q[1],
+			tab.Add(addr, nullable(env.Names[addr]), analysis.AsInt(r[1]), analysis.Mean(sum, n, nsPerSecond), std, q[medianLevel], q[p95Level],
 				seconds(analysis.AsInt(r[5])), seconds(analysis.AsInt(r[6])))
 			if len(shown) < top {
 				shown = append(shown, addr)
+				strip = append(strip, q)
 			}
 		}
 		res.Tables = append(res.Tables, tab)
@@ -116,13 +89,9 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 			strips = append(strips, chart.NewStrip("iat_"+side.kind, side.title+" (percentiles)").OrEmpty(side.none))
 			continue
 		}
-		strip, err := stripPercentiles(ctx, env, side.key, side.gap, where, shown)
-		if err != nil {
-			return nil, err
-		}
 		rows := make([]chart.Series, len(shown))
 		for i, addr := range shown {
-			rows[i] = chart.Samples(env.Label(addr), strip[addr])
+			rows[i] = chart.Samples(env.Label(addr), strip[i])
 		}
 		c := chart.NewStrip("iat_"+side.kind, side.title+" (percentiles)", rows...)
 		c.X = chart.Axis{Title: "time to the previous packet", Log: true, Unit: chart.UnitSeconds}
