@@ -38,7 +38,12 @@ func (embeddings) Meta() analysis.Meta {
 			`and classes proposed for the unknown senders. The graph of each sender's graph_k nearest ` +
 			`neighbours, weighted by cosine similarity, is clustered by Louvain (DarkVec's knnGraph) and ` +
 			`each cluster's mean silhouette (cosine) given. The chart is the senders' first two principal ` +
-			`components, coloured by class. Classes in fold count as unknown.`,
+			`components, coloured by class. Classes in fold count as unknown. Where this departs from ` +
+			`DarkVec's code: its majority_voting returns the alphabetically first class of the neighbours ` +
+			`unless the first two tie, here the class with the most votes wins; python-louvain visits the ` +
+			`nodes in a random order, here in order of address; threads merge their updates every 1,000 ` +
+			`words where gensim's write as they go; scale=true standard-scales the vectors first, which ` +
+			`DarkVec's classifier does not do.`,
 		Tables: []string{"packets"},
 		Params: []analysis.Param{dnFromParam, dnToParam, tzParam, foldParam, minPktsParam, windowParam,
 			{Name: "services", Kind: analysis.String, Default: "dks", Choices: []string{"dks", "auto"},
