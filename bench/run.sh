@@ -7,6 +7,9 @@
 #   RUNS=5 bench/run.sh       # time netlens 5 times (default 3): min and median
 #   TSHARK=0 bench/run.sh     # leave tshark out (it takes over a minute)
 #   CLICKHOUSE=0 bench/run.sh # leave out ClickHouse against DuckDB (bench/clickhouse.sh)
+#   GOBENCH=0 bench/run.sh    # leave out the parts (go test -bench -benchmem: decoding, flows, Parquet)
+#
+# bench/scan.sh times the ingest on real traffic as it is and on scans.
 #
 # Needs tshark, capinfos, GNU time (/usr/bin/time) and Chromium; ClickHouse
 # (Debian's clickhouse-server) for the engine comparison.
@@ -80,6 +83,13 @@ stats() {
     printf "ratio: the whole report takes %.2fx the time of the ingest alone (medians; %.2fx min to min)\n", rm / im, rw / iw
   }'
 "$out/pageload" -runs "$runs" "$out/report"
+
+# The parts on one core, with their allocations: the hot path allocates
+# nothing per packet.
+if [ "${GOBENCH:-1}" != 0 ]; then
+  go test -run '^$' -bench 'BenchmarkDecode$|BenchmarkAssembler|BenchmarkScan|BenchmarkWritePackets' -benchmem \
+    ./decode/ ./flow/ ./dataset/ | grep -E '^Benchmark'
+fi
 
 # ClickHouse against DuckDB on the same dataset, when a server can be started.
 if [ "${CLICKHOUSE:-1}" != 0 ] && [ -x /usr/sbin/clickhouse-server ]; then

@@ -11,6 +11,7 @@
 #   bench/scan.sh                 # all three, 3 runs each: min and median
 #   RUNS=5 CASES="mix scan-2M" bench/scan.sh
 #   OTHERS=0 bench/scan.sh        # leave out cat and softflowd/argus on the same files
+#   REPORT=0 bench/scan.sh        # leave out the whole report (ingest + analyses) against the ingest
 #
 # Needs GNU time (/usr/bin/time) and capinfos; softflowd and argus are
 # timed when installed. The captures are written to bench/out once.
@@ -63,12 +64,22 @@ for c in $cases; do
   pcap=$(capture "$c")
   packets=$(capinfos -c -M "$pcap" | awk -F': *' '/Number of packets/ {print $2}')
   rm -f "$out/scan-$c".*.times
+  # Ingest and report alternate, so that both see the same machine.
   for _ in $(seq "$runs"); do
     rm -rf "$out/scan-ds"
     timed "scan-$c.netlens" bin/netlens ingest -q "$pcap" -d "$out/scan-ds"
+    if [ "${REPORT:-1}" != 0 ]; then
+      rm -rf "$out/scan-report"
+      timed "scan-$c.report" bin/netlens report -q "$pcap" -o "$out/scan-report"
+    fi
   done
   echo "$c: $packets packets, $(($(stat -c %s "$pcap") / 1000000)) MB"
   row "  netlens ingest" "scan-$c.netlens" "$packets"
+  if [ "${REPORT:-1}" != 0 ]; then
+    row "  netlens report" "scan-$c.report" "$packets"
+    echo "  report / ingest: $(cut -d' ' -f1 "$out/scan-$c.report.times" | median) / $(cut -d' ' -f1 "$out/scan-$c.netlens.times" | median)" |
+      awk '{printf "  report / ingest: %.2fx (medians of wall time)\n", $4 / $6}'
+  fi
   if [ "${OTHERS:-1}" != 0 ]; then
     timed "scan-$c.cat" cat "$pcap"
     row "  cat" "scan-$c.cat" "$packets"
@@ -83,5 +94,5 @@ for c in $cases; do
     fi
   fi
 done
-rm -rf "$out/scan-ds"
+rm -rf "$out/scan-ds" "$out/scan-report"
 echo "load after: $(uptime | sed 's/.*load average: //')"
