@@ -9,6 +9,7 @@
 #   INPUT=plain bench/telescope.sh         # an uncompressed CSV (125 bytes a packet)
 #   INPUT=daily bench/telescope.sh         # one zstd file per day, loaded by glob
 #   INPUT=pipe bench/telescope.sh          # telescope | netlens ingest -, generating on the same cores
+#   INPUT=pcap bench/telescope.sh          # the same month as a zstd pcap: a telescope's capture
 #   RUNS=3 bench/telescope.sh              # three ingests: each is printed
 #
 # Inputs are generated once into bench/out/telescope and kept; the dataset
@@ -30,8 +31,9 @@ name=month-$packets-s$seed
 # Bytes a packet takes: zstd CSV, plain CSV, and the dataset.
 case $input in
   zst|daily|pipe) per=28 ;;
+  pcap) per=40 ;;
   plain) per=125 ;;
-  *) echo "INPUT is zst, plain, daily or pipe" >&2; exit 2 ;;
+  *) echo "INPUT is zst, plain, daily, pipe or pcap" >&2; exit 2 ;;
 esac
 need=$(( packets * (per + 26) ))
 [ "$input" = pipe ] && need=$(( packets * (125 + 26) )) # ingest spools the stream
@@ -45,6 +47,7 @@ gen() { "$out/telescope" -packets "$packets" -seed "$seed" "$@"; }
 case $input in
   zst)   src=$out/$name.csv.zst; [ -f "$src" ] || gen -o "$src" ;;
   plain) src=$out/$name.csv; [ -f "$src" ] || gen -o "$src" ;;
+  pcap)  src=$out/$name.pcap.zst; [ -f "$src" ] || gen -format pcap -o "$src" ;;
   daily) dir=$out/$name-daily; [ -d "$dir" ] || { mkdir -p "$dir.tmp" && gen -daily -o "$dir.tmp" && mv "$dir.tmp" "$dir"; }
          src="$dir/darknet_*.csv.zst" ;;
 esac
