@@ -16,7 +16,8 @@ FUZZ := ./input/pcap:FuzzPcap:300000 ./input/pcapng:FuzzPcapng:200000 ./input:Fu
         ./output:FuzzSanitize:50000 ./chart:FuzzJSON:150000 ./chart/static:FuzzRender:100000 \
         ./input/zeek:FuzzTSV:100000 ./input/zeek:FuzzJSON:100000 ./input/nfdump:FuzzCSV:100000 \
         ./input/flowcsv:FuzzCSV:100000 ./input/flowcsv:FuzzParquet:20000 ./input/internal/textrec:FuzzAddrs:50000 ./input/btclog:FuzzReader:100000 ./input/darknet:FuzzReader:100000 \
-        ./decode/tcpstream:FuzzAssembler:100000 ./decode/bitcoin:FuzzDecoder:100000
+        ./decode/tcpstream:FuzzAssembler:100000 ./decode/bitcoin:FuzzDecoder:100000 \
+        ./services:FuzzMapLoad:200000
 
 # Tracked files over 2 MB fail `make test` unless listed here: real
 # fixtures only, never build output.

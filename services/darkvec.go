@@ -196,8 +196,14 @@ func (m *Map) Load(r io.Reader, name string) error {
 		if first && (pp == "pp" || pp == "port/proto") {
 			continue
 		}
-		if _, _, _, err := parsePortProto(pp); err != nil {
+		port, proto, hasPort, err := parsePortProto(pp)
+		if err != nil {
 			return fmt.Errorf("%s:%d: column 1: %w", name, line, err)
+		}
+		// The pair as PortProto writes it: "0080/tcp" is "80/tcp".
+		pp = "-/" + proto
+		if hasPort {
+			pp = strconv.Itoa(int(port)) + "/" + proto
 		}
 		if !validService(svc) {
 			return fmt.Errorf("%s:%d: column 2: service %q: want 1 to 64 letters, digits or _.-+", name, line, svc)

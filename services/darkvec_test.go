@@ -107,6 +107,7 @@ func TestMapLoad(t *testing.T) {
 		{name: "new pair", file: "5555/TCP,adb\n", port: 5555, proto: 6, want: "adb"},
 		{name: "keeps the rest", file: "5555/tcp,adb\n", port: 23, proto: 6, want: "telnet"},
 		{name: "icmp named", file: "-/icmp,ping\n", port: 8, proto: 1, want: "ping"},
+		{name: "leading zeros", file: "0080/tcp,web\n", port: 80, proto: 6, want: "web"},
 		{name: "oth named", file: "-/oth,gre\n", port: 0, proto: 47, want: "gre"},
 		{name: "bad port", file: "pp,service\n70000/tcp,x\n", err: "s.csv:2: column 1: \"70000/tcp\": port \"70000\" is not 0-65535"},
 		{name: "bad proto", file: "80/sctp,x\n", err: "s.csv:1: column 1: \"80/sctp\": protocol \"sctp\" is not tcp, udp, icmp or oth"},
