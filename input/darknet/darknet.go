@@ -112,6 +112,11 @@ func match(fields [][]byte, sep byte, layout string) (header, bool) {
 			return header{}, false
 		}
 	}
+	// A packet's own fields set the raw layout apart from a CSV of flow
+	// records that names its addresses the same way.
+	if layout == Raw && h.at[cLen] < 0 && h.at[cTTL] < 0 && h.at[cFlags] < 0 && h.at[cEth] < 0 {
+		return header{}, false
+	}
 	return h, true
 }
 
@@ -169,7 +174,7 @@ func NewReaderAddrs(r io.Reader, name string, addrs *Addrs) (*Reader, error) {
 	}
 	h, ok := parseHeader(line)
 	if !ok {
-		return nil, &record.RowError{File: name, Line: 1, Reason: "not the header of a darknet log: the raw layout needs ts, src_ip, dst_ip, dst_port and proto, the preprocessed one ts, ip, port and proto", Fatal: true}
+		return nil, &record.RowError{File: name, Line: 1, Reason: "not the header of a darknet log: the raw layout needs ts, src_ip, dst_ip, dst_port, proto and one of pck_len, ttl, tcp_flags, ethtype; the preprocessed one ts, ip, port and proto", Fatal: true}
 	}
 	d.h = h
 	d.fields = make([][]byte, 0, h.nfields)

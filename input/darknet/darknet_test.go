@@ -32,8 +32,9 @@ func TestSniff(t *testing.T) {
 		ok     bool
 	}{
 		{head: "0,ts,ethtype,src_ip,src_port,dst_ip,dst_port,proto,pck_len,tcp_flags,mirai,tcp_seq,ttl,t_mss,t_win,t_ts,t_sack,t_sackp\n1,2", layout: Raw, ok: true},
-		{head: "ts src_ip dst_ip dst_port proto\n", layout: Raw, ok: true},
-		{head: "\xef\xbb\xbfts\tsrc_ip\tdst_ip\tdst_port\tproto\r\n", layout: Raw, ok: true},
+		{head: "ts src_ip dst_ip dst_port proto ttl\n", layout: Raw, ok: true},
+		{head: "\xef\xbb\xbfts\tsrc_ip\tdst_ip\tdst_port\tproto\tpck_len\r\n", layout: Raw, ok: true},
+		{head: "ts,src_ip,src_port,dst_ip,dst_port,proto,bytes,packets\n"}, // flow records: no field of a packet
 		{head: "ts,ip,port,proto,pp,class\n", layout: Preprocessed, ok: true},
 		{head: ",ts,ip,port,proto\n", layout: Preprocessed, ok: true},
 		{head: "ts,src_ip,dst_ip,proto\n"},                // no dst_port

@@ -7,6 +7,9 @@
 //	raw           [datetime],ts,ethtype,src_ip,src_port,dst_ip,dst_port,proto,pck_len,tcp_flags,mirai,tcp_seq,ttl,t_mss,t_win,t_ts,t_sack,t_sackp
 //	preprocessed  [index],ts,ip,port,proto[,pp][,class]
 //
+// The raw layout needs ts, src_ip, dst_ip, dst_port, proto and one of
+// pck_len, ttl, tcp_flags, ethtype (a CSV of flow records may name its
+// addresses the same way); the preprocessed one ts, ip, port and proto.
 // Columns are found by name, in any order; the separator is a comma, a
 // space (DarkVec's packets.log) or a tab, whichever the header uses. "-"
 // or an empty field is an unset value: 0 in a numeric column, an error in
