@@ -245,8 +245,19 @@ func (a *Assembler) Flush() {
 	}
 	slices.SortFunc(live, func(x, y ref) int { return cmp.Compare(a.at(x).id, a.at(y).id) })
 	for _, r := range live {
-		a.finish(a.at(r))
+		a.fill(a.at(r))
+		a.emit(&a.out)
 	}
+	// Forgotten all at once: a delete per flow costs more than the rest of
+	// the flush when millions are live.
+	clear(a.flows)
+	a.lists = [numLists]list{}
+	for _, r := range live {
+		e := a.at(r)
+		*e = entry{self: r, next: a.free}
+		a.free = r
+	}
+	a.last = nil
 	a.frags.reset()
 }
 
