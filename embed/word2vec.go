@@ -309,6 +309,12 @@ func (r *rows) get(m *Matrix, row int32) []float32 {
 	return r.data[int(s)*r.dim : int(s+1)*r.dim : int(s+1)*r.dim]
 }
 
+// row returns the copy of a touched row.
+func (r *rows) row(row int32) []float32 {
+	s := int(r.slot[row])
+	return r.data[s*r.dim : (s+1)*r.dim : (s+1)*r.dim]
+}
+
 func (r *rows) reset() {
 	for _, row := range r.touched {
 		r.slot[row] = -1
@@ -337,16 +343,22 @@ func mergeRows(ws []*worker, part, parts int, m *Matrix, pick func(*worker) *row
 				continue
 			}
 			dst := m.Row(int(row))
+			src := pick(w).row(row)
+			others := 0
+			for _, o := range ws[wi+1:] {
+				if pick(o).slot[row] >= 0 {
+					others++
+				}
+			}
+			if others == 0 {
+				copy(dst, src) // one thread's row: its copy is the result
+				continue
+			}
 			copy(orig, dst)
 			for _, o := range ws[wi:] {
-				r := pick(o)
-				s := r.slot[row]
-				if s < 0 {
-					continue
-				}
-				src := r.data[int(s)*r.dim : int(s+1)*r.dim]
-				for j := range dst {
-					dst[j] += src[j] - orig[j]
+				if r := pick(o); r.slot[row] >= 0 {
+					axpy(1, r.row(row), dst)
+					axpy(-1, orig, dst)
 				}
 			}
 		}
