@@ -47,7 +47,7 @@ const (
 func activityRows(ctx context.Context, env *analysis.Env, from, to int64, cond string, args []any, points int64) ([][3]any, int64, error) {
 	d := env.Dialect()
 	ts := d.EpochNs("ts")
-	where := fmt.Sprintf("%s >= %d AND %s < %d AND %s", ts, from, ts, to, cond)
+	where := fmt.Sprintf("%s >= %d AND %s < %d AND ip_version IN (4, 6) AND %s", ts, from, ts, to, cond)
 	first, err := env.Query(ctx, "SELECT src, min("+ts+") AS f, count(*) AS n FROM packets WHERE "+where+" GROUP BY src", args...)
 	if err != nil {
 		return nil, 0, err

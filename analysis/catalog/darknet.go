@@ -77,7 +77,7 @@ func darknetRange(ctx context.Context, env *analysis.Env, v analysis.Values) (dn
 		return r, err
 	}
 	ts := env.Dialect().EpochNs("ts")
-	t, err := env.Shared(ctx, "SELECT min("+ts+"), max("+ts+"), count(*) FROM packets")
+	t, err := env.Shared(ctx, "SELECT min("+ts+"), max("+ts+"), count(*) FROM packets WHERE ip_version IN (4, 6)")
 	if err != nil {
 		return r, err
 	}
@@ -142,10 +142,11 @@ func parseRangeIn(from, to string, loc *time.Location) (int64, int64, error) {
 	return out[0], out[1], nil
 }
 
-// where is the SQL condition on packets of [from, to).
+// where is the SQL condition on packets of [from, to) that have a sender
+// (IPv4 and IPv6: not ARP nor the other packets without an IP layer).
 func (r dnRange) where(d engine.Dialect, from, to int64) string {
 	ts := d.EpochNs("ts")
-	return fmt.Sprintf("%s >= %d AND %s < %d", ts, from, ts, to)
+	return fmt.Sprintf("%s >= %d AND %s < %d AND ip_version IN (4, 6)", ts, from, ts, to)
 }
 
 // all is the SQL condition on the packets of the range.
