@@ -53,6 +53,30 @@ func HistogramOf(rows [][]any) (*Histogram, error) {
 // Len returns the number of values counted.
 func (h *Histogram) Len() int64 { return h.n }
 
+// Bounds returns the smallest and the largest value; 0, 0 when there are
+// none.
+func (h *Histogram) Bounds() (lo, hi int64) {
+	if h.n == 0 {
+		return 0, 0
+	}
+	h.prepare()
+	return h.sorted[0], h.sorted[len(h.sorted)-1]
+}
+
+// Sums returns the sum of the values and the sum of their squares, exactly.
+func (h *Histogram) Sums() (sum, squares *big.Int) {
+	sum, squares = new(big.Int), new(big.Int)
+	var v, c, t big.Int
+	for i, x := range h.values {
+		v.SetInt64(x)
+		c.SetInt64(h.counts[i])
+		t.Mul(&v, &c)
+		sum.Add(sum, &t)
+		squares.Add(squares, t.Mul(&t, &v))
+	}
+	return sum, squares
+}
+
 // prepare sorts the distinct values, merging repeated ones, and sums the
 // counts up to each.
 func (h *Histogram) prepare() {

@@ -235,3 +235,46 @@ func TestRatio(t *testing.T) {
 		}
 	}
 }
+
+// TestHistogramSumsBounds: the sums and bounds of a histogram are those of
+// its values listed one by one.
+func TestHistogramSumsBounds(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		values []int64
+	}{
+		{"none", nil},
+		{"one", []int64{7}},
+		{"repeated, unsorted, negative", []int64{5, -3, 5, 9, -3, 5, 0}},
+		{"beyond 64 bits when squared", []int64{4e18, 4e18, -9e18}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var h analysis.Histogram
+			counts := map[int64]int64{}
+			for _, v := range tt.values {
+				counts[v]++
+			}
+			for v, c := range counts {
+				h.Add(v, c)
+			}
+			sum, sq := new(big.Int), new(big.Int)
+			var lo, hi int64
+			for i, v := range tt.values {
+				b := big.NewInt(v)
+				sum.Add(sum, b)
+				sq.Add(sq, new(big.Int).Mul(b, b))
+				if i == 0 || v < lo {
+					lo = v
+				}
+				if i == 0 || v > hi {
+					hi = v
+				}
+			}
+			gotSum, gotSq := h.Sums()
+			gotLo, gotHi := h.Bounds()
+			if gotSum.Cmp(sum) != 0 || gotSq.Cmp(sq) != 0 || gotLo != lo || gotHi != hi {
+				t.Errorf("sums %v %v bounds %d %d; want %v %v, %d %d", gotSum, gotSq, gotLo, gotHi, sum, sq, lo, hi)
+			}
+		})
+	}
+}

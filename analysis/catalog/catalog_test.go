@@ -343,3 +343,27 @@ func TestIATPercentilesFromEngine(t *testing.T) {
 		t.Errorf("ECDF from the engine differs from the histogram's (-histogram +engine):\n%s", diff)
 	}
 }
+
+// TestIATFromEngine: when there are too many (address, gap) pairs for
+// histograms, the engine sorts each address' gaps, and iat's tables and
+// charts are the same.
+func TestIATFromEngine(t *testing.T) {
+	env := envFor(t, sample)
+	a, _ := ByName("iat")
+	want, err := analysis.Run(context.Background(), a, env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { maxAddrHistogram = n }(maxAddrHistogram)
+	maxAddrHistogram = 10
+	got, err := analysis.Run(context.Background(), a, env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Tables) != 2 || len(want.Tables[0].Rows) < 5 {
+		t.Fatalf("tables %v: want both sides, with 5 or more addresses", want.Tables)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("iat from the engine differs from the histograms' (-histograms +engine):\n%s", diff)
+	}
+}
