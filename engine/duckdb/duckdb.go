@@ -83,6 +83,10 @@ func damagedError(dir string, damaged []dataset.Damage) error {
 	return fmt.Errorf("dataset %s is damaged: %s (run `netlens check -d %s`, then `netlens repair -d %s`)", dir, b.String(), dir, dir)
 }
 
+// MemoryLimit is the memory DuckDB's buffers may take before its
+// operators spill to disk: the peak of the whole process stays under 4 GB.
+const MemoryLimit = "3GB"
+
 // Open creates the database and a view per table of the schema catalogue.
 // A table without files is an empty view with the same columns and types.
 func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
@@ -95,6 +99,10 @@ func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
 	cfg.Set("autoload_known_extensions", "false")
 	cfg.Set("allow_community_extensions", "false")
 	cfg.Set("temp_directory", tempDir)
+	// DuckDB takes 80% of the machine's memory by default; a month of a
+	// telescope (300 M packets, counted per sender and port) would take
+	// it all. Past this limit its joins and aggregates spill to tempDir.
+	cfg.Set("memory_limit", MemoryLimit)
 	connector, err := duckdb.NewConnector("?"+cfg.Encode(), nil)
 	if err != nil {
 		os.RemoveAll(tempDir)

@@ -363,3 +363,17 @@ func TestConcurrentQueries(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestMemoryLimit: DuckDB's buffers are bounded, whatever the machine's
+// memory, and a query cannot lift the bound.
+func TestMemoryLimit(t *testing.T) {
+	e := openEngine(t, mustOpen(t, t.TempDir()))
+	got := query(t, e, "SELECT current_setting('memory_limit')")
+	// DuckDB writes 3 GB (10^9 bytes) in binary units.
+	if diff := cmp.Diff([][]any{{"2.7 GiB"}}, got.Rows); diff != "" {
+		t.Errorf("memory_limit (-want +got):\n%s", diff)
+	}
+	if _, err := e.Query(context.Background(), "SET memory_limit = '20GB'"); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Errorf("SET memory_limit after lock: err = %v", err)
+	}
+}
