@@ -81,16 +81,19 @@ func (organisations) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 		q := labels.AttachBlocks("("+far+")", cols, labels.Org, "far", "ts", "olab", orgs)
 		q = labels.AttachBlocks("("+q+")", append(cols, "olab"), labels.Category, "far", "ts", "clab", cats)
 		// Else the name seen for the far end anywhere, as analysis.NewEnv
-		// names addresses.
+		// names addresses: one per address, kept by the engine so that the
+		// join is planned knowing its size.
+		names, err := env.Kept(ctx, `SELECT addr AS naddr, min(name) AS nname FROM (
+			SELECT answer AS addr, coalesce(query, answer_name) AS name FROM dns WHERE answer_type IN ('A', 'AAAA')
+			UNION ALL
+			SELECT b AS addr, name FROM flows WHERE name IS NOT NULL
+		) AS names WHERE addr IS NOT NULL AND name IS NOT NULL GROUP BY addr`)
+		if err != nil {
+			return nil, fmt.Errorf("names of addresses: %w", err)
+		}
 		q = fmt.Sprintf(`SELECT %[1]s AS bin, olab, clab, CASE WHEN fname <> '' THEN fname ELSE coalesce(nname, '') END AS nm, count(*), sum(bytes)
-			FROM (%[2]s) AS x LEFT JOIN (
-				SELECT addr AS naddr, min(name) AS nname FROM (
-					SELECT answer AS addr, coalesce(query, answer_name) AS name FROM dns WHERE answer_type IN ('A', 'AAAA')
-					UNION ALL
-					SELECT b AS addr, name FROM flows WHERE name IS NOT NULL
-				) AS names WHERE addr IS NOT NULL AND name IS NOT NULL GROUP BY addr
-			) AS n ON far = naddr
-			GROUP BY bin, olab, clab, nm`, binOf("ts", w), q)
+			FROM (%[2]s) AS x LEFT JOIN %[3]s AS n ON far = naddr
+			GROUP BY bin, olab, clab, nm`, binOf("ts", w), q, names)
 		t, err := env.Query(ctx, q)
 		if err != nil {
 			return nil, err
