@@ -92,7 +92,7 @@ func leases(r *rand.Rand, nUsers int) [][]lease {
 	}
 	var queue []change
 	for u := range out {
-		out[u] = append(out[u], lease{take(), t0, t0 + (1+r.Int64N(14))*day + r.Int64N(day)})
+		out[u] = append(out[u], lease{take(), t0, t0 + leaseLen(r)})
 		queue = append(queue, change{out[u][0].to, u})
 	}
 	for len(queue) > 0 {
@@ -104,11 +104,17 @@ func leases(r *rand.Rand, nUsers int) [][]lease {
 		if c.t >= t0+year {
 			continue
 		}
-		l := lease{take(), c.t, c.t + (1+r.Int64N(14))*day + r.Int64N(day)}
+		l := lease{take(), c.t, c.t + leaseLen(r)}
 		out[c.user] = append(ls, l)
 		queue = append(queue, change{l.to, c.user})
 	}
 	return out
+}
+
+// leaseLen returns the length of a lease: 1 to 15 days, in whole seconds,
+// as users.csv writes its times.
+func leaseLen(r *rand.Rand) int64 {
+	return (1+r.Int64N(14))*day + r.Int64N(86400)*int64(time.Second)
 }
 
 // host is an external service.
