@@ -161,8 +161,13 @@ func (classActivity) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 	// The senders of the range with a class label, so that the class'
 	// senders go to the engine as a list when they are few.
 	senders := fmt.Sprintf("(SELECT src FROM packets WHERE %s GROUP BY src)", r.all(d))
-	lq := withClass(d, senders, []string{"src"}, r.from, "SELECT src AS addr FROM "+senders+" AS sa")
-	lt, err := env.Shared(ctx, "SELECT src, class FROM ("+lq+") AS ls WHERE class <> '' ORDER BY src")
+	// The senders with their labels, kept as a table where the engine
+	// keeps results: found once, not by each query that asks.
+	lq, err := env.Kept(ctx, withClass(d, senders, []string{"src"}, r.from, "SELECT src AS addr FROM "+senders+" AS sa"))
+	if err != nil {
+		return nil, err
+	}
+	lt, err := env.Shared(ctx, "SELECT src, class FROM "+lq+" AS ls WHERE class <> '' ORDER BY src")
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +211,7 @@ func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, "
 
 // classCond is the SQL condition, with its arguments, that a packet's
 // sender is of class (unknown: without a label, or of a folded class),
-// from the query lq of the senders of the range with their labels.
+// from the relation lq of the senders of the range with their labels.
 func classCond(class string, fold map[string]bool, lq string) (string, []any) {
 	names := []string{class}
 	if class == unknownClass {
@@ -220,5 +225,5 @@ func classCond(class string, fold map[string]bool, lq string) (string, []any) {
 	for i, n := range names {
 		args[i] = n
 	}
-	return "src IN (SELECT src FROM (" + lq + ") AS cs WHERE class IN (" + placeholders(len(names)) + "))", args
+	return "src IN (SELECT src FROM " + lq + " AS cs WHERE class IN (" + placeholders(len(names)) + "))", args
 }
