@@ -24,6 +24,10 @@ const (
 	Bool     Kind = "bool"
 	Duration Kind = "duration" // Go syntax (300ms, 1.5s, 1h), or whole days or weeks (1d, 1w)
 	Addr     Kind = "address"  // an IP address, or empty
+	// File names a file on the machine that runs netlens. Only the command
+	// line takes one: netlens serve offers no File parameter, so that a
+	// page cannot make it read a file outside the dataset.
+	File Kind = "file"
 )
 
 // Param is a typed parameter with a default.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,7 @@ func New(ctx context.Context, eng engine.Engine, cfg Config, opts Options) (*Ser
 	if s.catalog == nil {
 		s.catalog = catalog.All()
 	}
+	s.catalog = withoutFiles(s.catalog)
 	if opts.Dir != "" {
 		ds, err := dataset.Open(opts.Dir)
 		if err != nil {
@@ -342,4 +344,29 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, name string)
 		w.Header().Set("Content-Type", "image/svg+xml")
 	}
 	w.Write(b)
+}
+
+// withoutFiles returns the analyses of list without their parameters of
+// kind File: a request may not make the server read a file of its
+// choosing, so such a parameter is unknown here and asking for it is a bad
+// request, while the analysis runs with the parameter's default.
+func withoutFiles(list []analysis.Analysis) []analysis.Analysis {
+	out := make([]analysis.Analysis, len(list))
+	for i, a := range list {
+		if slices.ContainsFunc(a.Meta().Params, func(p analysis.Param) bool { return p.Kind == analysis.File }) {
+			a = noFiles{a}
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// noFiles is an analysis whose parameters of kind File are left out.
+type noFiles struct{ analysis.Analysis }
+
+// Meta returns the analysis' metadata without its File parameters.
+func (n noFiles) Meta() analysis.Meta {
+	m := n.Analysis.Meta()
+	m.Params = slices.DeleteFunc(slices.Clone(m.Params), func(p analysis.Param) bool { return p.Kind == analysis.File })
+	return m
 }

@@ -17,7 +17,7 @@ import (
 type classServices struct{}
 
 // servicesParam names a file that changes the port/proto -> service map.
-var servicesParam = analysis.Param{Name: "services", Kind: analysis.String,
+var servicesParam = analysis.Param{Name: "services", Kind: analysis.File,
 	Doc: "CSV file of port/proto,service lines (445/tcp,netbios-smb; -/icmp,icmp) that replace or add to DarkVec's built-in service map"}
 
 func (classServices) Meta() analysis.Meta {
