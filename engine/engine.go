@@ -65,6 +65,12 @@ type Dialect interface {
 	// (it is at most the square of their time span): beyond, an engine may
 	// fail or wrap around.
 	SumSquares(expr string) string
+	// In is the operator of a membership test whose subquery reads a
+	// table of the dataset (x IN (SELECT ... FROM packets)): on a
+	// ClickHouse cluster a plain IN there is refused, so ClickHouse says
+	// GLOBAL IN, which runs the subquery once and hands its result to
+	// every shard.
+	In() string
 }
 
 // Level is the level of a quantile as the exact fraction Num/Den, with

@@ -266,8 +266,8 @@ func withClass(d engine.Dialect, from string, cols []string, at int64, addrs str
 // label: class, pp, packets, senders. classes and class_services share it.
 func classKeys(ctx context.Context, env *analysis.Env, r dnRange, v analysis.Values) (*engine.Table, error) {
 	d := env.Dialect()
-	per := fmt.Sprintf("(SELECT src, %s AS pp, count(*) AS n FROM packets WHERE %s AND src IN (%s) GROUP BY src, pp)",
-		ppKey, r.lastDay(d), r.filtered(d, v))
+	per := fmt.Sprintf("(SELECT src, %s AS pp, count(*) AS n FROM packets WHERE %s AND src %s (%s) GROUP BY src, pp)",
+		ppKey, r.lastDay(d), d.In(), r.filtered(d, v))
 	q := withClass(d, per, []string{"src", "pp", "n"}, r.last, "SELECT src AS addr FROM packets WHERE "+r.lastDay(d))
 	return env.Shared(ctx, "SELECT class, pp, sum(n) AS pkts, count(*) AS senders FROM ("+q+") AS c GROUP BY class, pp ORDER BY class, pp")
 }
@@ -276,7 +276,7 @@ func classKeys(ctx context.Context, env *analysis.Env, r dnRange, v analysis.Val
 // filter keeps, per class label.
 func classSenders(ctx context.Context, env *analysis.Env, r dnRange, v analysis.Values) (*engine.Table, error) {
 	d := env.Dialect()
-	per := fmt.Sprintf("(SELECT src FROM packets WHERE %s AND src IN (%s) GROUP BY src)", r.lastDay(d), r.filtered(d, v))
+	per := fmt.Sprintf("(SELECT src FROM packets WHERE %s AND src %s (%s) GROUP BY src)", r.lastDay(d), d.In(), r.filtered(d, v))
 	q := withClass(d, per, []string{"src"}, r.last, "SELECT src AS addr FROM packets WHERE "+r.lastDay(d))
 	return env.Shared(ctx, "SELECT class, count(*) AS senders FROM ("+q+") AS c GROUP BY class ORDER BY class")
 }

@@ -117,7 +117,7 @@ func (embeddings) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 
 	// The senders of the last day, with their classes.
 	d := env.Dialect()
-	per := fmt.Sprintf("(SELECT src FROM packets WHERE %s AND src IN (%s) GROUP BY src)", r.lastDay(d), r.filtered(d, v))
+	per := fmt.Sprintf("(SELECT src FROM packets WHERE %s AND src %s (%s) GROUP BY src)", r.lastDay(d), d.In(), r.filtered(d, v))
 	t, err := env.Query(ctx, "SELECT src, class FROM ("+withClass(d, per, []string{"src"}, r.last,
 		"SELECT src AS addr FROM packets WHERE "+r.lastDay(d))+") AS c ORDER BY src")
 	if err != nil {
@@ -312,8 +312,8 @@ func darkvecCorpus(ctx context.Context, env *analysis.Env, r dnRange, v analysis
 	// service names.
 	serviceOf := func(key int64) string { return services.DarkVec(ppPortProto(key)) }
 	if v.String("services") == "auto" {
-		t, err := env.Query(ctx, fmt.Sprintf("SELECT %s AS ppk, count(*) AS n FROM packets WHERE %s AND src IN (%s) GROUP BY ppk",
-			ppKey, r.all(d), r.filtered(d, v)))
+		t, err := env.Query(ctx, fmt.Sprintf("SELECT %s AS ppk, count(*) AS n FROM packets WHERE %s AND src %s (%s) GROUP BY ppk",
+			ppKey, r.all(d), d.In(), r.filtered(d, v)))
 		if err != nil {
 			return nil, nil, fmt.Errorf("embeddings: top port/proto pairs: %w", err)
 		}
@@ -348,8 +348,8 @@ func darkvecCorpus(ctx context.Context, env *analysis.Env, r dnRange, v analysis
 		svc[key] = int16(i)
 	}
 
-	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %s AS lt, src, %s AS ppk FROM packets WHERE %s AND src IN (%s) ORDER BY %s, src, ppk",
-		r.local(d), ppKey, r.all(d), r.filtered(d, v), d.EpochNs("ts")))
+	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %s AS lt, src, %s AS ppk FROM packets WHERE %s AND src %s (%s) ORDER BY %s, src, ppk",
+		r.local(d), ppKey, r.all(d), d.In(), r.filtered(d, v), d.EpochNs("ts")))
 	if err != nil {
 		return nil, nil, fmt.Errorf("embeddings: packets: %w", err)
 	}

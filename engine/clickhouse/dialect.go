@@ -37,3 +37,7 @@ func (Dialect) QuantileBounds(expr string, levels []engine.Level) string {
 func (Dialect) SumSquares(expr string) string {
 	return fmt.Sprintf("sum(toDecimal128(%[1]s, 0) * toDecimal128(%[1]s, 0))", expr)
 }
+
+// In implements engine.Dialect: GLOBAL IN, which a cluster needs for a
+// subquery over a Distributed table and a single server runs as IN.
+func (Dialect) In() string { return "GLOBAL IN" }

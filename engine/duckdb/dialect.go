@@ -36,3 +36,6 @@ func (Dialect) SumSquares(expr string) string {
 
 // Dialect implements engine.Engine.
 func (e *Engine) Dialect() engine.Dialect { return Dialect{} }
+
+// In implements engine.Dialect.
+func (Dialect) In() string { return "IN" }
