@@ -120,8 +120,15 @@ var FlowSettings = []map[string]string{
 // with users whose addresses change, organisations and categories
 // (internal/testflows): the labels' joins are the engines' own.
 func runFlows(t *testing.T, open Open) {
-	ctx := context.Background()
 	ds := testflows.Generate(1).Dataset(t, t.TempDir(), "user", "org", "category")
+	runGroup(t, open, ds, "flows", "community/", FlowSettings)
+}
+
+// runGroup checks that the analyses of group give the same tables on the
+// engine open returns as on DuckDB over ds, with their defaults and with
+// each of settings that they take; prefix starts the subtests' names.
+func runGroup(t *testing.T, open Open, ds *dataset.Dataset, group, prefix string, settings []map[string]string) {
+	ctx := context.Background()
 	ref, err := duckdb.Open(ctx, ds)
 	if err != nil {
 		t.Fatal(err)
@@ -137,11 +144,9 @@ func runFlows(t *testing.T, open Open) {
 		t.Fatalf("%s: %v", eng.Name(), err)
 	}
 	for _, a := range catalog.All() {
-		m := a.Meta()
-		if m.Group != "flows" {
-			continue
+		if a.Meta().Group == group {
+			runBoth(t, prefix, a, settings, refEnv, env)
 		}
-		runBoth(t, "community/", a, FlowSettings, refEnv, env)
 	}
 }
 
@@ -179,25 +184,7 @@ func runDarknet(t *testing.T, open Open) {
 	if _, err := labels.Load(ds, "test", labels.Class, []string{gt}, false); err != nil {
 		t.Fatal(err)
 	}
-	ref, err := duckdb.Open(ctx, ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ref.Close() })
-	eng := open(t, ds)
-	refEnv, err := analysis.NewEnv(ctx, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := analysis.NewEnv(ctx, eng)
-	if err != nil {
-		t.Fatalf("%s: %v", eng.Name(), err)
-	}
-	for _, a := range catalog.All() {
-		if a.Meta().Group == "darknet" {
-			runBoth(t, "darknet/", a, DarknetSettings, refEnv, env)
-		}
-	}
+	runGroup(t, open, ds, "darknet", "darknet/", DarknetSettings)
 }
 
 // runBoth runs a with its defaults and with each of settings that it takes,
