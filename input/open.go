@@ -243,6 +243,31 @@ func openStream(src io.Reader, file io.Closer, name string) (Reader, error) {
 	return openFormat(s, name)
 }
 
+// openSniffed opens the file at path (naming it name in errors), adding
+// the bytes read to opt.BytesRead, undoes its compression and recognises
+// its format: the opening of every reader of records. Closing the stream
+// closes the file.
+func openSniffed(ctx context.Context, path, name string, opt FlowOptions) (*stream, *format, error) {
+	f, err := openFile(ctx, path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	var src io.Reader = f
+	if opt.BytesRead != nil {
+		src = &countingReader{r: f, n: opt.BytesRead}
+	}
+	s, err := decompress(src, name)
+	if err != nil {
+		return nil, nil, errors.Join(err, f.Close())
+	}
+	s.file = f
+	fm, err := s.sniff()
+	if err != nil {
+		return nil, nil, errors.Join(err, s.Close())
+	}
+	return s, fm, nil
+}
+
 // decompress recognises the compression of src from its first bytes and
 // returns the decompressed stream.
 func decompress(src io.Reader, name string) (*stream, error) {

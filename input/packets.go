@@ -3,8 +3,6 @@ package input
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 
 	"github.com/netlens/netlens/input/darknet"
 	"github.com/netlens/netlens/schema"
@@ -45,22 +43,9 @@ func OpenPackets(ctx context.Context, path, name string, opt FlowOptions, addrs 
 	if addrs == nil {
 		addrs = NewAddrTable()
 	}
-	f, err := openFile(ctx, path)
+	s, fm, err := openSniffed(ctx, path, name, opt)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", name, err)
-	}
-	var src io.Reader = f
-	if opt.BytesRead != nil {
-		src = &countingReader{r: f, n: opt.BytesRead}
-	}
-	s, err := decompress(src, name)
-	if err != nil {
-		return nil, errors.Join(err, f.Close())
-	}
-	s.file = f
-	fm, err := s.sniff()
-	if err != nil {
-		return nil, errors.Join(err, s.Close())
+		return nil, err
 	}
 	if fm.openPackets == nil {
 		return nil, errors.Join(&FormatError{File: name, Reason: fm.what + ": not a log of packets", Err: ErrNotPacketLog}, s.Close())

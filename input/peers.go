@@ -3,8 +3,6 @@ package input
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 
 	"github.com/netlens/netlens/input/btclog"
 )
@@ -36,22 +34,9 @@ var ErrNotPeers = errors.New("not a Bitcoin node message log")
 // Compression and layout are recognised from the content (see btclog).
 // Closing the reader closes the file.
 func OpenPeers(ctx context.Context, path, name string, opt FlowOptions) (PeerReader, error) {
-	f, err := openFile(ctx, path)
+	s, fm, err := openSniffed(ctx, path, name, opt)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", name, err)
-	}
-	var src io.Reader = f
-	if opt.BytesRead != nil {
-		src = &countingReader{r: f, n: opt.BytesRead}
-	}
-	s, err := decompress(src, name)
-	if err != nil {
-		return nil, errors.Join(err, f.Close())
-	}
-	s.file = f
-	fm, err := s.sniff()
-	if err != nil {
-		return nil, errors.Join(err, s.Close())
+		return nil, err
 	}
 	if fm.openPeers == nil {
 		return nil, errors.Join(&FormatError{File: name, Reason: fm.what + ": not a Bitcoin node log", Err: ErrNotPeers}, s.Close())

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sync/atomic"
 
@@ -83,22 +82,9 @@ func ColumnTargets() []string { return flowcsv.Targets() }
 // ErrNotFlows, a file in no known format one that wraps ErrUnknownFormat,
 // an empty one one that wraps ErrEmpty.
 func OpenFlows(ctx context.Context, path, name string, opt FlowOptions) (FlowReader, error) {
-	f, err := openFile(ctx, path)
+	s, fm, err := openSniffed(ctx, path, name, opt)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", name, err)
-	}
-	var src io.Reader = f
-	if opt.BytesRead != nil {
-		src = &countingReader{r: f, n: opt.BytesRead}
-	}
-	s, err := decompress(src, name)
-	if err != nil {
-		return nil, errors.Join(err, f.Close())
-	}
-	s.file = f
-	fm, err := s.sniff()
-	if err != nil {
-		return nil, errors.Join(err, s.Close())
+		return nil, err
 	}
 	if fm.openFile != nil {
 		return openRandom(fm, s, path, name, opt)
