@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -346,4 +347,31 @@ func ParseNode(s string) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("node %q: not an IP address or address:port", s)
 	}
 	return ap, nil
+}
+
+// skipped tells whether err, the error of a row of r's file, is a bad row
+// that skip lets the ingest pass over; it counts the row and keeps the
+// first reasons.
+func (r *FileResult) skipped(err error, skip bool) bool {
+	var re *input.RowError
+	if !skip || !errors.As(err, &re) || re.Fatal {
+		return false
+	}
+	r.BadRows++
+	if len(r.BadReasons) < MaxBadReasons {
+		r.BadReasons = append(r.BadReasons, err.Error())
+	}
+	return true
+}
+
+// sizeOf is the total size of the files read[i] for i in todo, for the
+// progress of reading them; a file that cannot be stat'ed counts 0.
+func sizeOf(read []string, todo []int) int64 {
+	var total int64
+	for _, i := range todo {
+		if fi, err := os.Stat(read[i]); err == nil {
+			total += fi.Size()
+		}
+	}
+	return total
 }

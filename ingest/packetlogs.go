@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"sync/atomic"
 
@@ -58,11 +57,7 @@ func runPacketLogs(ctx context.Context, tx *dataset.Txn, results []FileResult, r
 		addrs     = input.NewAddrTable()
 		gaps      = &addrGaps{stores: map[*rowBatch[schema.Packet]][]int64{}}
 	)
-	for _, i := range todo {
-		if fi, err := os.Stat(read[i]); err == nil {
-			total += fi.Size()
-		}
-	}
+	total = sizeOf(read, todo)
 	stop := startProgress(cfg.Progress, func() Progress {
 		return Progress{BytesRead: bytesRead.Load(), TotalBytes: total, Packets: rows.Load()}
 	})
@@ -93,12 +88,7 @@ func runPacketLogs(ctx context.Context, tx *dataset.Txn, results []FileResult, r
 				if err == io.EOF {
 					break
 				}
-				var re *input.RowError
-				if cfg.SkipBad && errors.As(err, &re) && !re.Fatal {
-					r.BadRows++
-					if len(r.BadReasons) < MaxBadReasons {
-						r.BadReasons = append(r.BadReasons, err.Error())
-					}
+				if r.skipped(err, cfg.SkipBad) {
 					continue
 				}
 				r.Err = err

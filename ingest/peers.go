@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -59,11 +58,7 @@ func runPeers(ctx context.Context, tx *dataset.Txn, results []FileResult, read [
 		total     int64
 		loaded    = time.Now().UnixNano()
 	)
-	for _, i := range todo {
-		if fi, err := os.Stat(read[i]); err == nil {
-			total += fi.Size()
-		}
-	}
+	total = sizeOf(read, todo)
 	stop := startProgress(cfg.Progress, func() Progress {
 		return Progress{BytesRead: bytesRead.Load(), TotalBytes: total, Records: records.Load()}
 	})
@@ -90,12 +85,7 @@ func runPeers(ctx context.Context, tx *dataset.Txn, results []FileResult, read [
 				break
 			}
 			if err != nil {
-				var re *input.RowError
-				if cfg.SkipBad && errors.As(err, &re) && !re.Fatal {
-					r.BadRows++
-					if len(r.BadReasons) < MaxBadReasons {
-						r.BadReasons = append(r.BadReasons, err.Error())
-					}
+				if r.skipped(err, cfg.SkipBad) {
 					continue
 				}
 				r.Err = err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/netip"
-	"os"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -69,11 +68,7 @@ func runRecords(ctx context.Context, tx *dataset.Txn, results []FileResult, read
 		bytesRead atomic.Int64
 		total     int64
 	)
-	for _, i := range todo {
-		if fi, err := os.Stat(read[i]); err == nil {
-			total += fi.Size()
-		}
-	}
+	total = sizeOf(read, todo)
 	stop := startProgress(cfg.Progress, func() Progress {
 		return Progress{BytesRead: bytesRead.Load(), TotalBytes: total, Records: records.Load()}
 	})
@@ -150,12 +145,7 @@ func readRecords(ctx context.Context, r *FileResult, path string, cfg Config, by
 			break
 		}
 		if err != nil {
-			var re *input.RowError
-			if cfg.SkipBad && errors.As(err, &re) && !re.Fatal {
-				r.BadRows++
-				if len(r.BadReasons) < MaxBadReasons {
-					r.BadReasons = append(r.BadReasons, err.Error())
-				}
+			if r.skipped(err, cfg.SkipBad) {
 				continue
 			}
 			r.Err = err
