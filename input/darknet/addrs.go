@@ -24,10 +24,12 @@ type Addrs struct {
 	gen   int
 }
 
-// v4slot holds an IPv4 address and its id plus 1; 0 is an empty slot.
+// v4slot holds an IPv4 address, its id plus 1 (0: an empty slot) and its
+// text, so that a hit reads one slot and nothing else.
 type v4slot struct {
-	v   uint32
-	id1 uint32
+	v    uint32
+	id1  uint32
+	text string
 }
 
 // NewAddrs returns an empty table.
@@ -49,7 +51,14 @@ func (a *Addrs) reset() {
 // get returns the id and text of the address in b and its IP version, 0
 // when b is no IP address (the text as it is).
 func (a *Addrs) get(b []byte) (int32, string, uint8) {
-	if v, ok := parseIPv4(b); ok {
+	v, ok := parseIPv4(b)
+	return a.getParsed(b, v, ok)
+}
+
+// getParsed is get for an address b that parseIPv4 has read already: v,
+// when is4.
+func (a *Addrs) getParsed(b []byte, v uint32, is4 bool) (int32, string, uint8) {
+	if is4 {
 		h := (v * 0x9e3779b1) >> 7
 		mask := uint32(len(a.slots) - 1)
 		for i := h & mask; len(a.slots) > 0; i = (i + 1) & mask {
@@ -58,7 +67,7 @@ func (a *Addrs) get(b []byte) (int32, string, uint8) {
 				break
 			}
 			if s.v == v {
-				return int32(s.id1 - 1), a.texts[s.id1-1], 4
+				return int32(s.id1 - 1), s.text, 4
 			}
 		}
 		return a.add4(v, b)
@@ -99,7 +108,7 @@ func (a *Addrs) add4(v uint32, b []byte) (int32, string, uint8) {
 	id := int32(len(a.texts))
 	text := string(b) // canonical: parseIPv4 takes no leading zeros
 	a.texts, a.vers = append(a.texts, text), append(a.vers, 4)
-	a.put(v, uint32(id)+1)
+	a.put(v4slot{v: v, id1: uint32(id) + 1, text: text})
 	return id, text, 4
 }
 
@@ -109,16 +118,17 @@ func (a *Addrs) grow() {
 	a.slots = make([]v4slot, max(1<<12, 2*len(old)))
 	for _, s := range old {
 		if s.id1 != 0 {
-			a.put(s.v, s.id1)
+			a.put(s)
 		}
 	}
 }
 
-func (a *Addrs) put(v, id1 uint32) {
+// put puts s in its slot or the first empty one after it.
+func (a *Addrs) put(s v4slot) {
 	mask := uint32(len(a.slots) - 1)
-	for i := (v * 0x9e3779b1) >> 7 & mask; ; i = (i + 1) & mask {
+	for i := (s.v * 0x9e3779b1) >> 7 & mask; ; i = (i + 1) & mask {
 		if a.slots[i].id1 == 0 {
-			a.slots[i] = v4slot{v: v, id1: id1}
+			a.slots[i] = s
 			return
 		}
 	}

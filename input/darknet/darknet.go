@@ -1,6 +1,7 @@
 package darknet
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -138,18 +139,28 @@ func IsLog(head []byte) bool {
 	return ok
 }
 
-// Reader reads the rows of a darknet log into rows of packets.
+// Reader reads the rows of a darknet log into rows of packets. It reads the
+// log in chunks of whole lines and parses each chunk on a goroutine of its
+// own, a few chunks ahead, so that parsing runs beside the caller; the
+// addresses are numbered (see Addrs) in order by the caller's goroutine,
+// in Next.
 type Reader struct {
-	lines  *textrec.Lines
+	br     *bufio.Reader
 	closer io.Closer
 	name   string
 	h      header
-	fields [][]byte
-	buf    []byte
 	addrs  *Addrs
 	srcID  int32 // ids in addrs of the last row's addresses; dstID -1 for none
 	dstID  int32
 	err    error // the error that ended the input
+
+	base    int64    // lines before the current chunk, the header's included
+	cur     *chunk   // the chunk rows are returned from, or nil
+	next    int      // index in cur.rows of the next row
+	ahead   []*chunk // chunks read and being parsed, in order
+	free    []*chunk // chunks to reuse
+	carry   []byte   // the start of a line the last chunk read ends with
+	readEnd bool     // the input is read to its end or its fault
 }
 
 // NewReader reads the header of the darknet log that r holds, naming it
@@ -163,9 +174,9 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 // NewReaderAddrs is NewReader with the table of addresses of other
 // readers, so that the ids of AddrIDs hold across files.
 func NewReaderAddrs(r io.Reader, name string, addrs *Addrs) (*Reader, error) {
-	d := &Reader{lines: textrec.NewLines(r), name: name, addrs: addrs}
+	d := &Reader{br: bufio.NewReaderSize(r, 64<<10), name: name, addrs: addrs, base: 1}
 	d.closer, _ = r.(io.Closer)
-	line, err := d.lines.Next()
+	line, err := d.headerLine()
 	if err == io.EOF {
 		return nil, &record.RowError{File: name, Line: 1, Reason: "empty file: no header line", Fatal: true, Err: err}
 	}
@@ -177,8 +188,30 @@ func NewReaderAddrs(r io.Reader, name string, addrs *Addrs) (*Reader, error) {
 		return nil, &record.RowError{File: name, Line: 1, Reason: "not the header of a darknet log: the raw layout needs ts, src_ip, dst_ip, dst_port, proto and one of pck_len, ttl, tcp_flags, ethtype; the preprocessed one ts, ip, port and proto", Fatal: true}
 	}
 	d.h = h
-	d.fields = make([][]byte, 0, h.nfields)
 	return d, nil
+}
+
+// headerLine reads the first line as textrec.Lines does: without its end,
+// io.EOF for an empty input, textrec.ErrLineTooLong past textrec.MaxLine.
+func (d *Reader) headerLine() ([]byte, error) {
+	var line []byte
+	for {
+		part, err := d.br.ReadSlice('\n')
+		line = append(line, part...)
+		if len(line) > textrec.MaxLine {
+			return nil, textrec.ErrLineTooLong
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && len(line) > 0:
+			d.readEnd = true
+		case err != nil:
+			return nil, err
+		}
+		line = bytes.TrimSuffix(line, []byte{'\n'})
+		return bytes.TrimSuffix(line, []byte{'\r'}), nil
+	}
 }
 
 // AddrIDs returns the ids of the source and destination addresses of the
@@ -189,7 +222,7 @@ func (d *Reader) AddrIDs() (src, dst int32) { return d.srcID, d.dstID }
 // Layout returns the layout of the log: Raw or Preprocessed.
 func (d *Reader) Layout() string { return d.h.layout }
 
-// Close releases the file.
+// Close releases the file. Chunks still being parsed finish on their own.
 func (d *Reader) Close() error {
 	if d.closer != nil {
 		return d.closer.Close()
@@ -203,39 +236,67 @@ func (d *Reader) Close() error {
 // compressed file cut or corrupt: the error is returned again from then
 // on). Rows returned before an error are valid.
 func (d *Reader) Next(p *schema.Packet) error {
-	if d.err != nil {
-		return d.err
-	}
-	for {
-		line, err := d.lines.Next()
-		if err == io.EOF {
-			d.err = io.EOF
-			return io.EOF
-		}
-		if err != nil {
-			d.err = &record.RowError{File: d.name, Line: d.lines.Line() + 1, Reason: err.Error(), Fatal: true, Err: err}
-			return d.err
-		}
-		if len(line) == 0 {
+	for d.err == nil {
+		if d.cur == nil || d.next == len(d.cur.rows) {
+			d.nextChunk()
 			continue
 		}
-		return d.row(line, p)
+		r := &d.cur.rows[d.next]
+		d.next++
+		if r.err != nil {
+			r.err.Line += d.base
+			if r.err.Fatal {
+				d.err = r.err
+			}
+			return r.err
+		}
+		*p = r.p
+		p.Frame = uint32(d.base + r.line - 1)
+		var ver uint8
+		d.srcID, p.Src, ver = d.addrs.getParsed(r.src, r.src4, r.srcIs4)
+		d.dstID = -1
+		if r.dst != nil {
+			d.dstID, p.Dst, _ = d.addrs.getParsed(r.dst, r.dst4, r.dstIs4)
+		}
+		if d.h.layout == Preprocessed {
+			p.IPVersion = 4
+			if ver == 6 {
+				p.IPVersion = 6
+			}
+		}
+		return nil
 	}
+	return d.err
 }
 
-// row parses one data line into p.
-func (d *Reader) row(line []byte, p *schema.Packet) error {
-	fields, buf, ok := textrec.SplitCSV(line, d.h.sep, d.fields[:0], d.buf)
-	d.buf = buf
+// parser parses the lines of one chunk; errors name lines from 1 at the
+// chunk's first line.
+type parser struct {
+	h      *header
+	name   string
+	line   int64
+	fields [][]byte
+	buf    []byte
+}
+
+// row parses one data line into r.
+func (d *parser) row(line []byte, r *parsed) *record.RowError {
+	fields, ok := splitPlain(line, d.h.sep, d.fields[:0])
 	if !ok {
-		return d.bad("", "a quoted field does not close")
+		var buf []byte
+		fields, buf, ok = textrec.SplitCSV(line, d.h.sep, d.fields[:0], d.buf)
+		d.buf = buf
+		if !ok {
+			return d.bad("", "a quoted field does not close")
+		}
 	}
 	d.fields = fields[:0]
 	if len(fields) != d.h.nfields {
 		return d.bad("", fmt.Sprintf("%d fields, the header names %d", len(fields), d.h.nfields))
 	}
 	at := &d.h.at
-	*p = schema.Packet{LinkType: 1, Frame: uint32(d.lines.Line() - 1)}
+	p := &r.p
+	*p = schema.Packet{LinkType: 1}
 
 	ts, ok := textrec.Time(fields[at[cTs]])
 	if !ok {
@@ -252,20 +313,15 @@ func (d *Reader) row(line []byte, p *schema.Packet) error {
 	if unset(src) {
 		return d.badValue(cSrc, src, "is unset")
 	}
-	var ver uint8
-	d.srcID, p.Src, ver = d.addrs.get(src)
-	d.dstID = -1
+	r.src = src
+	r.src4, r.srcIs4 = parseIPv4(src)
+	r.dst = nil
 	if c := at[cDst]; c >= 0 && !unset(fields[c]) {
-		d.dstID, p.Dst, _ = d.addrs.get(fields[c])
-	}
-	if d.h.layout == Preprocessed {
-		p.IPVersion = 4
-		if ver == 6 {
-			p.IPVersion = 6
-		}
+		r.dst = fields[c]
+		r.dst4, r.dstIs4 = parseIPv4(r.dst)
 	}
 
-	var err error
+	var err *record.RowError
 	if p.Proto, err = d.proto(fields[at[cProto]]); err != nil {
 		return err
 	}
@@ -308,14 +364,14 @@ func (d *Reader) row(line []byte, p *schema.Packet) error {
 }
 
 // uint16 parses column c of fields, 0 when absent or unset.
-func (d *Reader) uint16(c int, fields [][]byte) (uint16, error) {
+func (d *parser) uint16(c int, fields [][]byte) (uint16, *record.RowError) {
 	v, err := d.uint(c, fields, math.MaxUint16)
 	return uint16(v), err
 }
 
 // uint parses column c of fields as a decimal integer up to max; 0 when
 // the column is absent or unset.
-func (d *Reader) uint(c int, fields [][]byte, max uint64) (uint64, error) {
+func (d *parser) uint(c int, fields [][]byte, max uint64) (uint64, *record.RowError) {
 	i := d.h.at[c]
 	if i < 0 {
 		return 0, nil
@@ -338,7 +394,7 @@ func (d *Reader) uint(c int, fields [][]byte, max uint64) (uint64, error) {
 }
 
 // proto parses a protocol number or name.
-func (d *Reader) proto(b []byte) (uint8, error) {
+func (d *parser) proto(b []byte) (uint8, *record.RowError) {
 	if v, ok := textrec.Uint(b); ok {
 		if v > math.MaxUint8 {
 			return 0, d.badValue(cProto, b, "is over 255")
@@ -361,12 +417,12 @@ func (d *Reader) proto(b []byte) (uint8, error) {
 }
 
 // bad returns the error of the current row.
-func (d *Reader) bad(col, reason string) *record.RowError {
-	return &record.RowError{File: d.name, Line: d.lines.Line(), Column: col, Reason: reason}
+func (d *parser) bad(col, reason string) *record.RowError {
+	return &record.RowError{File: d.name, Line: d.line, Column: col, Reason: reason}
 }
 
 // badValue returns the error of value b of column c of the current row.
-func (d *Reader) badValue(c int, b []byte, reason string) *record.RowError {
+func (d *parser) badValue(c int, b []byte, reason string) *record.RowError {
 	name := colNames[c]
 	if d.h.layout == Preprocessed {
 		switch c {
