@@ -21,7 +21,7 @@ type gapTracker struct {
 }
 
 func newGapTracker() *gapTracker {
-	return &gapTracker{src: &lastSeen{slot: map[string]int{}}, dst: &lastSeen{slot: map[string]int{}}}
+	return &gapTracker{src: newLastSeen(), dst: newLastSeen()}
 }
 
 // fill sets SrcGap and DstGap of every row of batch. The values stay valid
@@ -42,14 +42,22 @@ func (g *gapTracker) fill(batch []schema.Packet) {
 	}
 }
 
-// lastSeen is the time of the last packet of each address: a map lookup
-// finds the address' slot in last. The decoder hands out one text per
-// address, so a small table indexed by where that text lies in memory finds
-// the slot of a recent address without hashing it.
+// lastSeen is the time of the last packet of each address. An IPv4
+// address, nearly every one, is found by its number in v4, an
+// open-addressing table: a scan's millions of sources cost a probe each
+// and no map growth. Other texts (IPv6) are found through a map of their
+// slot in last, and a small table indexed by where the text lies in
+// memory (the decoder hands out one text per address) finds the slot of
+// a recent one without hashing it.
 type lastSeen struct {
+	v4     v4Last
 	slot   map[string]int
 	last   []int64
 	recent [recentAddrs]recentAddr
+}
+
+func newLastSeen() *lastSeen {
+	return &lastSeen{v4: newV4Last(1024), slot: map[string]int{}}
 }
 
 // recentAddrs is the size of lastSeen.recent, a power of two.
@@ -65,17 +73,16 @@ type recentAddr struct {
 // gap records ts as the last time of addr and returns a pointer to the time
 // since the previous one, stored in out, or nil when there is none.
 func (l *lastSeen) gap(addr string, ts int64, out *int64) *int64 {
+	if a, ok := parseV4(addr); ok {
+		return l.gap4(a, ts, out)
+	}
 	// The place of addr's bytes only picks the entry; equal texts match
 	// wherever they lie.
 	r := &l.recent[uintptr(unsafe.Pointer(unsafe.StringData(addr)))>>4&(recentAddrs-1)]
 	if r.slot1 == 0 || r.addr != addr {
 		i, ok := l.slot[addr]
 		if !ok {
-			if len(l.last) >= maxGapAddrs {
-				clear(l.slot)
-				l.last = l.last[:0]
-				l.recent = [recentAddrs]recentAddr{}
-			}
+			l.makeRoom()
 			i = len(l.last)
 			l.slot[addr] = i
 			l.last = append(l.last, ts)
@@ -88,4 +95,127 @@ func (l *lastSeen) gap(addr string, ts int64, out *int64) *int64 {
 	*out = ts - l.last[i]
 	l.last[i] = ts
 	return out
+}
+
+// gap4 is gap for the IPv4 address a.
+func (l *lastSeen) gap4(a uint32, ts int64, out *int64) *int64 {
+	t := &l.v4
+	k := uint64(a) | v4Used
+	i := uint32(a*0x9e3779b1) >> t.shift
+	for {
+		s := &t.slots[i]
+		if s.key == k {
+			*out = ts - s.last
+			s.last = ts
+			return out
+		}
+		if s.key == 0 {
+			break
+		}
+		i = (i + 1) & t.mask
+	}
+	if l.makeRoom() || 2*(t.used+1) > len(t.slots) {
+		t.grow()
+		return l.gap4(a, ts, out)
+	}
+	t.slots[i] = v4LastSlot{key: k, last: ts}
+	t.used++
+	return nil
+}
+
+// makeRoom forgets every address when maxGapAddrs are known, and reports
+// whether it did.
+func (l *lastSeen) makeRoom() bool {
+	if l.v4.used+len(l.last) < maxGapAddrs {
+		return false
+	}
+	clear(l.v4.slots)
+	l.v4.used = 0
+	clear(l.slot)
+	l.last = l.last[:0]
+	l.recent = [recentAddrs]recentAddr{}
+	return true
+}
+
+// v4Used marks a used slot of a v4Last: the key is the address with this
+// bit set, so that 0.0.0.0 is a key too and 0 a free slot.
+const v4Used = 1 << 32
+
+// v4Last is an open-addressing table (linear probing, at most half full)
+// from IPv4 addresses to the time of their last packet.
+type v4Last struct {
+	slots []v4LastSlot
+	mask  uint32
+	shift uint32 // 32 - log2(len(slots))
+	used  int
+}
+
+type v4LastSlot struct {
+	key  uint64 // v4Used | address; 0 in a free slot
+	last int64
+}
+
+func newV4Last(size int) v4Last {
+	bits := uint32(0)
+	for 1<<bits < size {
+		bits++
+	}
+	return v4Last{slots: make([]v4LastSlot, 1<<bits), mask: 1<<bits - 1, shift: 32 - bits}
+}
+
+// grow doubles the table unless it is less than half full (it was just
+// emptied).
+func (t *v4Last) grow() {
+	if 2*(t.used+1) <= len(t.slots) {
+		return
+	}
+	old := t.slots
+	*t = newV4Last(2 * len(old))
+	for _, s := range old {
+		if s.key == 0 {
+			continue
+		}
+		i := uint32(uint32(s.key)*0x9e3779b1) >> t.shift
+		for t.slots[i].key != 0 {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = s
+		t.used++
+	}
+}
+
+// parseV4 reads an IPv4 address written as netip.Addr.String writes it
+// (four decimal bytes without leading zeros), so that each address has
+// one text and each such text one address.
+func parseV4(s string) (uint32, bool) {
+	if len(s) < 7 || len(s) > 15 {
+		return 0, false
+	}
+	var a uint32
+	part, digits := uint32(0), 0
+	dots := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 1 && part == 0 { // a leading zero
+				return 0, false
+			}
+			part = part*10 + uint32(c-'0')
+			digits++
+			if part > 255 {
+				return 0, false
+			}
+		case c == '.' && digits > 0 && dots < 3:
+			a = a<<8 | part
+			part, digits = 0, 0
+			dots++
+		default:
+			return 0, false
+		}
+	}
+	if dots != 3 || digits == 0 {
+		return 0, false
+	}
+	return a<<8 | part, true
 }
