@@ -68,7 +68,7 @@ type p2p struct {
 	// The SYNs of the last synKeep, by flow, since a flow is known to be
 	// Bitcoin only at its first data: origins keeps those of the Bitcoin
 	// flows, for the start and the client of their connections.
-	syns    map[int64]p2pSyn
+	syns    synTable
 	synQ    []p2pSyn // in order of time from synHead on
 	synHead int
 	origins map[int64]p2pSyn
@@ -144,7 +144,7 @@ type p2pMsg struct {
 
 func newP2P(tx *dataset.Txn, cfg Config) *p2p {
 	p := &p2p{tx: tx, node: cfg.Node, local: cfg.Flow.LocalNets, loaded: time.Now().UnixNano(),
-		bitcoinFlows: map[int64]bool{}, lastFlow: -1, syns: map[int64]p2pSyn{}, origins: map[int64]p2pSyn{}}
+		bitcoinFlows: map[int64]bool{}, lastFlow: -1, syns: newSynTable(1024), origins: map[int64]p2pSyn{}}
 	p.asm, _ = tcpstream.New(tcpstream.DefaultConfig(), bitcoin.NewDecoder(bitcoin.DefaultConfig(), p))
 	return p
 }
@@ -163,9 +163,9 @@ func (p *p2p) add(capture string, pk *schema.Packet, m *decode.Meta) {
 			return
 		}
 		p.bitcoinFlows[pk.FlowID], p.lastBitcoin = true, true
-		if o, ok := p.syns[pk.FlowID]; ok {
-			p.origins[pk.FlowID] = o
-			delete(p.syns, pk.FlowID)
+		if o := p.syns.get(pk.FlowID); o != nil {
+			p.origins[pk.FlowID] = *o
+			p.syns.delete(pk.FlowID)
 		}
 	}
 	if p.seg.FromPacket(pk, m) {
@@ -190,8 +190,8 @@ func (p *p2p) syn(pk *schema.Packet, m *decode.Meta) {
 		if o.ts >= pk.Ts-int64(synKeep) && len(p.synQ)-p.synHead < maxSyns {
 			break
 		}
-		if k, ok := p.syns[o.flow]; ok && k.ts == o.ts {
-			delete(p.syns, o.flow)
+		if k := p.syns.get(o.flow); k != nil && k.ts == o.ts {
+			p.syns.delete(o.flow)
 		}
 		p.synHead++
 	}
@@ -206,7 +206,7 @@ func (p *p2p) syn(pk *schema.Packet, m *decode.Meta) {
 	case tcpstream.FlagSYN:
 		o = p2pSyn{flow: pk.FlowID, ts: pk.Ts, client: netip.AddrPortFrom(m.Src, pk.Sport)}
 	case tcpstream.FlagSYN | tcpstream.FlagACK:
-		if _, ok := p.syns[pk.FlowID]; ok {
+		if p.syns.get(pk.FlowID) != nil {
 			return
 		}
 		o = p2pSyn{flow: pk.FlowID, ts: pk.Ts, client: netip.AddrPortFrom(m.Dst, pk.Dport)}
@@ -216,8 +216,87 @@ func (p *p2p) syn(pk *schema.Packet, m *decode.Meta) {
 	if !m.Src.IsValid() {
 		return
 	}
-	p.syns[pk.FlowID] = o
+	p.syns.put(o)
 	p.synQ = append(p.synQ, o)
+}
+
+// synTable holds the SYN of each flow that has one in p2p.synQ: an
+// open-addressing table (linear probing, at most half full) keyed by flow
+// id, since a scan puts and deletes one for every packet and a map's
+// growth and hashing then cost more than the rest of p2p. A slot with
+// flow 0 is free (flows are numbered from 1).
+type synTable struct {
+	slots []p2pSyn
+	mask  uint64
+	shift uint64 // 64 - log2(len(slots))
+	used  int
+}
+
+func newSynTable(size int) synTable {
+	bits := uint64(0)
+	for 1<<bits < size {
+		bits++
+	}
+	return synTable{slots: make([]p2pSyn, 1<<bits), mask: 1<<bits - 1, shift: 64 - bits}
+}
+
+// home returns the slot where the search for flow starts.
+func (t *synTable) home(flow int64) uint64 { return uint64(flow) * 0x9e3779b97f4a7c15 >> t.shift }
+
+// get returns the SYN of flow, or nil.
+func (t *synTable) get(flow int64) *p2pSyn {
+	for i := t.home(flow); ; i = (i + 1) & t.mask {
+		s := &t.slots[i]
+		if s.flow == flow {
+			return s
+		}
+		if s.flow == 0 {
+			return nil
+		}
+	}
+}
+
+// put sets the SYN of o.flow to o.
+func (t *synTable) put(o p2pSyn) {
+	if 2*(t.used+1) > len(t.slots) {
+		old := t.slots
+		*t = newSynTable(2 * len(old))
+		for _, s := range old {
+			if s.flow != 0 {
+				t.put(s)
+			}
+		}
+	}
+	i := t.home(o.flow)
+	for t.slots[i].flow != 0 && t.slots[i].flow != o.flow {
+		i = (i + 1) & t.mask
+	}
+	if t.slots[i].flow == 0 {
+		t.used++
+	}
+	t.slots[i] = o
+}
+
+// delete forgets the SYN of flow, moving back the slots after it that
+// their search would otherwise no longer reach.
+func (t *synTable) delete(flow int64) {
+	i := t.home(flow)
+	for t.slots[i].flow != flow {
+		if t.slots[i].flow == 0 {
+			return
+		}
+		i = (i + 1) & t.mask
+	}
+	for j := (i + 1) & t.mask; t.slots[j].flow != 0; j = (j + 1) & t.mask {
+		// The entry at j may fill the hole at i when its home does not lie
+		// cyclically in (i, j].
+		if h := t.home(t.slots[j].flow); (j-h)&t.mask >= (j-i)&t.mask {
+			t.slots[i] = t.slots[j]
+			i = j
+		}
+	}
+	t.slots[i] = p2pSyn{}
+	t.used--
 }
 
 // isNode reports whether a is a node whose messages are kept: the node
