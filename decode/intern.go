@@ -1,6 +1,9 @@
 package decode
 
-import "net/netip"
+import (
+	"net/netip"
+	"unsafe"
+)
 
 // addrNames caches the text of addresses so that a packet of known hosts
 // costs no allocation. It is bounded: when it holds limit addresses it
@@ -12,7 +15,29 @@ import "net/netip"
 type addrNames struct {
 	v4    v4Names
 	v6    map[netip.Addr]string
+	texts textArena
 	limit int
+}
+
+// textArena makes the texts of IPv4 addresses in chunks of memory rather
+// than one allocation each: a scan brings millions of new addresses. A
+// text keeps its whole chunk alive, which is little beside the cache that
+// holds the texts anyway.
+type textArena struct {
+	buf []byte
+}
+
+// textChunk is the size of the chunks of a textArena.
+const textChunk = 32 << 10
+
+// add returns the text of a, as a.String writes it.
+func (t *textArena) add(a netip.Addr) string {
+	if cap(t.buf)-len(t.buf) < len("255.255.255.255") {
+		t.buf = make([]byte, 0, textChunk)
+	}
+	start := len(t.buf)
+	t.buf = a.AppendTo(t.buf) // never grows t.buf: there is room
+	return unsafe.String(&t.buf[start], len(t.buf)-start)
 }
 
 func newAddrNames(limit int) addrNames {
@@ -53,7 +78,7 @@ func (n *addrNames) name4(a uint32) string {
 		t.grow()
 		return n.name4(a)
 	}
-	s := netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}).String()
+	s := n.texts.add(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}))
 	t.slots[i] = v4Slot{addr: a, text: s}
 	t.used++
 	return s
