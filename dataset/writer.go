@@ -27,6 +27,12 @@ const (
 	pageBufferSize = 256 << 10
 	// writeBufferSize is the buffer between the encoder and the file.
 	writeBufferSize = 256 << 10
+	// dictMaxBytes is the size past which a column chunk's dictionary
+	// gives up: the rest of the row group is written PLAIN. The addresses
+	// of real traffic fit many times over; those of a scan or a telescope,
+	// nearly all distinct, would cost a dictionary insert per value and
+	// save nothing.
+	dictMaxBytes = 256 << 10
 )
 
 // writerOptions are the Parquet settings of every file of the dataset.
@@ -41,6 +47,7 @@ func writerOptions(codec *zstd.Codec, version string) []parquet.WriterOption {
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(pageBufferSize),
 		parquet.WriteBufferSize(writeBufferSize),
+		parquet.DictionaryMaxBytes(dictMaxBytes),
 		// The column index holds page statistics already; copies in every page
 		// header cost time and help no reader.
 		parquet.DataPageStatistics(false),
