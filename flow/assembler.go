@@ -119,7 +119,7 @@ type Assembler struct {
 	ends       *Roles
 
 	emit    func(*schema.Flow)
-	flows   map[key]ref
+	flows   flowTable
 	last    *entry // flow of the last packet added, while it lives
 	lists   [numLists]list
 	chunks  [][]entry
@@ -142,7 +142,7 @@ func New(cfg Config, firstID int64, emit func(*schema.Flow)) *Assembler {
 		closeDelay: int64(cfg.CloseDelay),
 		ends:       NewRoles(cfg),
 		emit:       emit,
-		flows:      make(map[key]ref, 1024),
+		flows:      newFlowTable(1024),
 		nextID:     firstID,
 		chunks:     [][]entry{make([]entry, 1, chunkSize)}, // ref 0 is none
 	}
@@ -157,7 +157,7 @@ func New(cfg Config, firstID int64, emit func(*schema.Flow)) *Assembler {
 func (a *Assembler) Evicted() int64 { return a.evicted }
 
 // Live returns the number of flows not yet emitted.
-func (a *Assembler) Live() int { return len(a.flows) }
+func (a *Assembler) Live() int { return a.flows.used }
 
 // NextID returns the id the next new flow will get.
 func (a *Assembler) NextID() int64 { return a.nextID }
@@ -189,7 +189,7 @@ func (a *Assembler) Add(p *schema.Packet, m *decode.Meta) {
 	e := a.last // packets of a flow tend to come in runs
 	if e == nil || e.key != k {
 		e = nil
-		if r := a.flows[k]; r != 0 {
+		if r := a.get(&k); r != 0 {
 			e = a.at(r)
 		}
 	}
@@ -221,7 +221,7 @@ func (a *Assembler) addLaterFragment(p *schema.Packet, m *decode.Meta) bool {
 	if f == nil {
 		return false
 	}
-	r := a.flows[f.flow]
+	r := a.get(&f.flow)
 	if r == 0 {
 		return false
 	}
@@ -239,9 +239,11 @@ func (a *Assembler) addLaterFragment(p *schema.Packet, m *decode.Meta) bool {
 // Flush emits every live flow in flow id order and forgets them, and the
 // fragmented datagrams too.
 func (a *Assembler) Flush() {
-	live := make([]ref, 0, len(a.flows))
-	for _, r := range a.flows {
-		live = append(live, r)
+	live := make([]ref, 0, a.flows.used)
+	for _, s := range a.flows.slots {
+		if s.r != 0 {
+			live = append(live, s.r)
+		}
 	}
 	slices.SortFunc(live, func(x, y ref) int { return cmp.Compare(a.at(x).id, a.at(y).id) })
 	for _, r := range live {
@@ -250,7 +252,7 @@ func (a *Assembler) Flush() {
 	}
 	// Forgotten all at once: a delete per flow costs more than the rest of
 	// the flush when millions are live.
-	clear(a.flows)
+	a.flows.clear()
 	a.lists = [numLists]list{}
 	for _, r := range live {
 		e := a.at(r)
@@ -300,24 +302,10 @@ func makeKey(p *schema.Packet, m *decode.Meta) (key, bool) {
 // start creates the flow of p's first packet, after making room for it
 // when the live flows fill the memory budget.
 func (a *Assembler) start(k key, srcIsLo bool, p *schema.Packet) *entry {
-	if a.maxLive > 0 && len(a.flows) >= a.maxLive {
+	if a.maxLive > 0 && a.flows.used >= a.maxLive {
 		a.evict()
 	}
-	var e *entry
-	if a.free != 0 {
-		e = a.at(a.free)
-		a.free = e.next
-		*e = entry{self: e.self}
-	} else {
-		c := &a.chunks[len(a.chunks)-1]
-		if len(*c) == chunkSize {
-			a.chunks = append(a.chunks, make([]entry, 0, chunkSize))
-			c = &a.chunks[len(a.chunks)-1]
-		}
-		*c = append(*c, entry{})
-		e = &(*c)[len(*c)-1]
-		e.self = ref((len(a.chunks)-1)<<chunkBits | (len(*c) - 1))
-	}
+	e := a.newEntry()
 	e.key = k
 	e.id = a.nextID
 	a.nextID++
@@ -345,7 +333,26 @@ func (a *Assembler) start(k key, srcIsLo bool, p *schema.Packet) *entry {
 		e.list = listUDP
 	}
 	a.push(&a.lists[e.list], e)
-	a.flows[k] = e.self
+	a.flows.put(&k, e.self)
+	return e
+}
+
+// newEntry returns a zero entry (but for its ref), a free one or a new one.
+func (a *Assembler) newEntry() *entry {
+	if a.free != 0 {
+		e := a.at(a.free)
+		a.free = e.next
+		*e = entry{self: e.self}
+		return e
+	}
+	c := &a.chunks[len(a.chunks)-1]
+	if len(*c) == chunkSize {
+		a.chunks = append(a.chunks, make([]entry, 0, chunkSize))
+		c = &a.chunks[len(a.chunks)-1]
+	}
+	*c = append(*c, entry{})
+	e := &(*c)[len(*c)-1]
+	e.self = ref((len(a.chunks)-1)<<chunkBits | (len(*c) - 1))
 	return e
 }
 
@@ -508,7 +515,7 @@ func (a *Assembler) finish(e *entry) {
 	a.fill(e)
 	a.emit(&a.out)
 	a.remove(&a.lists[e.list], e)
-	delete(a.flows, e.key)
+	a.flows.delete(&e.key, e.self)
 	if a.last == e {
 		a.last = nil
 	}
