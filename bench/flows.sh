@@ -6,7 +6,7 @@
 #
 #	bench/flows.sh [FLOWS] [OUT]        FLOWS default 10000000, OUT bench/out/flows
 #
-# Environment: CSV=0 skips the study-CSV dataset (and pandas); PANDAS=0
+# Environment: CSV=0 skips the study-CSV files and dataset (and pandas); PANDAS=0
 # skips pandas (it holds every row in memory: about 1 GB per 10 M flows,
 # and runs on one core); ENGINE=clickhouse://host:9000/db also times the
 # analyses on that server (the dataset is pushed there first); KEEP=1
@@ -23,11 +23,16 @@ go build -o "$OUT/netlens" ./cmd/netlens
 go build -o "$OUT/mkflows" ./bench/mkflows
 NL="$OUT/netlens"
 GEN="$OUT/gen-$N"
+CSV=${CSV:-1}
 
 load() { echo "load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 echo "machine: $(nproc) cores, $(load)"
 if [ ! -f "$GEN/truth.csv" ]; then
-	"$OUT/mkflows" -flows "$N" -dir "$GEN"
+	if [ "$CSV" = 0 ]; then
+		"$OUT/mkflows" -flows "$N" -dir "$GEN" -csv=false
+	else
+		"$OUT/mkflows" -flows "$N" -dir "$GEN"
+	fi
 fi
 ls -l "$GEN" | awk 'NR>1 {printf "  %-16s %8.1f MB\n", $9, $5/1e6}'
 
@@ -53,7 +58,6 @@ ingest() { # name dataset inputs...
 ZDS="$OUT/ds-zeek-$N"
 CDS="$OUT/ds-csv-$N"
 ingest "zeek conn.log (TSV)" "$ZDS" "$GEN/conn.log"
-CSV=${CSV:-1}
 [ "$CSV" = 0 ] || ingest "study CSV (3 layouts)" "$CDS" "$GEN/typical.csv" "$GEN/p2p.csv" "$GEN/nouser.csv"
 for kind in user org category; do
 	case $kind in user) f=users.csv ;; org) f=orgs.csv ;; category) f=categories.csv ;; esac

@@ -91,9 +91,9 @@ type Table struct {
 // Collect reads at most limit rows (all rows when limit <= 0) into a Table
 // and closes rows. Byte slices are copied, so values stay valid.
 func Collect(rows *sql.Rows, limit int) (*Table, error) {
-	defer rows.Close()
 	cols, err := rows.ColumnTypes()
 	if err != nil {
+		rows.Close()
 		return nil, fmt.Errorf("collect: %w", err)
 	}
 	t := &Table{Columns: make([]string, len(cols)), Types: make([]string, len(cols)), Rows: [][]any{}}
@@ -101,17 +101,46 @@ func Collect(rows *sql.Rows, limit int) (*Table, error) {
 		t.Columns[i] = c.Name()
 		t.Types[i] = c.DatabaseTypeName()
 	}
-	for limit <= 0 || len(t.Rows) < limit {
+	err = each(rows, len(cols), limit, func(vals []any) error {
+		t.Rows = append(t.Rows, append([]any(nil), vals...))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	return t, nil
+}
+
+// Each calls f with the values of each row of rows, in order, and closes
+// rows: a result too large to hold whole is read as it comes. Values are
+// converted as Collect converts them; the slice is reused from row to row,
+// so f copies what it keeps. An error of f stops the reading and is
+// returned as it is.
+func Each(rows *sql.Rows, f func(vals []any) error) error {
+	cols, err := rows.Columns()
+	if err != nil {
+		rows.Close()
+		return fmt.Errorf("read rows: %w", err)
+	}
+	return each(rows, len(cols), 0, f)
+}
+
+// each reads at most limit rows (all when limit <= 0) of n columns into f,
+// then closes rows.
+func each(rows *sql.Rows, n, limit int, f func(vals []any) error) error {
+	defer rows.Close()
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for read := 0; limit <= 0 || read < limit; read++ {
 		if !rows.Next() {
 			break
 		}
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
+		clear(vals)
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("collect: %w", err)
+			return fmt.Errorf("read rows: %w", err)
 		}
 		for i, v := range vals {
 			switch x := v.(type) {
@@ -123,13 +152,15 @@ func Collect(rows *sql.Rows, limit int) (*Table, error) {
 				}
 			}
 		}
-		t.Rows = append(t.Rows, vals)
+		if err := f(vals); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("collect: %w", err)
+		return fmt.Errorf("read rows: %w", err)
 	}
 	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("collect: %w", err)
+		return fmt.Errorf("read rows: %w", err)
 	}
-	return t, nil
+	return nil
 }

@@ -141,17 +141,28 @@ func flowAddrs(where string) string {
 	return "SELECT a AS addr FROM flows WHERE " + where + " UNION ALL SELECT b AS addr FROM flows WHERE " + where
 }
 
+// userNeed says which flows userFlows keeps, by the ends that may be
+// users: an end may be one when the flow names its user or its address
+// lies in a block of user labels. Leaving out early the flows that cannot
+// count saves the joins that find the users of the others.
+type userNeed int
+
+const (
+	anyFlow   userNeed = iota // every flow
+	someUser                  // flows of which one end or both may be users
+	bothUsers                 // flows both ends of which may be users
+)
+
 // userFlows returns a query of the flows matching where with the columns
 // cols (which must hold a and b) and ts (start, nanoseconds since the
 // epoch), ua and ub: the users of a and of b at the flow's start, from the
 // labels of kind user, else from the flow's own user_a and user_b (flow
 // records that name their users); "" for none. Kinds follow: typical when
-// one end is a user, p2p when both are, nouser when neither is.
-func userFlows(ctx context.Context, env *analysis.Env, where string, cols []string) (string, error) {
+// one end is a user, p2p when both are, nouser when neither is. need
+// leaves out flows that cannot have the users asked for.
+func userFlows(ctx context.Context, env *analysis.Env, where string, cols []string, need userNeed) (string, error) {
 	d := env.Dialect()
 	list := strings.Join(cols, ", ")
-	base := "(SELECT " + list + ", " + d.EpochNs("start") + " AS ts, coalesce(user_a, '') AS ua0, coalesce(user_b, '') AS ub0 FROM flows WHERE " + where + ")"
-	all := append(append([]string(nil), cols...), "ts", "ua0", "ub0")
 	blocksA, err := labelBlocks(ctx, env, labels.User, "SELECT a AS addr FROM flows WHERE "+where)
 	if err != nil {
 		return "", err
@@ -160,6 +171,16 @@ func userFlows(ctx context.Context, env *analysis.Env, where string, cols []stri
 	if err != nil {
 		return "", err
 	}
+	mayA := "(coalesce(user_a, '') <> '' OR a " + d.In() + " (SELECT _lmaddr FROM " + blocksA + " AS _lka))"
+	mayB := "(coalesce(user_b, '') <> '' OR b " + d.In() + " (SELECT _lmaddr FROM " + blocksB + " AS _lkb))"
+	switch need {
+	case someUser:
+		where = "(" + where + ") AND (" + mayA + " OR " + mayB + ")"
+	case bothUsers:
+		where = "(" + where + ") AND " + mayA + " AND " + mayB
+	}
+	base := "(SELECT " + list + ", " + d.EpochNs("start") + " AS ts, coalesce(user_a, '') AS ua0, coalesce(user_b, '') AS ub0 FROM flows WHERE " + where + ")"
+	all := append(append([]string(nil), cols...), "ts", "ua0", "ub0")
 	q := labels.AttachBlocks(base, all, labels.User, "a", "ts", "ual", blocksA)
 	q = labels.AttachBlocks("("+q+")", append(all, "ual"), labels.User, "b", "ts", "ubl", blocksB)
 	return "SELECT " + list + ", ts, CASE WHEN ual <> '' THEN ual ELSE ua0 END AS ua, CASE WHEN ubl <> '' THEN ubl ELSE ub0 END AS ub FROM (" + q + ") AS lu", nil

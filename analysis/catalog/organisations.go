@@ -61,7 +61,7 @@ func (organisations) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 		far := `SELECT ts, b AS far, coalesce(name, '') AS fname, bytes_a_to_b + bytes_b_to_a AS bytes
 			FROM (SELECT b, name, bytes_a_to_b, bytes_b_to_a, ` + d.EpochNs("start") + ` AS ts FROM flows WHERE ` + where + `) AS f`
 		if users {
-			uf, err := userFlows(ctx, env, where, []string{"a", "b", "name", "bytes_a_to_b", "bytes_b_to_a"})
+			uf, err := userFlows(ctx, env, where, []string{"a", "b", "name", "bytes_a_to_b", "bytes_b_to_a"}, someUser)
 			if err != nil {
 				return nil, err
 			}

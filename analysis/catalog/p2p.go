@@ -11,6 +11,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/engine"
 )
 
 type p2p struct{}
@@ -50,8 +51,25 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	pairs := analysis.NewTable("p2p_pairs", "User-to-user traffic per pair", "user_1", "user_2", "kind", "bytes", "days", "mean_bytes_per_day")
 	sources := analysis.NewTable("p2p_oneway_sources", "Sources of one-way user-to-user flows",
 		"user", "flows", "bytes", "users_reached", "ports", "top_ports")
+	// Users are numbered as they come, and each name, kind and day is
+	// boxed once: a year of a busy network has millions of rows of pairs
+	// and days, each of which would otherwise hold copies of its names.
+	var names []string
+	var boxed []any
+	ids := map[string]int32{}
+	id := func(u string) int32 {
+		i, ok := ids[u]
+		if !ok {
+			i = int32(len(names))
+			ids[u] = i
+			names = append(names, u)
+			boxed = append(boxed, u)
+		}
+		return i
+	}
+	ways := []any{p2pWays[0], p2pWays[1]}
 	type pairKey struct {
-		u1, u2 string
+		u1, u2 int32
 		way    int64
 	}
 	type pairSum struct{ bytes, days int64 }
@@ -65,14 +83,14 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	bySource := map[string]*source{}
 	if r.ok {
 		d := env.Dialect()
-		uf, err := userFlows(ctx, env, r.where(d), []string{"a", "b", "a_port", "b_port", "proto", "bytes_a_to_b", "bytes_b_to_a"})
+		uf, err := userFlows(ctx, env, r.where(d), []string{"a", "b", "a_port", "b_port", "proto", "bytes_a_to_b", "bytes_b_to_a"}, bothUsers)
 		if err != nil {
 			return nil, err
 		}
 		// One pass: flows per day, pair and kind, and one-way flows also
 		// by their source (the end that sent, else a), destination user,
-		// destination port and protocol.
-		t, err := env.Query(ctx, fmt.Sprintf(`SELECT dbin, u1, u2, way, src, dst, port, proto, count(*), sum(bytes_a_to_b + bytes_b_to_a) FROM (
+		// destination port and protocol. The rows are read as they come.
+		rows, err := env.Engine.Query(ctx, fmt.Sprintf(`SELECT dbin, u1, u2, way, src, dst, port, proto, count(*), sum(bytes_a_to_b + bytes_b_to_a) FROM (
 			SELECT dbin, u1, u2, way, bytes_a_to_b, bytes_b_to_a,
 				CASE WHEN way = 0 THEN '' WHEN back THEN ub ELSE ua END AS src,
 				CASE WHEN way = 0 THEN '' WHEN back THEN ua ELSE ub END AS dst,
@@ -88,23 +106,20 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 		if err != nil {
 			return nil, err
 		}
-		type dayKey struct {
-			day    int64
-			u1, u2 string
-			way    int64
+		// A row per day, pair and kind: the query's rows of one day, pair
+		// and kind (several for one-way flows) are summed after sorting.
+		type dayRow struct {
+			day          int64
+			u1, u2       int32
+			way          int64
+			flows, bytes int64
 		}
-		type dayVal struct{ flows, bytes int64 }
-		days := map[dayKey]*dayVal{}
-		for _, row := range t.Rows {
-			k := dayKey{analysis.AsInt(row[0]), analysis.AsString(row[1]), analysis.AsString(row[2]), analysis.AsInt(row[3])}
-			flows, bytes := analysis.AsInt(row[8]), analysis.AsInt(row[9])
-			if days[k] == nil {
-				days[k] = &dayVal{}
-			}
-			days[k].flows += flows
-			days[k].bytes += bytes
+		var days []dayRow
+		err = engine.Each(rows, func(row []any) error {
+			k := dayRow{analysis.AsInt(row[0]), id(analysis.AsString(row[1])), id(analysis.AsString(row[2])), analysis.AsInt(row[3]), analysis.AsInt(row[8]), analysis.AsInt(row[9])}
+			days = append(days, k)
 			if k.way == 0 {
-				continue
+				return nil
 			}
 			src := analysis.AsString(row[4])
 			s := bySource[src]
@@ -112,40 +127,62 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 				s = &source{users: map[string]bool{}, ports: map[string]int64{}}
 				bySource[src] = s
 			}
-			s.flows += flows
-			s.bytes += bytes
+			s.flows += k.flows
+			s.bytes += k.bytes
 			s.users[analysis.AsString(row[5])] = true
-			s.ports[portProto(analysis.AsInt(row[6]), analysis.AsInt(row[7]))] += flows
+			s.ports[portProto(analysis.AsInt(row[6]), analysis.AsInt(row[7]))] += k.flows
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("p2p: %w", err)
 		}
-		for _, k := range slices.SortedFunc(maps.Keys(days), func(x, y dayKey) int {
-			return cmp.Or(cmp.Compare(x.day, y.day), cmp.Compare(x.u1, y.u1), cmp.Compare(x.u2, y.u2), cmp.Compare(x.way, y.way))
-		}) {
-			v := days[k]
-			daily.Add(analysis.Time(k.day), k.u1, k.u2, p2pWays[k.way], v.flows, v.bytes)
+		order := func(x, y dayRow) int {
+			return cmp.Or(cmp.Compare(x.day, y.day), cmp.Compare(names[x.u1], names[y.u1]), cmp.Compare(names[x.u2], names[y.u2]), cmp.Compare(x.way, y.way))
+		}
+		slices.SortFunc(days, order)
+		merged := days[:0]
+		for _, k := range days {
+			if n := len(merged); n > 0 && order(merged[n-1], k) == 0 {
+				merged[n-1].flows += k.flows
+				merged[n-1].bytes += k.bytes
+				continue
+			}
+			merged = append(merged, k)
+		}
+		daily.Rows = slices.Grow(daily.Rows, len(merged))
+		var dayBox any
+		dayOf := int64(-1 << 63)
+		for _, k := range merged {
+			if k.day != dayOf {
+				dayOf, dayBox = k.day, analysis.Time(k.day)
+			}
+			daily.Add(dayBox, boxed[k.u1], boxed[k.u2], ways[k.way], k.flows, k.bytes)
 			pk := pairKey{k.u1, k.u2, k.way}
 			if sums[pk] == nil {
 				sums[pk] = &pairSum{}
 			}
-			sums[pk].bytes += v.bytes
+			sums[pk].bytes += k.bytes
 			sums[pk].days++
-			points[k.way] = append(points[k.way], chart.Point{X: chart.UnixSeconds(k.day), Y: float64(v.bytes)})
+			points[k.way] = append(points[k.way], chart.Point{X: chart.UnixSeconds(k.day), Y: float64(k.bytes)})
 		}
 	}
 
 	keys := slices.SortedFunc(maps.Keys(sums), func(x, y pairKey) int {
-		return cmp.Or(cmp.Compare(sums[y].bytes, sums[x].bytes), cmp.Compare(x.u1, y.u1), cmp.Compare(x.u2, y.u2), cmp.Compare(x.way, y.way))
+		return cmp.Or(cmp.Compare(sums[y].bytes, sums[x].bytes), cmp.Compare(names[x.u1], names[y.u1]), cmp.Compare(names[x.u2], names[y.u2]), cmp.Compare(x.way, y.way))
 	})
 	heat := &chart.Heatmap{Value: chart.Axis{Title: "mean bytes per active day", Unit: chart.UnitBytes}}
 	for _, k := range keys {
 		s := sums[k]
 		mean := float64(s.bytes) / float64(s.days)
-		pairs.Add(k.u1, k.u2, p2pWays[k.way], s.bytes, s.days, mean)
+		pairs.Add(boxed[k.u1], boxed[k.u2], ways[k.way], s.bytes, s.days, mean)
 	}
-	byName := slices.SortedFunc(slices.Values(keys), func(x, y pairKey) int { return cmp.Or(cmp.Compare(x.u1, y.u1), cmp.Compare(x.u2, y.u2)) })
+	byName := slices.SortedFunc(slices.Values(keys), func(x, y pairKey) int {
+		return cmp.Or(cmp.Compare(names[x.u1], names[y.u1]), cmp.Compare(names[x.u2], names[y.u2]))
+	})
 	for _, k := range byName {
 		if k.way == 0 {
 			s := sums[k]
-			heat.Add(k.u1, k.u2, float64(s.bytes)/float64(s.days))
+			heat.Add(names[k.u1], names[k.u2], float64(s.bytes)/float64(s.days))
 		}
 	}
 

@@ -43,6 +43,7 @@ func main() {
 	nOrgs := flag.Int("orgs", 400, "organisations owning the external hosts")
 	seed := flag.Uint64("seed", 1, "seed of the generator")
 	dir := flag.String("dir", "", "directory to write into (required)")
+	flag.BoolVar(&writeCSV, "csv", true, "write the study's CSV layouts too (false: conn.log only, which saves disk at 100 M flows)")
 	flag.Parse()
 	if *dir == "" {
 		flag.Usage()
@@ -123,6 +124,10 @@ type host struct {
 	name string
 }
 
+// writeCSV is false when only the Zeek log is written: the study's CSV
+// files then go to the null device.
+var writeCSV = true
+
 // writer is a buffered output file.
 type writer struct {
 	f *os.File
@@ -135,6 +140,19 @@ func create(dir, name string) (*writer, error) {
 		return nil, err
 	}
 	return &writer{f, bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+// createCSV creates a file of the study's layouts, or opens the null
+// device when they are not written.
+func createCSV(dir, name string) (*writer, error) {
+	if !writeCSV {
+		f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &writer{f, bufio.NewWriterSize(f, 1<<20)}, nil
+	}
+	return create(dir, name)
 }
 
 func (w *writer) close() error {
@@ -230,15 +248,15 @@ func generate(dir string, nFlows, nUsers, nHosts, nOrgs int, seed uint64) error 
 	if err != nil {
 		return err
 	}
-	tf, err := create(dir, "typical.csv")
+	tf, err := createCSV(dir, "typical.csv")
 	if err != nil {
 		return err
 	}
-	pf, err := create(dir, "p2p.csv")
+	pf, err := createCSV(dir, "p2p.csv")
 	if err != nil {
 		return err
 	}
-	nf, err := create(dir, "nouser.csv")
+	nf, err := createCSV(dir, "nouser.csv")
 	if err != nil {
 		return err
 	}
