@@ -15,29 +15,7 @@ import (
 type addrNames struct {
 	v4    v4Names
 	v6    map[netip.Addr]string
-	texts textArena
 	limit int
-}
-
-// textArena makes the texts of IPv4 addresses in chunks of memory rather
-// than one allocation each: a scan brings millions of new addresses. A
-// text keeps its whole chunk alive, which is little beside the cache that
-// holds the texts anyway.
-type textArena struct {
-	buf []byte
-}
-
-// textChunk is the size of the chunks of a textArena.
-const textChunk = 32 << 10
-
-// add returns the text of a, as a.String writes it.
-func (t *textArena) add(a netip.Addr) string {
-	if cap(t.buf)-len(t.buf) < len("255.255.255.255") {
-		t.buf = make([]byte, 0, textChunk)
-	}
-	start := len(t.buf)
-	t.buf = a.AppendTo(t.buf) // never grows t.buf: there is room
-	return unsafe.String(&t.buf[start], len(t.buf)-start)
 }
 
 func newAddrNames(limit int) addrNames {
@@ -65,12 +43,12 @@ func (n *addrNames) name4(a uint32) string {
 	t := &n.v4
 	i := (a * 0x9e3779b1) >> t.shift // Fibonacci hashing: the high bits of the product
 	for {
-		e := &t.slots[i]
-		if e.text == "" {
+		e := t.slots[i]
+		if e.at == 0 {
 			break
 		}
 		if e.addr == a {
-			return e.text
+			return t.texts.text(e.at)
 		}
 		i = (i + 1) & t.mask
 	}
@@ -78,10 +56,10 @@ func (n *addrNames) name4(a uint32) string {
 		t.grow()
 		return n.name4(a)
 	}
-	s := n.texts.add(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}))
-	t.slots[i] = v4Slot{addr: a, text: s}
+	at := t.texts.add(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}))
+	t.slots[i] = v4Slot{addr: a, at: at}
 	t.used++
-	return s
+	return t.texts.text(at)
 }
 
 // len returns the number of addresses held.
@@ -98,17 +76,22 @@ func (n *addrNames) makeRoom() bool {
 }
 
 // v4Names is an open-addressing table (linear probing, at most half full)
-// from IPv4 addresses to their text; an empty text marks a free slot.
+// from IPv4 addresses to their text. The texts lie in an arena and the
+// slots say where, so that the table holds no pointer: the garbage
+// collector never scans it, and a scan's million addresses take 8 bytes
+// of table each.
 type v4Names struct {
 	slots []v4Slot
 	mask  uint32
 	shift uint32 // 32 - log2(len(slots))
 	used  int
+	texts textArena
 }
 
+// v4Slot is a slot of a v4Names; at 0 marks a free one.
 type v4Slot struct {
 	addr uint32
-	text string
+	at   textAt
 }
 
 func newV4Names(size int) v4Names {
@@ -120,22 +103,61 @@ func newV4Names(size int) v4Names {
 }
 
 // grow doubles the table unless it is less than half full (it was just
-// emptied).
+// emptied). The texts stay where they are.
 func (t *v4Names) grow() {
 	if 2*(t.used+1) <= len(t.slots) {
 		return
 	}
 	old := t.slots
+	texts := t.texts
 	*t = newV4Names(2 * len(old))
+	t.texts = texts
 	for _, e := range old {
-		if e.text == "" {
+		if e.at == 0 {
 			continue
 		}
 		i := (e.addr * 0x9e3779b1) >> t.shift
-		for t.slots[i].text != "" {
+		for t.slots[i].at != 0 {
 			i = (i + 1) & t.mask
 		}
 		t.slots[i] = e
 		t.used++
 	}
+}
+
+// textArena holds the texts of IPv4 addresses in chunks of memory rather
+// than one allocation each: a scan brings a new address with nearly every
+// packet. A text handed out keeps its chunk alive.
+type textArena struct {
+	chunks [][]byte
+}
+
+// textAt is where a text lies in a textArena: its chunk and its offset,
+// plus 1 (0 is no text). The text's length is the byte before it.
+type textAt uint32
+
+// textChunkBits gives the size of the chunks of a textArena.
+const textChunkBits = 15
+
+// add copies the text of a, as a.String writes it, into the arena.
+func (t *textArena) add(a netip.Addr) textAt {
+	n := len(t.chunks)
+	if n == 0 || cap(t.chunks[n-1])-len(t.chunks[n-1]) < 1+len("255.255.255.255") {
+		t.chunks = append(t.chunks, make([]byte, 0, 1<<textChunkBits))
+		n++
+	}
+	c := t.chunks[n-1]
+	start := len(c) + 1
+	c = a.AppendTo(append(c, 0)) // never grows c: there is room
+	c[start-1] = byte(len(c) - start)
+	t.chunks[n-1] = c
+	return textAt((n-1)<<textChunkBits|start) + 1
+}
+
+// text returns the text at at, which add returned.
+func (t *textArena) text(at textAt) string {
+	at--
+	c := t.chunks[at>>textChunkBits]
+	start := int(at & (1<<textChunkBits - 1))
+	return unsafe.String(&c[start], int(c[start-1]))
 }
