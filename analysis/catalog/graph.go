@@ -19,7 +19,7 @@ func (graph) Meta() analysis.Meta {
 		Doc: `The directed graph of IP addresses: an edge from source to destination for every pair ` +
 			`that exchanged packets, weighted by packets (and bytes). Edges from or to 0.0.0.0 and ` +
 			`255.255.255.255 (DHCP before an address is leased, limited broadcast) are left out unless ` +
-			`keep_broadcast is set. The chart draws the heaviest max_edges edges; the table and the ` +
+			`keep_broadcast is set, and so are the packets of logs that name no destination. The chart draws the heaviest max_edges edges; the table and the ` +
 			`GraphML file hold them all, with payload bytes. ` + payloadDoc,
 		Tables: []string{"packets"},
 		Params: []analysis.Param{
@@ -40,8 +40,13 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 	g := &chart.Graph{}
 	limit := int(v.Int("max_edges"))
 	n := 0
+	var unnamed int64 // packets of logs that name no destination address
 	for _, e := range all {
 		if !v.Bool("keep_broadcast") && (broadcast(e.src) || broadcast(e.dst)) {
+			continue
+		}
+		if e.src == "" || e.dst == "" {
+			unnamed += e.packets
 			continue
 		}
 		tab.Add(e.src, nullable(env.Names[e.src]), e.dst, nullable(env.Names[e.dst]), e.packets, e.bytes, e.payload)
@@ -59,20 +64,27 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 	if n > limit {
 		c.Note = fmt.Sprintf("showing the %d heaviest of %d edges", limit, n)
 	}
-	if len(all) > 0 {
+	switch {
+	case unnamed > 0:
+		c.OrEmpty("no edges: the logs of packets name no destination address")
+	case len(all) > 0:
 		c.OrEmpty("no edges but from or to 0.0.0.0 and 255.255.255.255 (keep_broadcast keeps them)")
-	} else {
+	default:
 		c.OrEmpty(noPackets(v, "IP"))
 	}
 	gml, err := graphML(tab)
 	if err != nil {
 		return nil, err
 	}
+	notes := payloadNotes(v)
+	if unnamed > 0 {
+		notes = append(notes, fmt.Sprintf("%d packets from logs that name no destination address are left out", unnamed))
+	}
 	return &analysis.Result{
 		Tables: []analysis.Table{tab},
 		Charts: []*chart.Chart{c},
 		Files:  map[string][]byte{"graph.graphml": gml},
-		Notes:  payloadNotes(v),
+		Notes:  notes,
 	}, nil
 }
 
