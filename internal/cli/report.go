@@ -29,6 +29,7 @@ type ReportOptions struct {
 	Out       string
 	Dataset   string
 	Analyses  []string
+	Groups    []string
 	Set       []string
 	NoFigures bool
 	Force     bool
@@ -64,8 +65,15 @@ An analysis that fails does not stop the report: the others are written,
 the page and the terminal say what failed and why, and netlens exits with
 status 4.
 
+The darknet group asks what a network telescope sees (senders to an
+unused address block, DarkVec's embeddings): it runs when the dataset is a
+telescope's, that is with class labels, or packets from logs of packets and
+no flows, or at least 1,000 flows of which 90% or more were never answered.
+Otherwise the report skips it, saying why; --group darknet runs it anyway.
+
 Without INPUT, -d names an existing dataset to report on. Inputs already in
-the dataset are not read again. --analyses picks analyses by name;
+the dataset are not read again. --analyses picks analyses by name and
+--group by catalogue group (both together: the union);
 --set analysis.parameter=value changes a parameter of one analysis, --set
 parameter=value that of every analysis that has it ('netlens list' shows
 them all): --set payload=scapy --set ip_version=4 gives the numbers of the
@@ -107,6 +115,7 @@ first, and without either the report covers what the database holds.`,
 	f.StringVarP(&opts.Out, "output", "o", "report", "directory of the report")
 	f.StringVarP(&opts.Dataset, "dataset", "d", "", "dataset directory (default: DIR/dataset)")
 	f.StringSliceVar(&opts.Analyses, "analyses", nil, "run only these analyses (comma-separated)")
+	f.StringSliceVar(&opts.Groups, "group", nil, "run only the analyses of these catalogue groups (comma-separated: capture, flows, peers, darknet), with those of --analyses")
 	f.StringArrayVar(&opts.Set, "set", nil, "parameter as analysis.name=value, or name=value for every analysis that has it; repeatable")
 	f.BoolVar(&opts.NoFigures, "no-figures", false, "skip the PNG/SVG/PDF figures (faster)")
 	f.BoolVar(&opts.Force, "force", false, "write into a DIR that holds files netlens did not write, beside them (never replacing them)")
@@ -130,7 +139,7 @@ func reportPlan(opts *ReportOptions) ([]analysis.Analysis, map[string]map[string
 		}
 		return nil, false
 	}
-	if len(opts.Analyses) > 0 {
+	if len(opts.Analyses) > 0 || len(opts.Groups) > 0 {
 		var picked []analysis.Analysis
 		for _, name := range opts.Analyses {
 			a, ok := byName(strings.TrimSpace(name))
@@ -138,6 +147,22 @@ func reportPlan(opts *ReportOptions) ([]analysis.Analysis, map[string]map[string
 				return nil, nil, usageError("--analyses: no analysis %q; 'netlens list' shows them", name)
 			}
 			picked = append(picked, a)
+		}
+		for _, g := range opts.Groups {
+			g = strings.TrimSpace(g)
+			n := 0
+			for _, a := range all {
+				if a.Meta().Group != g {
+					continue
+				}
+				n++
+				if !slices.ContainsFunc(picked, func(p analysis.Analysis) bool { return p.Meta().Name == a.Meta().Name }) {
+					picked = append(picked, a)
+				}
+			}
+			if n == 0 {
+				return nil, nil, usageError("--group: no group %q; 'netlens list' shows the analyses by group", g)
+			}
 		}
 		all = picked
 	}
@@ -256,6 +281,14 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 	if err != nil {
 		return err
 	}
+	plan := analyses
+	analyses, gated, err := darknetGate(ctx, opts, env, held, analyses)
+	if err != nil {
+		return err
+	}
+	if len(gated) > 0 && !opts.Ingest.Quiet {
+		fmt.Fprintf(ios.ErrOut, "darknet group skipped (%d analyses): %s\n", len(gated), gated[0].Reason)
+	}
 	var failed []string
 	err = suite.Run(ctx, env, analyses, settings, held, func(o suite.Outcome) {
 		if o.Skipped != "" {
@@ -274,6 +307,7 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 		b.Abort()
 		return &exitError{code: ExitInterrupt, err: errors.New("report interrupted; nothing written")}
 	}
+	r.Skipped = inPlanOrder(plan, append(r.Skipped, gated...))
 	if span, ok := timeSpan(ctx, env, r.Sections); ok {
 		r.Summary = append(r.Summary, span...)
 	}
@@ -292,6 +326,41 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 		return &exitError{code: ExitFailedAnalyses, err: err}
 	}
 	return inputErr
+}
+
+// darknetGate leaves the darknet group out of analyses unless the dataset
+// is a telescope's (suite.Telescope) or the analyses were picked by name or
+// group (--analyses, --group): the group asks questions of a darknet's
+// traffic, and costs more than the rest of a report together on a busy
+// capture. skipped are those left out, with why and how to ask for them.
+func darknetGate(ctx context.Context, opts *ReportOptions, env *analysis.Env, h *suite.Holdings, analyses []analysis.Analysis) (run []analysis.Analysis, skipped []report.Skip, err error) {
+	if len(opts.Analyses) > 0 || len(opts.Groups) > 0 ||
+		!slices.ContainsFunc(analyses, func(a analysis.Analysis) bool { return a.Meta().Group == suite.DarknetGroup }) {
+		return analyses, nil, nil
+	}
+	v, err := suite.Telescope(ctx, env, h)
+	if err != nil || v.Telescope {
+		return analyses, nil, err
+	}
+	reason := "not a telescope's traffic: " + v.Why + "; --group darknet runs it"
+	for _, a := range analyses {
+		if m := a.Meta(); m.Group == suite.DarknetGroup {
+			skipped = append(skipped, report.Skip{Name: m.Name, Title: m.Title, Reason: reason})
+			continue
+		}
+		run = append(run, a)
+	}
+	return run, skipped, nil
+}
+
+// inPlanOrder sorts skips in the order of their analyses in plan.
+func inPlanOrder(plan []analysis.Analysis, skips []report.Skip) []report.Skip {
+	pos := map[string]int{}
+	for i, a := range plan {
+		pos[a.Meta().Name] = i
+	}
+	slices.SortStableFunc(skips, func(a, b report.Skip) int { return pos[a.Name] - pos[b.Name] })
+	return skips
 }
 
 // holdings returns the inputs and the rows per table the report covers: the
