@@ -69,8 +69,7 @@ type p2p struct {
 	// Bitcoin only at its first data: origins keeps those of the Bitcoin
 	// flows, for the start and the client of their connections.
 	syns    synTable
-	synQ    []p2pSyn // in order of time from synHead on
-	synHead int
+	synQ    synQueue
 	origins map[int64]p2pSyn
 	curFlow int64 // the flow of the packet being added, -1 at the end
 
@@ -164,7 +163,7 @@ func (p *p2p) add(capture string, pk *schema.Packet, m *decode.Meta) {
 		}
 		p.bitcoinFlows[pk.FlowID], p.lastBitcoin = true, true
 		if o := p.syns.get(pk.FlowID); o != nil {
-			p.origins[pk.FlowID] = *o
+			p.origins[pk.FlowID] = o.syn()
 			p.syns.delete(pk.FlowID)
 		}
 	}
@@ -185,31 +184,25 @@ func (p *p2p) add(capture string, pk *schema.Packet, m *decode.Meta) {
 // syn notes the SYN or SYN-ACK pk, of a flow not known to be Bitcoin,
 // and forgets those older than synKeep.
 func (p *p2p) syn(pk *schema.Packet, m *decode.Meta) {
-	for p.synHead < len(p.synQ) {
-		o := &p.synQ[p.synHead]
-		if o.ts >= pk.Ts-int64(synKeep) && len(p.synQ)-p.synHead < maxSyns {
+	for q := &p.synQ; q.n > 0; {
+		o := q.head()
+		if o.ts >= pk.Ts-int64(synKeep) && q.n < maxSyns {
 			break
 		}
 		if k := p.syns.get(o.flow); k != nil && k.ts == o.ts {
 			p.syns.delete(o.flow)
 		}
-		p.synHead++
+		q.pop()
 	}
-	// The queue moves to the front of its array once half of it is
-	// forgotten, so that it never grows past twice maxSyns.
-	if p.synHead > 0 && p.synHead >= len(p.synQ)/2 {
-		p.synQ = p.synQ[:copy(p.synQ, p.synQ[p.synHead:])]
-		p.synHead = 0
-	}
-	var o p2pSyn
+	var o synRec
 	switch pk.TCPFlags & (tcpstream.FlagSYN | tcpstream.FlagACK | tcpstream.FlagRST) {
 	case tcpstream.FlagSYN:
-		o = p2pSyn{flow: pk.FlowID, ts: pk.Ts, client: netip.AddrPortFrom(m.Src, pk.Sport)}
+		o = newSynRec(pk.FlowID, pk.Ts, m.Src, pk.Sport)
 	case tcpstream.FlagSYN | tcpstream.FlagACK:
 		if p.syns.get(pk.FlowID) != nil {
 			return
 		}
-		o = p2pSyn{flow: pk.FlowID, ts: pk.Ts, client: netip.AddrPortFrom(m.Dst, pk.Dport)}
+		o = newSynRec(pk.FlowID, pk.Ts, m.Dst, pk.Dport)
 	default:
 		return
 	}
@@ -217,7 +210,64 @@ func (p *p2p) syn(pk *schema.Packet, m *decode.Meta) {
 		return
 	}
 	p.syns.put(o)
-	p.synQ = append(p.synQ, o)
+	p.synQ.push(synAt{flow: o.flow, ts: o.ts})
+}
+
+// synRec is a p2pSyn without pointers, as the SYN tables keep hundreds of
+// thousands of them during a scan: the garbage collector never looks at
+// them.
+type synRec struct {
+	flow int64
+	ts   int64
+	addr [16]byte
+	port uint16
+	is4  bool
+}
+
+func newSynRec(flow, ts int64, addr netip.Addr, port uint16) synRec {
+	return synRec{flow: flow, ts: ts, addr: addr.As16(), port: port, is4: addr.Is4()}
+}
+
+// syn returns r as a p2pSyn.
+func (r *synRec) syn() p2pSyn {
+	a := netip.AddrFrom16(r.addr)
+	if r.is4 {
+		a = a.Unmap()
+	}
+	return p2pSyn{flow: r.flow, ts: r.ts, client: netip.AddrPortFrom(a, r.port)}
+}
+
+// synAt is a SYN in the queue of the SYNs kept: its flow and time.
+type synAt struct {
+	flow int64
+	ts   int64
+}
+
+// synQueue holds the SYNs kept, in order of time: a ring that doubles
+// when full, and so never grows past maxSyns (p2p.syn forgets one first).
+type synQueue struct {
+	ring  []synAt // a power of two long
+	first int     // index in ring of the oldest
+	n     int
+}
+
+func (q *synQueue) head() synAt { return q.ring[q.first] }
+
+func (q *synQueue) pop() {
+	q.first = (q.first + 1) & (len(q.ring) - 1)
+	q.n--
+}
+
+func (q *synQueue) push(s synAt) {
+	if q.n == len(q.ring) {
+		ring := make([]synAt, max(2*len(q.ring), 1024))
+		for i := range q.n {
+			ring[i] = q.ring[(q.first+i)&(len(q.ring)-1)]
+		}
+		q.ring, q.first = ring, 0
+	}
+	q.ring[(q.first+q.n)&(len(q.ring)-1)] = s
+	q.n++
 }
 
 // synTable holds the SYN of each flow that has one in p2p.synQ: an
@@ -226,7 +276,7 @@ func (p *p2p) syn(pk *schema.Packet, m *decode.Meta) {
 // growth and hashing then cost more than the rest of p2p. A slot with
 // flow 0 is free (flows are numbered from 1).
 type synTable struct {
-	slots []p2pSyn
+	slots []synRec
 	mask  uint64
 	shift uint64 // 64 - log2(len(slots))
 	used  int
@@ -237,14 +287,14 @@ func newSynTable(size int) synTable {
 	for 1<<bits < size {
 		bits++
 	}
-	return synTable{slots: make([]p2pSyn, 1<<bits), mask: 1<<bits - 1, shift: 64 - bits}
+	return synTable{slots: make([]synRec, 1<<bits), mask: 1<<bits - 1, shift: 64 - bits}
 }
 
 // home returns the slot where the search for flow starts.
 func (t *synTable) home(flow int64) uint64 { return uint64(flow) * 0x9e3779b97f4a7c15 >> t.shift }
 
 // get returns the SYN of flow, or nil.
-func (t *synTable) get(flow int64) *p2pSyn {
+func (t *synTable) get(flow int64) *synRec {
 	for i := t.home(flow); ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
 		if s.flow == flow {
@@ -257,7 +307,7 @@ func (t *synTable) get(flow int64) *p2pSyn {
 }
 
 // put sets the SYN of o.flow to o.
-func (t *synTable) put(o p2pSyn) {
+func (t *synTable) put(o synRec) {
 	if 2*(t.used+1) > len(t.slots) {
 		old := t.slots
 		*t = newSynTable(2 * len(old))
@@ -295,7 +345,7 @@ func (t *synTable) delete(flow int64) {
 			i = j
 		}
 	}
-	t.slots[i] = p2pSyn{}
+	t.slots[i] = synRec{}
 	t.used--
 }
 

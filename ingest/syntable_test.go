@@ -22,7 +22,7 @@ func TestSynTable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(5, 6))
 			tab := newSynTable(4)
-			want := map[int64]p2pSyn{}
+			want := map[int64]synRec{}
 			var ids []int64
 			for n := range tt.ops {
 				var id int64
@@ -33,7 +33,7 @@ func TestSynTable(t *testing.T) {
 				}
 				switch r.IntN(3) {
 				case 0:
-					o := p2pSyn{flow: id, ts: int64(n)}
+					o := synRec{flow: id, ts: int64(n)}
 					tab.put(o)
 					if _, ok := want[id]; !ok {
 						ids = append(ids, id)
@@ -58,5 +58,35 @@ func TestSynTable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSynQueue compares a synQueue with a slice over random pushes and
+// pops, through the ring's wrap and growth.
+func TestSynQueue(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var q synQueue
+	var want []synAt
+	for n := range 100000 {
+		if len(want) > 0 && r.IntN(5) < 2 {
+			if got := q.head(); got != want[0] {
+				t.Fatalf("op %d: head %v; want %v", n, got, want[0])
+			}
+			q.pop()
+			want = want[1:]
+		} else {
+			s := synAt{flow: int64(n + 1), ts: int64(n)}
+			q.push(s)
+			want = append(want, s)
+		}
+		if q.n != len(want) {
+			t.Fatalf("op %d: %d queued; want %d", n, q.n, len(want))
+		}
+	}
+	for _, w := range want {
+		if got := q.head(); got != w {
+			t.Fatalf("head %v; want %v", got, w)
+		}
+		q.pop()
 	}
 }
