@@ -227,7 +227,7 @@ func xyPlot(c *chart.Chart) figure {
 				continue
 			}
 			sc.GlyphStyle = draw.GlyphStyle{Color: translucent(col, 0xb0), Radius: 1.2, Shape: draw.CircleGlyph{}}
-			p.Add(sc)
+			p.Add(dotScatter{sc})
 			th = sc
 		case chart.KindStems:
 			st := &stems{xys: xys, color: col, logY: logY}
@@ -289,22 +289,66 @@ func (s *stems) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 	y0 := trY(math.Min(math.Max(base, p.Y.Min), p.Y.Max))
 	line := draw.LineStyle{Color: translucent(s.color, stemMaxAlpha), Width: stemWidth}
+	var d dots
 	for _, xy := range s.xys {
-		x := trX(xy.X)
-		if !c.ContainsX(x) {
+		x, y := trX(xy.X), trY(xy.Y)
+		if !c.ContainsX(x) || y == y0 || !d.take(x, y) {
 			continue
 		}
-		if y := trY(xy.Y); y != y0 {
-			c.StrokeLine2(line, x, y0, x, y)
-		}
+		c.StrokeLine2(line, x, y0, x, y)
 	}
 	glyph := draw.GlyphStyle{Color: s.color, Radius: stemMarker, Shape: draw.CircleGlyph{}}
+	d = dots{}
 	for _, xy := range s.xys {
 		pt := vg.Point{X: trX(xy.X), Y: trY(xy.Y)}
-		if c.Contains(pt) {
+		if c.Contains(pt) && d.take(pt.X, pt.Y) {
 			c.DrawGlyph(glyph, pt)
 		}
 	}
+}
+
+// dots counts the marks drawn on each dot of a figure (1/DPI inch, the
+// pixel of the PNG) so that a chart of thousands of points draws each
+// mark at most maxPerDot times on the same dot: the marks are translucent,
+// and three on top of each other are 97% opaque, so that further ones
+// change nothing one can see, but cost as much to draw. A series of
+// packets (stems, scatter) often has hundreds of points on one dot.
+type dots map[[2]int32]uint8
+
+// maxPerDot is the most times a mark is drawn on one dot.
+const maxPerDot = 3
+
+// take tells whether a mark at (x, y) is still to be drawn, and counts it.
+func (d *dots) take(x, y vg.Length) bool {
+	if *d == nil {
+		*d = dots{}
+	}
+	const dot = vg.Inch / DPI
+	k := [2]int32{int32(math.Floor(float64(x / dot))), int32(math.Floor(float64(y / dot)))}
+	if (*d)[k] >= maxPerDot {
+		return false
+	}
+	(*d)[k]++
+	return true
+}
+
+// dotScatter is a scatter that draws each glyph at most maxPerDot times on
+// the same dot (see dots).
+type dotScatter struct{ *plotter.Scatter }
+
+// Plot draws the glyphs that change the figure.
+func (s dotScatter) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	var d dots
+	kept := make(plotter.XYs, 0, len(s.XYs))
+	for _, xy := range s.XYs {
+		if d.take(trX(xy.X), trY(xy.Y)) {
+			kept = append(kept, xy)
+		}
+	}
+	thin := *s.Scatter
+	thin.XYs = kept
+	thin.Plot(c, p)
 }
 
 func (s *stems) DataRange() (xmin, xmax, ymin, ymax float64) {
