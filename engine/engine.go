@@ -71,6 +71,11 @@ type Dialect interface {
 	// GLOBAL IN, which runs the subquery once and hands its result to
 	// every shard.
 	In() string
+	// Numbers is a column of a SELECT's list that makes n rows of each row
+	// (n is an integer expression, at least 0), in which it is 0, 1, ...,
+	// n-1 as a 64-bit integer: a time line cut into buckets, one row per
+	// bucket.
+	Numbers(n string) string
 }
 
 // Level is the level of a quantile as the exact fraction Num/Den, with

@@ -64,3 +64,83 @@ func AttachBlocks(from string, cols []string, kind, addr, ts, as, blocks string)
 	) AS _lp ON _lblock = _lpblock AND _llen = _lplen AND _lbucket = _lpbucket AND _lhit = _lphit
 	WHERE coalesce(_lhit, 0) = 0 OR (_lpfrom <= %[5]s AND %[5]s < _lpto)`, list, as, withBlock, k, ts)
 }
+
+// SpanStats returns the query of the number of addresses of blocks (a
+// relation of the columns of Blocks for kind) and of the rows of
+// label_spans of their blocks, summed over the addresses: what SpanWidth
+// needs to know.
+func SpanStats(kind, blocks string) string {
+	if !ValidKind(kind) {
+		panic("labels.SpanStats: unknown kind " + kind)
+	}
+	return fmt.Sprintf(`SELECT count(DISTINCT _lmaddr), count(*) FROM %s AS _lm JOIN (
+		SELECT block AS _lpblock, block_len AS _lplen FROM label_spans WHERE kind = '%s'
+	) AS _lp ON _lmblock = _lpblock AND _lmlen = _lplen`, blocks, kind)
+}
+
+// SpanWidth returns the width of the time buckets of AddrSpans for the
+// times [from, to), for addrs addresses whose blocks have spans rows of
+// label_spans in all (see SpanStats): a day, doubled while the buckets of
+// every address would make more than twice the rows of their spans, or
+// more than 1024 buckets would cover the times. Labels that change daily
+// (DHCP leases) get day buckets; labels that never change get one bucket,
+// one row per address.
+func SpanWidth(from, to, addrs, spans int64) int64 {
+	w := day
+	for to > from {
+		buckets := (to-from)/w + 1
+		if buckets <= 1 || (buckets <= maxBuckets && addrs*buckets <= 2*spans) {
+			break
+		}
+		w *= 2
+	}
+	return w
+}
+
+// AddrSpans returns the query of the labels of kind of the addresses of
+// blocks (a table or a parenthesised query with the columns of Blocks for
+// kind) during the times [from, to), cut into time buckets of width w
+// (SpanWidth): one row per address, bucket (t - t % w) and span of the
+// address' block that overlaps it, with the columns _lsaddr, _lsbucket,
+// _lsfrom, _lsto (the part of the span in its bucket of label_spans, end
+// excluded), _lslabel and _lshit (1). A time of [from, to) of an address
+// inside a block lies in exactly one span of its bucket, so that
+// AttachSpans finds the label with one equality join per address instead
+// of two. Its result depends only on
+// the addresses, the labels and the times, so that an engine may keep it.
+func AddrSpans(d engine.Dialect, kind, blocks string, from, to, w int64) string {
+	if !ValidKind(kind) {
+		panic("labels.AddrSpans: unknown kind " + kind)
+	}
+	// Each row of label_spans holds, of its span, the part inside its
+	// bucket; the first and last buckets also hold the times before and
+	// after them. That part, within [from, to), is cut at the buckets of w
+	// and is the span of the row: the parts of a block do not overlap, so
+	// one of them holds a time, whatever w and the buckets of the block.
+	return fmt.Sprintf(`SELECT _lmaddr AS _lsaddr, _lsb0 + _lsn * %[1]d AS _lsbucket, _llo AS _lsfrom, _lhi AS _lsto, _ll AS _lslabel, 1 AS _lshit FROM (
+		SELECT _lmaddr, _llo, _lhi, _ll, _lsb0, %[2]s AS _lsn FROM (
+			SELECT _lmaddr, _llo, _lhi, _ll, _llo - _llo %% %[1]d AS _lsb0, (_lhi - 1) - (_lhi - 1) %% %[1]d AS _lsb1 FROM (
+				SELECT _lmaddr, _ll,
+					greatest(CASE WHEN _lb = _lbf THEN _lf ELSE greatest(_lf, _lb) END, %[3]d) AS _llo,
+					least(CASE WHEN _lb = _lbl THEN _lt ELSE least(_lt, _lb + _lbw) END, %[4]d) AS _lhi
+				FROM %[5]s AS _lm JOIN (
+					SELECT block AS _lpblock, block_len AS _lplen, bucket AS _lb, bucket_first AS _lbf, bucket_last AS _lbl, bucket_width AS _lbw,
+						span_from AS _lf, span_to AS _lt, label AS _ll
+					FROM label_spans WHERE kind = '%[6]s'
+				) AS _lp ON _lmblock = _lpblock AND _lmlen = _lplen
+			) AS _lc WHERE _llo < _lhi
+		) AS _lr
+	) AS _lq`, w, d.Numbers(fmt.Sprintf("(_lsb1 - _lsb0) / %d + 1", w)), from, to, blocks, kind)
+}
+
+// AttachSpans is Attach with the labels of the addresses given as spans:
+// a table or a parenthesised query of AddrSpans for the same kind, width w
+// and times that hold those of from in column ts, over addresses that
+// include those of from in column addr. It joins from with spans once.
+func AttachSpans(from string, cols []string, addr, ts, as, spans string, w int64) string {
+	list := strings.Join(cols, ", ")
+	return fmt.Sprintf(`SELECT %[1]s, coalesce(_lslabel, '') AS %[2]s FROM (
+		SELECT %[1]s, %[3]s - %[3]s %% %[4]d AS _lxbucket FROM %[5]s AS _lx
+	) AS _ly LEFT JOIN %[6]s AS _ls ON %[7]s = _lsaddr AND _lxbucket = _lsbucket
+	WHERE coalesce(_lshit, 0) = 0 OR (_lsfrom <= %[3]s AND %[3]s < _lsto)`, list, as, ts, w, from, spans, addr)
+}

@@ -42,10 +42,17 @@ const binShift = int64(2208988800) * 1e9
 type flowRange struct {
 	from, to int64
 	ok       bool
+	// whole is true when the range holds every flow of the dataset.
+	whole bool
 }
 
-// where is the SQL condition on flows of the range.
+// where is the SQL condition on flows of the range. For the whole dataset
+// it is no condition at all: the engine then knows how many flows a query
+// reads, and puts the smaller side of each join where it belongs.
 func (r flowRange) where(d engine.Dialect) string {
+	if r.whole {
+		return "1 = 1"
+	}
 	ts := d.EpochNs("start")
 	return fmt.Sprintf("%s >= %d AND %s < %d", ts, r.from, ts, r.to)
 }
@@ -70,10 +77,15 @@ func timeRange(ctx context.Context, env *analysis.Env, v analysis.Values) (flowR
 		return r, nil
 	}
 	r.from, r.to, r.ok = analysis.AsInt(row[0]), analysis.AsInt(row[1])+1, true
-	if v.IsSet("from") {
+	r.whole = true
+	if v.IsSet("from") && from > r.from {
+		r.from, r.whole = from, false
+	} else if v.IsSet("from") {
 		r.from = from
 	}
-	if v.IsSet("to") {
+	if v.IsSet("to") && to < r.to {
+		r.to, r.whole = to, false
+	} else if v.IsSet("to") {
 		r.to = to
 	}
 	if r.from >= r.to {
@@ -149,53 +161,82 @@ type userNeed int
 
 const (
 	anyFlow   userNeed = iota // every flow
-	someUser                  // flows of which one end or both may be users
 	bothUsers                 // flows both ends of which may be users
 )
 
-// userFlows returns a query of the flows matching where with the columns
-// cols (which must hold a and b) and ts (start, nanoseconds since the
-// epoch), ua and ub: the users of a and of b at the flow's start, from the
-// labels of kind user, else from the flow's own user_a and user_b (flow
-// records that name their users); "" for none. Kinds follow: typical when
-// one end is a user, p2p when both are, nouser when neither is. need
-// leaves out flows that cannot have the users asked for.
-func userFlows(ctx context.Context, env *analysis.Env, where string, cols []string, need userNeed) (string, error) {
+// userFlows returns a query of the flows of range r with the columns cols
+// (which must hold a and b) and ts (start, nanoseconds since the epoch),
+// ua and ub: the users of a and of b at the flow's start, from the labels
+// of kind user, else from the flow's own user_a and user_b (flow records
+// that name their users); "" for none. Kinds follow: typical when one end
+// is a user, p2p when both are, nouser when neither is. need leaves out
+// flows that cannot have the users asked for.
+func userFlows(ctx context.Context, env *analysis.Env, r flowRange, cols []string, need userNeed) (string, error) {
 	d := env.Dialect()
+	where := r.where(d)
 	list := strings.Join(cols, ", ")
-	blocksA, err := labelBlocks(ctx, env, labels.User, "SELECT a AS addr FROM flows WHERE "+where)
+	blocks, err := labelBlocks(ctx, env, labels.User, r)
 	if err != nil {
 		return "", err
 	}
-	blocksB, err := labelBlocks(ctx, env, labels.User, "SELECT b AS addr FROM flows WHERE "+where)
+	spans, w, err := labelSpans(ctx, env, labels.User, blocks, r)
 	if err != nil {
 		return "", err
 	}
-	mayA := "(coalesce(user_a, '') <> '' OR a " + d.In() + " (SELECT _lmaddr FROM " + blocksA + " AS _lka))"
-	mayB := "(coalesce(user_b, '') <> '' OR b " + d.In() + " (SELECT _lmaddr FROM " + blocksB + " AS _lkb))"
-	switch need {
-	case someUser:
-		where = "(" + where + ") AND (" + mayA + " OR " + mayB + ")"
-	case bothUsers:
+	mayA := "(coalesce(user_a, '') <> '' OR a " + d.In() + " (SELECT _lmaddr FROM " + blocks + " AS _lka))"
+	mayB := "(coalesce(user_b, '') <> '' OR b " + d.In() + " (SELECT _lmaddr FROM " + blocks + " AS _lkb))"
+	if need == bothUsers {
 		where = "(" + where + ") AND " + mayA + " AND " + mayB
 	}
 	base := "(SELECT " + list + ", " + d.EpochNs("start") + " AS ts, coalesce(user_a, '') AS ua0, coalesce(user_b, '') AS ub0 FROM flows WHERE " + where + ")"
 	all := append(append([]string(nil), cols...), "ts", "ua0", "ub0")
-	q := labels.AttachBlocks(base, all, labels.User, "a", "ts", "ual", blocksA)
-	q = labels.AttachBlocks("("+q+")", append(all, "ual"), labels.User, "b", "ts", "ubl", blocksB)
+	q := labels.AttachSpans(base, all, "a", "ts", "ual", spans, w)
+	q = labels.AttachSpans("("+q+")", append(all, "ual"), "b", "ts", "ubl", spans, w)
 	return "SELECT " + list + ", ts, CASE WHEN ual <> '' THEN ual ELSE ua0 END AS ua, CASE WHEN ubl <> '' THEN ubl ELSE ub0 END AS ub FROM (" + q + ") AS lu", nil
 }
 
+// rangeAddrs returns a relation of the distinct addresses (column addr)
+// of the flows of range r, kept by the engine for all the analyses on env
+// that ask for it: the labels of every kind are looked up for them.
+func rangeAddrs(ctx context.Context, env *analysis.Env, r flowRange) (string, error) {
+	rel, err := env.Kept(ctx, "SELECT DISTINCT addr FROM ("+flowAddrs(r.where(env.Dialect()))+") AS fa")
+	if err != nil {
+		return "", fmt.Errorf("addresses of flows: %w", err)
+	}
+	return rel, nil
+}
+
 // labelBlocks returns a relation of the blocks of labels of kind that hold
-// the addresses listed by addrs (see labels.Blocks), kept by the engine for
-// all the analyses on env that ask for it: the flows analyses of a report
-// find the blocks of the same addresses once.
-func labelBlocks(ctx context.Context, env *analysis.Env, kind, addrs string) (string, error) {
-	rel, err := env.Kept(ctx, labels.Blocks(env.Dialect(), kind, addrs))
+// the addresses of the flows of range r (see labels.Blocks), kept by the
+// engine for all the analyses on env that ask for it: the flows analyses
+// of a report find the blocks of the same addresses once.
+func labelBlocks(ctx context.Context, env *analysis.Env, kind string, r flowRange) (string, error) {
+	addrs, err := rangeAddrs(ctx, env, r)
+	if err != nil {
+		return "", err
+	}
+	rel, err := env.Kept(ctx, labels.Blocks(env.Dialect(), kind, "SELECT addr FROM "+addrs+" AS ra"))
 	if err != nil {
 		return "", fmt.Errorf("blocks of %s labels: %w", kind, err)
 	}
 	return rel, nil
+}
+
+// labelSpans returns a relation of the labels of kind of the addresses of
+// blocks (from labelBlocks) over the times of range r, in time buckets of
+// the width it returns (see labels.AddrSpans), kept by the engine like
+// the blocks.
+func labelSpans(ctx context.Context, env *analysis.Env, kind, blocks string, r flowRange) (string, int64, error) {
+	t, err := env.Shared(ctx, labels.SpanStats(kind, blocks))
+	if err != nil {
+		return "", 0, fmt.Errorf("spans of %s labels: %w", kind, err)
+	}
+	w := labels.SpanWidth(r.from, r.to, analysis.AsInt(t.Rows[0][0]), analysis.AsInt(t.Rows[0][1]))
+	rel, err := env.Kept(ctx, labels.AddrSpans(env.Dialect(), kind, blocks, r.from, r.to, w))
+	if err != nil {
+		return "", 0, fmt.Errorf("spans of %s labels: %w", kind, err)
+	}
+	return rel, w, nil
 }
 
 // hasUsers reports whether the dataset knows users: labels of kind user,

@@ -52,7 +52,7 @@ func (localExternal) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 	w := int64(v.Duration("bin"))
 	sums := map[int64][5]int64{}
 	if r.ok {
-		uf, err := userFlows(ctx, env, r.where(env.Dialect()), []string{"a", "b", "bytes_a_to_b", "bytes_b_to_a", "a_local", "b_local"}, someUser)
+		uf, err := userFlows(ctx, env, r, []string{"a", "b", "bytes_a_to_b", "bytes_b_to_a", "a_local", "b_local"}, anyFlow)
 		if err != nil {
 			return nil, err
 		}

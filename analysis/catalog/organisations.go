@@ -61,7 +61,7 @@ func (organisations) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 		far := `SELECT ts, b AS far, coalesce(name, '') AS fname, bytes_a_to_b + bytes_b_to_a AS bytes
 			FROM (SELECT b, name, bytes_a_to_b, bytes_b_to_a, ` + d.EpochNs("start") + ` AS ts FROM flows WHERE ` + where + `) AS f`
 		if users {
-			uf, err := userFlows(ctx, env, where, []string{"a", "b", "name", "bytes_a_to_b", "bytes_b_to_a"}, someUser)
+			uf, err := userFlows(ctx, env, r, []string{"a", "b", "name", "bytes_a_to_b", "bytes_b_to_a"}, anyFlow)
 			if err != nil {
 				return nil, err
 			}
@@ -70,16 +70,19 @@ func (organisations) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 				WHERE (CASE WHEN ua <> '' THEN 1 ELSE 0 END) + (CASE WHEN ub <> '' THEN 1 ELSE 0 END) = 1`
 		}
 		cols := []string{"ts", "far", "fname", "bytes"}
-		orgs, err := labelBlocks(ctx, env, labels.Org, flowAddrs(where))
-		if err != nil {
-			return nil, err
+		q := "(" + far + ")"
+		for _, l := range []struct{ kind, as string }{{labels.Org, "olab"}, {labels.Category, "clab"}} {
+			blocks, err := labelBlocks(ctx, env, l.kind, r)
+			if err != nil {
+				return nil, err
+			}
+			spans, sw, err := labelSpans(ctx, env, l.kind, blocks, r)
+			if err != nil {
+				return nil, err
+			}
+			q = "(" + labels.AttachSpans(q, cols, "far", "ts", l.as, spans, sw) + ")"
+			cols = append(cols, l.as)
 		}
-		cats, err := labelBlocks(ctx, env, labels.Category, flowAddrs(where))
-		if err != nil {
-			return nil, err
-		}
-		q := labels.AttachBlocks("("+far+")", cols, labels.Org, "far", "ts", "olab", orgs)
-		q = labels.AttachBlocks("("+q+")", append(cols, "olab"), labels.Category, "far", "ts", "clab", cats)
 		// Else the name seen for the far end anywhere, as analysis.NewEnv
 		// names addresses: one per address, kept by the engine so that the
 		// join is planned knowing its size.
@@ -93,7 +96,7 @@ func (organisations) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 		}
 		q = fmt.Sprintf(`SELECT %[1]s AS bin, olab, clab, CASE WHEN fname <> '' THEN fname ELSE coalesce(nname, '') END AS nm, count(*), sum(bytes)
 			FROM (%[2]s) AS x LEFT JOIN %[3]s AS n ON far = naddr
-			GROUP BY bin, olab, clab, nm`, binOf("ts", w), q, names)
+			GROUP BY bin, olab, clab, nm`, binOf("ts", w), q[1:len(q)-1], names)
 		t, err := env.Query(ctx, q)
 		if err != nil {
 			return nil, err

@@ -82,8 +82,7 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	}
 	bySource := map[string]*source{}
 	if r.ok {
-		d := env.Dialect()
-		uf, err := userFlows(ctx, env, r.where(d), []string{"a", "b", "a_port", "b_port", "proto", "bytes_a_to_b", "bytes_b_to_a"}, bothUsers)
+		uf, err := userFlows(ctx, env, r, []string{"a", "b", "a_port", "b_port", "proto", "bytes_a_to_b", "bytes_b_to_a"}, bothUsers)
 		if err != nil {
 			return nil, err
 		}

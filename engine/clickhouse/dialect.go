@@ -41,3 +41,9 @@ func (Dialect) SumSquares(expr string) string {
 // In implements engine.Dialect: GLOBAL IN, which a cluster needs for a
 // subquery over a Distributed table and a single server runs as IN.
 func (Dialect) In() string { return "GLOBAL IN" }
+
+// Numbers implements engine.Dialect with arrayJoin(range(n)): 18.16's
+// range takes only the count, unsigned.
+func (Dialect) Numbers(n string) string {
+	return "toInt64(arrayJoin(range(toUInt64(" + n + "))))"
+}

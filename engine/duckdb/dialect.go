@@ -39,3 +39,6 @@ func (e *Engine) Dialect() engine.Dialect { return Dialect{} }
 
 // In implements engine.Dialect.
 func (Dialect) In() string { return "IN" }
+
+// Numbers implements engine.Dialect with unnest(range(n)).
+func (Dialect) Numbers(n string) string { return "unnest(range(CAST(" + n + " AS BIGINT)))" }
