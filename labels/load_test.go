@@ -58,13 +58,42 @@ func writeFile(t *testing.T, dir, name, text string) string {
 
 // attachAll runs Attach for both ends of every flow on eng and returns
 // the users of each flow by id.
-func attachAll(t *testing.T, eng engine.Engine) map[int64][2]string {
+// attachAll attaches the users of both ends of every flow, with Attach
+// when w is 0, else with AttachSpans over AddrSpans of width w (-1: the
+// width SpanWidth picks).
+func attachAll(t *testing.T, eng engine.Engine, w int64) map[int64][2]string {
 	t.Helper()
 	d := eng.Dialect()
 	addrs := `SELECT a AS addr FROM flows UNION ALL SELECT b AS addr FROM flows`
 	base := `(SELECT flow_id, a, b, ` + d.EpochNs("start") + ` AS ts FROM flows)`
-	q := Attach(d, base, []string{"flow_id", "a", "b", "ts"}, User, "a", "ts", "ua", addrs)
-	q = Attach(d, "("+q+")", []string{"flow_id", "a", "b", "ts", "ua"}, User, "b", "ts", "ub", addrs)
+	var q string
+	if w == 0 {
+		q = Attach(d, base, []string{"flow_id", "a", "b", "ts"}, User, "a", "ts", "ua", addrs)
+		q = Attach(d, "("+q+")", []string{"flow_id", "a", "b", "ts", "ua"}, User, "b", "ts", "ub", addrs)
+	} else {
+		ctx := context.Background()
+		one := func(q string) []any {
+			rows, err := eng.Query(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tab, err := engine.Collect(rows, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tab.Rows[0]
+		}
+		r := one("SELECT min(" + d.EpochNs("start") + "), max(" + d.EpochNs("start") + ") + 1 FROM flows")
+		from, to := toInt(r[0]), toInt(r[1])
+		blocks := "(" + Blocks(d, User, addrs) + ")"
+		if w < 0 {
+			st := one(SpanStats(User, blocks))
+			w = SpanWidth(from, to, toInt(st[0]), toInt(st[1]))
+		}
+		spans := "(" + AddrSpans(d, User, blocks, from, to, w) + ")"
+		q = AttachSpans(base, []string{"flow_id", "a", "b", "ts"}, "a", "ts", "ua", spans, w)
+		q = AttachSpans("("+q+")", []string{"flow_id", "a", "b", "ts", "ua"}, "b", "ts", "ub", spans, w)
+	}
 	rows, err := eng.Query(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
@@ -128,14 +157,19 @@ func TestLoadReplaceAndAttach(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer eng.Close()
-		got := attachAll(t, eng)
-		if len(got) != len(flows) {
-			t.Fatalf("%d flows, want %d", len(got), len(flows))
-		}
-		for _, f := range flows {
-			want := [2]string{bruteLabel(all, netip.MustParseAddr(f.A), f.Start), bruteLabel(all, netip.MustParseAddr(f.B), f.Start)}
-			if got[f.FlowID] != want {
-				t.Fatalf("flow %d %s -> %s at %d: users %q, want %q", f.FlowID, f.A, f.B, f.Start, got[f.FlowID], want)
+		// Attach, and AttachSpans with buckets of the width SpanWidth
+		// picks, of an hour (spans cut into many buckets) and of four
+		// days (every span in one).
+		for _, w := range []int64{0, -1, 3600e9, 4 * 86400e9} {
+			got := attachAll(t, eng, w)
+			if len(got) != len(flows) {
+				t.Fatalf("width %d: %d flows, want %d", w, len(got), len(flows))
+			}
+			for _, f := range flows {
+				want := [2]string{bruteLabel(all, netip.MustParseAddr(f.A), f.Start), bruteLabel(all, netip.MustParseAddr(f.B), f.Start)}
+				if got[f.FlowID] != want {
+					t.Fatalf("width %d: flow %d %s -> %s at %d: users %q, want %q", w, f.FlowID, f.A, f.B, f.Start, got[f.FlowID], want)
+				}
 			}
 		}
 	}
@@ -174,6 +208,25 @@ func TestLoadReplaceAndAttach(t *testing.T) {
 	m = ds.Manifest()
 	if len(m.Labels) != 2 || m.Tables["labels"].Rows != 3 || m.Tables["flows"].Rows != 0 {
 		t.Fatalf("after removing the capture: labels %+v, tables %+v", m.Labels, m.Tables)
+	}
+}
+
+func TestSpanWidth(t *testing.T) {
+	const day = 86400e9
+	for _, tc := range []struct {
+		name                  string
+		from, to, addrs, rows int64
+		want                  int64
+	}{
+		{"daily leases over a year", 0, 366 * day, 4000, 800_000, day},
+		{"labels that never change", 0, 366 * day, 20_000, 20_000, 256 * day}, // two buckets
+		{"no addresses", 0, 366 * day, 0, 0, day},
+		{"ten years of leases", 0, 3650 * day, 100, 400_000, 4 * day},
+		{"an empty range", 5, 5, 10, 10, day},
+	} {
+		if got := SpanWidth(tc.from, tc.to, tc.addrs, tc.rows); got != tc.want {
+			t.Errorf("%s: SpanWidth = %d days, want %d", tc.name, got/day, tc.want/day)
+		}
 	}
 }
 
