@@ -40,7 +40,7 @@ func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 	if minSize == 0 {
 		// The mean payload from the totals per source address, which
 		// other analyses add up too: exact integers, divided once.
-		sent, err := perAddress(ctx, env, where, payload, bySource)
+		sent, err := addressTotals(ctx, env, where, payload, bySource)
 		if err != nil {
 			return nil, err
 		}

@@ -38,11 +38,18 @@ func topSource(ctx context.Context, env *analysis.Env, v analysis.Values, where 
 	if src := v.String("src"); src != "" {
 		return src, nil
 	}
-	sent, err := perAddress(ctx, env, where, payloadSQL(v), bySource)
+	sent, err := addressTotals(ctx, env, where, payloadSQL(v), bySource)
 	if err != nil || len(sent) == 0 {
 		return "", err
 	}
-	return sent[0].key, nil
+	// The first of perAddress' order, without sorting them all.
+	top := sent[0]
+	for _, t := range sent[1:] {
+		if t.payload > top.payload || t.payload == top.payload && t.key < top.key {
+			top = t
+		}
+	}
+	return top.key, nil
 }
 
 // sentBy returns the packets src sent, in time order (then capture order):

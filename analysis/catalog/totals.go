@@ -24,7 +24,8 @@ type edge struct {
 // edgesQuery sums packets, bytes on the wire and payload bytes (the SQL
 // expression payload) per source and destination address.
 func edgesQuery(where, payload string) string {
-	return `SELECT src, dst, count(*), sum(wire_len), sum(` + payload + `) FROM packets WHERE ` + where + ` GROUP BY src, dst`
+	return `SELECT src, dst, count(*), sum(wire_len), sum(` + payload + `) FROM packets WHERE ` + where + ` GROUP BY src, dst` +
+		` ORDER BY count(*) DESC, src, dst`
 }
 
 // edges returns the traffic between every pair of addresses of the
@@ -39,6 +40,9 @@ func edges(ctx context.Context, env *analysis.Env, where, payload string) ([]edg
 	for i, r := range t.Rows {
 		es[i] = edge{analysis.AsString(r[0]), analysis.AsString(r[1]), analysis.AsInt(r[2]), analysis.AsInt(r[3]), analysis.AsInt(r[4])}
 	}
+	// In the engine's order already, but for NULL addresses (logs that
+	// name no destination), which the engine puts last: sorting takes a
+	// pass over the edges, not a sort of millions of them on a scan.
 	slices.SortFunc(es, func(a, b edge) int {
 		return cmp.Or(cmp.Compare(b.packets, a.packets), cmp.Compare(a.src, b.src), cmp.Compare(a.dst, b.dst))
 	})
@@ -62,6 +66,16 @@ const (
 // received by each destination address of the packets that match where,
 // most payload (the SQL expression payload) first, then by address.
 func perAddress(ctx context.Context, env *analysis.Env, where, payload string, side bool) ([]total, error) {
+	out, err := addressTotals(ctx, env, where, payload, side)
+	if err != nil {
+		return nil, err
+	}
+	return sortTotals(out), nil
+}
+
+// addressTotals returns the totals of perAddress unsorted, for those who
+// need no order: a scan has millions of addresses.
+func addressTotals(ctx context.Context, env *analysis.Env, where, payload string, side bool) ([]*total, error) {
 	es, err := edges(ctx, env, where, payload)
 	if err != nil {
 		return nil, err
@@ -83,7 +97,7 @@ func perAddress(ctx context.Context, env *analysis.Env, where, payload string, s
 		t.packets += e.packets
 		t.bytes += e.bytes
 	}
-	return sortTotals(out), nil
+	return out, nil
 }
 
 // portsQuery sums payload bytes (the SQL expression payload) and packets
