@@ -42,7 +42,7 @@ func (anomalies) Run(ctx context.Context, env *analysis.Env, v analysis.Values) 
 	type count struct{ flows, bytes int64 }
 	counts := map[[2]int64]count{} // day, kind
 	if r.ok {
-		uf, err := userFlows(ctx, env, r.where(env.Dialect()), []string{"a", "b", "b_port", "bytes_a_to_b", "bytes_b_to_a"}, anyFlow)
+		uf, err := userFlows(ctx, env, r, []string{"a", "b", "b_port", "bytes_a_to_b", "bytes_b_to_a"}, anyFlow)
 		if err != nil {
 			return nil, err
 		}
