@@ -284,14 +284,23 @@ type synTable struct {
 
 func newSynTable(size int) synTable {
 	bits := uint64(0)
-	for 1<<bits < size {
+	for 1<<bits < max(size, synRun) {
 		bits++
 	}
 	return synTable{slots: make([]synRec, 1<<bits), mask: 1<<bits - 1, shift: 64 - bits}
 }
 
+// synRun is the number of consecutive flow ids whose homes are
+// consecutive slots: flows are numbered in order of their first packet,
+// so the SYNs put and forgotten one after the other sit side by side in
+// memory, while runs of ids are scattered over the table.
+const synRun = 64
+
 // home returns the slot where the search for flow starts.
-func (t *synTable) home(flow int64) uint64 { return uint64(flow) * 0x9e3779b97f4a7c15 >> t.shift }
+func (t *synTable) home(flow int64) uint64 {
+	run := uint64(flow) / synRun * 0x9e3779b97f4a7c15 >> (t.shift + 6) // log2(synRun) bits fewer
+	return run*synRun + uint64(flow)%synRun
+}
 
 // get returns the SYN of flow, or nil.
 func (t *synTable) get(flow int64) *synRec {
