@@ -56,12 +56,16 @@ type paramOut struct {
 
 type tableOut struct {
 	name, title string
-	table       *engine.Table
-	units       []output.Unit
-	stem        string
-	files       []string // paths relative to the report directory
-	errs        []string
-	preview     *preview
+	// table is released once written (its columns kept): a scan's tables
+	// have millions of rows, and the report need not hold them all until
+	// the end.
+	table   *engine.Table
+	rows    int
+	units   []output.Unit
+	stem    string
+	files   []string // paths relative to the report directory
+	errs    []string
+	preview *preview
 }
 
 type chartOut struct {
@@ -237,7 +241,11 @@ func (l *laidOut) add(s *Section) *sectionOut {
 	if res := s.Result; res != nil {
 		for _, t := range res.Tables {
 			stem := l.tableNames.claim(safeName(t.Name, "table"), ".csv", ".parquet")
-			so.tables = append(so.tables, &tableOut{name: t.Name, title: t.Title, table: t.Table, units: t.Units, stem: stem})
+			to := &tableOut{name: t.Name, title: t.Title, table: t.Table, units: t.Units, stem: stem}
+			if t.Table != nil {
+				to.rows = len(t.Table.Rows)
+			}
+			so.tables = append(so.tables, to)
 		}
 		for _, name := range slices.Sorted(maps.Keys(res.Files)) {
 			safe := safeName(name, "file")
@@ -248,6 +256,11 @@ func (l *laidOut) add(s *Section) *sectionOut {
 		for _, c := range res.Charts {
 			so.charts = append(so.charts, prepareChart(c, l.chartIDs))
 		}
+		// The section keeps the result without its tables, which so.tables
+		// hold until they are written.
+		kept := *res
+		kept.Tables = nil
+		s.Result = &kept
 	}
 	l.sections = append(l.sections, so)
 	return so
@@ -365,6 +378,7 @@ func writeTable(dir string, to *tableOut) {
 		to.errs = append(to.errs, "the analysis returned no table")
 		return
 	}
+	defer func() { to.table = &engine.Table{Columns: to.table.Columns, Types: to.table.Types} }()
 	for _, f := range []output.Format{output.CSV, output.Parquet} {
 		rel := TablesDir + "/" + to.stem + "." + f.String()
 		err := writeFile(filepath.Join(dir, filepath.FromSlash(rel)), false, func(w io.Writer) error {
@@ -388,6 +402,7 @@ func writeTable(dir string, to *tableOut) {
 // not returned: the page shows them.
 func writeFiles(dir string, so *sectionOut) {
 	files := so.s.Result.Files
+	defer func() { so.s.Result.Files = nil }() // written: the section need not hold them
 	for i, name := range slices.Sorted(maps.Keys(files)) {
 		fo := &so.files[i]
 		err := writeFile(filepath.Join(dir, filepath.FromSlash(fo.path)), false, func(w io.Writer) error {

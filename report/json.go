@@ -99,7 +99,7 @@ func writeJSON(w io.Writer, l *laidOut) error {
 		for _, to := range so.tables {
 			jt := jsonTable{Name: to.name, Title: to.title, Columns: []string{}, Units: []string{}, Files: nonNil(to.files), Errors: to.errs}
 			if to.table != nil {
-				jt.Rows = len(to.table.Rows)
+				jt.Rows = to.rows
 				jt.Columns = nonNil(to.table.Columns)
 				jt.Units = output.UnitNames(to.units, len(jt.Columns))
 			}

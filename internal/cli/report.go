@@ -290,6 +290,10 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 		fmt.Fprintf(ios.ErrOut, "darknet group skipped (%d analyses): %s\n", len(gated), gated[0].Reason)
 	}
 	var failed []string
+	var span struct {
+		first, last time.Time
+		ok          bool
+	}
 	err = suite.Run(ctx, env, analyses, settings, held, func(o suite.Outcome) {
 		if o.Skipped != "" {
 			r.Skipped = append(r.Skipped, report.Skip{Name: o.Meta.Name, Title: o.Meta.Title, Reason: o.Skipped})
@@ -300,15 +304,21 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 			failed = append(failed, o.Meta.Name)
 			fmt.Fprintf(ios.ErrOut, "%s failed: %v\n", o.Meta.Name, o.Err)
 		}
-		r.Sections = append(r.Sections, sec)
+		if o.Meta.Name == "overview" {
+			span.first, span.last, span.ok = overviewSpan(o.Result)
+		}
+		// The builder holds the result until its files are written; the
+		// report keeps the overview's time span of it, not its tables.
 		b.Add(sec)
+		sec.Result = nil
+		r.Sections = append(r.Sections, sec)
 	})
 	if err != nil {
 		b.Abort()
 		return &exitError{code: ExitInterrupt, err: errors.New("report interrupted; nothing written")}
 	}
 	r.Skipped = inPlanOrder(plan, append(r.Skipped, gated...))
-	if span, ok := timeSpan(ctx, env, r.Sections); ok {
+	if span, ok := timeSpan(ctx, env, span.first, span.last, span.ok); ok {
 		r.Summary = append(r.Summary, span...)
 	}
 	if err := b.Finish(r); err != nil {
@@ -392,9 +402,8 @@ func reportTitle(in []dataset.Input) string {
 }
 
 // timeSpan gives the first and last packet time and the duration as
-// summary facts: those the overview found, or else the engine's.
-func timeSpan(ctx context.Context, env *analysis.Env, sections []report.Section) ([]report.Fact, bool) {
-	first, last, ok := overviewSpan(sections)
+// summary facts: those the overview found (ok), or else the engine's.
+func timeSpan(ctx context.Context, env *analysis.Env, first, last time.Time, ok bool) ([]report.Fact, bool) {
 	if !ok {
 		ts := env.Dialect().EpochNs("ts")
 		t, err := env.Query(ctx, "SELECT min("+ts+"), max("+ts+") FROM packets")
@@ -411,21 +420,19 @@ func timeSpan(ctx context.Context, env *analysis.Env, sections []report.Section)
 }
 
 // overviewSpan reads the first and last packet time from the overview's
-// span table, when the overview ran.
-func overviewSpan(sections []report.Section) (first, last time.Time, ok bool) {
-	for _, s := range sections {
-		if s.Meta.Name != "overview" || s.Result == nil {
+// span table in res.
+func overviewSpan(res *analysis.Result) (first, last time.Time, ok bool) {
+	if res == nil {
+		return time.Time{}, time.Time{}, false
+	}
+	for _, t := range res.Tables {
+		if t.Name != "overview_span" || t.Table == nil || len(t.Rows) != 1 || len(t.Columns) < 2 ||
+			t.Columns[0] != "first_packet" || t.Columns[1] != "last_packet" {
 			continue
 		}
-		for _, t := range s.Result.Tables {
-			if t.Name != "overview_span" || t.Table == nil || len(t.Rows) != 1 || len(t.Columns) < 2 ||
-				t.Columns[0] != "first_packet" || t.Columns[1] != "last_packet" {
-				continue
-			}
-			first, ok1 := t.Rows[0][0].(time.Time)
-			last, ok2 := t.Rows[0][1].(time.Time)
-			return first, last, ok1 && ok2
-		}
+		first, ok1 := t.Rows[0][0].(time.Time)
+		last, ok2 := t.Rows[0][1].(time.Time)
+		return first, last, ok1 && ok2
 	}
 	return time.Time{}, time.Time{}, false
 }
