@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/input"
 )
 
 // statInputs returns a result per path with its size, and the fingerprint
@@ -31,6 +33,14 @@ func statInputs(ctx context.Context, ds *dataset.Dataset, paths []string, sp *sp
 		if ctx.Err() != nil {
 			return nil, nil, ErrInterrupted
 		}
+		if r, ok := sp.relays[i]; ok { // its size and sha256 are known at its end
+			id, err := r.streamID(sp.at)
+			if err != nil {
+				return nil, nil, err
+			}
+			res[i], fps[i] = FileResult{Path: p}, id
+			continue
+		}
 		fp, size, err := fingerprintFile(sp.read[i])
 		if err != nil {
 			return nil, nil, err
@@ -40,6 +50,9 @@ func statInputs(ctx context.Context, ds *dataset.Dataset, paths []string, sp *sp
 	}
 	var maybeDup []int
 	for i := range res {
+		if _, relayed := sp.relays[i]; relayed {
+			continue
+		}
 		if sizes[res[i].Size] > 1 && res[i].SHA256 == "" {
 			maybeDup = append(maybeDup, i)
 		}
@@ -76,6 +89,8 @@ func assignIDs(ctx context.Context, res []FileResult, fps []string, todo []int, 
 		r.ID = ""
 		if !taken[fps[i]] {
 			r.ID = fps[i]
+		} else if strings.HasPrefix(fps[i], "stream-") { // read once: it cannot be hashed first
+			return fmt.Errorf("%s: its stream id %s is held by another input", r.Path, fps[i])
 		} else {
 			if r.SHA256 == "" {
 				if err := hashInto(ctx, r); err != nil {
@@ -177,7 +192,7 @@ func startHashing(ctx context.Context, res []FileResult, todo []int) *hasher {
 	go func() {
 		defer close(h.done)
 		for _, i := range todo {
-			if res[i].SHA256 != "" {
+			if res[i].SHA256 != "" || input.IsStream(res[i].Path) { // a stream read without a copy: see finishStreams
 				continue
 			}
 			if h.err = hashInto(ctx, &res[i]); h.err != nil {

@@ -34,6 +34,10 @@ type Config struct {
 	Flow    flow.Config
 	Force   bool   // ingest inputs again that the dataset already holds
 	Version string // netlens version recorded in the manifest
+	// NoCopy reads streams as they come instead of copying them first (see
+	// spool): no disk for a copy, a stream- capture id, and a stream whose
+	// bytes the dataset holds already found at its end, failing the ingest.
+	NoCopy bool
 	// Progress, when set, is called about five times a second and once at the end.
 	Progress func(Progress)
 	// FileDone, when set, is called once per input when it is finished or skipped.
@@ -145,10 +149,11 @@ var ErrInterrupted = errors.New("ingest interrupted: dataset left unchanged")
 // Run ingests the captures at paths into ds in one transaction. Inputs already
 // in ds (same sha256) are skipped unless cfg.Force. A stream (standard input
 // "-", a FIFO, a device: see input.IsStream) is copied into the dataset
-// directory as it comes, then read like a file (see spool). Inputs that
-// turn out to be corrupt or cut keep the frames read before the fault; their
-// errors are in Stats.Files and the returned Stats is complete. Run returns
-// an error only when nothing could be committed.
+// directory as it comes, then read like a file, or with cfg.NoCopy read
+// as it comes (see spool). Inputs that turn out to be corrupt or cut keep
+// the frames read before the fault; their errors are in Stats.Files and the
+// returned Stats is complete. Run returns an error only when nothing could
+// be committed.
 func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (*Stats, error) {
 	if err := cfg.Flow.Validate(); err != nil {
 		return nil, err
@@ -174,7 +179,7 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 
 	// Streams are read once, into copies in the ingest's own temporary
 	// directory (removed with it, even after a crash): see spool.
-	sp, err := spoolStreams(ctx, tx.TempDir(), paths)
+	sp, err := spoolStreams(ctx, tx.TempDir(), paths, cfg.NoCopy)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ErrInterrupted
@@ -264,6 +269,12 @@ func Run(ctx context.Context, ds *dataset.Dataset, paths []string, cfg Config) (
 			}
 			return nil, err
 		}
+	}
+	if err := sp.finishStreams(ds, tx, results, cfg.Force); err != nil {
+		if ctx.Err() != nil {
+			return nil, ErrInterrupted
+		}
+		return nil, err
 	}
 	for _, r := range results {
 		if r.Skipped {

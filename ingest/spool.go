@@ -3,14 +3,20 @@ package ingest
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
+	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/input"
 )
 
@@ -32,17 +38,28 @@ const spoolPrefix = "streams-"
 // get), its sha256 and size are those of the bytes it held, and one that
 // the dataset holds already is skipped. Memory stays bounded; the copy
 // takes as much disk as the stream and is removed when the ingest ends.
+//
+// With direct, a stream is not copied but relayed (see relay): its readers
+// open a FIFO that gives them the stream as it comes, hashed on the way.
+// Its capture id cannot be its fingerprint, which needs its end: it is a
+// stream id (see streamIDOf), known from its first 64 KiB; its sha256 and
+// size are known at its end, when finishStreams records them and checks
+// that the dataset does not hold the same bytes already.
 type spool struct {
-	dir  string         // the copies' directory, "" if there are none
-	read []string       // path to read each input from
-	sums map[int]string // sha256 of each copied input, by index
+	dir    string         // the copies' and relays' directory, "" if there are none
+	read   []string       // path to read each input from
+	sums   map[int]string // sha256 of each copied input, by index
+	relays map[int]*relay // the relayed streams, by index
+	at     time.Time      // when the ingest started: stream ids depend on it
 }
 
 // spoolStreams copies the streams among paths into a new directory of
-// tmpDir, the ingest's temporary directory. A stream whose head is no known capture format is copied only up
-// to there: its reader then reports it. Cancelling ctx ends the copy.
-func spoolStreams(ctx context.Context, tmpDir string, paths []string) (*spool, error) {
-	sp := &spool{read: append([]string(nil), paths...), sums: map[int]string{}}
+// tmpDir, the ingest's temporary directory, or with direct relays them
+// from there. A stream whose head is no known capture format is copied
+// only up to there: its reader then reports it. Cancelling ctx ends the
+// copy.
+func spoolStreams(ctx context.Context, tmpDir string, paths []string, direct bool) (*spool, error) {
+	sp := &spool{read: append([]string(nil), paths...), sums: map[int]string{}, relays: map[int]*relay{}, at: time.Now()}
 	for i, p := range paths {
 		if !input.IsStream(p) {
 			continue
@@ -55,6 +72,14 @@ func spoolStreams(ctx context.Context, tmpDir string, paths []string) (*spool, e
 			sp.dir = dir
 		}
 		copyPath := filepath.Join(sp.dir, strconv.Itoa(i))
+		if direct {
+			r, err := startRelay(ctx, p, copyPath)
+			if err != nil {
+				return nil, errors.Join(err, sp.remove())
+			}
+			sp.read[i], sp.relays[i] = copyPath, r
+			continue
+		}
 		sum, err := copyStream(ctx, copyPath, p)
 		if err != nil {
 			return nil, errors.Join(err, sp.remove())
@@ -85,10 +110,74 @@ func copyStream(ctx context.Context, dst, path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// remove removes the copies.
+// remove stops the relays and removes the copies.
 func (sp *spool) remove() error {
+	for _, r := range sp.relays {
+		r.stop()
+	}
 	if sp.dir == "" {
 		return nil
 	}
 	return os.RemoveAll(sp.dir)
+}
+
+// streamIDSpan is how much of a relayed stream its id covers.
+const streamIDSpan = 64 << 10
+
+// streamIDOf returns the capture id of a stream read without a copy:
+// "stream-" and the first 16 hex digits of the sha256 of at (nanoseconds
+// since the Unix epoch, 8 bytes big-endian) followed by head, the stream's
+// first 64 KiB (all of it when shorter). The time makes the id of each
+// ingest of a stream its own; the content is compared, by sha256, when the
+// stream ends (see finishStreams).
+func streamIDOf(at time.Time, head []byte) string {
+	h := sha256.New()
+	var ns [8]byte
+	binary.BigEndian.PutUint64(ns[:], uint64(at.UnixNano()))
+	h.Write(ns[:])
+	h.Write(head)
+	return "stream-" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// finishStreams reads the relayed streams to their end, records their
+// sha256 and size in results, and refuses a stream whose bytes another
+// input of this ingest holds, or the dataset ds already (unless force:
+// then the dataset's input is replaced, as for a file), since its rows are
+// written by then: the ingest then commits nothing.
+func (sp *spool) finishStreams(ds *dataset.Dataset, tx *dataset.Txn, results []FileResult, force bool) error {
+	idx := slices.Sorted(maps.Keys(sp.relays))
+	for _, i := range idx {
+		sum, size, err := sp.relays[i].finish()
+		if err != nil {
+			return err
+		}
+		results[i].SHA256, results[i].Size = sum, size
+	}
+	for _, i := range idx {
+		r := &results[i]
+		for j := range results {
+			if j != i && !results[j].Skipped && strings.EqualFold(results[j].SHA256, r.SHA256) {
+				return fmt.Errorf("%s holds the same bytes as %s, also given: nothing committed", streamName(r.Path), results[j].Path)
+			}
+		}
+		in, ok := ds.HasInput(r.SHA256)
+		if !ok {
+			continue
+		}
+		if !force {
+			return fmt.Errorf("%s holds the same bytes (sha256 %s) as input %s (%s), which the dataset holds already: nothing committed; --force replaces it", streamName(r.Path), r.SHA256, in.ID, in.Path)
+		}
+		if err := tx.RemoveInput(in.ID); err != nil {
+			return fmt.Errorf("replace %s: %w", in.Path, err)
+		}
+	}
+	return nil
+}
+
+// streamName is how messages name the stream given as path.
+func streamName(path string) string {
+	if path == input.Stdin {
+		return "standard input"
+	}
+	return path
 }

@@ -24,6 +24,7 @@ type IngestOptions struct {
 	Inputs    []string
 	Dataset   string
 	Force     bool
+	NoCopy    bool
 	Quiet     bool
 	Flow      flow.Config
 	LocalNets []string
@@ -54,11 +55,18 @@ INPUT is a file, a directory (every file below it) or a glob, or a stream:
 device or a shell's <(...). A stream is read once, as it comes, into a
 temporary copy in the dataset directory (as much disk as the stream, removed
 at the end), and then ingested like a file: its capture id, size and sha256
-are those of the bytes it held. FIFOs, sockets, devices and dangling links
-inside a directory are not read; the summary names each. Formats are
-recognised from their content, not their names: pcap (micro- and nanosecond,
-either byte order) and pcapng (several interfaces and link types), each plain
-or compressed with gzip, bzip2, zstd or xz. Several inputs are read as one
+are those of the bytes it held. With --no-copy a stream is read as it
+comes, with no copy (a month of telescope logs piped in needs no disk but
+the dataset's): its capture id is then 'stream-' and 16 hex digits of the
+hash of the ingest's start time and the stream's first 64 KiB, and its
+size and sha256, recorded at its end, are compared there with the
+dataset's inputs: bytes the dataset holds already fail the ingest, which
+commits nothing (--force replaces the earlier input instead). FIFOs,
+sockets, devices and dangling links inside a directory are not read; the
+summary names each. Formats are recognised from their content, not their
+names: pcap (micro- and nanosecond, either byte order) and pcapng (several
+interfaces and link types), each plain or compressed with gzip, bzip2, zstd
+or xz. Several inputs are read as one
 stream in time order, so flows continue across rotated files.
 
 Files of flow records go into 'flows' as they are, one row per record,
@@ -136,6 +144,7 @@ there; an interrupted load is cleaned up and done again by the next one.`,
 	f := cmd.Flags()
 	f.StringVarP(&opts.Dataset, "dataset", "d", "", "dataset directory (created if missing)")
 	f.BoolVar(&opts.Force, "force", false, "ingest inputs again that the dataset already holds, replacing their rows")
+	f.BoolVar(&opts.NoCopy, "no-copy", false, "read streams as they come, without a copy on disk: a stream- capture id, and bytes the dataset holds already found at the stream's end, failing the ingest")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing but errors")
 	f.DurationVar(&opts.Flow.IdleTCP, "idle-tcp", opts.Flow.IdleTCP, "end a TCP flow idle this long")
 	f.DurationVar(&opts.Flow.IdleUDP, "idle-udp", opts.Flow.IdleUDP, "end a UDP flow idle this long")
@@ -236,7 +245,7 @@ func ingestDataset(cmd *cobra.Command, opts *IngestOptions) error {
 			return usageError("--node %q: not an IP address or address:port", opts.Node)
 		}
 	}
-	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, Version: Version(), Ignored: ignored,
+	cfg := ingest.Config{Flow: opts.Flow, Force: opts.Force, NoCopy: opts.NoCopy, Version: Version(), Ignored: ignored,
 		SkipBad: opts.SkipBad, Pair: opts.Pair, PairWindow: opts.PairWindow, Columns: columns, Node: node}
 	var userRes *labels.Result
 	if users != nil {
