@@ -132,32 +132,37 @@ type textArena struct {
 	chunks [][]byte
 }
 
-// textAt is where a text lies in a textArena: its chunk and its offset,
-// plus 1 (0 is no text). The text's length is the byte before it.
+// textAt is where a text lies in a textArena: its length (4 bits), its
+// chunk (13 bits) and its offset in the chunk (15 bits). It is never 0, as
+// a text is at least 7 bytes long. Knowing the length, a text is handed
+// out without reading its bytes, which may have left the cache.
 type textAt uint32
 
-// textChunkBits gives the size of the chunks of a textArena.
-const textChunkBits = 15
+const (
+	textChunkBits = 15 // log2 of the size of the chunks
+	textAtChunks  = 13 // bits of the chunk number
+)
+
+// A full cache's texts (at most 15 bytes each) fit in the chunks that a
+// textAt can number.
+var _ [1<<textAtChunks - maxNames*16>>textChunkBits]struct{}
 
 // add copies the text of a, as a.String writes it, into the arena.
 func (t *textArena) add(a netip.Addr) textAt {
 	n := len(t.chunks)
-	if n == 0 || cap(t.chunks[n-1])-len(t.chunks[n-1]) < 1+len("255.255.255.255") {
+	if n == 0 || cap(t.chunks[n-1])-len(t.chunks[n-1]) < len("255.255.255.255") {
 		t.chunks = append(t.chunks, make([]byte, 0, 1<<textChunkBits))
 		n++
 	}
 	c := t.chunks[n-1]
-	start := len(c) + 1
-	c = a.AppendTo(append(c, 0)) // never grows c: there is room
-	c[start-1] = byte(len(c) - start)
+	start := len(c)
+	c = a.AppendTo(c) // never grows c: there is room
 	t.chunks[n-1] = c
-	return textAt((n-1)<<textChunkBits|start) + 1
+	return textAt((len(c)-start)<<(textAtChunks+textChunkBits) | (n-1)<<textChunkBits | start)
 }
 
 // text returns the text at at, which add returned.
 func (t *textArena) text(at textAt) string {
-	at--
-	c := t.chunks[at>>textChunkBits]
-	start := int(at & (1<<textChunkBits - 1))
-	return unsafe.String(&c[start], int(c[start-1]))
+	c := t.chunks[at>>textChunkBits&(1<<textAtChunks-1)]
+	return unsafe.String(&c[at&(1<<textChunkBits-1)], int(at>>(textAtChunks+textChunkBits)))
 }
