@@ -9,6 +9,7 @@
 #   INPUT=plain bench/telescope.sh         # an uncompressed CSV (125 bytes a packet)
 #   INPUT=daily bench/telescope.sh         # one zstd file per day, loaded by glob
 #   INPUT=pipe bench/telescope.sh          # telescope | netlens ingest -, generating on the same cores
+#   INPUT=pipe NOCOPY=1 bench/telescope.sh # the same with ingest --no-copy: no copy of the stream on disk
 #   INPUT=pcap bench/telescope.sh          # the same month as a zstd pcap: a telescope's capture
 #   RUNS=3 bench/telescope.sh              # three ingests: each is printed
 #
@@ -36,7 +37,10 @@ case $input in
   *) echo "INPUT is zst, plain, daily, pipe or pcap" >&2; exit 2 ;;
 esac
 need=$(( packets * (per + 26) ))
-[ "$input" = pipe ] && need=$(( packets * (125 + 26) )) # ingest spools the stream
+nocopy=
+if [ "${NOCOPY:-0}" = 1 ]; then nocopy=--no-copy; fi
+[ "$input" = pipe ] && [ -z "$nocopy" ] && need=$(( packets * (125 + 26) )) # ingest copies the stream
+[ "$input" = pipe ] && [ -n "$nocopy" ] && need=$(( packets * 26 ))
 avail=$(df --output=avail -B1 "$out" | tail -1)
 if [ "$need" -gt "$avail" ]; then
   echo "needs about $((need >> 30)) GiB on $out, $((avail >> 30)) GiB free" >&2
@@ -58,7 +62,7 @@ for run in $(seq "$runs"); do
   load=$(cut -d' ' -f1 /proc/loadavg)
   if [ "$input" = pipe ]; then
     /usr/bin/time -f '%e %U %S %M' -o "$out/ingest.time" \
-      bash -c "\"$out/telescope\" -packets $packets -seed $seed -o - 2>/dev/null | \"$out/netlens\" ingest - -d \"$ds\"" >"$out/ingest.log" 2>&1
+      bash -c "\"$out/telescope\" -packets $packets -seed $seed -o - 2>/dev/null | \"$out/netlens\" ingest - $nocopy -d \"$ds\"" >"$out/ingest.log" 2>&1
   else
     # $src unquoted: a glob for netlens to expand is passed quoted.
     /usr/bin/time -f '%e %U %S %M' -o "$out/ingest.time" "$out/netlens" ingest "$src" -d "$ds" >"$out/ingest.log" 2>&1

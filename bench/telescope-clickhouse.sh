@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Runs the darknet group on ClickHouse over a synthetic telescope month:
+# generates the month's zstd CSV (bench/telescope), ingests it with its
+# ground-truth classes, starts a clickhouse-server of its own on loopback
+# ports (Debian's package, data under bench/out/telescope-ch), pushes the
+# dataset and times `netlens run` of every darknet analysis but embeddings
+# there: wall and processor time of netlens, the server's processor time
+# and its peak resident memory, with the machine's load.
+#
+#   bench/telescope-clickhouse.sh                     # 15 M packets
+#   PACKETS=300000000 bench/telescope-clickhouse.sh   # the 300 M month
+#   KEEP=1 ...                                        # keep the dataset and the server's data
+#   KEEP_CSV=1 ...                                    # keep the CSV once ingested
+#
+# The CSV is deleted once ingested (bench/telescope makes the same bytes
+# again from the seed); the dataset (with its classes) and the server's data
+# are deleted at the end unless KEEP=1, and a kept dataset is used again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packets=${PACKETS:-15000000}
+seed=${SEED:-1}
+keep=${KEEP:-0}
+out=bench/out/telescope
+chdir=bench/out/telescope-ch
+server=/usr/sbin/clickhouse-server
+classes=${CLASSES:-../shared/corpus/darknet/big_gt.csv}
+[ -x "$server" ] || { echo "clickhouse-server not installed (apt-get install clickhouse-server)" >&2; exit 1; }
+mkdir -p "$out"
+go build -o "$out/netlens" ./cmd/netlens
+go build -o "$out/telescope" ./bench/telescope
+nl=$out/netlens
+
+name=month-$packets-s$seed
+src=$out/$name.csv.zst
+ds=$out/$name.ds
+load() { cut -d' ' -f1 /proc/loadavg; }
+
+if [ ! -f "$ds/.complete" ]; then
+  if [ ! -f "$src" ]; then
+    echo "generating $src (load $(load))"
+    "$out/telescope" -packets "$packets" -seed "$seed" -o "$out/$name.tmp.csv.zst" # .zst: compressed
+    mv "$out/$name.tmp.csv.zst" "$src"
+  fi
+  rm -rf "$ds"
+  l=$(load)
+  /usr/bin/time -f '%e %U %S %M' -o "$out/ingest.time" "$nl" ingest "$src" -d "$ds" >"$out/ingest.log" 2>&1
+  read -r wall user sys rss <"$out/ingest.time"
+  awk -v n="$packets" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v l="$l" 'BEGIN {
+    printf "ingest: %d rows in %.1f s wall = %.2f M rows/s; CPU %.1f s; peak RSS %.0f MiB; load %s\n",
+      n, w, n / w / 1e6, u + s, r / 1024, l }'
+  "$nl" label -d "$ds" --kind class "$classes" >/dev/null
+  touch "$ds/.complete"
+  [ "${KEEP_CSV:-0}" = 1 ] || rm -f "$src"
+fi
+
+# free returns a loopback port nothing listens on.
+free() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+tcp=$(free) http=$(free) inter=$(free)
+rm -rf "$chdir" && mkdir -p "$chdir/data" "$chdir/tmp" "$chdir/log"
+"$server" --config-file=/etc/clickhouse-server/config.xml -- \
+  --listen_host=127.0.0.1 --tcp_port="$tcp" --http_port="$http" --interserver_http_port="$inter" \
+  --path="$PWD/$chdir/data/" --tmp_path="$PWD/$chdir/tmp/" \
+  --logger.log="$PWD/$chdir/log/server.log" --logger.errorlog="$PWD/$chdir/log/error.log" \
+  >"$chdir/log/console.log" 2>&1 &
+pid=$!
+cleanup() {
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
+  if [ "$keep" != 1 ]; then rm -rf "$chdir" "$ds"; fi
+}
+trap cleanup EXIT
+for _ in $(seq 100); do
+  [ "$(curl -s "http://127.0.0.1:$http/ping" 2>/dev/null)" = "Ok." ] && break
+  sleep 0.2
+done
+[ "$(curl -s "http://127.0.0.1:$http/ping")" = "Ok." ] || { echo "clickhouse-server did not start:" >&2; tail "$chdir/log/error.log" >&2; exit 1; }
+engine=clickhouse://127.0.0.1:$tcp/telescope
+echo "ClickHouse $(curl -s "http://127.0.0.1:$http/?query=SELECT%20version()") on loopback, pid $pid"
+
+server_cpu() { awk '{print ($14 + $15) / 100}' "/proc/$pid/stat"; }
+server_hwm() { awk '/^VmHWM:/ {print int($2 / 1024)}' "/proc/$pid/status"; }
+server_rss() { awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$pid/status"; }
+
+# timed NAME CMD...: runs CMD under GNU time and prints one line: netlens'
+# wall and CPU, its peak RSS, the server's CPU and peak RSS so far.
+timed() {
+  local name=$1; shift
+  local l c0 c1 wall user sys rss
+  l=$(load) c0=$(server_cpu)
+  if ! /usr/bin/time -f '%e %U %S %M' -o "$chdir/$name.time" "$@" >"$chdir/$name.out" 2>"$chdir/$name.err"; then
+    echo "$name failed:" >&2; cat "$chdir/$name.err" >&2; tail -5 "$chdir/log/error.log" >&2; exit 1
+  fi
+  c1=$(server_cpu)
+  read -r wall user sys rss <"$chdir/$name.time"
+  awk -v n="$name" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v c="$(echo "$c1 - $c0" | bc)" \
+      -v h="$(server_hwm)" -v now="$(server_rss)" -v l="$l" 'BEGIN {
+    printf "%-14s %7.1f s wall  netlens CPU %6.1f s %5.0f MiB  server CPU %7.1f s, RSS %5d MiB now, peak %5d MiB  load %s\n",
+      n, w, u + s, r / 1024, c, now, h, l }'
+}
+
+timed push "$nl" push -q -d "$ds" --engine "$engine"
+rows=$("$nl" query --engine "$engine" --format csv "SELECT count() AS n FROM packets" | tail -1)
+echo "packets in ClickHouse: $rows; on disk: $(du -sh "$chdir/data" | cut -f1)"
+[ "$rows" = "$packets" ] || { echo "pushed $rows packets of $packets" >&2; exit 1; }
+for a in darknet_stats port_rank activity sender_filter daily_senders classes class_activity class_services; do
+  set=()
+  [ "$a" = class_activity ] && set=(--set class=stretchoid)
+  timed "$a" "$nl" run "$a" --engine "$engine" "${set[@]}" --format csv
+done
