@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -122,6 +123,38 @@ func TestReportDarknetGroup(t *testing.T) {
 				if want := "not a telescope's traffic: " + tc.wantLine; i < 0 || js.Skipped[i].Reason != want {
 					t.Errorf("%s: skipped %v, want the reason %q", name, i >= 0, want)
 				}
+			}
+		})
+	}
+}
+
+// TestReportPlanGroups: --group picks the analyses of a catalogue group in
+// catalogue order, after those --analyses names, each once; an unknown
+// group is refused.
+func TestReportPlanGroups(t *testing.T) {
+	darknet := append(slices.Clone(darknetAnalyses[:5]), "classes", "class_activity", "class_services", "embeddings")
+	for _, tc := range []struct {
+		name             string
+		analyses, groups []string
+		want             []string
+		wantErr          bool
+	}{
+		{"group", nil, []string{"darknet"}, darknet, false},
+		{"names first", []string{"overview", "embeddings"}, []string{"darknet"},
+			append([]string{"overview", "embeddings"}, darknet[:len(darknet)-1]...), false},
+		{"unknown group", nil, []string{"telescope"}, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			picked, _, err := reportPlan(&ReportOptions{Analyses: tc.analyses, Groups: tc.groups})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error %v, want one: %v", err, tc.wantErr)
+			}
+			var got []string
+			for _, a := range picked {
+				got = append(got, a.Meta().Name)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("analyses (-want +got):\n%s", diff)
 			}
 		})
 	}
