@@ -167,6 +167,7 @@ there; an interrupted load is cleaned up and done again by the next one.`,
 // ClickHouse, loads the dataset into it. A corrupt input is reported with
 // ExitBadInput after what was read is stored.
 func runIngest(cmd *cobra.Command, opts *IngestOptions) error {
+	defer limitMemory()()
 	ch, err := opts.Engine.clickhouse()
 	if err != nil || ch == nil {
 		return errors.Join(err, ingestDataset(cmd, opts))

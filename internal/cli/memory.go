@@ -9,22 +9,26 @@ import (
 	"strings"
 )
 
-// goMemoryLimit is the soft limit of the Go heap when GOMEMLIMIT does not
-// set one. An ingest holds its live flows (flow.DefaultMemory), address
-// tables and a few batches; without a limit the collector lets garbage
+// goMemoryLimit is the soft limit of the Go heap during an ingest when
+// GOMEMLIMIT does not set one. An ingest holds its live flows
+// (flow.DefaultMemory), address tables and a few batches; without a limit the collector lets garbage
 // grow to as much again as is live, so a scan with a million live flows
 // would take twice the memory it needs. The limit makes the collector work
 // harder near it instead; memory outside the Go heap (DuckDB's) is not
-// counted.
+// counted. Analyses run without it: their answers are as large as the
+// data asks, and a heap held above the limit would have the collector run
+// without end.
 const goMemoryLimit = 768 << 20
 
-// limitMemory sets the soft memory limit of the Go heap, unless the
-// environment sets GOMEMLIMIT.
-func limitMemory() {
+// limitMemory sets the soft memory limit of the Go heap for an ingest,
+// unless the environment sets GOMEMLIMIT, and returns the function that
+// puts back the limit before.
+func limitMemory() (restore func()) {
 	if os.Getenv("GOMEMLIMIT") != "" {
-		return
+		return func() {}
 	}
-	debug.SetMemoryLimit(goMemoryLimit)
+	old := debug.SetMemoryLimit(goMemoryLimit)
+	return func() { debug.SetMemoryLimit(old) }
 }
 
 // byteSize is a flag of a number of bytes: 512MB, 1GiB, 300000000; 0 for

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -45,6 +46,27 @@ func TestFlowMemoryFlag(t *testing.T) {
 			t.Errorf("--flow-memory %s: %v", tt.arg, err)
 		case got.Flow.Memory != tt.want:
 			t.Errorf("--flow-memory %s: %d bytes, want %d", tt.arg, got.Flow.Memory, tt.want)
+		}
+	}
+}
+
+// TestLimitMemory checks that an ingest's limit of the Go heap is lifted
+// after it, and left alone when GOMEMLIMIT sets one.
+func TestLimitMemory(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	for _, env := range []string{"", "2GiB"} {
+		t.Setenv("GOMEMLIMIT", env)
+		restore := limitMemory()
+		want := int64(goMemoryLimit)
+		if env != "" {
+			want = before
+		}
+		if got := debug.SetMemoryLimit(-1); got != want {
+			t.Errorf("GOMEMLIMIT=%q: limit during the ingest %d, want %d", env, got, want)
+		}
+		restore()
+		if got := debug.SetMemoryLimit(-1); got != before {
+			t.Errorf("GOMEMLIMIT=%q: limit after the ingest %d, want %d as before", env, got, before)
 		}
 	}
 }

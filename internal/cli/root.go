@@ -130,7 +130,6 @@ machine, the same commands run on ClickHouse with --engine.`,
 
 // Main runs netlens with the process' arguments and returns its exit code.
 func Main() ExitCode {
-	limitMemory()
 	ios := SystemIO()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
