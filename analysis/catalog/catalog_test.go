@@ -44,6 +44,7 @@ var envFor = func() func(t *testing.T, path string) *analysis.Env {
 		if err != nil {
 			t.Fatal(err)
 		}
+		removeAtEnd(dir)
 		ds, err := dataset.OpenWrite(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -55,6 +56,7 @@ var envFor = func() func(t *testing.T, path string) *analysis.Env {
 		if err != nil {
 			t.Fatal(err)
 		}
+		atEnd(func() { eng.Close() })
 		env, err := analysis.NewEnv(context.Background(), eng)
 		if err != nil {
 			t.Fatal(err)

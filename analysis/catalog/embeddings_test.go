@@ -179,6 +179,7 @@ var telescopeEnv = sync.OnceValues(func() (*analysis.Env, []scanPacket) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	atEnd(func() { eng.Close() })
 	env, err := analysis.NewEnv(context.Background(), eng)
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ var communityEnv = sync.OnceValues(func() (*analysis.Env, *testflows.Network) {
 	if err != nil {
 		panic(err)
 	}
+	atEnd(func() { eng.Close() })
 	env, err := analysis.NewEnv(context.Background(), eng)
 	if err != nil {
 		panic(err)
@@ -40,7 +41,7 @@ var communityEnv = sync.OnceValues(func() (*analysis.Env, *testflows.Network) {
 })
 
 // onceT is the testing.TB of what is made once for all tests: it fails by
-// panicking, and its temporary directories stay until the process ends.
+// panicking, and its temporary directories stay until the last test ends.
 type onceT struct{ testing.TB }
 
 func (onceT) Helper() {}
@@ -49,6 +50,7 @@ func (onceT) TempDir() string {
 	if err != nil {
 		panic(err)
 	}
+	removeAtEnd(d)
 	return d
 }
 func (onceT) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) }
