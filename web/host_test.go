@@ -44,7 +44,7 @@ var labelled struct {
 func labelledDataset(t *testing.T) string {
 	t.Helper()
 	labelled.once.Do(func() {
-		tmp, err := os.MkdirTemp("", "netlens-web-labels-")
+		tmp, err := mkdirShared("netlens-web-labels-")
 		if err != nil {
 			labelled.err = err
 			return

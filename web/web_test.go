@@ -27,7 +27,34 @@ import (
 	"github.com/netlens/netlens/internal/testenv"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+// TestMain runs the tests, then removes the datasets built once for all
+// of them.
+func TestMain(m *testing.M) {
+	code := testenv.Main(m)
+	madeMu.Lock()
+	for _, dir := range made {
+		os.RemoveAll(dir)
+	}
+	madeMu.Unlock()
+	os.Exit(code)
+}
+
+var (
+	madeMu sync.Mutex
+	made   []string // directories that outlive a test, removed by TestMain
+)
+
+// mkdirShared makes a temporary directory that TestMain removes after the
+// last test.
+func mkdirShared(pattern string) (string, error) {
+	dir, err := os.MkdirTemp("", pattern)
+	if err == nil {
+		madeMu.Lock()
+		made = append(made, dir)
+		madeMu.Unlock()
+	}
+	return dir, err
+}
 
 var camera = filepath.Join(testenv.RepoRoot(), "examples", "dlink-camera-setup.pcap")
 
@@ -47,7 +74,7 @@ func buildDataset(t testing.TB, capture string) string {
 	v, _ := datasets.LoadOrStore(capture, &datasetOnce{})
 	d := v.(*datasetOnce)
 	d.once.Do(func() {
-		dir, err := os.MkdirTemp("", "netlens-web-test-")
+		dir, err := mkdirShared("netlens-web-test-")
 		if err != nil {
 			d.err = err
 			return
