@@ -182,29 +182,53 @@ func hashPrefix(ctx context.Context, path string, limit int64) (string, int64, e
 // are known before (see assignIDs).
 type hasher struct {
 	done chan struct{} // closed when the worker has finished
+	res  []FileResult
+	sums []hashedInput // what the worker found, put into res by wait
 	err  error
 }
 
-// startHashing starts hashing the inputs res[i], for i in todo, whose
-// SHA256 is not known yet. wait must be called before res is read again.
-func startHashing(ctx context.Context, res []FileResult, todo []int) *hasher {
-	h := &hasher{done: make(chan struct{})}
+// hashedInput is the sha256 and size of the input res[i], read from path.
+type hashedInput struct {
+	i    int
+	path string
+	sum  string
+	size int64
+}
+
+// startHashing starts hashing the inputs res[i], for i in inputs, whose
+// SHA256 is not known yet. The pipeline may read res meanwhile (to report
+// a finished input): the hashes go into res only when wait is called.
+func startHashing(ctx context.Context, res []FileResult, inputs []int) *hasher {
+	h := &hasher{done: make(chan struct{}), res: res}
+	var todo []hashedInput
+	for _, i := range inputs {
+		if res[i].SHA256 != "" || input.IsStream(res[i].Path) { // a stream read without a copy: see finishStreams
+			continue
+		}
+		todo = append(todo, hashedInput{i: i, path: res[i].Path})
+	}
 	go func() {
 		defer close(h.done)
-		for _, i := range todo {
-			if res[i].SHA256 != "" || input.IsStream(res[i].Path) { // a stream read without a copy: see finishStreams
-				continue
-			}
-			if h.err = hashInto(ctx, &res[i]); h.err != nil {
+		for _, in := range todo {
+			sum, size, err := hashFile(ctx, in.path)
+			if err != nil {
+				h.err = err
 				return
 			}
+			in.sum, in.size = sum, size
+			h.sums = append(h.sums, in)
 		}
 	}()
 	return h
 }
 
-// wait waits for the worker and returns its error.
+// wait waits for the worker, puts the hashes it found into the results
+// and returns its error.
 func (h *hasher) wait() error {
 	<-h.done
+	for _, s := range h.sums {
+		h.res[s.i].SHA256, h.res[s.i].Size = s.sum, s.size
+	}
+	h.sums = nil
 	return h.err
 }
