@@ -42,6 +42,7 @@ var darknetEnv = func() func(t *testing.T) (*analysis.Env, []testcapture.Darknet
 				err = e
 				return
 			}
+			removeAtEnd(dir)
 			pcap := filepath.Join(dir, "darknet.pcap")
 			pkts = testcapture.Darknet(t, pcap, 1)
 			gt := filepath.Join(dir, "gt.csv")
@@ -64,6 +65,7 @@ var darknetEnv = func() func(t *testing.T) (*analysis.Env, []testcapture.Darknet
 				err = e
 				return
 			}
+			atEnd(func() { eng.Close() })
 			env, err = analysis.NewEnv(context.Background(), eng)
 		})
 		if err != nil {
@@ -655,6 +657,7 @@ var corpusEnv = func() func(t *testing.T) (*analysis.Env, []testcapture.DarknetP
 				err = e
 				return
 			}
+			removeAtEnd(dir)
 			ds, e := dataset.OpenWrite(dir)
 			if e != nil {
 				err = e
@@ -672,6 +675,7 @@ var corpusEnv = func() func(t *testing.T) (*analysis.Env, []testcapture.DarknetP
 				err = e
 				return
 			}
+			atEnd(func() { eng.Close() })
 			env, err = analysis.NewEnv(context.Background(), eng)
 		})
 		if err != nil {
