@@ -2,19 +2,15 @@ package cli
 
 import (
 	"encoding/json"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 
+	"github.com/netlens/netlens/internal/testcapture"
 	"github.com/netlens/netlens/internal/testenv"
 )
 
@@ -22,50 +18,16 @@ import (
 // class labels.
 var darknetAnalyses = []string{"darknet_stats", "port_rank", "activity", "sender_filter", "daily_senders", "embeddings"}
 
-// writeScan writes a capture of n TCP SYNs, each from its own source to
-// an address of 198.51.0.0/16 that never answers: a telescope's traffic.
-func writeScan(t *testing.T, path string, n int) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := pcapgo.NewWriterNanos(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
-	for i := range n {
-		src := netip.AddrFrom4([4]byte{45, byte(i >> 16), byte(i >> 8), byte(i)})
-		dst := netip.AddrFrom4([4]byte{198, 51, byte(i * 7), byte(i * 13)})
-		eth := &layers.Ethernet{SrcMAC: []byte{0, 0x0c, 0x29, 0x5e, 0x7a, 2}, DstMAC: []byte{0, 0x1b, 0x21, 0x3a, 0x4f, 1}, EthernetType: layers.EthernetTypeIPv4}
-		ip := &layers.IPv4{Version: 4, TTL: 240, Protocol: layers.IPProtocolTCP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
-		tcp := &layers.TCP{SrcPort: layers.TCPPort(40000 + i%20000), DstPort: []layers.TCPPort{22, 23, 80, 443, 445, 3389}[i%6], SYN: true, Seq: uint32(i), Window: 1024}
-		if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
-			t.Fatal(err)
-		}
-		buf := gopacket.NewSerializeBuffer()
-		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, tcp); err != nil {
-			t.Fatal(err)
-		}
-		ts := start.Add(time.Duration(i) * 50 * time.Millisecond)
-		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}, buf.Bytes()); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // darknetLog is a telescope's log of packets (DarkVec's preprocessed CSV).
 var darknetLog = filepath.Join(testenv.RepoRoot(), "input", "darknet", "testdata", "preprocessed.csv")
 
 // TestReportDarknetGroup: a report runs the darknet group on a telescope's
-// traffic (a scan that nothing answers, a log of packets), and skips it on a device's
+// traffic (its pcap, where nothing answers; a log of packets), and skips it on a device's
 // capture, saying why on the terminal and in the report, unless asked for
 // with --group darknet.
 func TestReportDarknetGroup(t *testing.T) {
-	scan := filepath.Join(t.TempDir(), "scan.pcap")
-	writeScan(t, scan, 1500)
+	telescope := filepath.Join(t.TempDir(), "telescope.pcap")
+	testcapture.Darknet(t, telescope, 1) // 3,733 one-way flows
 	const skipLine = "darknet group skipped (9 analyses): not a telescope's traffic: "
 	for _, tc := range []struct {
 		name     string
@@ -73,7 +35,7 @@ func TestReportDarknetGroup(t *testing.T) {
 		wantRan  bool
 		wantLine string // in the terminal's output and each skip's reason
 	}{
-		{"scan", []string{scan}, true, ""},
+		{"telescope pcap", []string{telescope}, true, ""},
 		{"packet logs", []string{darknetLog}, true, ""},
 		{"camera", []string{camera}, false, "no class labels, and 32 flows: fewer than the 1000 needed to judge; --group darknet runs it"},
 		{"camera asked", []string{camera, "--group", "capture,darknet"}, true, ""},
