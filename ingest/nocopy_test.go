@@ -7,12 +7,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -38,27 +36,6 @@ func bigDarknetLog(t *testing.T, dir string, rows int) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// feedFIFO makes a FIFO in a temporary directory and writes data into it
-// from a goroutine; the returned function waits for the writer.
-func feedFIFO(t *testing.T, data []byte) (string, func() error) {
-	t.Helper()
-	fifo := filepath.Join(t.TempDir(), "stream")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fed := make(chan error, 1)
-	go func() {
-		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-		if err != nil {
-			fed <- err
-			return
-		}
-		_, err = f.Write(data)
-		fed <- errors.Join(err, f.Close())
-	}()
-	return fifo, func() error { return <-fed }
 }
 
 // TestIngestNoCopy reads streams as they come (ingest.Config.NoCopy): a

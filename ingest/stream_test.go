@@ -87,21 +87,7 @@ func checkStreamIngest(t *testing.T, ds *dataset.Dataset, st *ingest.Stats, path
 func TestIngestFIFO(t *testing.T) {
 	capPath, data := corpusCapture(t)
 	file := fileInput(t, capPath)
-	fifo := filepath.Join(t.TempDir(), "live.pcap")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fed := make(chan error, 1)
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-		if err != nil {
-			fed <- err
-			return
-		}
-		_, err = f.Write(data)
-		fed <- errors.Join(err, f.Close())
-	}()
+	fifo, fed := feedFIFO(t, data)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	ds := openDS(t)
@@ -109,7 +95,7 @@ func TestIngestFIFO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := <-fed; err != nil {
+	if err := fed(); err != nil {
 		t.Fatal(err)
 	}
 	checkStreamIngest(t, ds, st, fifo, file, data)
@@ -207,21 +193,8 @@ func TestIngestStreamLockedLeavesStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Abort()
-	fifo := filepath.Join(t.TempDir(), "live.pcap")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	// The writer's open blocks until a reader opens the FIFO.
-	fed := make(chan error, 1)
-	go func() {
-		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-		if err != nil {
-			fed <- err
-			return
-		}
-		_, err = f.Write(data)
-		fed <- errors.Join(err, f.Close())
-	}()
+	fifo, fed := feedFIFO(t, data)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := ingest.Run(ctx, ds, []string{fifo}, ingest.DefaultConfig()); !errors.Is(err, dataset.ErrLocked) {
@@ -236,10 +209,31 @@ func TestIngestStreamLockedLeavesStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := <-fed; err != nil {
+	if err := fed(); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != len(data) {
 		t.Errorf("the stream lost %d of its %d bytes to the refused ingest", len(data)-len(got), len(data))
 	}
+}
+
+// feedFIFO makes a FIFO in a temporary directory and writes data into it
+// from a goroutine; the returned function waits for the writer.
+func feedFIFO(t *testing.T, data []byte) (string, func() error) {
+	t.Helper()
+	fifo := filepath.Join(t.TempDir(), "stream")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fed := make(chan error, 1)
+	go func() {
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			fed <- err
+			return
+		}
+		_, err = f.Write(data)
+		fed <- errors.Join(err, f.Close())
+	}()
+	return fifo, func() error { return <-fed }
 }
