@@ -11,33 +11,12 @@ cd "$(dirname "$0")/.."
 
 ds=${1:?usage: bench/clickhouse.sh DATASET}
 out=bench/out
-server=/usr/sbin/clickhouse-server
-[ -x "$server" ] || { echo "clickhouse-server not installed (apt-get install clickhouse-server)" >&2; exit 1; }
+. bench/chserver.sh
 make build >/dev/null
 
-# free returns a loopback port nothing listens on.
-free() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-tcp=$(free) http=$(free) inter=$(free)
 dir=$out/clickhouse
-rm -rf "$dir" && mkdir -p "$dir/data" "$dir/tmp" "$dir/log"
-"$server" --config-file=/etc/clickhouse-server/config.xml -- \
-  --listen_host=127.0.0.1 --tcp_port="$tcp" --http_port="$http" --interserver_http_port="$inter" \
-  --path="$PWD/$dir/data/" --tmp_path="$PWD/$dir/tmp/" \
-  --logger.log="$PWD/$dir/log/server.log" --logger.errorlog="$PWD/$dir/log/error.log" \
-  >"$dir/log/console.log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  [ "$(curl -s "http://127.0.0.1:$http/ping" 2>/dev/null)" = "Ok." ] && break
-  sleep 0.2
-done
-[ "$(curl -s "http://127.0.0.1:$http/ping")" = "Ok." ] || { echo "clickhouse-server did not start:" >&2; tail "$dir/log/error.log" >&2; exit 1; }
+start_clickhouse "$dir"
+trap stop_clickhouse EXIT
 engine=clickhouse://127.0.0.1:$tcp/bench
 
 # timed NAME CMD...: runs CMD under GNU time, sets secs_NAME and rss_NAME (MiB).

@@ -26,9 +26,9 @@ seed=${SEED:-1}
 keep=${KEEP:-0}
 out=bench/out/telescope
 chdir=bench/out/telescope-ch
-server=/usr/sbin/clickhouse-server
 classes=${CLASSES:-../shared/corpus/darknet/big_gt.csv}
-[ -x "$server" ] || { echo "clickhouse-server not installed (apt-get install clickhouse-server)" >&2; exit 1; }
+. bench/chserver.sh
+[ -x "$chserver" ] || { echo "clickhouse-server not installed (apt-get install clickhouse-server)" >&2; exit 1; }
 mkdir -p "$out"
 go build -o "$out/netlens" ./cmd/netlens
 go build -o "$out/telescope" ./bench/telescope
@@ -57,33 +57,12 @@ if [ ! -f "$ds/.complete" ]; then
   [ "${KEEP_CSV:-0}" = 1 ] || rm -f "$src"
 fi
 
-# free returns a loopback port nothing listens on.
-free() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-tcp=$(free) http=$(free) inter=$(free)
-rm -rf "$chdir" && mkdir -p "$chdir/data" "$chdir/tmp" "$chdir/log"
-"$server" --config-file=/etc/clickhouse-server/config.xml -- \
-  --listen_host=127.0.0.1 --tcp_port="$tcp" --http_port="$http" --interserver_http_port="$inter" \
-  --path="$PWD/$chdir/data/" --tmp_path="$PWD/$chdir/tmp/" \
-  --logger.log="$PWD/$chdir/log/server.log" --logger.errorlog="$PWD/$chdir/log/error.log" \
-  >"$chdir/log/console.log" 2>&1 &
-pid=$!
+start_clickhouse "$chdir"
 cleanup() {
-  kill "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null || true
+  stop_clickhouse
   if [ "$keep" != 1 ]; then rm -rf "$chdir" "$ds"; fi
 }
 trap cleanup EXIT
-for _ in $(seq 100); do
-  [ "$(curl -s "http://127.0.0.1:$http/ping" 2>/dev/null)" = "Ok." ] && break
-  sleep 0.2
-done
-[ "$(curl -s "http://127.0.0.1:$http/ping")" = "Ok." ] || { echo "clickhouse-server did not start:" >&2; tail "$chdir/log/error.log" >&2; exit 1; }
 engine=clickhouse://127.0.0.1:$tcp/telescope
 echo "ClickHouse $(curl -s "http://127.0.0.1:$http/?query=SELECT%20version()") on loopback, pid $pid"
 
