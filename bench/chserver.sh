@@ -1,6 +1,7 @@
 # Sourced by the benches that time netlens on ClickHouse: start_clickhouse
-# DIR starts Debian's clickhouse-server with its data, temporary files and
-# logs under DIR (made afresh), listening on free loopback ports, waits
+# DIR [keep] starts Debian's clickhouse-server with its data, temporary
+# files and logs under DIR (made afresh, or kept as they are with keep),
+# listening on free loopback ports, waits
 # until it answers, and sets pid, tcp and http. The caller stops it
 # (stop_clickhouse, e.g. in its EXIT trap).
 
@@ -16,10 +17,11 @@ free_port() {
 }
 
 start_clickhouse() {
-  local dir=$1 inter
+  local dir=$1 keep=${2:-} inter
   [ -x "$chserver" ] || { echo "clickhouse-server not installed (apt-get install clickhouse-server)" >&2; exit 1; }
   tcp=$(free_port) http=$(free_port) inter=$(free_port)
-  rm -rf "$dir" && mkdir -p "$dir/data" "$dir/tmp" "$dir/log"
+  [ "$keep" = keep ] || rm -rf "$dir"
+  mkdir -p "$dir/data" "$dir/tmp" "$dir/log"
   "$chserver" --config-file=/etc/clickhouse-server/config.xml -- \
     --listen_host=127.0.0.1 --tcp_port="$tcp" --http_port="$http" --interserver_http_port="$inter" \
     --path="$PWD/$dir/data/" --tmp_path="$PWD/$dir/tmp/" \

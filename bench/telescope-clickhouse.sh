@@ -9,13 +9,17 @@
 #
 #   bench/telescope-clickhouse.sh                     # 15 M packets
 #   PACKETS=300000000 bench/telescope-clickhouse.sh   # the 300 M month
-#   KEEP=1 ...                                        # keep the dataset and the server's data
-#   KEEP_CSV=1 ...                                    # keep the CSV once ingested
+#   KEEP=1 ...                                        # keep the dataset and the server's data,
+#                                                     # and use them again: no new push
+#   KEEP_CSV=1 ...                                    # write the zstd CSV, ingest it, keep it
 #
-# The CSV is deleted once ingested (bench/telescope makes the same bytes
-# again from the seed), the dataset (with its classes) once pushed and the
-# server's data at the end, unless KEEP=1; a kept dataset is used again.
-# Disk for the 300 M month: 8.5 GB of CSV, then 7.7 GB of dataset, then
+# The generator's CSV goes into `netlens ingest - --no-copy` through a
+# pipe, with no copy on disk (bench/telescope makes the same bytes again
+# from the seed), unless KEEP_CSV=1 or the CSV is there already. The
+# dataset (with its classes) is deleted once pushed and the server's data
+# at the end, unless KEEP=1; a kept dataset is used again.
+# Disk for the 300 M month: 7.7 GB of dataset (and 8.5 GB of zstd CSV
+# with KEEP_CSV=1), then
 # about 40 bytes a packet in ClickHouse 18.16 once its parts are merged
 # (12 GB), and more while it loads (17 GB at 139 M packets).
 set -euo pipefail
@@ -40,24 +44,33 @@ ds=$out/$name.ds
 load() { cut -d' ' -f1 /proc/loadavg; }
 
 if [ ! -f "$ds/.complete" ]; then
-  if [ ! -f "$src" ]; then
-    echo "generating $src (load $(load))"
-    "$out/telescope" -packets "$packets" -seed "$seed" -o "$out/$name.tmp.csv.zst" # .zst: compressed
-    mv "$out/$name.tmp.csv.zst" "$src"
-  fi
   rm -rf "$ds"
   l=$(load)
-  /usr/bin/time -f '%e %U %S %M' -o "$out/ingest.time" "$nl" ingest "$src" -d "$ds" >"$out/ingest.log" 2>&1
+  if [ -f "$src" ] || [ "${KEEP_CSV:-0}" = 1 ]; then
+    if [ ! -f "$src" ]; then
+      echo "generating $src (load $l)"
+      "$out/telescope" -packets "$packets" -seed "$seed" -o "$out/$name.tmp.csv.zst" # .zst: compressed
+      mv "$out/$name.tmp.csv.zst" "$src"
+    fi
+    what=ingest
+    /usr/bin/time -f '%e %U %S %M' -o "$out/ingest.time" "$nl" ingest "$src" -d "$ds" >"$out/ingest.log" 2>&1
+  else
+    # No copy on disk: the generator's CSV goes straight into the dataset.
+    what="generate | ingest --no-copy"
+    "$out/telescope" -packets "$packets" -seed "$seed" -o - 2>"$out/generate.log" |
+      /usr/bin/time -f '%e %U %S %M' -o "$out/ingest.time" "$nl" ingest - --no-copy -d "$ds" >"$out/ingest.log" 2>&1
+    cat "$out/generate.log"
+  fi
   read -r wall user sys rss <"$out/ingest.time"
-  awk -v n="$packets" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v l="$l" 'BEGIN {
-    printf "ingest: %d rows in %.1f s wall = %.2f M rows/s; CPU %.1f s; peak RSS %.0f MiB; load %s\n",
-      n, w, n / w / 1e6, u + s, r / 1024, l }'
+  awk -v what="$what" -v n="$packets" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v l="$l" 'BEGIN {
+    printf "%s: %d rows in %.1f s wall = %.2f M rows/s; netlens CPU %.1f s; peak RSS %.0f MiB; load %s\n",
+      what, n, w, n / w / 1e6, u + s, r / 1024, l }'
   "$nl" label -d "$ds" --kind class "$classes" >/dev/null
   touch "$ds/.complete"
-  [ "${KEEP_CSV:-0}" = 1 ] || rm -f "$src"
 fi
 
-start_clickhouse "$chdir"
+pushed=$chdir/$name.pushed # with KEEP=1, the server's data of an earlier run
+if [ "$keep" = 1 ] && [ -f "$pushed" ]; then start_clickhouse "$chdir" keep; else start_clickhouse "$chdir"; fi
 cleanup() {
   stop_clickhouse
   if [ "$keep" != 1 ]; then rm -rf "$chdir" "$ds"; fi
@@ -87,10 +100,11 @@ timed() {
       n, w, u + s, r / 1024, c, now, h, l }'
 }
 
-timed push "$nl" push -q -d "$ds" --engine "$engine"
+[ -f "$pushed" ] || timed push "$nl" push -q -d "$ds" --engine "$engine"
 rows=$("$nl" query --engine "$engine" --format csv "SELECT count() AS n FROM packets" | tail -1)
 echo "packets in ClickHouse: $rows; on disk: $(du -sh "$chdir/data" | cut -f1)"
 [ "$rows" = "$packets" ] || { echo "pushed $rows packets of $packets" >&2; exit 1; }
+touch "$pushed"
 [ "$keep" = 1 ] || rm -rf "$ds"
 for a in darknet_stats port_rank activity sender_filter daily_senders classes class_activity class_services; do
   set=()
