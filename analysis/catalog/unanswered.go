@@ -114,26 +114,32 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 			add(k, 3, noReply, n-replied)
 		}
 	}
-	keys := make([]key, 0, len(per))
-	for k := range per {
-		keys = append(keys, k)
+	// Sorted with their counts beside them: a scan has millions of hosts,
+	// and a look-up in per for each comparison costs more than the rest.
+	type entry struct {
+		key
+		c            counts
+		un, requests int64
 	}
-	un := func(k key) int64 { return per[k][noReply] + per[k][rejected] }
-	slices.SortFunc(keys, func(x, y key) int {
-		total := func(k key) int64 { c := per[k]; return c[0] + c[1] + c[2] }
-		return cmp.Or(cmp.Compare(un(y), un(x)), cmp.Compare(total(y), total(x)), cmp.Compare(x.host, y.host), cmp.Compare(x.service, y.service))
+	keys := make([]entry, 0, len(per))
+	for k, c := range per {
+		keys = append(keys, entry{key: k, c: *c, un: c[noReply] + c[rejected], requests: c[0] + c[1] + c[2]})
+	}
+	per = nil
+	slices.SortFunc(keys, func(x, y entry) int {
+		return cmp.Or(cmp.Compare(y.un, x.un), cmp.Compare(y.requests, x.requests), cmp.Compare(x.host, y.host), cmp.Compare(x.service, y.service))
 	})
 	tab := analysis.NewTable("unanswered", "Requests per host and service, and the share answered",
 		"host", "name", "service", "requests", "answered", "no_reply", "rejected", "share_answered").WithUnit("share_answered", output.Share).WithUnit("share_answered", output.Share)
 	var cats []string
 	var answered, unanswered []float64
+	top := v.Int("top")
 	for _, k := range keys {
-		c := per[k]
-		requests := c[0] + c[1] + c[2]
+		c, requests := k.c, k.requests
 		tab.Add(k.host, nullable(env.Names[k.host]), k.service, requests, c[answeredReq], c[noReply], c[rejected], float64(c[answeredReq])/float64(requests))
-		if un(k) > 0 && int64(len(cats)) < v.Int("top") {
+		if k.un > 0 && int64(len(cats)) < top {
 			cats = append(cats, env.Label(k.host)+" "+k.service)
-			answered, unanswered = append(answered, float64(c[answeredReq])), append(unanswered, float64(un(k)))
+			answered, unanswered = append(answered, float64(c[answeredReq])), append(unanswered, float64(k.un))
 		}
 	}
 	sum := analysis.NewTable("unanswered_summary", "Requests by kind, and the share answered",

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +35,10 @@ type ReportOptions struct {
 	Set       []string
 	NoFigures bool
 	Force     bool
-	Ingest    IngestOptions
+	// CPUProfile is a file to write the CPU profile of the whole report
+	// (ingest, analyses, files) to; empty means none.
+	CPUProfile string
+	Ingest     IngestOptions
 	// Catalog is the list the analyses are taken from; nil means the
 	// catalogue (catalog.All).
 	Catalog []analysis.Analysis
@@ -118,6 +123,7 @@ first, and without either the report covers what the database holds.`,
 	f.StringSliceVar(&opts.Groups, "group", nil, "run only the analyses of these catalogue groups (comma-separated: capture, flows, peers, darknet), with those of --analyses")
 	f.StringArrayVar(&opts.Set, "set", nil, "parameter as analysis.name=value, or name=value for every analysis that has it; repeatable")
 	f.BoolVar(&opts.NoFigures, "no-figures", false, "skip the PNG/SVG/PDF figures (faster)")
+	f.StringVar(&opts.CPUProfile, "cpuprofile", "", "write a CPU profile of the report (Go pprof format) to this file")
 	f.BoolVar(&opts.Force, "force", false, "write into a DIR that holds files netlens did not write, beside them (never replacing them)")
 	f.BoolVarP(&opts.Ingest.Quiet, "quiet", "q", false, "print nothing but errors")
 	f.StringVar(&opts.Ingest.Node, "node", "", "captures of a Bitcoin node: its address, or address:listening-port among several nodes on one address (as ingest --node)")
@@ -213,7 +219,18 @@ func reportPlan(opts *ReportOptions) ([]analysis.Analysis, map[string]map[string
 	return all, settings, nil
 }
 
-func runReport(cmd *cobra.Command, opts *ReportOptions) error {
+func runReport(cmd *cobra.Command, opts *ReportOptions) (err error) {
+	if opts.CPUProfile != "" {
+		stop, err := startCPUProfile(opts.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if serr := stop(); err == nil {
+				err = serr
+			}
+		}()
+	}
 	ctx, ios := cmd.Context(), opts.IO
 	analyses, settings, err := reportPlan(opts)
 	if err != nil {
@@ -336,6 +353,26 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) error {
 		return &exitError{code: ExitFailedAnalyses, err: err}
 	}
 	return inputErr
+}
+
+// startCPUProfile starts writing a CPU profile to path; stop ends it and
+// closes the file.
+func startCPUProfile(path string) (stop func() error, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // darknetGate leaves the darknet group out of analyses unless the dataset
