@@ -78,7 +78,7 @@ func BenchmarkDecodeLinkTypes(b *testing.B) {
 type gopacketDecoder struct {
 	parser  *gopacket.DecodingLayerParser
 	decoded []gopacket.LayerType
-	names   addrNames
+	names   AddrTexts
 	eth     layers.Ethernet
 	dot1q   layers.Dot1Q
 	ip4     layers.IPv4
@@ -94,7 +94,7 @@ type gopacketDecoder struct {
 }
 
 func newGopacketDecoder() *gopacketDecoder {
-	g := &gopacketDecoder{names: newAddrNames(maxNames)}
+	g := &gopacketDecoder{}
 	g.parser = gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet,
 		&g.eth, &g.dot1q, &g.ip4, &g.ip6, &g.ext, &g.frag, &g.tcp, &g.udp, &g.icmp4, &g.icmp6, &g.arp, &g.payload)
 	g.parser.IgnoreUnsupported = true
@@ -121,7 +121,7 @@ func (g *gopacketDecoder) decode(data []byte, p *schema.Packet, m *Meta) {
 			p.EthType, p.IPVersion = EthIPv4, 4
 			m.Src, _ = netip.AddrFromSlice(g.ip4.SrcIP)
 			m.Dst, _ = netip.AddrFromSlice(g.ip4.DstIP)
-			p.Src, p.Dst = g.names.name(m.Src), g.names.name(m.Dst)
+			p.Src, p.Dst = g.names.Text(m.Src), g.names.Text(m.Dst)
 			p.IPLen, p.IPID, p.IPFlags = uint32(g.ip4.Length), uint32(g.ip4.Id), uint8(g.ip4.Flags)
 			p.Frag = g.ip4.Flags&layers.IPv4MoreFragments != 0 || g.ip4.FragOffset != 0
 			p.TTL, p.Proto, p.IPChksum = g.ip4.TTL, uint8(g.ip4.Protocol), g.ip4.Checksum
@@ -131,7 +131,7 @@ func (g *gopacketDecoder) decode(data []byte, p *schema.Packet, m *Meta) {
 			p.EthType, p.IPVersion = EthIPv6, 6
 			m.Src, _ = netip.AddrFromSlice(g.ip6.SrcIP)
 			m.Dst, _ = netip.AddrFromSlice(g.ip6.DstIP)
-			p.Src, p.Dst = g.names.name(m.Src), g.names.name(m.Dst)
+			p.Src, p.Dst = g.names.Text(m.Src), g.names.Text(m.Dst)
 			p.IPLen, p.TTL, p.Proto = 40+uint32(g.ip6.Length), g.ip6.HopLimit, uint8(g.ip6.NextHeader)
 			hdr = 40
 			m.Status = OK

@@ -58,20 +58,17 @@ const (
 	protoICMPv6 = 58
 )
 
-// maxNames bounds the address-to-text cache of a Decoder.
-const maxNames = 1 << 20
-
-// Decoder decodes frames into packet rows. It keeps a bounded cache of
-// address texts so that decoding does not allocate once the addresses of a
-// capture have been seen. A Decoder is not safe for concurrent use; use one
+// Decoder decodes frames into packet rows. It keeps a small cache of
+// address texts (see AddrTexts) so that decoding does not allocate once the
+// busy addresses of a capture have been seen. A Decoder is not safe for concurrent use; use one
 // per goroutine.
 type Decoder struct {
-	names addrNames
+	names AddrTexts
 }
 
 // New returns a Decoder.
 func New() *Decoder {
-	return &Decoder{names: newAddrNames(maxNames)}
+	return &Decoder{}
 }
 
 // Decode decodes one frame of the given link type into p and m.
@@ -388,7 +385,7 @@ func (d *Decoder) arp(b []byte, p *schema.Packet) Status {
 	}
 	spa := 8 + hlen
 	tpa := spa + 4 + hlen
-	p.Src = d.names.name4(be32(b[spa:]))
-	p.Dst = d.names.name4(be32(b[tpa:]))
+	p.Src = d.names.Text4(be32(b[spa:]))
+	p.Dst = d.names.Text4(be32(b[tpa:]))
 	return NonIP
 }

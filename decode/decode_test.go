@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -370,36 +371,41 @@ func TestDecodeNoAllocs(t *testing.T) {
 	}
 }
 
-// TestAddrNamesBounded checks that the address cache starts over when full
-// and keeps giving correct texts, for IPv4 and IPv6 addresses mixed, through
-// the growth of its table.
-func TestAddrNamesBounded(t *testing.T) {
+// TestAddrTexts checks that the address cache gives correct texts for
+// IPv4 and IPv6 addresses mixed, more of them than it has slots, and that
+// an address found again costs no new text.
+func TestAddrTexts(t *testing.T) {
 	tests := []struct {
-		limit, addrs, want int // want: entries held at the end
+		name  string
+		addrs int
 	}{
-		{limit: 4, addrs: 10, want: 4},
-		{limit: 3000, addrs: 5000, want: 1000},
-		{limit: 1 << 20, addrs: 5000, want: 5000},
+		{"fewer than the slots", 1000},
+		{"more than the slots", 100000},
 	}
 	for _, tt := range tests {
-		n := newAddrNames(tt.limit)
-		for round := range 2 { // the second round finds what the first left
-			for i := range tt.addrs {
-				a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-				if i%3 == 2 {
-					a = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)})
-				}
-				if got := n.name(a); got != a.String() {
-					t.Fatalf("limit %d, round %d: name(%v) = %q", tt.limit, round, a, got)
-				}
-				if n.len() > tt.limit {
-					t.Fatalf("limit %d: cache holds %d entries", tt.limit, n.len())
+		t.Run(tt.name, func(t *testing.T) {
+			var n AddrTexts
+			for round := range 2 { // the second round finds what the first left
+				for i := range tt.addrs {
+					a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+					if i%3 == 2 {
+						a = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)})
+					}
+					got := n.Text(a)
+					if got != a.String() {
+						t.Fatalf("round %d: Text(%v) = %q", round, a, got)
+					}
+					if again := n.Text(a); unsafe.StringData(again) != unsafe.StringData(got) {
+						t.Fatalf("round %d: Text(%v) made a new text for an address just seen", round, a)
+					}
 				}
 			}
-		}
-		if got := n.len(); got != tt.want {
-			t.Errorf("limit %d: cache holds %d entries after 2 x %d lookups, want %d", tt.limit, got, tt.addrs, tt.want)
-		}
+		})
+	}
+	zoned := netip.MustParseAddr("fe80::1%eth0")
+	var n AddrTexts
+	if got := n.Text(zoned); got != "fe80::1%eth0" {
+		t.Errorf("Text(%v) = %q", zoned, got)
 	}
 }
 

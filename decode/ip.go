@@ -17,7 +17,7 @@ func (d *Decoder) ipv4(b []byte, p *schema.Packet, m *Meta) Status {
 	dst := netip.AddrFrom4([4]byte(b[16:20]))
 	p.IPVersion = 4
 	m.Src, m.Dst = src, dst
-	p.Src, p.Dst = d.names.name4(be32(b[12:])), d.names.name4(be32(b[16:]))
+	p.Src, p.Dst = d.names.Text4(be32(b[12:])), d.names.Text4(be32(b[16:]))
 	ff := be16(b[6:])
 	offset := ff & 0x1fff
 	p.IPID = uint32(be16(b[4:]))
@@ -57,7 +57,7 @@ func (d *Decoder) ipv6(b []byte, p *schema.Packet, m *Meta) Status {
 	dst := netip.AddrFrom16([16]byte(b[24:40]))
 	p.IPVersion = 6
 	m.Src, m.Dst = src, dst
-	p.Src, p.Dst = d.names.name(src), d.names.name(dst)
+	p.Src, p.Dst = d.names.Text(src), d.names.Text(dst)
 	p.TTL = b[7]
 	total := 40 + int(be16(b[4:]))
 	if total == 40 && b[6] != 59 {

@@ -127,7 +127,7 @@ type Assembler struct {
 	frags   fragTable
 	nextID  int64
 	evicted int64
-	names   addrTexts
+	names   decode.AddrTexts
 	out     schema.Flow
 }
 
@@ -544,9 +544,9 @@ func (a *Assembler) fill(e *entry) {
 		Duration:    float64(e.end-e.start) / float64(time.Second),
 		Proto:       proto,
 		IPVersion:   e.ipVersion,
-		A:           a.names.text(aAddr),
+		A:           a.names.Text(aAddr),
 		APort:       aPort,
-		B:           a.names.text(bAddr),
+		B:           a.names.Text(bAddr),
 		BPort:       bPort,
 		PktsAToB:    e.pkts[0],
 		PktsBToA:    e.pkts[1],
