@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/netlens/netlens/analysis"
@@ -94,55 +95,108 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 // as encoding/xml escapes it.
 func graphML(edges analysis.Table) ([]byte, error) {
 	var b bytes.Buffer
-	b.Grow(200 * len(edges.Rows))
-	b.WriteString(xml.Header)
-	b.WriteString(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+	// About 200 bytes per edge and its nodes: enough that a scan's
+	// millions of them are not copied into a buffer twice as large.
+	b.Grow(256*len(edges.Rows) + 1024)
+	if err := writeGraphML(&b, edges.Rows); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// writeGraphML writes the GraphML of graphML for the rows of the edges
+// table to w. A scan's graph has millions of edges: text that needs no
+// escaping (addresses, numbers) is copied as it is, and the bytes go out
+// in blocks.
+func writeGraphML(w io.Writer, rows [][]any) error {
+	buf := make([]byte, 0, 64<<10)
+	var err error
+	flush := func() {
+		if err == nil {
+			_, err = w.Write(buf)
+		}
+		buf = buf[:0]
+	}
+	raw := func(s string) {
+		buf = append(buf, s...)
+		if len(buf) >= 60<<10 {
+			flush()
+		}
+	}
+	var esc bytes.Buffer
+	text := func(s string) {
+		if plainXML(s) {
+			raw(s)
+			return
+		}
+		esc.Reset()
+		if err := xml.EscapeText(&esc, []byte(s)); err != nil {
+			panic(err) // a bytes.Buffer does not fail
+		}
+		raw(esc.String())
+	}
+	raw(xml.Header)
+	raw(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
  <key id="name" for="node" attr.name="name" attr.type="string"></key>
  <key id="packets" for="edge" attr.name="packets" attr.type="long"></key>
  <key id="bytes" for="edge" attr.name="bytes" attr.type="long"></key>
  <key id="payload_bytes" for="edge" attr.name="payload_bytes" attr.type="long"></key>
  <graph edgedefault="directed">`)
-	text := func(s string) {
-		if err := xml.EscapeText(&b, []byte(s)); err != nil {
-			panic(err) // a bytes.Buffer does not fail
-		}
-	}
-	seen := map[string]bool{}
+	seen := make(map[string]struct{}, len(rows))
 	node := func(id string, name any) {
-		if seen[id] {
+		if _, ok := seen[id]; ok {
 			return
 		}
-		seen[id] = true
-		b.WriteString("\n  <node id=\"")
+		seen[id] = struct{}{}
+		raw("\n  <node id=\"")
 		text(id)
-		b.WriteString(`">`)
+		raw(`">`)
 		if s := analysis.AsString(name); s != "" {
-			b.WriteString("\n   <data key=\"name\">")
+			raw("\n   <data key=\"name\">")
 			text(s)
-			b.WriteString("</data>\n  ")
+			raw("</data>\n  ")
 		}
-		b.WriteString("</node>")
+		raw("</node>")
 	}
-	for _, r := range edges.Rows {
+	for _, r := range rows {
 		node(analysis.AsString(r[0]), r[1])
 		node(analysis.AsString(r[2]), r[3])
 	}
-	for _, r := range edges.Rows {
-		b.WriteString("\n  <edge source=\"")
+	seen = nil
+	keys := [...]string{"\n   <data key=\"packets\">", "\n   <data key=\"bytes\">", "\n   <data key=\"payload_bytes\">"}
+	for _, r := range rows {
+		raw("\n  <edge source=\"")
 		text(analysis.AsString(r[0]))
-		b.WriteString(`" target="`)
+		raw(`" target="`)
 		text(analysis.AsString(r[2]))
-		b.WriteString(`">`)
-		for i, key := range []string{"packets", "bytes", "payload_bytes"} {
-			b.WriteString("\n   <data key=\"" + key + "\">")
-			text(fmt.Sprint(r[4+i]))
-			b.WriteString("</data>")
+		raw(`">`)
+		for i, key := range keys {
+			raw(key)
+			if n, ok := r[4+i].(int64); ok {
+				buf = strconv.AppendInt(buf, n, 10)
+			} else {
+				text(fmt.Sprint(r[4+i]))
+			}
+			raw("</data>")
 		}
-		b.WriteString("\n  </edge>")
+		raw("\n  </edge>")
 	}
-	if len(edges.Rows) > 0 {
-		b.WriteString("\n ")
+	if len(rows) > 0 {
+		raw("\n ")
 	}
-	b.WriteString("</graph>\n</graphml>\n")
-	return b.Bytes(), nil
+	raw("</graph>\n</graphml>\n")
+	flush()
+	return err
+}
+
+// plainXML reports whether s is text that xml.EscapeText writes as it is:
+// printable ASCII without quotes, '&', '<' or '>'.
+func plainXML(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\'', c == '&', c == '<', c == '>':
+			return false
+		}
+	}
+	return true
 }
