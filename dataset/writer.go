@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -72,6 +73,11 @@ type TableWriter[T any] struct {
 	table  *schema.Table
 	timeOf func(*T) int64
 
+	// layout lets rows be written column by column; nil: through
+	// parquet-go's row writer. vals holds a chunk of one column's values.
+	layout *rowLayout
+	vals   []parquet.Value
+
 	days   map[int64]*dayFile[T]
 	cur    *dayFile[T] // the day file of the last row written
 	inputs []string    // the inputs its files record; nil: the transaction's
@@ -88,6 +94,7 @@ type dayFile[T any] struct {
 	w        *parquet.GenericWriter[T]
 	tmp, rel string
 	rows     int64
+	group    int64 // rows in the current row group (column by column only)
 	flushed  int64 // rows when writeback of the file was last started
 	used     uint64
 }
@@ -104,6 +111,9 @@ func NewTableWriter[T any](tx *Txn, table *schema.Table, timeOf func(*T) int64) 
 		return nil, fmt.Errorf("new table writer: invalid table name %q", table.Name)
 	}
 	w := &TableWriter[T]{tx: tx, table: table, timeOf: timeOf, days: map[int64]*dayFile[T]{}}
+	if l, err := layoutOf[T](parquet.SchemaOf(new(T))); err == nil {
+		w.layout, w.vals = l, make([]parquet.Value, chunkRows)
+	}
 	if err := tx.register(w); err != nil {
 		return nil, fmt.Errorf("new table writer %s: %w", table.Name, err)
 	}
@@ -140,7 +150,7 @@ func (w *TableWriter[T]) Write(rows []T) error {
 			}
 			j++
 		}
-		if _, err := w.cur.w.Write(rows[i:j]); err != nil {
+		if err := w.writeDay(rows[i:j]); err != nil {
 			w.err = fmt.Errorf("write %s: %w", w.cur.rel, err)
 			return w.err
 		}
@@ -152,6 +162,43 @@ func (w *TableWriter[T]) Write(rows []T) error {
 			w.cur.flushed = w.cur.rows
 		}
 		i = j
+	}
+	return nil
+}
+
+// writeDay writes rows, all of the current day, to its file.
+func (w *TableWriter[T]) writeDay(rows []T) error {
+	df := w.cur
+	if w.layout == nil {
+		_, err := df.w.Write(rows)
+		return err
+	}
+	// As parquet-go's row writer does: a row group ends when a row comes
+	// after it is full, and each call writes the columns 64 rows at a time
+	// from its first row (see chunkRows).
+	cols := df.w.ColumnWriters()
+	for len(rows) > 0 {
+		if df.group == rowGroupRows {
+			if err := df.w.Flush(); err != nil {
+				return err
+			}
+			df.group = 0
+		}
+		n := min(len(rows), int(rowGroupRows-df.group))
+		for k := 0; k < n; k += chunkRows {
+			m := min(chunkRows, n-k)
+			base := unsafe.Pointer(&rows[k])
+			vals := w.vals[:m]
+			for c := range w.layout.cols {
+				w.layout.cols[c].fill(vals, base, w.layout.stride)
+				if _, err := cols[c].WriteRowValues(vals); err != nil {
+					return err
+				}
+			}
+		}
+		clear(w.vals)
+		df.group += int64(n)
+		rows = rows[n:]
 	}
 	return nil
 }
