@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 
@@ -53,7 +54,10 @@ type Result struct {
 	Files map[string][]byte
 }
 
-// Table is a named result table.
+// Table is a named result table. Its rows are either held, in Rows, or,
+// for a table too large to hold, streamed: Stream reads them from the
+// engine each time the table is written, and Rows is nil (see
+// Env.StreamTables, Open and Hold).
 type Table struct {
 	Name  string // file name stem, e.g. "talkers_sent"
 	Title string
@@ -62,6 +66,59 @@ type Table struct {
 	// the formats people read show numbers by them, a share as a
 	// percentage, while CSV, JSON and Parquet keep every number as it is.
 	Units []output.Unit
+	// Stream, when set, gives the rows in place of Rows; its columns and
+	// types are those of Table. It reads from the engine of the Env the
+	// analysis ran on, which must stay open until the table is written.
+	Stream *engine.Stream
+}
+
+// Streamed reports whether the rows of t are streamed rather than held.
+func (t Table) Streamed() bool { return t.Stream != nil }
+
+// Open starts reading the rows of t, held or streamed; the caller closes
+// the reader.
+func (t Table) Open(ctx context.Context) (engine.RowReader, error) {
+	if t.Stream != nil {
+		return t.Stream.Open(ctx)
+	}
+	if t.Table == nil {
+		return nil, fmt.Errorf("table %s: no rows", t.Name)
+	}
+	return engine.TableReader(t.Table), nil
+}
+
+// Hold returns t with its rows held in Rows: t itself when they are,
+// else a copy with the rows of its stream read into memory.
+func (t Table) Hold(ctx context.Context) (Table, error) {
+	if t.Stream == nil {
+		return t, nil
+	}
+	h, err := engine.Hold(ctx, t.Stream)
+	if err != nil {
+		return t, fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	t.Table, t.Stream = h, nil
+	return t, nil
+}
+
+// Write writes every row of t, held or streamed, to w in format (see
+// output.WriteTable and output.WriteStream: both write the same bytes for
+// the same rows).
+func (t Table) Write(ctx context.Context, w io.Writer, format output.Format, opt output.Options) error {
+	if t.Stream != nil {
+		return output.WriteStream(ctx, w, t.Stream, format, opt)
+	}
+	return output.WriteTable(w, t.Table, format, opt)
+}
+
+// StreamTable returns a table whose rows are those of query on the
+// engine of e, read each time the table is written and never held (see
+// engine.QueryStream for columns, types and conv), when e.StreamTables;
+// otherwise Run reads them into Rows before the analysis returns. The
+// query orders its rows: a stream is read again for each file written.
+func (e *Env) StreamTable(name, title string, columns, types []string, conv func(in, out []any) error, query string, args ...any) Table {
+	s := engine.QueryStream(e.Engine, columns, types, conv, query, args...)
+	return Table{Name: name, Title: title, Table: &engine.Table{Columns: columns, Types: types}, Stream: s}
 }
 
 // WithUnit returns t with column col of unit u. It panics if t has no
@@ -82,6 +139,13 @@ func (t Table) WithUnit(col string, u output.Unit) Table {
 // on one Env.
 type Env struct {
 	Engine engine.Engine
+	// StreamTables lets analyses return tables whose rows are streamed
+	// from the engine as they are written (Table.Stream) rather than
+	// held: for callers that write each table through Table.Write or
+	// Table.Open while the engine is open (netlens run, report). When
+	// false, Run holds the rows of every table before returning, for
+	// callers that keep results (the web server, tests).
+	StreamTables bool
 	// Names maps addresses to the names seen for them (DNS answers, TLS SNI).
 	Names map[string]string
 
@@ -228,6 +292,13 @@ func Run(ctx context.Context, a Analysis, env *Env, settings map[string]string) 
 	res, err := a.Run(ctx, env, v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Name, err)
+	}
+	if !env.StreamTables {
+		for i, t := range res.Tables {
+			if res.Tables[i], err = t.Hold(ctx); err != nil {
+				return nil, fmt.Errorf("%s: %w", m.Name, err)
+			}
+		}
 	}
 	for _, c := range res.Charts {
 		if err := c.Validate(); err != nil {

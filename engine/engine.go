@@ -147,16 +147,7 @@ func each(rows *sql.Rows, n, limit int, f func(vals []any) error) error {
 		if err := rows.Scan(ptrs...); err != nil {
 			return fmt.Errorf("read rows: %w", err)
 		}
-		for i, v := range vals {
-			switch x := v.(type) {
-			case []byte:
-				vals[i] = append([]byte(nil), x...)
-			case *big.Int: // DuckDB sums integers as HUGEINT
-				if x.IsInt64() {
-					vals[i] = x.Int64()
-				}
-			}
-		}
+		convertRow(vals)
 		if err := f(vals); err != nil {
 			return err
 		}
@@ -168,4 +159,20 @@ func each(rows *sql.Rows, n, limit int, f func(vals []any) error) error {
 		return fmt.Errorf("read rows: %w", err)
 	}
 	return nil
+}
+
+// convertRow converts the values of a scanned row as Collect keeps them:
+// byte slices copied, integers that DuckDB sums as HUGEINT as int64 when
+// they fit.
+func convertRow(vals []any) {
+	for i, v := range vals {
+		switch x := v.(type) {
+		case []byte:
+			vals[i] = append([]byte(nil), x...)
+		case *big.Int:
+			if x.IsInt64() {
+				vals[i] = x.Int64()
+			}
+		}
+	}
 }

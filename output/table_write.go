@@ -2,7 +2,6 @@ package output
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"io"
@@ -26,52 +25,10 @@ func WriteTable(w io.Writer, t *engine.Table, format Format, opt Options) error 
 			return fmt.Errorf("write %s: row %d has %d values for %d columns", format, i+1, len(r), len(t.Columns))
 		}
 	}
-	// The writers read a *sql.Rows; a one-connection database that serves
-	// the table's rows hands them the table without a second code path.
-	db := sql.OpenDB(tableConnector{t})
-	defer db.Close()
-	rows, err := db.QueryContext(context.Background(), "")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", format, err)
-	}
-	return Write(w, rows, format, opt)
+	return writeReader(context.Background(), w, &tableRows{t: t}, format, opt)
 }
 
-// tableConnector, tableConn and tableRows serve one engine.Table through
-// database/sql. Values are handed over as they are: database/sql scans
-// them into the writers' *any destinations unchanged (byte slices copied).
-type tableConnector struct{ t *engine.Table }
-
-func (c tableConnector) Connect(context.Context) (driver.Conn, error) { return tableConn(c), nil }
-func (c tableConnector) Driver() driver.Driver                        { return tableDriver{} }
-
-type tableDriver struct{}
-
-func (tableDriver) Open(string) (driver.Conn, error) {
-	return nil, fmt.Errorf("table driver: open by name is not supported")
-}
-
-type tableConn struct{ t *engine.Table }
-
-var (
-	_ driver.Connector                      = tableConnector{}
-	_ driver.QueryerContext                 = tableConn{}
-	_ driver.RowsColumnTypeDatabaseTypeName = (*tableRows)(nil)
-	_ driver.RowsColumnTypeScanType         = (*tableRows)(nil)
-)
-
-func (c tableConn) QueryContext(context.Context, string, []driver.NamedValue) (driver.Rows, error) {
-	return &tableRows{t: c.t}, nil
-}
-
-func (tableConn) Prepare(string) (driver.Stmt, error) {
-	return nil, fmt.Errorf("table driver: prepare is not supported")
-}
-func (tableConn) Close() error { return nil }
-func (tableConn) Begin() (driver.Tx, error) {
-	return nil, fmt.Errorf("table driver: transactions are not supported")
-}
-
+// tableRows serves the rows of an engine.Table.
 type tableRows struct {
 	t *engine.Table
 	i int

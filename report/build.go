@@ -59,7 +59,11 @@ type tableOut struct {
 	// table is released once written (its columns kept): a scan's tables
 	// have millions of rows, and the report need not hold them all until
 	// the end.
-	table   *engine.Table
+	table *engine.Table
+	// stream, when set, gives the rows in place of table's (see
+	// analysis.Table.Stream): read once per file written, counted and
+	// previewed as the CSV file is written.
+	stream  *engine.Stream
 	rows    int
 	units   []output.Unit
 	stem    string
@@ -145,7 +149,7 @@ func NewBuilder(ctx context.Context, dir string, opts Options) (*Builder, error)
 func (b *Builder) Add(s Section) {
 	so := b.l.add(&s)
 	for _, to := range so.tables {
-		b.spawn(func() { writeTable(b.tmp, to) })
+		b.spawn(func() { writeTable(b.ctx, b.tmp, to) })
 	}
 	if len(so.files) > 0 {
 		b.spawn(func() { writeFiles(b.tmp, so) })
@@ -241,8 +245,8 @@ func (l *laidOut) add(s *Section) *sectionOut {
 	if res := s.Result; res != nil {
 		for _, t := range res.Tables {
 			stem := l.tableNames.claim(safeName(t.Name, "table"), ".csv", ".parquet")
-			to := &tableOut{name: t.Name, title: t.Title, table: t.Table, units: t.Units, stem: stem}
-			if t.Table != nil {
+			to := &tableOut{name: t.Name, title: t.Title, table: t.Table, stream: t.Stream, units: t.Units, stem: stem}
+			if t.Table != nil && t.Stream == nil {
 				to.rows = len(t.Table.Rows)
 			}
 			so.tables = append(so.tables, to)
@@ -373,30 +377,97 @@ func formatValue(v any) string {
 
 // writeTable writes a table as CSV and Parquet and makes its preview.
 // Failures are recorded, not returned: the page shows them.
-func writeTable(dir string, to *tableOut) {
+func writeTable(ctx context.Context, dir string, to *tableOut) {
 	if to.table == nil {
 		to.errs = append(to.errs, "the analysis returned no table")
 		return
 	}
-	defer func() { to.table = &engine.Table{Columns: to.table.Columns, Types: to.table.Types} }()
+	defer func() {
+		to.table, to.stream = &engine.Table{Columns: to.table.Columns, Types: to.table.Types}, nil
+	}()
+	var head *heads
 	for _, f := range []output.Format{output.CSV, output.Parquet} {
 		rel := TablesDir + "/" + to.stem + "." + f.String()
 		err := writeFile(filepath.Join(dir, filepath.FromSlash(rel)), false, func(w io.Writer) error {
-			return output.WriteTable(w, to.table, f, output.Options{})
+			if to.stream == nil {
+				return output.WriteTable(w, to.table, f, output.Options{})
+			}
+			// The first pass over the stream counts its rows and keeps
+			// the head of it for the preview.
+			s := *to.stream
+			if head == nil {
+				h := &heads{numeric: make([]bool, len(s.Columns)), seen: make([]bool, len(s.Columns))}
+				open := s.Open
+				s.Open = func(ctx context.Context) (engine.RowReader, error) {
+					r, err := open(ctx)
+					if err != nil {
+						return nil, err
+					}
+					h.r = r
+					return h, nil
+				}
+				head = h
+			}
+			return output.WriteStream(ctx, w, &s, f, output.Options{})
 		})
 		if err != nil {
 			to.errs = append(to.errs, rel+": "+err.Error())
+			if f == output.CSV && to.stream != nil {
+				// Without a complete first pass there is no count.
+				return
+			}
 			continue
 		}
 		to.files = append(to.files, rel)
 	}
-	p, err := makePreview(to.table, to.units)
+	if to.stream == nil {
+		head = &heads{numeric: make([]bool, len(to.table.Columns)), seen: make([]bool, len(to.table.Columns))}
+		for _, row := range to.table.Rows {
+			head.see(row)
+		}
+	}
+	to.rows = head.total
+	p, err := makePreview(to.table.Columns, to.table.Types, head, to.units)
 	if err != nil {
 		to.errs = append(to.errs, "preview: "+err.Error())
 		return
 	}
 	to.preview = p
 }
+
+// heads reads the rows of a table as they are written (an
+// engine.RowReader over r) to count them and keep what the preview shows:
+// the first PreviewRows rows, and which columns hold numbers (by their
+// first non-NULL value).
+type heads struct {
+	r       engine.RowReader
+	rows    [][]any
+	total   int
+	numeric []bool
+	seen    []bool
+}
+
+func (h *heads) see(row []any) {
+	h.total++
+	if len(h.rows) < PreviewRows {
+		h.rows = append(h.rows, slices.Clone(row))
+	}
+	for j, v := range row {
+		if j < len(h.seen) && !h.seen[j] && v != nil {
+			h.seen[j], h.numeric[j] = true, isNumber(v)
+		}
+	}
+}
+
+func (h *heads) Next() ([]any, error) {
+	row, err := h.r.Next()
+	if err == nil {
+		h.see(row)
+	}
+	return row, err
+}
+
+func (h *heads) Close() error { return h.r.Close() }
 
 // writeFiles writes the extra files of a section. Failures are recorded,
 // not returned: the page shows them.
@@ -451,8 +522,11 @@ type preview struct {
 	Total   int
 }
 
-func makePreview(t *engine.Table, units []output.Unit) (*preview, error) {
-	head := &engine.Table{Columns: t.Columns, Types: t.Types, Rows: t.Rows[:min(PreviewRows, len(t.Rows))]}
+func makePreview(columns, types []string, h *heads, units []output.Unit) (*preview, error) {
+	head := &engine.Table{Columns: columns, Types: types, Rows: h.rows}
+	if len(types) != len(columns) {
+		head.Types = nil
+	}
 	var b bytes.Buffer
 	if err := output.WriteTable(&b, head, output.CSV, output.Options{}); err != nil {
 		return nil, err
@@ -461,17 +535,11 @@ func makePreview(t *engine.Table, units []output.Unit) (*preview, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &preview{Columns: t.Columns, Numeric: make([]bool, len(t.Columns)), Total: len(t.Rows)}
+	p := &preview{Columns: columns, Numeric: slices.Clone(h.numeric), Total: h.total}
 	if len(recs) > 0 {
 		p.Rows = recs[1:]
 	}
-	for j := range t.Columns {
-		for _, row := range t.Rows {
-			if row[j] != nil {
-				p.Numeric[j] = isNumber(row[j])
-				break
-			}
-		}
+	for j := range columns {
 		if j < len(units) && units[j] == output.Share {
 			for i, row := range p.Rows {
 				if v := head.Rows[i][j]; isNumber(v) {

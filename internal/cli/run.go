@@ -119,6 +119,7 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
+	env.StreamTables = true
 	res, err := analysis.Run(ctx, a, env, settings)
 	if err != nil {
 		return err
@@ -126,7 +127,7 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	for _, n := range res.Notes {
 		fmt.Fprintln(opts.IO.ErrOut, n)
 	}
-	if err := printTables(opts, res, format); err != nil {
+	if err := printTables(ctx, opts, res, format); err != nil {
 		return err
 	}
 	if opts.Figure != "" {
@@ -135,7 +136,7 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	return nil
 }
 
-func printTables(opts *RunOptions, res *analysis.Result, format output.Format) error {
+func printTables(ctx context.Context, opts *RunOptions, res *analysis.Result, format output.Format) error {
 	tables := res.Tables
 	if opts.Table != "" {
 		tables = nil
@@ -163,9 +164,13 @@ func printTables(opts *RunOptions, res *analysis.Result, format output.Format) e
 			if i > 0 {
 				fmt.Fprintln(opts.IO.Out)
 			}
-			fmt.Fprintf(opts.IO.Out, "%s (%s, %d rows)\n", t.Title, t.Name, len(t.Rows))
+			if t.Streamed() {
+				fmt.Fprintf(opts.IO.Out, "%s (%s)\n", t.Title, t.Name)
+			} else {
+				fmt.Fprintf(opts.IO.Out, "%s (%s, %d rows)\n", t.Title, t.Name, len(t.Rows))
+			}
 		}
-		if err := output.WriteTable(opts.IO.Out, t.Table, format, output.Options{TTY: opts.IO.OutTTY, Units: t.Units}); err != nil {
+		if err := t.Write(ctx, opts.IO.Out, format, output.Options{TTY: opts.IO.OutTTY, Units: t.Units}); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,140 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/output"
+)
+
+// streamOf streams the rows of t, failing with fail after failAt rows
+// when fail is set.
+func streamOf(t *engine.Table, failAt int, fail error) *engine.Stream {
+	return &engine.Stream{Columns: t.Columns, Types: t.Types, Open: func(context.Context) (engine.RowReader, error) {
+		return &failing{r: engine.TableReader(t), left: failAt, err: fail}, nil
+	}}
+}
+
+type failing struct {
+	r    engine.RowReader
+	left int
+	err  error
+}
+
+func (f *failing) Next() ([]any, error) {
+	if f.err != nil && f.left == 0 {
+		return nil, f.err
+	}
+	f.left--
+	return f.r.Next()
+}
+
+func (f *failing) Close() error { return f.r.Close() }
+
+// tableReport is a report of one section with the given tables.
+func tableReport(tables ...analysis.Table) *Report {
+	return &Report{
+		Title: "tables", Version: "v0.1.0-test", Engine: "duckdb",
+		Sections: []Section{{
+			Meta:   analysis.Meta{Name: "talkers", Group: "capture", Title: "Top talkers"},
+			Result: &analysis.Result{Tables: tables},
+		}},
+	}
+}
+
+func readReport(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, f := range listDir(t, dir) {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f] = b
+	}
+	return out
+}
+
+// TestStreamedTables: a table whose rows are streamed gives the report a
+// held table of the same rows gives, file for file and byte for byte:
+// CSV and Parquet files, the page's preview of the first rows with the
+// count of them all, and report.json's count; empty tables too.
+func TestStreamedTables(t *testing.T) {
+	ctx := context.Background()
+	empty := &engine.Table{Columns: []string{"addr", "bytes"}, Types: []string{"VARCHAR", "BIGINT"}, Rows: [][]any{}}
+	for _, tc := range []struct {
+		name string
+		t    *engine.Table
+	}{{"more rows than the preview", talkersTable()}, {"empty", empty}} {
+		t.Run(tc.name, func(t *testing.T) {
+			held := analysis.Table{Name: "talkers_sent", Title: "Bytes sent", Table: tc.t}
+			streamed := held
+			streamed.Table = &engine.Table{Columns: tc.t.Columns, Types: tc.t.Types}
+			streamed.Stream = streamOf(tc.t, 0, nil)
+			if len(tc.t.Columns) > 2 {
+				held = held.WithUnit("share", output.Share)
+				streamed = streamed.WithUnit("share", output.Share)
+			}
+			want, got := t.TempDir(), t.TempDir()
+			if err := Write(ctx, want, tableReport(held), Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := Write(ctx, got, tableReport(streamed), Options{}); err != nil {
+				t.Fatal(err)
+			}
+			w, g := readReport(t, want), readReport(t, got)
+			if diff := cmp.Diff(w, g); diff != "" {
+				t.Errorf("report files (-held +streamed):\n%s", diff)
+			}
+			var rj struct {
+				Analyses []struct {
+					Tables []jsonTable `json:"tables"`
+				} `json:"analyses"`
+			}
+			if err := json.Unmarshal(g[JSONName], &rj); err != nil {
+				t.Fatal(err)
+			}
+			if n := rj.Analyses[0].Tables[0].Rows; n != len(tc.t.Rows) {
+				t.Errorf("report.json counts %d rows, want %d", n, len(tc.t.Rows))
+			}
+			if len(tc.t.Rows) > PreviewRows && !bytes.Contains(g[IndexName], []byte(tc.t.Rows[PreviewRows-1][0].(string))) {
+				t.Errorf("the page lacks row %d of the preview", PreviewRows)
+			}
+		})
+	}
+}
+
+// TestStreamedTableFails: a stream that fails part way leaves no file of
+// its table, and the report says why.
+func TestStreamedTableFails(t *testing.T) {
+	ctx := context.Background()
+	src := talkersTable()
+	broken := analysis.Table{Name: "talkers_sent", Title: "Bytes sent", Table: &engine.Table{Columns: src.Columns, Types: src.Types},
+		Stream: streamOf(src, 10, errors.New("connection lost"))}
+	dir := t.TempDir()
+	if err := Write(ctx, dir, tableReport(broken), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range listDir(t, dir) {
+		if strings.HasPrefix(f, TablesDir+"/") {
+			t.Errorf("file %s of a failed table", f)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, JSONName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("connection lost")) {
+		t.Errorf("report.json does not say why the table failed:\n%s", b)
+	}
+}
