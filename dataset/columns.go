@@ -21,7 +21,7 @@ const chunkRows = 64
 // so that a batch of rows is written to Parquet one column at a time: the
 // values of a column are read straight from the rows and handed to the
 // column's writer. parquet-go's row writer (v0.32.0) writes some empty
-// optional values as ” rather than NULL, depending on where the NULLs
+// optional texts as empty texts rather than NULL, depending on where the NULLs
 // fall in its chunks of 64 rows (parquet-go/parquet-go#154); written this
 // way an empty optional text is always NULL, as FORMAT.md says, and the
 // files are otherwise the same to the byte. The processor time is the

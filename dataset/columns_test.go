@@ -90,7 +90,7 @@ func TestColumnsMatchRowWriter(t *testing.T) {
 }
 
 // TestEmptyOptionalIsNull writes empty optional texts in a pattern that
-// parquet-go's row writer (v0.32.0) gets wrong, writing some of them as ”
+// parquet-go's row writer (v0.32.0) gets wrong, writing some of them as empty texts
 // (parquet-go/parquet-go#154), and wants them all NULL, as FORMAT.md says.
 func TestEmptyOptionalIsNull(t *testing.T) {
 	tests := []struct {
