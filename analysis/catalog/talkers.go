@@ -20,6 +20,19 @@ func (talkers) Meta() analysis.Meta {
 	}
 }
 
+// talkersQuery sums payload bytes (the SQL expression payload), packets and
+// bytes on the wire per source address (bySource) or destination address
+// of the packets that match where, most payload first, then by address;
+// an address the packets do not name (logs) is an empty text.
+func talkersQuery(where, payload string, side bool) string {
+	col := "dst"
+	if side == bySource {
+		col = "src"
+	}
+	return `SELECT coalesce(` + col + `, '') AS address, sum(` + payload + `) AS payload, count(*) AS packets, sum(wire_len) AS wire
+		FROM packets WHERE ` + where + ` GROUP BY coalesce(` + col + `, '')`
+}
+
 func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
 	res := &analysis.Result{Notes: payloadNotes(v)}
 	for _, side := range []struct {
@@ -29,23 +42,33 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 		{bySource, "talkers_sent", "Payload sent per source address", "sent"},
 		{byDestination, "talkers_received", "Payload received per destination address", "received"},
 	} {
-		totals, err := perAddress(ctx, env, ipWhere(v), payloadSQL(v), side.by)
+		// A scan has millions of addresses: the table's rows come from
+		// the engine as they are written, and the chart takes the top.
+		q := talkersQuery(ipWhere(v), payloadSQL(v), side.by)
+		tab := env.StreamTable(side.name, side.title,
+			[]string{"address", "name", "payload_bytes", "packets", "bytes"},
+			[]string{"VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT"},
+			func(in, out []any) error {
+				addr := analysis.AsString(in[0])
+				out[0], out[1], out[2], out[3], out[4] = addr, nullable(env.Names[addr]), analysis.AsInt(in[1]), analysis.AsInt(in[2]), analysis.AsInt(in[3])
+				return nil
+			},
+			`SELECT address, payload, packets, wire FROM (`+q+`) AS t ORDER BY payload DESC, address`)
+		top, err := env.Query(ctx, fmt.Sprintf(`SELECT address, payload, count(*) OVER () FROM (%s) AS t ORDER BY payload DESC, address LIMIT %d`, q, v.Int("top")))
 		if err != nil {
 			return nil, err
 		}
-		tab := analysis.NewTable(side.name, side.title, "address", "name", "payload_bytes", "packets", "bytes")
 		var cats []string
 		var vals []float64
-		for _, t := range totals {
-			tab.Add(t.key, nullable(env.Names[t.key]), t.payload, t.packets, t.bytes)
-			if int64(len(cats)) < v.Int("top") {
-				cats = append(cats, env.Label(t.key))
-				vals = append(vals, float64(t.payload))
-			}
+		var n int64
+		for _, r := range top.Rows {
+			cats = append(cats, env.Label(analysis.AsString(r[0])))
+			vals = append(vals, analysis.AsFloat(r[1]))
+			n = analysis.AsInt(r[2])
 		}
 		c := chart.NewHBar(side.name, side.title, cats, chart.Bars("payload "+side.verb, vals))
 		c.X = chart.Axis{Title: "payload bytes " + side.verb, Unit: chart.UnitBytes}
-		if n := len(totals); n > len(cats) {
+		if n > int64(len(cats)) {
 			c.Note = fmt.Sprintf("showing the top %d of %d addresses", len(cats), n)
 		}
 		res.Tables = append(res.Tables, tab)

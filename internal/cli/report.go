@@ -274,6 +274,10 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	// Tables of millions of rows (a scan's talkers, say) are read from the
+	// engine as their files are written, not held: the engine stays open
+	// until the builder has written them (b.Finish).
+	env.StreamTables = true
 
 	r := &report.Report{
 		Title:   reportTitle(inputs),
