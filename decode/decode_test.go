@@ -402,10 +402,12 @@ func TestAddrTexts(t *testing.T) {
 			}
 		})
 	}
-	zoned := netip.MustParseAddr("fe80::1%eth0")
 	var n AddrTexts
-	if got := n.Text(zoned); got != "fe80::1%eth0" {
-		t.Errorf("Text(%v) = %q", zoned, got)
+	for _, s := range []string{"0.0.0.0", "255.255.255.255", "1.20.255.3", "100.9.10.99", "fe80::1%eth0", "::"} {
+		a := netip.MustParseAddr(s)
+		if got := n.Text(a); got != s {
+			t.Errorf("Text(%v) = %q", a, got)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"net/netip"
+	"strconv"
 	"unsafe"
 )
 
@@ -74,9 +75,35 @@ func (t *AddrTexts) Text4(a uint32) string {
 	}
 	e := &t.v4[a*0x9e3779b1>>(32-14)] // Fibonacci hashing: the high bits of the product
 	if e.text == "" || e.addr != a {
-		e.addr, e.text = a, t.make(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}))
+		e.addr, e.text = a, t.make4(a)
 	}
 	return e.text
+}
+
+// decimals holds the text of each byte value, its length in the last byte.
+var decimals = func() (d [256][4]byte) {
+	for i := range d {
+		n := copy(d[i][:3], strconv.Itoa(i))
+		d[i][3] = byte(n)
+	}
+	return d
+}()
+
+// make4 returns the text of the IPv4 address a, in the current chunk: the
+// same as make, with each byte's digits copied from decimals.
+func (t *AddrTexts) make4(a uint32) string {
+	if cap(t.chunk)-len(t.chunk) < len("255.255.255.255.") { // a dot after each byte, the last one dropped
+		t.chunk = make([]byte, 0, textChunk)
+	}
+	start := len(t.chunk)
+	b := t.chunk
+	for shift := 24; shift >= 0; shift -= 8 {
+		d := &decimals[byte(a>>shift)]
+		b = append(b, d[:d[3]]...)
+		b = append(b, '.')
+	}
+	t.chunk = b[:len(b)-1] // without the last dot
+	return unsafe.String(&t.chunk[start], len(t.chunk)-start)
 }
 
 // make returns the text of a, in the current chunk.
