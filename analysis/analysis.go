@@ -8,6 +8,7 @@
 package analysis
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -52,6 +53,13 @@ type Result struct {
 	Notes []string
 	// Files are extra outputs by file name, e.g. "graph.graphml".
 	Files map[string][]byte
+	// FileWriters are extra outputs too large to hold, by file name: each
+	// writes its file to w, reading from the engine as a streamed table
+	// does, and may be called again to write it anew. A name is in Files
+	// or in FileWriters, not both. When the caller does not write them
+	// while the engine is open (Env.StreamTables false), Run writes each
+	// into Files.
+	FileWriters map[string]func(ctx context.Context, w io.Writer) error
 }
 
 // Table is a named result table. Its rows are either held, in Rows, or,
@@ -299,6 +307,17 @@ func Run(ctx context.Context, a Analysis, env *Env, settings map[string]string) 
 				return nil, fmt.Errorf("%s: %w", m.Name, err)
 			}
 		}
+		for name, write := range res.FileWriters {
+			var b bytes.Buffer
+			if err := write(ctx, &b); err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", m.Name, name, err)
+			}
+			if res.Files == nil {
+				res.Files = map[string][]byte{}
+			}
+			res.Files[name] = b.Bytes()
+		}
+		res.FileWriters = nil
 	}
 	for _, c := range res.Charts {
 		if err := c.Validate(); err != nil {

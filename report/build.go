@@ -152,7 +152,7 @@ func (b *Builder) Add(s Section) {
 		b.spawn(func() { writeTable(b.ctx, b.tmp, to) })
 	}
 	if len(so.files) > 0 {
-		b.spawn(func() { writeFiles(b.tmp, so) })
+		b.spawn(func() { writeFiles(b.ctx, b.tmp, so) })
 	}
 	for _, co := range so.charts {
 		b.spawn(func() { renderHTML(co) })
@@ -251,7 +251,7 @@ func (l *laidOut) add(s *Section) *sectionOut {
 			}
 			so.tables = append(so.tables, to)
 		}
-		for _, name := range slices.Sorted(maps.Keys(res.Files)) {
+		for _, name := range fileNames(res) {
 			safe := safeName(name, "file")
 			ext := path.Ext(safe)
 			stem := l.tableNames.claim(strings.TrimSuffix(safe, ext), ext)
@@ -471,19 +471,36 @@ func (h *heads) Close() error { return h.r.Close() }
 
 // writeFiles writes the extra files of a section. Failures are recorded,
 // not returned: the page shows them.
-func writeFiles(dir string, so *sectionOut) {
-	files := so.s.Result.Files
-	defer func() { so.s.Result.Files = nil }() // written: the section need not hold them
-	for i, name := range slices.Sorted(maps.Keys(files)) {
+func writeFiles(ctx context.Context, dir string, so *sectionOut) {
+	res := so.s.Result
+	files, writers := res.Files, res.FileWriters
+	defer func() { res.Files, res.FileWriters = nil, nil }() // written: the section need not hold them
+	for i, name := range fileNames(res) {
 		fo := &so.files[i]
 		err := writeFile(filepath.Join(dir, filepath.FromSlash(fo.path)), false, func(w io.Writer) error {
-			_, err := w.Write(files[name])
-			return err
+			if b, ok := files[name]; ok {
+				_, err := w.Write(b)
+				return err
+			}
+			return writers[name](ctx, w)
 		})
 		if err != nil {
 			fo.err = err.Error()
 		}
 	}
+}
+
+// fileNames returns the names of the extra files of res, held or written
+// by a function, in order.
+func fileNames(res *analysis.Result) []string {
+	names := slices.Collect(maps.Keys(res.Files))
+	for name := range res.FileWriters {
+		if _, ok := res.Files[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // writeFile creates path and writes it with fn, removing it on failure.

@@ -40,18 +40,11 @@ func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 	if minSize == 0 {
 		// The mean payload from the totals per source address, which
 		// other analyses add up too: exact integers, divided once.
-		sent, err := addressTotals(ctx, env, where, payload, bySource)
+		mean, err := meanPayload(ctx, env, where, payload)
 		if err != nil {
 			return nil, err
 		}
-		var payload, packets int64
-		for _, t := range sent {
-			payload += t.payload
-			packets += t.packets
-		}
-		if packets > 0 {
-			minSize = int64(1.1 * (float64(payload) / float64(packets)))
-		}
+		minSize = int64(1.1 * mean)
 	}
 	src, dst, err := pickStream(ctx, env, v, where)
 	if err != nil {

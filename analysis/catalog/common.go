@@ -38,18 +38,15 @@ func topSource(ctx context.Context, env *analysis.Env, v analysis.Values, where 
 	if src := v.String("src"); src != "" {
 		return src, nil
 	}
-	sent, err := addressTotals(ctx, env, where, payloadSQL(v), bySource)
-	if err != nil || len(sent) == 0 {
+	rel, err := edgesOf(ctx, env, where, payloadSQL(v))
+	if err != nil {
 		return "", err
 	}
-	// The first of perAddress' order, without sorting them all.
-	top := sent[0]
-	for _, t := range sent[1:] {
-		if t.payload > top.payload || t.payload == top.payload && t.key < top.key {
-			top = t
-		}
+	t, err := env.Shared(ctx, `SELECT address FROM (`+addressQuery(rel, bySource)+`) AS t ORDER BY payload DESC, address LIMIT 1`)
+	if err != nil || len(t.Rows) == 0 {
+		return "", err
 	}
-	return top.key, nil
+	return analysis.AsString(t.Rows[0][0]), nil
 }
 
 // sentBy returns the packets src sent, in time order (then capture order):

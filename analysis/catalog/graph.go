@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 
 	"github.com/netlens/netlens/analysis"
@@ -32,29 +33,50 @@ func (graph) Meta() analysis.Meta {
 }
 
 func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
-	all, err := edges(ctx, env, ipWhere(v), payloadSQL(v))
+	rel, err := edgesOf(ctx, env, ipWhere(v), payloadSQL(v))
 	if err != nil {
 		return nil, err
 	}
-	broadcast := func(addr string) bool { return addr == "0.0.0.0" || addr == "255.255.255.255" }
-	tab := analysis.NewTable("graph_edges", "Edges", "src", "src_name", "dst", "dst_name", "packets", "bytes", "payload_bytes")
+	// Edges from or to 0.0.0.0 and 255.255.255.255 are left out first;
+	// of the others, those with an end the packets do not name (logs) are
+	// counted, not drawn.
+	kept := "TRUE"
+	if !v.Bool("keep_broadcast") {
+		kept = "coalesce(src, '') NOT IN ('0.0.0.0', '255.255.255.255') AND coalesce(dst, '') NOT IN ('0.0.0.0', '255.255.255.255')"
+	}
+	named := "coalesce(src, '') <> '' AND coalesce(dst, '') <> ''"
+	counts, err := env.Query(ctx, `SELECT count(*),
+		sum(CASE WHEN `+kept+` AND `+named+` THEN 1 ELSE 0 END),
+		sum(CASE WHEN `+kept+` AND NOT (`+named+`) THEN packets ELSE 0 END)
+		FROM `+rel+` AS e`)
+	if err != nil {
+		return nil, err
+	}
+	var all, n, unnamed int64 // edges, edges in the table, packets of logs that name no destination
+	if len(counts.Rows) > 0 {
+		all, n, unnamed = analysis.AsInt(counts.Rows[0][0]), analysis.AsInt(counts.Rows[0][1]), analysis.AsInt(counts.Rows[0][2])
+	}
+	q := `SELECT src, dst, packets, bytes, payload FROM ` + rel + ` AS e WHERE ` + kept + ` AND ` + named + ` ORDER BY packets DESC, src, dst`
+	// A scan has millions of edges: the table's rows, and the GraphML
+	// file's, come from the engine as they are written.
+	tab := env.StreamTable("graph_edges", "Edges",
+		[]string{"src", "src_name", "dst", "dst_name", "packets", "bytes", "payload_bytes"},
+		[]string{"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT"},
+		func(in, out []any) error {
+			src, dst := analysis.AsString(in[0]), analysis.AsString(in[1])
+			out[0], out[1], out[2], out[3] = src, nullable(env.Names[src]), dst, nullable(env.Names[dst])
+			out[4], out[5], out[6] = analysis.AsInt(in[2]), analysis.AsInt(in[3]), analysis.AsInt(in[4])
+			return nil
+		}, q)
+	limit := v.Int("max_edges")
+	heaviest, err := env.Query(ctx, fmt.Sprintf("%s LIMIT %d", q, limit))
+	if err != nil {
+		return nil, err
+	}
 	g := &chart.Graph{}
-	limit := int(v.Int("max_edges"))
-	n := 0
-	var unnamed int64 // packets of logs that name no destination address
-	for _, e := range all {
-		if !v.Bool("keep_broadcast") && (broadcast(e.src) || broadcast(e.dst)) {
-			continue
-		}
-		if e.src == "" || e.dst == "" {
-			unnamed += e.packets
-			continue
-		}
-		tab.Add(e.src, nullable(env.Names[e.src]), e.dst, nullable(env.Names[e.dst]), e.packets, e.bytes, e.payload)
-		if n < limit {
-			g.AddEdge(e.src, e.dst, float64(e.packets), strconv.FormatInt(e.packets, 10))
-		}
-		n++
+	for _, r := range heaviest.Rows {
+		p := analysis.AsInt(r[2])
+		g.AddEdge(analysis.AsString(r[0]), analysis.AsString(r[1]), float64(p), strconv.FormatInt(p, 10))
 	}
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
@@ -68,25 +90,68 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 	switch {
 	case unnamed > 0:
 		c.OrEmpty("no edges: the logs of packets name no destination address")
-	case len(all) > 0:
+	case all > 0:
 		c.OrEmpty("no edges but from or to 0.0.0.0 and 255.255.255.255 (keep_broadcast keeps them)")
 	default:
 		c.OrEmpty(noPackets(v, "IP"))
-	}
-	gml, err := graphML(tab)
-	if err != nil {
-		return nil, err
 	}
 	notes := payloadNotes(v)
 	if unnamed > 0 {
 		notes = append(notes, fmt.Sprintf("%d packets from logs that name no destination address are left out", unnamed))
 	}
-	return &analysis.Result{
+	res := &analysis.Result{
 		Tables: []analysis.Table{tab},
 		Charts: []*chart.Chart{c},
-		Files:  map[string][]byte{"graph.graphml": gml},
 		Notes:  notes,
-	}, nil
+	}
+	// The file is written from the result's table: its rows once held
+	// (analysis.Run holds them for callers that keep results), else its
+	// stream.
+	res.FileWriters = map[string]func(context.Context, io.Writer) error{
+		"graph.graphml": func(ctx context.Context, w io.Writer) error { return writeGraphMLOf(ctx, w, res.Tables[0]) },
+	}
+	return res, nil
+}
+
+// writeGraphMLOf writes the GraphML of the edges table t, held or
+// streamed, to w: a stream is read twice, for the nodes then the edges.
+func writeGraphMLOf(ctx context.Context, w io.Writer, t analysis.Table) error {
+	if !t.Streamed() {
+		return writeGraphML(w, rowsOf(t.Rows), rowsOf(t.Rows))
+	}
+	open := func() (iter.Seq2[[]any, error], func()) {
+		r, err := t.Open(ctx)
+		if err != nil {
+			return func(yield func([]any, error) bool) { yield(nil, err) }, func() {}
+		}
+		return func(yield func([]any, error) bool) {
+			for {
+				row, err := r.Next()
+				if err == io.EOF {
+					return
+				}
+				if !yield(row, err) || err != nil {
+					return
+				}
+			}
+		}, func() { r.Close() }
+	}
+	nodes, closeNodes := open()
+	defer closeNodes()
+	edges, closeEdges := open()
+	defer closeEdges()
+	return writeGraphML(w, nodes, edges)
+}
+
+// rowsOf gives held rows as writeGraphML reads them.
+func rowsOf(rows [][]any) iter.Seq2[[]any, error] {
+	return func(yield func([]any, error) bool) {
+		for _, r := range rows {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
 }
 
 // graphML writes the edges table as GraphML, for Gephi, Cytoscape or
@@ -98,17 +163,17 @@ func graphML(edges analysis.Table) ([]byte, error) {
 	// About 200 bytes per edge and its nodes: enough that a scan's
 	// millions of them are not copied into a buffer twice as large.
 	b.Grow(256*len(edges.Rows) + 1024)
-	if err := writeGraphML(&b, edges.Rows); err != nil {
+	if err := writeGraphML(&b, rowsOf(edges.Rows), rowsOf(edges.Rows)); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-// writeGraphML writes the GraphML of graphML for the rows of the edges
-// table to w. A scan's graph has millions of edges: text that needs no
-// escaping (addresses, numbers) is copied as it is, and the bytes go out
-// in blocks.
-func writeGraphML(w io.Writer, rows [][]any) error {
+// writeGraphML writes the GraphML of graphML to w, the nodes from one
+// pass over the rows of the edges table and the edges from a second one.
+// A scan's graph has millions of edges: text that needs no escaping
+// (addresses, numbers) is copied as it is, and the bytes go out in blocks.
+func writeGraphML(w io.Writer, nodeRows, edgeRows iter.Seq2[[]any, error]) error {
 	buf := make([]byte, 0, 64<<10)
 	var err error
 	flush := func() {
@@ -142,7 +207,7 @@ func writeGraphML(w io.Writer, rows [][]any) error {
  <key id="bytes" for="edge" attr.name="bytes" attr.type="long"></key>
  <key id="payload_bytes" for="edge" attr.name="payload_bytes" attr.type="long"></key>
  <graph edgedefault="directed">`)
-	seen := make(map[string]struct{}, len(rows))
+	seen := map[string]struct{}{}
 	node := func(id string, name any) {
 		if _, ok := seen[id]; ok {
 			return
@@ -158,13 +223,21 @@ func writeGraphML(w io.Writer, rows [][]any) error {
 		}
 		raw("</node>")
 	}
-	for _, r := range rows {
+	some := false
+	for r, rerr := range nodeRows {
+		if rerr != nil {
+			return rerr
+		}
 		node(analysis.AsString(r[0]), r[1])
 		node(analysis.AsString(r[2]), r[3])
+		some = true
 	}
 	seen = nil
 	keys := [...]string{"\n   <data key=\"packets\">", "\n   <data key=\"bytes\">", "\n   <data key=\"payload_bytes\">"}
-	for _, r := range rows {
+	for r, rerr := range edgeRows {
+		if rerr != nil {
+			return rerr
+		}
 		raw("\n  <edge source=\"")
 		text(analysis.AsString(r[0]))
 		raw(`" target="`)
@@ -181,7 +254,7 @@ func writeGraphML(w io.Writer, rows [][]any) error {
 		}
 		raw("\n  </edge>")
 	}
-	if len(rows) > 0 {
+	if some {
 		raw("\n ")
 	}
 	raw("</graph>\n</graphml>\n")

@@ -20,19 +20,6 @@ func (talkers) Meta() analysis.Meta {
 	}
 }
 
-// talkersQuery sums payload bytes (the SQL expression payload), packets and
-// bytes on the wire per source address (bySource) or destination address
-// of the packets that match where, most payload first, then by address;
-// an address the packets do not name (logs) is an empty text.
-func talkersQuery(where, payload string, side bool) string {
-	col := "dst"
-	if side == bySource {
-		col = "src"
-	}
-	return `SELECT coalesce(` + col + `, '') AS address, sum(` + payload + `) AS payload, count(*) AS packets, sum(wire_len) AS wire
-		FROM packets WHERE ` + where + ` GROUP BY coalesce(` + col + `, '')`
-}
-
 func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
 	res := &analysis.Result{Notes: payloadNotes(v)}
 	for _, side := range []struct {
@@ -44,7 +31,11 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 	} {
 		// A scan has millions of addresses: the table's rows come from
 		// the engine as they are written, and the chart takes the top.
-		q := talkersQuery(ipWhere(v), payloadSQL(v), side.by)
+		rel, err := edgesOf(ctx, env, ipWhere(v), payloadSQL(v))
+		if err != nil {
+			return nil, err
+		}
+		q := addressQuery(rel, side.by)
 		tab := env.StreamTable(side.name, side.title,
 			[]string{"address", "name", "payload_bytes", "packets", "bytes"},
 			[]string{"VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT"},
@@ -53,7 +44,7 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 				out[0], out[1], out[2], out[3], out[4] = addr, nullable(env.Names[addr]), analysis.AsInt(in[1]), analysis.AsInt(in[2]), analysis.AsInt(in[3])
 				return nil
 			},
-			`SELECT address, payload, packets, wire FROM (`+q+`) AS t ORDER BY payload DESC, address`)
+			`SELECT address, payload, packets, bytes FROM (`+q+`) AS t ORDER BY payload DESC, address`)
 		top, err := env.Query(ctx, fmt.Sprintf(`SELECT address, payload, count(*) OVER () FROM (%s) AS t ORDER BY payload DESC, address LIMIT %d`, q, v.Int("top")))
 		if err != nil {
 			return nil, err

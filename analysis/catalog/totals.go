@@ -15,38 +15,19 @@ import (
 // (env.Shared runs each query once for all analyses), and the sums per
 // address and per port are added up from those, exactly: they are integers.
 
-// edge is the traffic from one address to another.
-type edge struct {
-	src, dst                string
-	packets, bytes, payload int64
-}
-
 // edgesQuery sums packets, bytes on the wire and payload bytes (the SQL
 // expression payload) per source and destination address.
 func edgesQuery(where, payload string) string {
-	return `SELECT src, dst, count(*), sum(wire_len), sum(` + payload + `) FROM packets WHERE ` + where + ` GROUP BY src, dst` +
-		` ORDER BY count(*) DESC, src, dst`
+	return `SELECT src, dst, count(*) AS packets, sum(wire_len) AS bytes, sum(` + payload + `) AS payload FROM packets WHERE ` + where + ` GROUP BY src, dst`
 }
 
-// edges returns the traffic between every pair of addresses of the
-// packets that match where, heaviest first (by packets, then source, then
-// destination), with payload bytes counted by the SQL expression payload.
-func edges(ctx context.Context, env *analysis.Env, where, payload string) ([]edge, error) {
-	t, err := env.Shared(ctx, edgesQuery(where, payload))
-	if err != nil {
-		return nil, err
-	}
-	es := make([]edge, len(t.Rows))
-	for i, r := range t.Rows {
-		es[i] = edge{analysis.AsString(r[0]), analysis.AsString(r[1]), analysis.AsInt(r[2]), analysis.AsInt(r[3]), analysis.AsInt(r[4])}
-	}
-	// In the engine's order already, but for NULL addresses (logs that
-	// name no destination), which the engine puts last: sorting takes a
-	// pass over the edges, not a sort of millions of them on a scan.
-	slices.SortFunc(es, func(a, b edge) int {
-		return cmp.Or(cmp.Compare(b.packets, a.packets), cmp.Compare(a.src, b.src), cmp.Compare(a.dst, b.dst))
-	})
-	return es, nil
+// edgesOf returns a relation of the traffic between every pair of
+// addresses of the packets that match where (columns src, dst, packets,
+// bytes, payload; payload bytes counted by the SQL expression payload),
+// kept by the engine for every analysis that adds them up: a scan has
+// millions of pairs, which Go need not hold.
+func edgesOf(ctx context.Context, env *analysis.Env, where, payload string) (string, error) {
+	return env.Kept(ctx, edgesQuery(where, payload))
 }
 
 // total is the traffic of one address or port.
@@ -62,42 +43,35 @@ const (
 	byDestination = false
 )
 
-// perAddress returns the traffic sent by each source address (bySource) or
-// received by each destination address of the packets that match where,
-// most payload (the SQL expression payload) first, then by address.
-func perAddress(ctx context.Context, env *analysis.Env, where, payload string, side bool) ([]total, error) {
-	out, err := addressTotals(ctx, env, where, payload, side)
-	if err != nil {
-		return nil, err
+// addressQuery sums payload bytes, packets and bytes on the wire of the
+// edges relation rel per source address (bySource) or destination
+// address (columns address, payload, packets, bytes); an address the
+// packets do not name (logs) is an empty text.
+func addressQuery(rel string, side bool) string {
+	col := "dst"
+	if side == bySource {
+		col = "src"
 	}
-	return sortTotals(out), nil
+	return `SELECT coalesce(` + col + `, '') AS address, sum(payload) AS payload, sum(packets) AS packets, sum(bytes) AS bytes
+		FROM ` + rel + ` AS e GROUP BY coalesce(` + col + `, '')`
 }
 
-// addressTotals returns the totals of perAddress unsorted, for those who
-// need no order: a scan has millions of addresses.
-func addressTotals(ctx context.Context, env *analysis.Env, where, payload string, side bool) ([]*total, error) {
-	es, err := edges(ctx, env, where, payload)
+// meanPayload returns the mean payload bytes (the SQL expression payload)
+// of the packets that match where, 0 without packets: exact integer sums
+// of the edges, divided once.
+func meanPayload(ctx context.Context, env *analysis.Env, where, payload string) (float64, error) {
+	rel, err := edgesOf(ctx, env, where, payload)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	sums := map[string]*total{}
-	var out []*total
-	for _, e := range es {
-		k := e.dst
-		if side == bySource {
-			k = e.src
-		}
-		t := sums[k]
-		if t == nil {
-			t = &total{key: k}
-			sums[k] = t
-			out = append(out, t)
-		}
-		t.payload += e.payload
-		t.packets += e.packets
-		t.bytes += e.bytes
+	t, err := env.Shared(ctx, `SELECT sum(payload), sum(packets) FROM `+rel+` AS e`)
+	if err != nil {
+		return 0, err
 	}
-	return out, nil
+	if len(t.Rows) == 0 || analysis.AsInt(t.Rows[0][1]) == 0 {
+		return 0, nil
+	}
+	return float64(analysis.AsInt(t.Rows[0][0])) / float64(analysis.AsInt(t.Rows[0][1])), nil
 }
 
 // portsQuery sums payload bytes (the SQL expression payload) and packets
