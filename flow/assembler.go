@@ -240,18 +240,40 @@ func (a *Assembler) addLaterFragment(p *schema.Packet, m *decode.Meta) bool {
 // fragmented datagrams too.
 func (a *Assembler) Flush() {
 	// Sorted with their ids beside them: reading each id from its entry
-	// costs a cache miss per comparison when millions are live.
+	// costs a cache miss per comparison when millions are live. The
+	// entries are read in the order they lie in memory, not in the
+	// table's: a live one has counted a packet at least, a free one none.
 	type liveFlow struct {
 		id int64
 		r  ref
 	}
 	live := make([]liveFlow, 0, a.flows.used)
-	for _, s := range a.flows.slots {
-		if s.r != 0 {
-			live = append(live, liveFlow{a.at(s.r).id, s.r})
+	lowest := a.nextID
+	for c := range a.chunks {
+		for i := range a.chunks[c] {
+			if e := &a.chunks[c][i]; e.pkts[0]+e.pkts[1] != 0 {
+				live = append(live, liveFlow{e.id, e.self})
+				lowest = min(lowest, e.id)
+			}
 		}
 	}
-	slices.SortFunc(live, func(x, y liveFlow) int { return cmp.Compare(x.id, y.id) })
+	if span := a.nextID - lowest; span <= 4*int64(len(live)) {
+		// Ids are given in order and the live ones mostly recent (on a
+		// scan, all of those since the oldest kept): each goes to its
+		// place among the ids since the lowest, without comparisons.
+		byID := make([]ref, span)
+		for _, l := range live {
+			byID[l.id-lowest] = l.r
+		}
+		live = live[:0]
+		for i, r := range byID {
+			if r != 0 {
+				live = append(live, liveFlow{lowest + int64(i), r})
+			}
+		}
+	} else {
+		slices.SortFunc(live, func(x, y liveFlow) int { return cmp.Compare(x.id, y.id) })
+	}
 	for _, l := range live {
 		a.fill(a.at(l.r))
 		a.emit(&a.out)

@@ -1,7 +1,9 @@
 package flow
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -477,5 +479,53 @@ func TestLiveNextIDFlushOrder(t *testing.T) {
 	}
 	if a.Live() != 0 || a.NextID() != 103 {
 		t.Errorf("after flush: Live() = %d, NextID() = %d; want 0, 103", a.Live(), a.NextID())
+	}
+}
+
+// TestFlushOrderSpread checks that Flush emits the live flows in id order
+// both when their ids are nearly all those since the oldest (a scan) and
+// when they are spread thinly (most flows of their time already ended).
+func TestFlushOrderSpread(t *testing.T) {
+	const flows = 1000
+	tests := []struct {
+		name string
+		keep int // every keep-th flow stays live past the idle timeout of the others
+	}{
+		{"all live", 1},
+		{"one in two live", 2},
+		{"one in ten live", 10},
+		{"one in 200 live", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			var ids []int64
+			a := New(cfg, 1, func(f *schema.Flow) { ids = append(ids, f.FlowID) })
+			add := func(p pkt) {
+				row, m := p.packet()
+				a.Add(&row, &m)
+			}
+			client := func(i int) string { return fmt.Sprintf("10.1.%d.%d:1000", i>>8, i&255) }
+			for i := range flows {
+				add(udpP(time.Duration(i)*time.Microsecond, client(i), "10.0.0.1:53", 1))
+			}
+			later := cfg.IdleUDP + time.Millisecond
+			if tt.keep > 1 {
+				for i := 0; i < flows; i += tt.keep {
+					add(udpP(later-time.Microsecond, client(i), "10.0.0.1:53", 1))
+				}
+				add(udpP(later, "10.2.0.1:1000", "10.0.0.1:53", 1)) // ends the others
+			}
+			ended := len(ids)
+			a.Flush()
+			got := ids[ended:]
+			want := flows/tt.keep + min(tt.keep-1, 1)
+			if len(got) != want {
+				t.Fatalf("Flush emitted %d flows, want %d", len(got), want)
+			}
+			if !slices.IsSorted(got) {
+				t.Errorf("Flush emitted ids out of order: %v", got)
+			}
+		})
 	}
 }
