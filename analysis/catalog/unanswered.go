@@ -1,10 +1,8 @@
 package catalog
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/netlens/netlens/analysis"
@@ -42,60 +40,34 @@ func multicast(col string) string {
 	return "(" + strings.Join(conds, " OR ") + ")"
 }
 
-// Outcomes of a request.
-const (
-	answeredReq = iota
-	noReply
-	rejected
-)
-
 func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
 	r, err := timeRange(ctx, env, v)
 	if err != nil {
 		return nil, err
 	}
-	type key struct{ host, service string }
-	type counts [3]int64 // by outcome
-	per := map[key]*counts{}
-	classes := []string{"TCP connection attempts", "DNS queries", "other UDP", "SSDP M-SEARCH to the multicast group"}
-	var byClass [4]counts
-	add := func(k key, class, outcome int, n int64) {
-		if per[k] == nil {
-			per[k] = &counts{}
-		}
-		per[k][outcome] += n
-		byClass[class][outcome] += n
-	}
+	d := env.Dialect()
+	where := "FALSE"
 	if r.ok {
-		d := env.Dialect()
-		where := r.where(d)
-		t, err := env.Query(ctx, `SELECT a, service, CASE WHEN service IS NULL THEN b_port ELSE 0 END AS port, proto, b_port = 53 AS dns,
-			CASE WHEN proto = 6 THEN (CASE WHEN state = 'S0' THEN 1 WHEN state = 'REJ' THEN 2 ELSE 0 END)
-				ELSE (CASE WHEN pkts_b_to_a = 0 THEN 1 ELSE 0 END) END AS outcome, count(*)
-			FROM flows WHERE `+where+` AND proto IN (6, 17) AND NOT `+multicast("b")+` AND NOT (proto = 17 AND a_port = 1900)
-			GROUP BY a, service, port, proto, dns, outcome`)
-		if err != nil {
-			return nil, err
-		}
-		for _, row := range t.Rows {
-			svc := analysis.AsString(row[1])
-			proto := analysis.AsInt(row[3])
-			if svc == "" {
-				svc = portProto(analysis.AsInt(row[2]), proto)
-			}
-			class := 2 // other UDP
-			switch {
-			case proto == 6:
-				class = 0
-			case analysis.AsInt(row[4]) != 0:
-				class = 1
-			}
-			add(key{analysis.AsString(row[0]), svc}, class, int(analysis.AsInt(row[5])), analysis.AsInt(row[6]))
-		}
-		// SSDP M-SEARCH to the multicast group, and the replies from port
-		// 1900 to the searcher's address and port.
-		ts := d.EpochNs("start")
-		t, err = env.Query(ctx, fmt.Sprintf(`SELECT a, count(*), sum(replied) FROM (
+		where = r.where(d)
+	}
+	// Per host, service and kind of request (0 TCP, 1 DNS, 2 other UDP, 3
+	// SSDP M-SEARCH): requests answered, without reply and rejected. A
+	// service is the responder's port's name, else port/protocol. The
+	// engine keeps them: a scan has millions of hosts, whose rows are read
+	// from it as the table is written.
+	ts := d.EpochNs("start")
+	rel, err := env.Kept(ctx, fmt.Sprintf(`SELECT coalesce(a, '') AS host,
+			CASE WHEN service IS NULL THEN CAST(b_port AS VARCHAR) || CASE WHEN proto = 6 THEN '/tcp' ELSE '/udp' END
+				WHEN service = '' THEN CASE WHEN proto = 6 THEN '0/tcp' ELSE '0/udp' END
+				ELSE service END AS service,
+			CASE WHEN proto = 6 THEN 0 WHEN b_port = 53 THEN 1 ELSE 2 END AS kind,
+			sum(CASE WHEN proto = 6 AND state NOT IN ('S0', 'REJ') OR proto <> 6 AND pkts_b_to_a <> 0 THEN 1 ELSE 0 END) AS answered,
+			sum(CASE WHEN proto = 6 AND state = 'S0' OR proto <> 6 AND pkts_b_to_a = 0 THEN 1 ELSE 0 END) AS no_reply,
+			sum(CASE WHEN proto = 6 AND state = 'REJ' THEN 1 ELSE 0 END) AS rejected
+		FROM flows WHERE %[3]s AND proto IN (6, 17) AND NOT %[4]s AND NOT (proto = 17 AND a_port = 1900)
+		GROUP BY 1, 2, 3
+		UNION ALL
+		SELECT coalesce(a, ''), 'ssdp/udp M-SEARCH', 3, sum(replied), count(*) - sum(replied), 0 FROM (
 			SELECT fid, a, max(CASE WHEN rts >= qts AND rts <= qts + %[1]d THEN 1 ELSE 0 END) AS replied FROM (
 				SELECT flow_id AS fid, a, a_port, %[2]s AS qts FROM flows
 				WHERE %[3]s AND proto = 17 AND b_port = 1900 AND a_port <> 1900 AND (b = '239.255.255.250' OR b LIKE 'ff0_::c')
@@ -103,60 +75,71 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 				SELECT b AS rb, b_port AS rport, %[2]s AS rts FROM flows WHERE proto = 17 AND a_port = 1900 AND NOT %[4]s
 			) AS rep ON a = rb AND a_port = rport
 			GROUP BY fid, a) AS s
-			GROUP BY a`, v.Duration("ssdp_wait").Nanoseconds(), ts, where, multicast("b")))
+		GROUP BY a`, v.Duration("ssdp_wait").Nanoseconds(), ts, where, multicast("b")))
+	if err != nil {
+		return nil, err
+	}
+	perHost := `SELECT host, service, answered + no_reply + rejected AS requests, answered, no_reply, rejected, no_reply + rejected AS un FROM (
+		SELECT host, service, sum(answered) AS answered, sum(no_reply) AS no_reply, sum(rejected) AS rejected
+		FROM ` + rel + ` AS k GROUP BY host, service) AS h`
+	order := ` ORDER BY un DESC, requests DESC, host, service`
+	tab := env.StreamTable("unanswered", "Requests per host and service, and the share answered",
+		[]string{"host", "name", "service", "requests", "answered", "no_reply", "rejected", "share_answered"},
+		[]string{"VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "DOUBLE"},
+		func(in, out []any) error {
+			host := analysis.AsString(in[0])
+			requests, answered := analysis.AsInt(in[2]), analysis.AsInt(in[3])
+			out[0], out[1], out[2], out[3] = host, nullable(env.Names[host]), analysis.AsString(in[1]), requests
+			out[4], out[5], out[6], out[7] = answered, analysis.AsInt(in[4]), analysis.AsInt(in[5]), float64(answered)/float64(requests)
+			return nil
+		}, `SELECT host, service, requests, answered, no_reply, rejected FROM (`+perHost+`) AS t`+order).
+		WithUnit("share_answered", output.Share)
+	top, err := env.Query(ctx, fmt.Sprintf(`SELECT host, service, answered, un, n FROM (
+		SELECT host, service, requests, answered, un, count(*) OVER () AS n FROM (%s) AS t) AS t WHERE un > 0%s LIMIT %d`, perHost, order, v.Int("top")))
+	if err != nil {
+		return nil, err
+	}
+	var cats []string
+	var answered, unanswered []float64
+	var n int64
+	for _, row := range top.Rows {
+		cats = append(cats, env.Label(analysis.AsString(row[0]))+" "+analysis.AsString(row[1]))
+		answered, unanswered = append(answered, float64(analysis.AsInt(row[2]))), append(unanswered, float64(analysis.AsInt(row[3])))
+		n = analysis.AsInt(row[4])
+	}
+	if len(top.Rows) == 0 { // how many rows the table has, none unanswered
+		t, err := env.Query(ctx, `SELECT count(*) FROM (`+perHost+`) AS t`)
 		if err != nil {
 			return nil, err
 		}
-		for _, row := range t.Rows {
-			n, replied := analysis.AsInt(row[1]), analysis.AsInt(row[2])
-			k := key{analysis.AsString(row[0]), "ssdp/udp M-SEARCH"}
-			add(k, 3, answeredReq, replied)
-			add(k, 3, noReply, n-replied)
-		}
+		n = analysis.AsInt(t.Rows[0][0])
 	}
-	// Sorted with their counts beside them: a scan has millions of hosts,
-	// and a look-up in per for each comparison costs more than the rest.
-	type entry struct {
-		key
-		c            counts
-		un, requests int64
+
+	byKind, err := env.Query(ctx, `SELECT kind, sum(answered), sum(no_reply), sum(rejected) FROM `+rel+` AS k GROUP BY kind`)
+	if err != nil {
+		return nil, err
 	}
-	keys := make([]entry, 0, len(per))
-	for k, c := range per {
-		keys = append(keys, entry{key: k, c: *c, un: c[noReply] + c[rejected], requests: c[0] + c[1] + c[2]})
-	}
-	per = nil
-	slices.SortFunc(keys, func(x, y entry) int {
-		return cmp.Or(cmp.Compare(y.un, x.un), cmp.Compare(y.requests, x.requests), cmp.Compare(x.host, y.host), cmp.Compare(x.service, y.service))
-	})
-	tab := analysis.NewTable("unanswered", "Requests per host and service, and the share answered",
-		"host", "name", "service", "requests", "answered", "no_reply", "rejected", "share_answered").WithUnit("share_answered", output.Share).WithUnit("share_answered", output.Share)
-	var cats []string
-	var answered, unanswered []float64
-	top := v.Int("top")
-	for _, k := range keys {
-		c, requests := k.c, k.requests
-		tab.Add(k.host, nullable(env.Names[k.host]), k.service, requests, c[answeredReq], c[noReply], c[rejected], float64(c[answeredReq])/float64(requests))
-		if k.un > 0 && int64(len(cats)) < top {
-			cats = append(cats, env.Label(k.host)+" "+k.service)
-			answered, unanswered = append(answered, float64(c[answeredReq])), append(unanswered, float64(k.un))
+	var sums [4][3]int64 // answered, no reply, rejected
+	for _, row := range byKind.Rows {
+		if k := analysis.AsInt(row[0]); k >= 0 && k < 4 {
+			sums[k] = [3]int64{analysis.AsInt(row[1]), analysis.AsInt(row[2]), analysis.AsInt(row[3])}
 		}
 	}
 	sum := analysis.NewTable("unanswered_summary", "Requests by kind, and the share answered",
-		"kind", "requests", "answered", "no_reply", "rejected", "share_answered").WithUnit("share_answered", output.Share).WithUnit("share_answered", output.Share)
-	for i, name := range classes {
-		c := byClass[i]
+		"kind", "requests", "answered", "no_reply", "rejected", "share_answered").WithUnit("share_answered", output.Share)
+	for i, name := range []string{"TCP connection attempts", "DNS queries", "other UDP", "SSDP M-SEARCH to the multicast group"} {
+		c := sums[i]
 		requests := c[0] + c[1] + c[2]
 		var share any // NULL without requests
 		if requests > 0 {
-			share = float64(c[answeredReq]) / float64(requests)
+			share = float64(c[0]) / float64(requests)
 		}
-		sum.Add(name, requests, c[answeredReq], c[noReply], c[rejected], share)
+		sum.Add(name, requests, c[0], c[1], c[2], share)
 	}
 	c := chart.NewHBar("unanswered", "Unanswered requests per host and service", cats,
 		chart.Bars("unanswered", unanswered), chart.Bars("answered", answered))
 	c.X.Title = "requests"
-	if n := len(keys); n > len(cats) {
+	if n > int64(len(cats)) {
 		c.Note = fmt.Sprintf("the top %d hosts and services with unanswered requests, of %d", len(cats), n)
 	}
 	return &analysis.Result{
