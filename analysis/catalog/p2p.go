@@ -36,6 +36,10 @@ func (p2p) Meta() analysis.Meta {
 // p2pWays are the kinds of user-to-user flows.
 var p2pWays = []string{"Two-Way", "One-Way"}
 
+// p2pLevels are the quantiles of the bytes of the pairs of a day that the
+// chart of p2p_daily draws: the least, the median and the most.
+var p2pLevels = []engine.Level{{Num: 0, Den: 2}, {Num: 1, Den: 2}, {Num: 2, Den: 2}}
+
 func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
 	r, err := timeRange(ctx, env, v)
 	if err != nil {
@@ -51,34 +55,16 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	pairs := analysis.NewTable("p2p_pairs", "User-to-user traffic per pair", "user_1", "user_2", "kind", "bytes", "days", "mean_bytes_per_day")
 	sources := analysis.NewTable("p2p_oneway_sources", "Sources of one-way user-to-user flows",
 		"user", "flows", "bytes", "users_reached", "ports", "top_ports")
-	// Users are numbered as they come, and each name, kind and day is
-	// boxed once: a year of a busy network has millions of rows of pairs
-	// and days, each of which would otherwise hold copies of its names.
-	var names []string
-	var boxed []any
-	ids := map[string]int32{}
-	id := func(u string) int32 {
-		i, ok := ids[u]
-		if !ok {
-			i = int32(len(names))
-			ids[u] = i
-			names = append(names, u)
-			boxed = append(boxed, u)
-		}
-		return i
-	}
-	ways := []any{p2pWays[0], p2pWays[1]}
 	type pairKey struct {
-		u1, u2 int32
+		u1, u2 string
 		way    int64
 	}
 	type pairSum struct{ bytes, days int64 }
 	sums := map[pairKey]*pairSum{}
 	points := make([][]chart.Point, len(p2pWays))
 	type source struct {
-		flows, bytes int64
-		users        map[string]bool
-		ports        map[string]int64
+		flows, bytes, users int64
+		ports               map[string]int64
 	}
 	bySource := map[string]*source{}
 	if r.ok {
@@ -86,102 +72,111 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 		if err != nil {
 			return nil, err
 		}
-		// One pass: flows per day, pair and kind, and one-way flows also
-		// by their source (the end that sent, else a), destination user,
-		// destination port and protocol. The rows are read as they come.
-		rows, err := env.Engine.Query(ctx, fmt.Sprintf(`SELECT dbin, u1, u2, way, src, dst, port, proto, count(*), sum(bytes_a_to_b + bytes_b_to_a) FROM (
-			SELECT dbin, u1, u2, way, bytes_a_to_b, bytes_b_to_a,
-				CASE WHEN way = 0 THEN '' WHEN back THEN ub ELSE ua END AS src,
-				CASE WHEN way = 0 THEN '' WHEN back THEN ua ELSE ub END AS dst,
+		// The flows between users, each once, kept (on an engine that
+		// keeps results) for the queries that follow: the pair (sorted),
+		// the kind (1: one-way), whether the source of a one-way flow (the
+		// end that sent, else a) is user_1, its destination port and
+		// protocol, and the bytes both ways.
+		kept, err := env.Kept(ctx, fmt.Sprintf(`SELECT dbin, u1, u2, way,
+				CASE WHEN way = 0 THEN 0 WHEN back THEN CASE WHEN ub = u1 THEN 1 ELSE 0 END ELSE CASE WHEN ua = u1 THEN 1 ELSE 0 END END AS fwd,
 				CASE WHEN way = 0 THEN 0 WHEN back THEN a_port ELSE b_port END AS port,
-				CASE WHEN way = 0 THEN 0 ELSE proto END AS proto
+				CASE WHEN way = 0 THEN 0 ELSE proto END AS proto, bytes
 			FROM (
 				SELECT %[1]s AS dbin, CASE WHEN ua <= ub THEN ua ELSE ub END AS u1, CASE WHEN ua <= ub THEN ub ELSE ua END AS u2,
 					CASE WHEN bytes_a_to_b = 0 OR bytes_b_to_a = 0 THEN 1 ELSE 0 END AS way,
 					bytes_a_to_b = 0 AND bytes_b_to_a > 0 AS back,
-					ua, ub, a_port, b_port, proto, bytes_a_to_b, bytes_b_to_a
-				FROM (%[2]s) AS uf WHERE ua <> '' AND ub <> '') AS p) AS q
-			GROUP BY dbin, u1, u2, way, src, dst, port, proto`, binOf("ts", dayNs), uf))
+					ua, ub, a_port, b_port, proto, bytes_a_to_b + bytes_b_to_a AS bytes
+				FROM (%[2]s) AS uf WHERE ua <> '' AND ub <> '') AS p`, binOf("ts", dayNs), uf))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("flows between users: %w", err)
 		}
-		// A row per day, pair and kind: the query's rows of one day, pair
-		// and kind (several for one-way flows) are summed after sorting.
-		type dayRow struct {
-			day          int64
-			u1, u2       int32
-			way          int64
-			flows, bytes int64
+		// A row per day, pair and kind, kept too: read for the pairs, the
+		// chart and each file of p2p_daily.
+		days, err := env.Kept(ctx, "SELECT dbin, u1, u2, way, count(*) AS flows, sum(bytes) AS bytes FROM "+kept+" AS k GROUP BY dbin, u1, u2, way")
+		if err != nil {
+			return nil, fmt.Errorf("flows between users per day: %w", err)
 		}
-		var days []dayRow
-		err = engine.Each(rows, func(row []any) error {
-			k := dayRow{analysis.AsInt(row[0]), id(analysis.AsString(row[1])), id(analysis.AsString(row[2])), analysis.AsInt(row[3]), analysis.AsInt(row[8]), analysis.AsInt(row[9])}
-			days = append(days, k)
-			if k.way == 0 {
+		daily = env.StreamTable(daily.Name, daily.Title, daily.Columns, []string{"TIMESTAMP", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT"},
+			func(in, out []any) error {
+				way := analysis.AsInt(in[3])
+				if way < 0 || way >= int64(len(p2pWays)) {
+					return fmt.Errorf("p2p_daily: kind %d", way)
+				}
+				out[0], out[1], out[2], out[3] = analysis.Time(analysis.AsInt(in[0])), analysis.AsString(in[1]), analysis.AsString(in[2]), p2pWays[way]
+				out[4], out[5] = analysis.AsInt(in[4]), analysis.AsInt(in[5])
 				return nil
+			}, "SELECT dbin, u1, u2, way, flows, bytes FROM "+days+" AS d ORDER BY dbin, u1, u2, way")
+
+		t, err := env.Query(ctx, "SELECT u1, u2, way, sum(bytes), count(*) FROM "+days+" AS d GROUP BY u1, u2, way")
+		if err != nil {
+			return nil, fmt.Errorf("p2p pairs: %w", err)
+		}
+		for _, row := range t.Rows {
+			sums[pairKey{analysis.AsString(row[0]), analysis.AsString(row[1]), analysis.AsInt(row[2])}] = &pairSum{analysis.AsInt(row[3]), analysis.AsInt(row[4])}
+		}
+
+		// The chart: per day and kind, the least, median and most bytes
+		// of a pair, not a point per pair and day (millions in a year).
+		t, err = env.Query(ctx, "SELECT dbin, way, count(*), "+env.Dialect().QuantileBounds("bytes", p2pLevels)+" FROM "+days+" AS d GROUP BY dbin, way ORDER BY dbin, way")
+		if err != nil {
+			return nil, fmt.Errorf("p2p chart: %w", err)
+		}
+		for _, row := range t.Rows {
+			way := analysis.AsInt(row[1])
+			q, err := analysis.QuantilesOf(row[3], analysis.AsInt(row[2]), p2pLevels, 1)
+			if err != nil {
+				return nil, fmt.Errorf("p2p chart: %w", err)
 			}
-			src := analysis.AsString(row[4])
-			s := bySource[src]
-			if s == nil {
-				s = &source{users: map[string]bool{}, ports: map[string]int64{}}
-				bySource[src] = s
+			for i, y := range q {
+				if i > 0 && y == q[i-1] {
+					continue
+				}
+				points[way] = append(points[way], chart.Point{X: chart.UnixSeconds(analysis.AsInt(row[0])), Y: y})
 			}
-			s.flows += k.flows
-			s.bytes += k.bytes
-			s.users[analysis.AsString(row[5])] = true
-			s.ports[portProto(analysis.AsInt(row[6]), analysis.AsInt(row[7]))] += k.flows
+		}
+
+		// The sources of one-way flows: their flows, bytes, users reached
+		// and ports, and the flows per port for the top ports.
+		src := "CASE WHEN fwd = 1 THEN u1 ELSE u2 END"
+		dst := "CASE WHEN fwd = 1 THEN u2 ELSE u1 END"
+		t, err = env.Query(ctx, fmt.Sprintf("SELECT %s AS src, count(*), sum(bytes), count(DISTINCT %s) FROM %s AS k WHERE way = 1 GROUP BY src", src, dst, kept))
+		if err != nil {
+			return nil, fmt.Errorf("p2p sources: %w", err)
+		}
+		for _, row := range t.Rows {
+			bySource[analysis.AsString(row[0])] = &source{flows: analysis.AsInt(row[1]), bytes: analysis.AsInt(row[2]), users: analysis.AsInt(row[3]), ports: map[string]int64{}}
+		}
+		rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %s AS src, port, proto, count(*) FROM %s AS k WHERE way = 1 GROUP BY src, port, proto", src, kept))
+		if err != nil {
+			return nil, fmt.Errorf("p2p sources: %w", err)
+		}
+		err = engine.Each(rows, func(row []any) error {
+			if s := bySource[analysis.AsString(row[0])]; s != nil {
+				s.ports[portProto(analysis.AsInt(row[1]), analysis.AsInt(row[2]))] += analysis.AsInt(row[3])
+			}
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("p2p: %w", err)
-		}
-		order := func(x, y dayRow) int {
-			return cmp.Or(cmp.Compare(x.day, y.day), cmp.Compare(names[x.u1], names[y.u1]), cmp.Compare(names[x.u2], names[y.u2]), cmp.Compare(x.way, y.way))
-		}
-		slices.SortFunc(days, order)
-		merged := days[:0]
-		for _, k := range days {
-			if n := len(merged); n > 0 && order(merged[n-1], k) == 0 {
-				merged[n-1].flows += k.flows
-				merged[n-1].bytes += k.bytes
-				continue
-			}
-			merged = append(merged, k)
-		}
-		daily.Rows = slices.Grow(daily.Rows, len(merged))
-		var dayBox any
-		dayOf := int64(-1 << 63)
-		for _, k := range merged {
-			if k.day != dayOf {
-				dayOf, dayBox = k.day, analysis.Time(k.day)
-			}
-			daily.Add(dayBox, boxed[k.u1], boxed[k.u2], ways[k.way], k.flows, k.bytes)
-			pk := pairKey{k.u1, k.u2, k.way}
-			if sums[pk] == nil {
-				sums[pk] = &pairSum{}
-			}
-			sums[pk].bytes += k.bytes
-			sums[pk].days++
-			points[k.way] = append(points[k.way], chart.Point{X: chart.UnixSeconds(k.day), Y: float64(k.bytes)})
+			return nil, fmt.Errorf("p2p sources: %w", err)
 		}
 	}
 
 	keys := slices.SortedFunc(maps.Keys(sums), func(x, y pairKey) int {
-		return cmp.Or(cmp.Compare(sums[y].bytes, sums[x].bytes), cmp.Compare(names[x.u1], names[y.u1]), cmp.Compare(names[x.u2], names[y.u2]), cmp.Compare(x.way, y.way))
+		return cmp.Or(cmp.Compare(sums[y].bytes, sums[x].bytes), cmp.Compare(x.u1, y.u1), cmp.Compare(x.u2, y.u2), cmp.Compare(x.way, y.way))
 	})
 	heat := &chart.Heatmap{Value: chart.Axis{Title: "mean bytes per active day", Unit: chart.UnitBytes}}
 	for _, k := range keys {
 		s := sums[k]
 		mean := float64(s.bytes) / float64(s.days)
-		pairs.Add(boxed[k.u1], boxed[k.u2], ways[k.way], s.bytes, s.days, mean)
+		pairs.Add(k.u1, k.u2, p2pWays[k.way], s.bytes, s.days, mean)
 	}
 	byName := slices.SortedFunc(slices.Values(keys), func(x, y pairKey) int {
-		return cmp.Or(cmp.Compare(names[x.u1], names[y.u1]), cmp.Compare(names[x.u2], names[y.u2]))
+		return cmp.Or(cmp.Compare(x.u1, y.u1), cmp.Compare(x.u2, y.u2))
 	})
 	for _, k := range byName {
 		if k.way == 0 {
 			s := sums[k]
-			heat.Add(names[k.u1], names[k.u2], float64(s.bytes)/float64(s.days))
+			heat.Add(k.u1, k.u2, float64(s.bytes)/float64(s.days))
 		}
 	}
 
@@ -192,15 +187,18 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	var vals []float64
 	for _, u := range srcs {
 		s := bySource[u]
-		sources.Add(u, s.flows, s.bytes, int64(len(s.users)), int64(len(s.ports)), topPorts(s.ports, 5))
+		sources.Add(u, s.flows, s.bytes, s.users, int64(len(s.ports)), topPorts(s.ports, 5))
 		if int64(len(cats)) < v.Int("top") {
 			cats, vals = append(cats, u), append(vals, float64(s.flows))
 		}
 	}
 
-	scatter := chart.NewScatter("p2p_daily", "Bytes per day of each pair of users", chart.Series{Name: p2pWays[0], Points: points[0]}, chart.Series{Name: p2pWays[1], Points: points[1]})
+	scatter := chart.NewScatter("p2p_daily", "Bytes per day of pairs of users: least, median and most of each day", chart.Series{Name: p2pWays[0], Points: points[0]}, chart.Series{Name: p2pWays[1], Points: points[1]})
 	scatter.X = chart.Axis{Title: "day (UTC)", Unit: chart.UnitTime}
 	scatter.Y = chart.Axis{Title: "bytes per day", Unit: chart.UnitBytes}
+	if len(points[0])+len(points[1]) > 0 {
+		scatter.Note = "per day and kind, the pairs of users' least, median and most bytes of the day; every pair and day: table p2p_daily"
+	}
 	hm := chart.NewHeatmap("p2p_pairs", "Two-way pairs of users: mean bytes per active day", heat)
 	hm.X.Title, hm.Y.Title = "user 1", "user 2"
 	hm.Note = "total bytes and active days of each pair: table p2p_pairs"
