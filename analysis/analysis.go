@@ -301,7 +301,7 @@ func Run(ctx context.Context, a Analysis, env *Env, settings map[string]string) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Name, err)
 	}
-	if !env.StreamTables {
+	if env == nil || !env.StreamTables {
 		for i, t := range res.Tables {
 			if res.Tables[i], err = t.Hold(ctx); err != nil {
 				return nil, fmt.Errorf("%s: %w", m.Name, err)
