@@ -60,8 +60,9 @@ func writeFile(t *testing.T, dir, name, text string) string {
 // the users of each flow by id.
 // attachAll attaches the users of both ends of every flow, with Attach
 // when w is 0, else with AttachSpans over AddrSpans of width w (-1: the
-// width SpanWidth picks).
-func attachAll(t *testing.T, eng engine.Engine, w int64) map[int64][2]string {
+// width SpanWidth picks); with JoinSpans instead when join is set (w not 0),
+// which leaves out the flows an end of which has no user.
+func attachAll(t *testing.T, eng engine.Engine, w int64, join bool) map[int64][2]string {
 	t.Helper()
 	d := eng.Dialect()
 	addrs := `SELECT a AS addr FROM flows UNION ALL SELECT b AS addr FROM flows`
@@ -91,8 +92,12 @@ func attachAll(t *testing.T, eng engine.Engine, w int64) map[int64][2]string {
 			w = SpanWidth(from, to, toInt(st[0]), toInt(st[1]))
 		}
 		spans := "(" + AddrSpans(d, User, blocks, from, to, w) + ")"
-		q = AttachSpans(base, []string{"flow_id", "a", "b", "ts"}, "a", "ts", "ua", spans, w)
-		q = AttachSpans("("+q+")", []string{"flow_id", "a", "b", "ts", "ua"}, "b", "ts", "ub", spans, w)
+		attach := AttachSpans
+		if join {
+			attach = JoinSpans
+		}
+		q = attach(base, []string{"flow_id", "a", "b", "ts"}, "a", "ts", "ua", spans, w)
+		q = attach("("+q+")", []string{"flow_id", "a", "b", "ts", "ua"}, "b", "ts", "ub", spans, w)
 	}
 	rows, err := eng.Query(context.Background(), q)
 	if err != nil {
@@ -161,14 +166,31 @@ func TestLoadReplaceAndAttach(t *testing.T) {
 		// picks, of an hour (spans cut into many buckets) and of four
 		// days (every span in one).
 		for _, w := range []int64{0, -1, 3600e9, 4 * 86400e9} {
-			got := attachAll(t, eng, w)
+			got := attachAll(t, eng, w, false)
 			if len(got) != len(flows) {
 				t.Fatalf("width %d: %d flows, want %d", w, len(got), len(flows))
 			}
+			both := 0
 			for _, f := range flows {
 				want := [2]string{bruteLabel(all, netip.MustParseAddr(f.A), f.Start), bruteLabel(all, netip.MustParseAddr(f.B), f.Start)}
 				if got[f.FlowID] != want {
 					t.Fatalf("width %d: flow %d %s -> %s at %d: users %q, want %q", w, f.FlowID, f.A, f.B, f.Start, got[f.FlowID], want)
+				}
+				if want[0] != "" && want[1] != "" {
+					both++
+				}
+			}
+			if w == 0 {
+				continue
+			}
+			// JoinSpans: the same users, for the flows with both.
+			joined := attachAll(t, eng, w, true)
+			if len(joined) != both || both == 0 {
+				t.Fatalf("width %d: JoinSpans gave %d flows, want %d with both users", w, len(joined), both)
+			}
+			for id, u := range joined {
+				if got[id] != u {
+					t.Fatalf("width %d: JoinSpans: flow %d users %q, want %q", w, id, u, got[id])
 				}
 			}
 		}

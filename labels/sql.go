@@ -144,3 +144,17 @@ func AttachSpans(from string, cols []string, addr, ts, as, spans string, w int64
 	) AS _ly LEFT JOIN %[6]s AS _ls ON %[7]s = _lsaddr AND _lxbucket = _lsbucket
 	WHERE coalesce(_lshit, 0) = 0 OR (_lsfrom <= %[3]s AND %[3]s < _lsto)`, list, as, ts, w, from, spans, addr)
 }
+
+// JoinSpans is AttachSpans for the rows of from whose address has a label
+// at their time, the others left out: an inner join with spans. spans
+// stays the right-hand side, the one ClickHouse builds in memory; DuckDB
+// builds an inner join on the side it estimates smaller, the spans with
+// a label, where it builds AttachSpans' left join on the rows of from
+// when it misjudges them after a filter.
+func JoinSpans(from string, cols []string, addr, ts, as, spans string, w int64) string {
+	list := strings.Join(cols, ", ")
+	return fmt.Sprintf(`SELECT %[1]s, _lslabel AS %[2]s FROM (
+		SELECT %[1]s, %[3]s - %[3]s %% %[4]d AS _lxbucket FROM %[5]s AS _lx
+	) AS _ly JOIN %[6]s AS _ls ON %[7]s = _lsaddr AND _lxbucket = _lsbucket
+	WHERE _lsfrom <= %[3]s AND %[3]s < _lsto`, list, as, ts, w, from, spans, addr)
+}

@@ -183,6 +183,25 @@ func userFlows(ctx context.Context, env *analysis.Env, r flowRange, cols []strin
 	if err != nil {
 		return "", err
 	}
+	if need == bothUsers {
+		named, err := flowsNameUsers(ctx, env)
+		if err != nil {
+			return "", err
+		}
+		if !named {
+			// Every user comes from the labels: the flows both ends of
+			// which lie in blocks of user labels (a cheap filter, over
+			// a few thousand addresses) join the spans of each end, an
+			// inner join that keeps those with a user at their time
+			// and that the engines build on the spans, not the flows.
+			in := "a " + d.In() + " (SELECT _lmaddr FROM " + blocks + " AS _lka) AND b " + d.In() + " (SELECT _lmaddr FROM " + blocks + " AS _lkb)"
+			base := "(SELECT " + list + ", " + d.EpochNs("start") + " AS ts FROM flows WHERE (" + where + ") AND " + in + ")"
+			all := append(append([]string(nil), cols...), "ts")
+			q := labels.JoinSpans(base, all, "a", "ts", "ua", spans, w)
+			q = labels.JoinSpans("("+q+")", append(all, "ua"), "b", "ts", "ub", spans, w)
+			return "SELECT " + list + ", ts, ua, ub FROM (" + q + ") AS lu", nil
+		}
+	}
 	mayA := "(coalesce(user_a, '') <> '' OR a " + d.In() + " (SELECT _lmaddr FROM " + blocks + " AS _lka))"
 	mayB := "(coalesce(user_b, '') <> '' OR b " + d.In() + " (SELECT _lmaddr FROM " + blocks + " AS _lkb))"
 	if need == bothUsers {
@@ -193,6 +212,16 @@ func userFlows(ctx context.Context, env *analysis.Env, r flowRange, cols []strin
 	q := labels.AttachSpans(base, all, "a", "ts", "ual", spans, w)
 	q = labels.AttachSpans("("+q+")", append(all, "ual"), "b", "ts", "ubl", spans, w)
 	return "SELECT " + list + ", ts, CASE WHEN ual <> '' THEN ual ELSE ua0 END AS ua, CASE WHEN ubl <> '' THEN ubl ELSE ub0 END AS ub FROM (" + q + ") AS lu", nil
+}
+
+// flowsNameUsers reports whether a flow of the dataset names a user of
+// either end (user_a or user_b, from flow records that carry user ids).
+func flowsNameUsers(ctx context.Context, env *analysis.Env) (bool, error) {
+	t, err := env.Shared(ctx, "SELECT count(*) FROM (SELECT 1 AS n FROM flows WHERE coalesce(user_a, '') <> '' OR coalesce(user_b, '') <> '' LIMIT 1) AS u")
+	if err != nil {
+		return false, fmt.Errorf("user ids of flows: %w", err)
+	}
+	return analysis.AsInt(t.Rows[0][0]) > 0, nil
 }
 
 // rangeAddrs returns a relation of the distinct addresses (column addr)
