@@ -72,12 +72,15 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 		if err != nil {
 			return nil, err
 		}
-		// The flows between users, each once, kept (on an engine that
-		// keeps results) for the queries that follow: the pair (sorted),
-		// the kind (1: one-way), whether the source of a one-way flow (the
-		// end that sent, else a) is user_1, its destination port and
-		// protocol, and the bytes both ways.
-		kept, err := env.Kept(ctx, fmt.Sprintf(`SELECT dbin, u1, u2, way,
+		// The flows between users, summed in one scan and kept (on an
+		// engine that keeps results) for the queries that follow: per day,
+		// pair (sorted), kind (1: one-way) and, for one-way flows, whether
+		// their source (the end that sent, else a) is user_1, their
+		// destination port and protocol, the flows and the bytes both
+		// ways. Two-way flows have one row per day and pair: the table is
+		// a fraction of the flows.
+		kept, err := env.Kept(ctx, fmt.Sprintf(`SELECT dbin, u1, u2, way, fwd, port, proto, count(*) AS flows, sum(bytes) AS bytes FROM (
+			SELECT dbin, u1, u2, way,
 				CASE WHEN way = 0 THEN 0 WHEN back THEN CASE WHEN ub = u1 THEN 1 ELSE 0 END ELSE CASE WHEN ua = u1 THEN 1 ELSE 0 END END AS fwd,
 				CASE WHEN way = 0 THEN 0 WHEN back THEN a_port ELSE b_port END AS port,
 				CASE WHEN way = 0 THEN 0 ELSE proto END AS proto, bytes
@@ -86,16 +89,17 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 					CASE WHEN bytes_a_to_b = 0 OR bytes_b_to_a = 0 THEN 1 ELSE 0 END AS way,
 					bytes_a_to_b = 0 AND bytes_b_to_a > 0 AS back,
 					ua, ub, a_port, b_port, proto, bytes_a_to_b + bytes_b_to_a AS bytes
-				FROM (%[2]s) AS uf WHERE ua <> '' AND ub <> '') AS p`, binOf("ts", dayNs), uf))
+				FROM (%[2]s) AS uf WHERE ua <> '' AND ub <> '') AS p) AS f
+			GROUP BY dbin, u1, u2, way, fwd, port, proto`, binOf("ts", dayNs), uf))
 		if err != nil {
 			return nil, fmt.Errorf("flows between users: %w", err)
 		}
-		// A row per day, pair and kind, kept too: read for the pairs, the
-		// chart and each file of p2p_daily.
-		days, err := env.Kept(ctx, "SELECT dbin, u1, u2, way, count(*) AS flows, sum(bytes) AS bytes FROM "+kept+" AS k GROUP BY dbin, u1, u2, way")
-		if err != nil {
-			return nil, fmt.Errorf("flows between users per day: %w", err)
-		}
+		// A row per day, pair and kind, read for the pairs, the chart and
+		// each file of p2p_daily: the rows of two-way flows as they are
+		// kept, those of one-way flows summed over their sources and
+		// ports. Not kept itself: it would double what the engine holds.
+		days := "(SELECT dbin, u1, u2, way, flows, bytes FROM " + kept + " AS k0 WHERE way = 0 UNION ALL " +
+			"SELECT dbin, u1, u2, way, sum(flows) AS flows, sum(bytes) AS bytes FROM " + kept + " AS k1 WHERE way = 1 GROUP BY dbin, u1, u2, way)"
 		daily = env.StreamTable(daily.Name, daily.Title, daily.Columns, []string{"TIMESTAMP", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT"},
 			func(in, out []any) error {
 				way := analysis.AsInt(in[3])
@@ -139,14 +143,14 @@ func (p2p) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 		// and ports, and the flows per port for the top ports.
 		src := "CASE WHEN fwd = 1 THEN u1 ELSE u2 END"
 		dst := "CASE WHEN fwd = 1 THEN u2 ELSE u1 END"
-		t, err = env.Query(ctx, fmt.Sprintf("SELECT %s AS src, count(*), sum(bytes), count(DISTINCT %s) FROM %s AS k WHERE way = 1 GROUP BY src", src, dst, kept))
+		t, err = env.Query(ctx, fmt.Sprintf("SELECT %s AS src, sum(flows), sum(bytes), count(DISTINCT %s) FROM %s AS k WHERE way = 1 GROUP BY src", src, dst, kept))
 		if err != nil {
 			return nil, fmt.Errorf("p2p sources: %w", err)
 		}
 		for _, row := range t.Rows {
 			bySource[analysis.AsString(row[0])] = &source{flows: analysis.AsInt(row[1]), bytes: analysis.AsInt(row[2]), users: analysis.AsInt(row[3]), ports: map[string]int64{}}
 		}
-		rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %s AS src, port, proto, count(*) FROM %s AS k WHERE way = 1 GROUP BY src, port, proto", src, kept))
+		rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %s AS src, port, proto, sum(flows) FROM %s AS k WHERE way = 1 GROUP BY src, port, proto", src, kept))
 		if err != nil {
 			return nil, fmt.Errorf("p2p sources: %w", err)
 		}
