@@ -45,17 +45,19 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 				return nil
 			},
 			`SELECT address, payload, packets, bytes FROM (`+q+`) AS t ORDER BY payload DESC, address`)
-		top, err := env.Query(ctx, fmt.Sprintf(`SELECT address, payload, count(*) OVER () FROM (%s) AS t ORDER BY payload DESC, address LIMIT %d`, q, v.Int("top")))
+		top, err := env.Query(ctx, fmt.Sprintf(`SELECT address, payload FROM (%s) AS t ORDER BY payload DESC, address LIMIT %d`, q, v.Int("top")))
 		if err != nil {
 			return nil, err
 		}
 		var cats []string
 		var vals []float64
-		var n int64
 		for _, r := range top.Rows {
 			cats = append(cats, env.Label(analysis.AsString(r[0])))
 			vals = append(vals, analysis.AsFloat(r[1]))
-			n = analysis.AsInt(r[2])
+		}
+		n, err := countRows(ctx, env, q, len(top.Rows), v.Int("top"))
+		if err != nil {
+			return nil, err
 		}
 		c := chart.NewHBar(side.name, side.title, cats, chart.Bars("payload "+side.verb, vals))
 		c.X = chart.Axis{Title: "payload bytes " + side.verb, Unit: chart.UnitBytes}
@@ -66,6 +68,19 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 		res.Charts = append(res.Charts, c.OrEmpty(noPackets(v, "IP")))
 	}
 	return res, nil
+}
+
+// countRows returns the number of rows of query q of which the first
+// limit were read and got: got itself when fewer came, else a count.
+func countRows(ctx context.Context, env *analysis.Env, q string, got int, limit int64) (int64, error) {
+	if int64(got) < limit {
+		return int64(got), nil
+	}
+	t, err := env.Query(ctx, "SELECT count(*) FROM ("+q+") AS c")
+	if err != nil {
+		return 0, err
+	}
+	return analysis.AsInt(t.Rows[0][0]), nil
 }
 
 // nullable returns nil for an empty string, so tables show NULL.

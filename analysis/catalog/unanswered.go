@@ -56,18 +56,19 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 	// engine keeps them: a scan has millions of hosts, whose rows are read
 	// from it as the table is written.
 	ts := d.EpochNs("start")
-	rel, err := env.Kept(ctx, fmt.Sprintf(`SELECT coalesce(a, '') AS host,
-			CASE WHEN service IS NULL THEN CAST(b_port AS VARCHAR) || CASE WHEN proto = 6 THEN '/tcp' ELSE '/udp' END
-				WHEN service = '' THEN CASE WHEN proto = 6 THEN '0/tcp' ELSE '0/udp' END
-				ELSE service END AS service,
-			CASE WHEN proto = 6 THEN 0 WHEN b_port = 53 THEN 1 ELSE 2 END AS kind,
+	rel, err := env.Kept(ctx, fmt.Sprintf(`SELECT host, svc AS service, kind,
 			sum(CASE WHEN proto = 6 AND state NOT IN ('S0', 'REJ') OR proto <> 6 AND pkts_b_to_a <> 0 THEN 1 ELSE 0 END) AS answered,
 			sum(CASE WHEN proto = 6 AND state = 'S0' OR proto <> 6 AND pkts_b_to_a = 0 THEN 1 ELSE 0 END) AS no_reply,
 			sum(CASE WHEN proto = 6 AND state = 'REJ' THEN 1 ELSE 0 END) AS rejected
-		FROM flows WHERE %[3]s AND proto IN (6, 17) AND NOT %[4]s AND NOT (proto = 17 AND a_port = 1900)
-		GROUP BY 1, 2, 3
+		FROM (SELECT coalesce(a, '') AS host,
+				CASE WHEN service IS NULL THEN CAST(b_port AS VARCHAR) || CASE WHEN proto = 6 THEN '/tcp' ELSE '/udp' END
+					WHEN service = '' THEN CASE WHEN proto = 6 THEN '0/tcp' ELSE '0/udp' END
+					ELSE service END AS svc,
+				CASE WHEN proto = 6 THEN 0 WHEN b_port = 53 THEN 1 ELSE 2 END AS kind, proto, state, pkts_b_to_a
+			FROM flows WHERE %[3]s AND proto IN (6, 17) AND NOT %[4]s AND NOT (proto = 17 AND a_port = 1900)) AS f
+		GROUP BY host, svc, kind
 		UNION ALL
-		SELECT coalesce(a, ''), 'ssdp/udp M-SEARCH', 3, sum(replied), count(*) - sum(replied), 0 FROM (
+		SELECT coalesce(a, ''), 'ssdp/udp M-SEARCH', 3, sum(replied), sum(CASE WHEN replied = 0 THEN 1 ELSE 0 END), 0 FROM (
 			SELECT fid, a, max(CASE WHEN rts >= qts AND rts <= qts + %[1]d THEN 1 ELSE 0 END) AS replied FROM (
 				SELECT flow_id AS fid, a, a_port, %[2]s AS qts FROM flows
 				WHERE %[3]s AND proto = 17 AND b_port = 1900 AND a_port <> 1900 AND (b = '239.255.255.250' OR b LIKE 'ff0_::c')
@@ -94,26 +95,22 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 			return nil
 		}, `SELECT host, service, requests, answered, no_reply, rejected FROM (`+perHost+`) AS t`+order).
 		WithUnit("share_answered", output.Share)
-	top, err := env.Query(ctx, fmt.Sprintf(`SELECT host, service, answered, un, n FROM (
-		SELECT host, service, requests, answered, un, count(*) OVER () AS n FROM (%s) AS t) AS t WHERE un > 0%s LIMIT %d`, perHost, order, v.Int("top")))
+	top, err := env.Query(ctx, fmt.Sprintf(`SELECT host, service, answered, un FROM (%s) AS t WHERE un > 0%s LIMIT %d`, perHost, order, v.Int("top")))
 	if err != nil {
 		return nil, err
 	}
 	var cats []string
 	var answered, unanswered []float64
-	var n int64
 	for _, row := range top.Rows {
 		cats = append(cats, env.Label(analysis.AsString(row[0]))+" "+analysis.AsString(row[1]))
 		answered, unanswered = append(answered, float64(analysis.AsInt(row[2]))), append(unanswered, float64(analysis.AsInt(row[3])))
-		n = analysis.AsInt(row[4])
 	}
-	if len(top.Rows) == 0 { // how many rows the table has, none unanswered
-		t, err := env.Query(ctx, `SELECT count(*) FROM (`+perHost+`) AS t`)
-		if err != nil {
-			return nil, err
-		}
-		n = analysis.AsInt(t.Rows[0][0])
+	// How many rows the table has, unanswered or not.
+	nt, err := env.Query(ctx, `SELECT count(*) FROM (`+perHost+`) AS t`)
+	if err != nil {
+		return nil, err
 	}
+	n := analysis.AsInt(nt.Rows[0][0])
 
 	byKind, err := env.Query(ctx, `SELECT kind, sum(answered), sum(no_reply), sum(rejected) FROM `+rel+` AS k GROUP BY kind`)
 	if err != nil {
