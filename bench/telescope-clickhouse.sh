@@ -34,9 +34,9 @@ classes=${CLASSES:-../shared/corpus/darknet/big_gt.csv}
 . bench/chserver.sh
 [ -x "$chserver" ] || { echo "clickhouse-server not installed (apt-get install clickhouse-server)" >&2; exit 1; }
 mkdir -p "$out"
-go build -o "$out/netlens" ./cmd/netlens
+nl=${NETLENS:-$out/netlens} # NETLENS=path: that binary rather than one built here
+[ -n "${NETLENS:-}" ] || go build -o "$nl" ./cmd/netlens
 go build -o "$out/telescope" ./bench/telescope
-nl=$out/netlens
 
 name=month-$packets-s$seed
 src=$out/$name.csv.zst

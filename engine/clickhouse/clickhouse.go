@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -82,16 +83,31 @@ func createDatabase(ctx context.Context, cfg Config, addr string) error {
 	return nil
 }
 
+// externalBytes is the memory past which the server aggregates and sorts
+// on disk: well under its default limit per query, so that the merge of
+// the parts on disk fits too.
+const externalBytes = 4 << 30
+
 // options are the client options for database db on the server at addr.
 func options(cfg Config, addr, db string) *ch.Options {
 	return &ch.Options{
 		Addr:        []string{addr},
 		Auth:        ch.Auth{Database: db, Username: cfg.User, Password: cfg.Password},
 		DialTimeout: cfg.DialTimeout,
+		// The server says nothing while it merges an aggregation that went
+		// to disk: minutes on a month of a telescope, where the client's
+		// default gives up after 5. Interrupting a query cancels it.
+		ReadTimeout: time.Hour,
 		Settings: ch.Settings{
 			// A row inserted through a Distributed table is on its shard
 			// when the insert returns.
 			"insert_distributed_sync": 1,
+			// A GROUP BY or ORDER BY past these bytes goes on on disk (the
+			// server's tmp_path) rather than failing at the server's memory
+			// limit (10 GB by default): a month of a telescope grouped by
+			// sender and port needs more than that.
+			"max_bytes_before_external_group_by": externalBytes,
+			"max_bytes_before_external_sort":     externalBytes,
 		},
 		MaxOpenConns: cfg.Inserts + 4,
 	}
