@@ -252,33 +252,37 @@ func (c *fieldColumn) fillPointers(vals []parquet.Value, p unsafe.Pointer, strid
 			vals[i] = parquet.Value{}
 			continue
 		}
-		var v parquet.Value
-		switch c.kind {
-		case fieldInt64:
-			v = parquet.Int64Value(*(*int64)(q))
-		case fieldInt32:
-			v = parquet.Int32Value(*(*int32)(q))
-		case fieldUint32:
-			v = parquet.Int32Value(int32(*(*uint32)(q)))
-		case fieldInt16:
-			v = parquet.Int32Value(int32(*(*int16)(q)))
-		case fieldUint16:
-			v = parquet.Int32Value(int32(*(*uint16)(q)))
-		case fieldInt8:
-			v = parquet.Int32Value(int32(*(*int8)(q)))
-		case fieldUint8:
-			v = parquet.Int32Value(int32(*(*uint8)(q)))
-		case fieldBool:
-			v = parquet.BooleanValue(*(*bool)(q))
-		case fieldFloat32:
-			v = parquet.FloatValue(*(*float32)(q))
-		case fieldFloat64:
-			v = parquet.DoubleValue(*(*float64)(q))
-		case fieldString:
-			s := *(*string)(q)
-			v = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
-		}
-		v.SetDefinitionLevel(1)
-		vals[i] = v
+		vals[i] = c.value(q)
+		vals[i].SetDefinitionLevel(1)
 	}
+}
+
+// value returns the value of the field of c's kind at q.
+func (c *fieldColumn) value(q unsafe.Pointer) parquet.Value {
+	switch c.kind {
+	case fieldInt64:
+		return parquet.Int64Value(*(*int64)(q))
+	case fieldInt32:
+		return parquet.Int32Value(*(*int32)(q))
+	case fieldUint32:
+		return parquet.Int32Value(int32(*(*uint32)(q)))
+	case fieldInt16:
+		return parquet.Int32Value(int32(*(*int16)(q)))
+	case fieldUint16:
+		return parquet.Int32Value(int32(*(*uint16)(q)))
+	case fieldInt8:
+		return parquet.Int32Value(int32(*(*int8)(q)))
+	case fieldUint8:
+		return parquet.Int32Value(int32(*(*uint8)(q)))
+	case fieldBool:
+		return parquet.BooleanValue(*(*bool)(q))
+	case fieldFloat32:
+		return parquet.FloatValue(*(*float32)(q))
+	case fieldFloat64:
+		return parquet.DoubleValue(*(*float64)(q))
+	case fieldString:
+		s := *(*string)(q)
+		return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
+	}
+	return parquet.Value{}
 }
