@@ -37,7 +37,10 @@
 //
 // CSV: RFC 4180 quotes, the delimiter (comma, semicolon or tab) that
 // splits the header best, an optional byte-order mark. Parquet: flat
-// schemas; the file must not be compressed as a whole (its pages may be).
+// schemas; the file must not be compressed as a whole (its pages may be);
+// decimals are read with their scale. Every page header is checked
+// against the file before the Parquet library reads it, so that a corrupt
+// length is an error rather than an allocation of that length.
 //
 // flowcsv imports input/internal packages, schema, parquet-go and the
 // standard library only.

@@ -2,6 +2,7 @@ package flowcsv
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/netlens/netlens/input/internal/record"
@@ -269,4 +271,42 @@ func FuzzParquet(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParquetDuckDB reads the flows of TestParquet as DuckDB writes them,
+// with each of its page compressions: the same records come out. DuckDB
+// types 1520.0 as DECIMAL(5,1), an integer of tenths in the file.
+func TestParquetDuckDB(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows := `SELECT * FROM (VALUES
+		(TIMESTAMP '2019-03-05 12:34:56.789', TIMESTAMP '2019-03-05 12:35:01', 'u-0001', '203.0.113.10', 51234, 443, 1520.0, 48211, 6::INTEGER, 'www.example.org', false),
+		(TIMESTAMP '2019-03-05 13:34:56.789', TIMESTAMP '2019-03-05 13:34:56.789', 'u-0002', '10.45.0.1', 40000, 53, 64.0, 180, 17::INTEGER, NULL, true)
+	) t("start", "end", "user", dest_ip, user_port, dest_port, bytes_up, bytes_down, protocol, fqdn, "local")`
+	want, err := os.ReadFile(filepath.Join("testdata", "typical.parquet.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, codec := range []string{"uncompressed", "snappy", "zstd", "gzip"} {
+		t.Run(codec, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "flows.parquet")
+			if _, err := db.Exec(fmt.Sprintf("COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION %s)", rows, p, codec)); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := NewParquet(bytes.NewReader(b), int64(len(b)), nil, "typical.parquet", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := dump(t, r); got != string(want) {
+				t.Errorf("records:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
 }

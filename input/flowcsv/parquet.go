@@ -2,14 +2,17 @@ package flowcsv
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/netlens/netlens/input/internal/record"
 	"github.com/netlens/netlens/input/internal/textrec"
@@ -38,6 +41,7 @@ type parquetReader struct {
 	leaf   []int      // the leaf column of each column of plan
 	units  []timeUnit // how each leaf column counts time
 	uns    []bool     // whether each leaf column holds unsigned integers
+	scales []int32    // each leaf column's decimal scale, -1 if not a decimal
 	rows   parquet.Rows
 	groups []parquet.RowGroup
 	batch  []parquet.Row
@@ -59,7 +63,13 @@ func NewParquet(r io.ReaderAt, size int64, closer io.Closer, name string, mappin
 			rd, err = nil, &record.RowError{File: name, Reason: fmt.Sprintf("corrupt Parquet file: %v", v), Fatal: true}
 		}
 	}()
+	if err := checkFooter(r, size); err != nil {
+		return nil, &record.RowError{File: name, Line: 0, Reason: "not a Parquet file netlens can read: " + err.Error(), Fatal: true, Err: err}
+	}
 	pf, err := parquet.OpenFile(r, size, parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true))
+	if err == nil {
+		err = checkPages(r, pf, size)
+	}
 	if err != nil {
 		return nil, &record.RowError{File: name, Line: 0, Reason: "not a Parquet file netlens can read: " + err.Error(), Fatal: true, Err: err}
 	}
@@ -68,6 +78,7 @@ func NewParquet(r io.ReaderAt, size int64, closer io.Closer, name string, mappin
 	var leaves []int
 	var units []timeUnit
 	var unsigned []bool
+	var scales []int32
 	for _, path := range schema.Columns() {
 		lc, ok := schema.Lookup(path...)
 		if !ok || len(path) != 1 || lc.MaxRepetitionLevel > 0 {
@@ -78,6 +89,13 @@ func NewParquet(r io.ReaderAt, size int64, closer io.Closer, name string, mappin
 		units = append(units, unitOf(lc.Node))
 		lt := lc.Node.Type().LogicalType()
 		unsigned = append(unsigned, lt != nil && strings.HasPrefix(lt.String(), "INT(") && strings.HasSuffix(lt.String(), ",false)"))
+		scale := int32(-1)
+		if lt != nil {
+			if d, ok := lt.Value.(*format.DecimalType); ok {
+				scale = d.Scale
+			}
+		}
+		scales = append(scales, scale)
 	}
 	p, err := newPlan(header, mapping)
 	if err != nil {
@@ -89,10 +107,60 @@ func NewParquet(r io.ReaderAt, size int64, closer io.Closer, name string, mappin
 	}
 	u := make([]timeUnit, maxLeaf+1)
 	uns := make([]bool, maxLeaf+1)
-	for i, l := range leaves {
-		u[l], uns[l] = units[i], unsigned[i]
+	sc := make([]int32, maxLeaf+1)
+	for i := range sc {
+		sc[i] = -1
 	}
-	return &parquetReader{closer: closer, name: name, plan: p, leaf: leaves, units: u, uns: uns, groups: pf.RowGroups(), batch: make([]parquet.Row, 256)}, nil
+	for i, l := range leaves {
+		u[l], uns[l], sc[l] = units[i], unsigned[i], scales[i]
+	}
+	return &parquetReader{closer: closer, name: name, plan: p, leaf: leaves, units: u, uns: uns, scales: sc, groups: pf.RowGroups(), batch: make([]parquet.Row, 256)}, nil
+}
+
+// checkFooter checks that the footer length a Parquet file ends with fits
+// in the file, before the Parquet library allocates a buffer of that length
+// (up to 4 GiB for a corrupt file).
+func checkFooter(r io.ReaderAt, size int64) error {
+	var tail [8]byte
+	if size < 12 {
+		return fmt.Errorf("%d bytes is too short for a Parquet file", size)
+	}
+	if _, err := r.ReadAt(tail[:], size-8); err != nil {
+		return fmt.Errorf("read the footer: %w", err)
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+		return fmt.Errorf("the footer's length, %d bytes, is more than the file holds (%d bytes)", n, size)
+	}
+	return nil
+}
+
+// decimalText appends the decimal n/10^scale to b.
+func decimalText(b []byte, n *big.Int, scale int32) []byte {
+	if scale <= 0 || scale > 76 {
+		return n.Append(b, 10)
+	}
+	if n.Sign() < 0 {
+		b = append(b, '-')
+		n.Neg(n)
+	}
+	digits := n.Text(10)
+	if pad := int(scale) + 1 - len(digits); pad > 0 {
+		digits = strings.Repeat("0", pad) + digits
+	}
+	cut := len(digits) - int(scale)
+	b = append(b, digits[:cut]...)
+	b = append(b, '.')
+	return append(b, digits[cut:]...)
+}
+
+// twosComplement reads a big-endian two's complement integer, as Parquet
+// stores a decimal in a byte array.
+func twosComplement(v []byte) *big.Int {
+	n := new(big.Int).SetBytes(v)
+	if len(v) > 0 && v[0]&0x80 != 0 {
+		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(v))))
+	}
+	return n
 }
 
 // unitOf tells how a column's values count time, from its logical type.
@@ -241,6 +309,8 @@ func (p *parquetReader) value(values parquet.Row, leaf int) ([]byte, bool) {
 		switch {
 		case unit != notTime:
 			b = nanosText(b, n)
+		case p.scales[leaf] > 0:
+			b = decimalText(b, big.NewInt(n), p.scales[leaf])
 		case p.uns[leaf] && v.Kind() == parquet.Int64:
 			b = strconv.AppendUint(b, v.Uint64(), 10)
 		case p.uns[leaf]:
@@ -263,6 +333,10 @@ func (p *parquetReader) value(values parquet.Row, leaf int) ([]byte, bool) {
 		}
 		b = strconv.AppendFloat(b, f, 'f', -1, 64)
 	case parquet.ByteArray, parquet.FixedLenByteArray:
+		if p.scales[leaf] >= 0 {
+			b = decimalText(b, twosComplement(v.ByteArray()), p.scales[leaf])
+			break
+		}
 		b = append(b, v.ByteArray()...)
 	default:
 		return nil, false
