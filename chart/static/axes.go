@@ -27,6 +27,10 @@ func textStyle(size vg.Length) text.Style {
 // newPlot returns a plot with the chart's title and the figures' fonts.
 func newPlot(c *chart.Chart) *plot.Plot {
 	p := plot.New()
+	// The canvas is white before anything is drawn (drawChart): a plot
+	// painting its own white background over it would change no pixel, but
+	// costs a fill of its whole area, most of a raster figure's drawing.
+	p.BackgroundColor = nil
 	p.Title.Text = titleText(c)
 	p.Title.TextStyle = textStyle(titleSize)
 	p.Title.Padding = titlePadding

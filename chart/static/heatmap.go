@@ -63,6 +63,7 @@ func drawHeatmap(dc draw.Canvas, c *chart.Chart) error {
 	data := p.DataCanvas(main)
 
 	bar := plot.New()
+	bar.BackgroundColor = nil // as newPlot's
 	bar.HideX()
 	bar.Add(&colorBar{lo: cl.lo, hi: cl.hi})
 	bar.Y.Min, bar.Y.Max = cl.lo, cl.hi
