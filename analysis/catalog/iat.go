@@ -55,11 +55,15 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	res := &analysis.Result{}
 	var strips []*chart.Chart
 	top := int(v.Int("top"))
-	for _, side := range sides {
-		stats, err := addressGaps(ctx, env, side.key, side.gap, where)
+	// The distribution of each side's gaps over all addresses, when
+	// addressGaps counted them.
+	all := make([]*analysis.Histogram, len(sides))
+	for i, side := range sides {
+		stats, h, err := addressGaps(ctx, env, side.key, side.gap, where)
 		if err != nil {
 			return nil, err
 		}
+		all[i] = h
 		tab := analysis.NewTable("iat_"+side.kind, side.title, "address", "name", "packets", "mean_s", "std_s", "median_s", "p95_s", "min_s", "max_s")
 		var shown []string
 		var strip [][]float64 // the percentiles of each address shown
@@ -96,10 +100,15 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	levels := analysis.Percentiles(100)
 	ecdf := chart.NewECDF("iat_ecdf", "Inter-arrival and inter-departure times")
 	ecdf.X = chart.Axis{Title: "time to the previous packet", Log: true, Unit: chart.UnitSeconds}
-	for _, side := range sides {
-		q, err := allPercentiles(ctx, env, side.gap, where, levels)
-		if err != nil {
-			return nil, err
+	for i, side := range sides {
+		var q []float64
+		if all[i] != nil {
+			q = all[i].Quantiles(levels, nsPerSecond)
+		} else {
+			var err error
+			if q, err = allPercentiles(ctx, env, side.gap, where, levels); err != nil {
+				return nil, err
+			}
 		}
 		if len(q) != len(levels) {
 			continue // no gaps on this side
@@ -135,21 +144,34 @@ var maxAddrHistogram = 1 << 20
 // counts, exactly as from the gaps themselves and far faster than sorting
 // every address' gaps; when there are more than maxAddrHistogram pairs,
 // the engine sorts them, so that memory stays bounded whatever the capture.
-func addressGaps(ctx context.Context, env *analysis.Env, key, gap, where string) ([]addrGaps, error) {
-	t, err := env.Query(ctx, fmt.Sprintf("SELECT %[1]s, %[2]s, count(*) FROM packets WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY %[1]s, %[2]s LIMIT %[4]d",
+//
+// all is the histogram of every gap of the packets of where, those without
+// an address in key included, as allPercentiles counts them: the sum of
+// the same counts, so that the distribution over all addresses needs no
+// scan of its own. It is nil when the engine sorted the gaps.
+func addressGaps(ctx context.Context, env *analysis.Env, key, gap, where string) (stats []addrGaps, all *analysis.Histogram, err error) {
+	t, err := env.Query(ctx, fmt.Sprintf("SELECT %[1]s, %[2]s, count(*) FROM packets WHERE %[3]s GROUP BY %[1]s, %[2]s LIMIT %[4]d",
 		key, gap, where, maxAddrHistogram+1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(t.Rows) > maxAddrHistogram {
-		return addressGapsFromEngine(ctx, env, key, gap, where)
+		stats, err = addressGapsFromEngine(ctx, env, key, gap, where)
+		return stats, nil, err
 	}
+	all = &analysis.Histogram{}
 	type acc struct {
 		packets int64
 		h       analysis.Histogram
 	}
 	byAddr := map[string]*acc{}
 	for _, r := range t.Rows {
+		if r[1] != nil {
+			all.Add(analysis.AsInt(r[1]), analysis.AsInt(r[2]))
+		}
+		if r[0] == nil {
+			continue
+		}
 		addr := analysis.AsString(r[0])
 		a := byAddr[addr]
 		if a == nil {
@@ -175,7 +197,7 @@ func addressGaps(ctx context.Context, env *analysis.Env, key, gap, where string)
 	slices.SortFunc(out, func(x, y addrGaps) int {
 		return cmp.Or(cmp.Compare(y.packets, x.packets), strings.Compare(x.addr, y.addr))
 	})
-	return out, nil
+	return out, all, nil
 }
 
 // addressGapsFromEngine is addressGaps with the engine sorting each
