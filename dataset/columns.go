@@ -10,23 +10,21 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// chunkRows is the number of rows of a column handed to its Parquet column
-// writer at a time. parquet-go's row writer deconstructs rows 64 at a time
-// and ends a page after the chunk that fills it; writing the columns in
-// chunks of the same size ends the pages, and so a dictionary's giving up,
-// at the same rows, and the files come out byte for byte the same.
+// chunkRows is the number of rows of a column read from the rows at a
+// time. parquet-go's row writer deconstructs rows 64 at a time and ends a
+// page after the chunk that fills it; reading the columns in chunks of the
+// same size ends the pages, and so a dictionary's giving up, at the same
+// rows when batches are whole chunks.
 const chunkRows = 64
 
 // rowLayout says where each column of a flat record type lies in its rows,
 // so that a batch of rows is written to Parquet one column at a time: the
-// values of a column are read straight from the rows and handed to the
-// column's writer. parquet-go's row writer (v0.32.0) writes some empty
-// optional texts as empty texts rather than NULL, depending on where the NULLs
-// fall in its chunks of 64 rows (parquet-go/parquet-go#154); written this
-// way an empty optional text is always NULL, as FORMAT.md says, and the
-// files are otherwise the same to the byte. The processor time is the
-// same within a few percent: both ways end in the same column buffers,
-// dictionaries and page encoders.
+// values of a column are read straight from the rows. A pageFile encodes
+// them itself; when it cannot (see newFileTemplate) they go to parquet-go's
+// column writers. parquet-go's row writer (v0.32.0) writes some empty
+// optional texts as empty texts rather than NULL, depending on where the
+// NULLs fall in its chunks of 64 rows (parquet-go/parquet-go#154); written
+// either way an empty optional text is always NULL, as FORMAT.md says.
 type rowLayout struct {
 	stride uintptr
 	cols   []fieldColumn
@@ -51,10 +49,11 @@ const (
 
 // fieldColumn is one column: its field's place in a row and how to read it.
 type fieldColumn struct {
-	offset  uintptr
-	kind    fieldKind
-	pointer bool // a *X field, NULL when nil
-	zeroNil bool // an optional X field, NULL when zero (parquet-go's rule)
+	offset   uintptr
+	kind     fieldKind
+	pointer  bool // a *X field, NULL when nil
+	zeroNil  bool // an optional X field, NULL when zero (parquet-go's rule)
+	unsigned bool // a uint32 or uint64 field: its order is unsigned
 }
 
 // layoutOf returns the layout of T's rows for the Parquet schema s (the
@@ -101,10 +100,12 @@ func layoutOf[T any](s *parquet.Schema) (*rowLayout, error) {
 		switch ft.Kind() {
 		case reflect.Int64, reflect.Uint64:
 			c.kind, phys = fieldInt64, parquet.Int64
+			c.unsigned = ft.Kind() == reflect.Uint64
 		case reflect.Int32:
 			c.kind, phys = fieldInt32, parquet.Int32
 		case reflect.Uint32:
 			c.kind, phys = fieldUint32, parquet.Int32
+			c.unsigned = true
 		case reflect.Int16:
 			c.kind, phys = fieldInt16, parquet.Int32
 		case reflect.Uint16:

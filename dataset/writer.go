@@ -75,8 +75,10 @@ type TableWriter[T any] struct {
 
 	// layout lets rows be written column by column; nil: through
 	// parquet-go's row writer. vals holds a chunk of one column's values.
+	// tmpl, when set, has the files written by a pageFile instead.
 	layout *rowLayout
 	vals   []parquet.Value
+	tmpl   *fileTemplate
 
 	days   map[int64]*dayFile[T]
 	cur    *dayFile[T] // the day file of the last row written
@@ -91,7 +93,8 @@ type dayFile[T any] struct {
 	lo, hi   int64 // nanosecond bounds of the day, [lo, hi)
 	f        *os.File
 	crc      *crcWriter
-	w        *parquet.GenericWriter[T]
+	w        *parquet.GenericWriter[T] // nil when pf writes the file
+	pf       *pageFile
 	tmp, rel string
 	rows     int64
 	group    int64 // rows in the current row group (column by column only)
@@ -113,6 +116,9 @@ func NewTableWriter[T any](tx *Txn, table *schema.Table, timeOf func(*T) int64) 
 	w := &TableWriter[T]{tx: tx, table: table, timeOf: timeOf, days: map[int64]*dayFile[T]{}}
 	if l, err := layoutOf[T](parquet.SchemaOf(new(T))); err == nil {
 		w.layout, w.vals = l, make([]parquet.Value, chunkRows)
+		if t, err := newFileTemplate[T](l, tx.version); err == nil {
+			w.tmpl = t
+		}
 	}
 	if err := tx.register(w); err != nil {
 		return nil, fmt.Errorf("new table writer %s: %w", table.Name, err)
@@ -169,6 +175,23 @@ func (w *TableWriter[T]) Write(rows []T) error {
 // writeDay writes rows, all of the current day, to its file.
 func (w *TableWriter[T]) writeDay(rows []T) error {
 	df := w.cur
+	if df.pf != nil {
+		for len(rows) > 0 {
+			if df.group == rowGroupRows {
+				if err := df.pf.endRowGroup(); err != nil {
+					return err
+				}
+				df.group = 0
+			}
+			n := min(len(rows), int(rowGroupRows-df.group))
+			if err := df.pf.write(unsafe.Pointer(&rows[0]), n); err != nil {
+				return err
+			}
+			df.group += int64(n)
+			rows = rows[n:]
+		}
+		return nil
+	}
 	if w.layout == nil {
 		_, err := df.w.Write(rows)
 		return err
@@ -235,8 +258,12 @@ func (w *TableWriter[T]) switchDay(day int64) error {
 	crc := &crcWriter{w: f}
 	df := &dayFile[T]{
 		day: day, lo: day * nsPerDay, hi: day*nsPerDay + nsPerDay,
-		f: f, crc: crc, w: parquet.NewGenericWriter[T](crc, writerOptions(w.tx.codec, w.tx.version)...),
-		tmp: tmp, rel: rel, used: w.tick,
+		f: f, crc: crc, tmp: tmp, rel: rel, used: w.tick,
+	}
+	if w.tmpl != nil {
+		df.pf = newPageFile(crc, w.tmpl, w.tx.codec)
+	} else {
+		df.w = parquet.NewGenericWriter[T](crc, writerOptions(w.tx.codec, w.tx.version)...)
 	}
 	// The first and last days of int64 time are cut short.
 	if day < 0 && df.lo > 0 {
@@ -255,7 +282,12 @@ func (w *TableWriter[T]) finish(df *dayFile[T]) error {
 	if w.cur == df {
 		w.cur = nil
 	}
-	err := df.w.Close()
+	var err error
+	if df.pf != nil {
+		err = df.pf.close()
+	} else {
+		err = df.w.Close()
+	}
 	if err == nil {
 		err = df.f.Sync()
 	}
