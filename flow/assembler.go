@@ -5,11 +5,9 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"slices"
-	"time"
 
 	"github.com/netlens/netlens/decode"
 	"github.com/netlens/netlens/schema"
-	"github.com/netlens/netlens/services"
 )
 
 const (
@@ -116,9 +114,15 @@ type Assembler struct {
 	active     int64
 	closeDelay int64
 	maxLive    int // live flows kept before the longest idle is ended; 0 = no limit
-	ends       *Roles
 
-	emit    func(*schema.Flow)
+	// A finished flow goes to emitDone when it is set, else its row,
+	// made by rows, to emitRow.
+	emitDone func(*Finished)
+	emitRow  func(*schema.Flow)
+	rows     *RowMaker
+	done     Finished
+	out      schema.Flow
+
 	flows   flowTable
 	last    *entry // flow of the last packet added, while it lives
 	lists   [numLists]list
@@ -127,21 +131,34 @@ type Assembler struct {
 	frags   fragTable
 	nextID  int64
 	evicted int64
-	names   decode.AddrTexts
-	out     schema.Flow
 }
 
-// New returns an Assembler that numbers flows from firstID and hands every
-// finished flow to emit. The flow passed to emit is valid only during the
-// call; emit must not call back into the Assembler. cfg must be valid (see
-// Config.Validate).
+// New returns an Assembler that numbers flows from firstID and hands the
+// row of every finished flow to emit. The flow passed to emit is valid
+// only during the call; emit must not call back into the Assembler. cfg
+// must be valid (see Config.Validate).
 func New(cfg Config, firstID int64, emit func(*schema.Flow)) *Assembler {
+	a := newAssembler(cfg, firstID)
+	a.emitRow, a.rows = emit, NewRowMaker(cfg)
+	return a
+}
+
+// NewFinished returns an Assembler like New's that hands every finished
+// flow to emit as a Finished rather than a row, in the same order: a
+// RowMaker of the same Config makes the same rows from them, on another
+// goroutine if need be. The Finished passed to emit is valid only during
+// the call.
+func NewFinished(cfg Config, firstID int64, emit func(*Finished)) *Assembler {
+	a := newAssembler(cfg, firstID)
+	a.emitDone = emit
+	return a
+}
+
+func newAssembler(cfg Config, firstID int64) *Assembler {
 	a := &Assembler{
 		idle:       [listClosing]int64{int64(cfg.IdleTCP), int64(cfg.IdleUDP), int64(cfg.IdleOther)},
 		active:     int64(cfg.Active),
 		closeDelay: int64(cfg.CloseDelay),
-		ends:       NewRoles(cfg),
-		emit:       emit,
 		flows:      newFlowTable(1024),
 		nextID:     firstID,
 		chunks:     [][]entry{make([]entry, 1, chunkSize)}, // ref 0 is none
@@ -275,8 +292,7 @@ func (a *Assembler) Flush() {
 		slices.SortFunc(live, func(x, y liveFlow) int { return cmp.Compare(x.id, y.id) })
 	}
 	for _, l := range live {
-		a.fill(a.at(l.r))
-		a.emit(&a.out)
+		a.hand(a.at(l.r))
 	}
 	// Forgotten all at once: a delete per flow costs more than the rest of
 	// the flush when millions are live.
@@ -404,23 +420,6 @@ func (a *Assembler) evict() {
 	}
 }
 
-// ends returns the addresses of a and b.
-func (e *entry) ends() (a, b netip.Addr) {
-	lo, hi := e.key.addr(e.key.lo), e.key.addr(e.key.hi)
-	if e.aIsLo {
-		return lo, hi
-	}
-	return hi, lo
-}
-
-// ports returns the ports of a and b.
-func (e *entry) ports() (a, b uint16) {
-	if e.aIsLo {
-		return e.key.loPort, e.key.hiPort
-	}
-	return e.key.hiPort, e.key.loPort
-}
-
 // addr returns the address b of the key.
 func (k *key) addr(b [16]byte) netip.Addr {
 	if k.v6 {
@@ -493,8 +492,7 @@ func (a *Assembler) touch(e *entry) {
 // restart emits e as it is and continues it as a new flow with the same
 // roles, for the active timeout.
 func (a *Assembler) restart(e *entry, p *schema.Packet) {
-	a.fill(e)
-	a.emit(&a.out)
+	a.hand(e)
 	e.id = a.nextID
 	a.nextID++
 	e.start, e.end = p.Ts, p.Ts
@@ -540,8 +538,7 @@ func (a *Assembler) expire(now int64) {
 
 // finish emits e and forgets it.
 func (a *Assembler) finish(e *entry) {
-	a.fill(e)
-	a.emit(&a.out)
+	a.hand(e)
 	a.remove(&a.lists[e.list], e)
 	a.flows.delete(&e.key, e.self)
 	if a.last == e {
@@ -551,63 +548,14 @@ func (a *Assembler) finish(e *entry) {
 	a.free = e.self
 }
 
-// fill writes e into a.out, with what depends on which end is a:
-// locality, users, kind and service.
-func (a *Assembler) fill(e *entry) {
-	aAddr, bAddr := e.ends()
-	aPort, bPort := e.ports()
-	proto := e.key.proto
-	r := a.ends
-	f := &a.out
-	*f = schema.Flow{
-		FlowID:      e.id,
-		Start:       e.start,
-		End:         e.end,
-		Duration:    float64(e.end-e.start) / float64(time.Second),
-		Proto:       proto,
-		IPVersion:   e.ipVersion,
-		A:           a.names.Text(aAddr),
-		APort:       aPort,
-		B:           a.names.Text(bAddr),
-		BPort:       bPort,
-		PktsAToB:    e.pkts[0],
-		PktsBToA:    e.pkts[1],
-		BytesAToB:   e.bytes[0],
-		BytesBToA:   e.bytes[1],
-		PayloadAToB: e.payload[0],
-		PayloadBToA: e.payload[1],
-		TCPFlagsA:   e.flags[0],
-		TCPFlagsB:   e.flags[1],
-		State:       a.state(e),
-		Answered:    e.pkts[1] > 0,
-		ALocal:      r.Local(aAddr),
-		BLocal:      r.Local(bAddr),
+// hand hands e over as it is now: as a Finished to emitDone, or as a
+// row to emitRow.
+func (a *Assembler) hand(e *entry) {
+	e.finished(&a.done)
+	if a.emitDone != nil {
+		a.emitDone(&a.done)
+		return
 	}
-	if proto == protoTCP || proto == protoUDP {
-		f.Service = services.Lookup(proto, bPort)
-	}
-	if r.hasUsers {
-		f.UserA, f.UserB = r.User(aAddr, f.A), r.User(bAddr, f.B)
-		f.Kind = Kind(f.UserA, f.UserB)
-	}
-}
-
-// state returns Zeek's conn_state: from the TCP state machine for TCP; for
-// UDP SF when both sides sent, S0 when only a did (SHR when only b did,
-// after an active-timeout split); OTH for everything else, as Zeek.
-func (a *Assembler) state(e *entry) string {
-	switch e.key.proto {
-	case protoTCP:
-		return e.tcp.state(e.payload[0], e.payload[1])
-	case protoUDP:
-		switch {
-		case e.pkts[0] > 0 && e.pkts[1] > 0:
-			return "SF"
-		case e.pkts[0] > 0:
-			return "S0"
-		case e.pkts[1] > 0:
-			return "SHR"
-		}
-	}
-	return "OTH"
+	a.rows.Row(&a.done, &a.out)
+	a.emitRow(&a.out)
 }

@@ -3,9 +3,10 @@
 // into one dataset transaction.
 //
 // Reading, decoding and flow assembly run on one goroutine, the hot one.
-// Writing packets runs on another; naming flows from DNS answers, TLS SNI and
-// HTTP Host, and writing flows and dns, on a third (with dns rows encoded on
-// a fourth). Inputs that cannot be duplicates of others are hashed while
+// Writing packets runs on another; making the rows of finished flows (the
+// hot goroutine hands over their counters only), naming them from DNS
+// answers, TLS SNI and HTTP Host, and writing flows and dns, on a third
+// (with dns rows encoded on a fourth). Inputs that cannot be duplicates of others are hashed while
 // they are read; no row waits for that hash, since the capture id is a
 // fingerprint of the file known before (see dataset.Fingerprint). Memory is
 // bounded by the batches in flight, the live flows and the name tables.

@@ -3,9 +3,11 @@ package ingest
 import (
 	"errors"
 	"net/netip"
+	"slices"
 
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/decode"
+	"github.com/netlens/netlens/flow"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -39,15 +41,16 @@ type event struct {
 	src    string // dnsMessage: source address of the packet
 	dst    string // dnsMessage, clientName: destination address of the packet
 	name   string // clientName: the server name asked for
-	lo, hi int    // dnsMessage: the message is arena[lo:hi]; flowDone: the flow is flows[lo]
+	lo, hi int    // dnsMessage: the message is arena[lo:hi]; flowDone: the flow is done[lo]
 }
 
 // sideBatch holds, in packet order, the events of a run of packets that
 // concern names: the hot goroutine fills it, the side goroutine consumes it.
 type sideBatch struct {
 	events []event
-	flows  []schema.Flow // finished flows, in the order of their events
-	arena  []byte        // DNS messages, copied out of their frames
+	done   []flow.Finished // finished flows, in the order of their events
+	flows  []schema.Flow   // their rows, made by the side goroutine
+	arena  []byte          // DNS messages, copied out of their frames
 }
 
 func newSideBatch() *sideBatch {
@@ -58,13 +61,13 @@ func newSideBatch() *sideBatch {
 func (b *sideBatch) full() bool { return len(b.events) >= sideEvents || len(b.arena) >= sideBytes }
 
 func (b *sideBatch) reset() {
-	b.events, b.flows, b.arena = b.events[:0], b.flows[:0], b.arena[:0]
+	b.events, b.done, b.flows, b.arena = b.events[:0], b.done[:0], b.flows[:0], b.arena[:0]
 }
 
-// flow adds a finished flow.
-func (b *sideBatch) flow(f *schema.Flow) {
-	b.flows = append(b.flows, *f)
-	b.events = append(b.events, event{kind: flowDone, lo: len(b.flows) - 1})
+// flow adds a finished flow; its row is made on the side goroutine.
+func (b *sideBatch) flow(f *flow.Finished) {
+	b.done = append(b.done, *f)
+	b.events = append(b.events, event{kind: flowDone, lo: len(b.done) - 1})
 }
 
 // packet adds the event of a decoded packet of input file, if it has one:
@@ -92,11 +95,12 @@ func (b *sideBatch) packet(file int, p *schema.Packet, m *decode.Meta) {
 	}
 }
 
-// side is the goroutine that names flows and writes the flows and dns
-// tables. It takes the events of each batch in order, so a flow finished
+// side is the goroutine that makes the rows of finished flows, names them
+// and writes the flows and dns tables. It takes the events of each batch in order, so a flow finished
 // before a DNS answer does not get the answer's name and one finished after
 // it does.
 type side struct {
+	maker *flow.RowMaker // the rows of finished flows
 	names *namer
 	ids   []string // capture id of each input
 	flows *dataset.TableWriter[schema.Flow]
@@ -129,11 +133,13 @@ func (s *side) run(q <-chan *sideBatch, free *pool[sideBatch]) (flows, dns int64
 }
 
 func (s *side) batch(b *sideBatch) {
+	b.flows = slices.Grow(b.flows[:0], len(b.done))[:len(b.done)]
 	for i := range b.events {
 		e := &b.events[i]
 		switch e.kind {
 		case flowDone:
 			f := &b.flows[e.lo]
+			s.maker.Row(&b.done[e.lo], f)
 			f.Name = s.names.flowName(f)
 		case dnsMessage:
 			s.rows.rows = s.names.dns(e, s.ids[e.file], b.arena[e.lo:e.hi], s.rows.rows)

@@ -60,8 +60,9 @@ func runAll(ctx context.Context, tx *dataset.Txn, results []FileResult, read []s
 // run is the pipeline over the captures in todo, each read from its path
 // in read, with flows numbered from firstID; it returns the id after the
 // last flow. The calling goroutine reads, decodes and assembles flows; one
-// goroutine writes packets; the side goroutine names flows and writes
-// flows, and hands dns rows to one more that writes them.
+// goroutine writes packets; the side goroutine makes the rows of the
+// finished flows, names them and writes them, and hands dns rows to one
+// more that writes them.
 func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []string, todo []int, cfg Config, st *Stats, firstID int64) (int64, error) {
 	paths := make([]string, len(todo))
 	names := make([]string, len(todo))
@@ -99,7 +100,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 	nm := newNamer()
 	go func() {
 		defer close(sideDone)
-		s := &side{names: nm, ids: ids, flows: fw, dns: dns}
+		s := &side{maker: flow.NewRowMaker(cfg.Flow), names: nm, ids: ids, flows: fw, dns: dns}
 		nflows, ndns, sideErr = s.run(sideQ, sidePool)
 	}()
 
@@ -115,7 +116,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 			sb = sidePool.get()
 		}
 	}
-	asm := flow.New(cfg.Flow, firstID, func(f *schema.Flow) {
+	asm := flow.NewFinished(cfg.Flow, firstID, func(f *flow.Finished) {
 		sb.flow(f)
 		handOver()
 	})
