@@ -6,39 +6,40 @@ import (
 	"strconv"
 )
 
-// writeJSON writes JSON Lines: one object per row, keys in column order.
+// jsonSink writes JSON Lines: one object per row, keys in column order.
 // Repeated column names get a suffix (_2, _3, ...) so keys stay unique.
-func writeJSON(w io.Writer, src *source) error {
-	names := uniqueNames(src.cols)
+type jsonSink struct {
+	bw   *bufio.Writer
+	cols []column
+	keys [][]byte
+	line []byte
+}
+
+func newJSONSink(w io.Writer, cols []column) *jsonSink {
+	names := uniqueNames(cols)
 	keys := make([][]byte, len(names))
 	for i, n := range names {
 		keys[i] = append(appendJSONString(nil, n), ':')
 	}
-	bw := bufio.NewWriter(w)
-	var line []byte
-	for {
-		vals, ok, err := src.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		line = append(line[:0], '{')
-		for i, v := range vals {
-			if i > 0 {
-				line = append(line, ',')
-			}
-			line = append(line, keys[i]...)
-			line = appendJSON(line, v, src.cols[i])
-		}
-		line = append(line, '}', '\n')
-		if _, err := bw.Write(line); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
+	return &jsonSink{bw: bufio.NewWriter(w), cols: cols, keys: keys}
 }
+
+func (s *jsonSink) write(vals []any) error {
+	line := append(s.line[:0], '{')
+	for i, v := range vals {
+		if i > 0 {
+			line = append(line, ',')
+		}
+		line = append(line, s.keys[i]...)
+		line = appendJSON(line, v, s.cols[i])
+	}
+	line = append(line, '}', '\n')
+	s.line = line
+	_, err := s.bw.Write(line)
+	return err
+}
+
+func (s *jsonSink) close() error { return s.bw.Flush() }
 
 // uniqueNames returns the column names with repeated ones suffixed.
 func uniqueNames(cols []column) []string {

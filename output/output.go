@@ -135,16 +135,17 @@ func Write(w io.Writer, rows *sql.Rows, format Format, opt Options) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", format, err)
 	}
-	src := &source{rows: rows, cols: cols}
+	return writeSource(w, &source{cols: cols, read: sqlReader(rows, len(cols))}, format, opt)
+}
+
+// writeSource writes every row of src to w in format.
+func writeSource(w io.Writer, src *source, format Format, opt Options) error {
+	var err error
 	switch format {
 	case Table:
 		err = writeTable(w, src, opt)
-	case CSV:
-		err = writeCSV(w, src)
-	case JSON:
-		err = writeJSON(w, src)
-	case Parquet:
-		err = writeParquet(w, src)
+	case CSV, JSON, Parquet:
+		err = writeRows(w, src, format)
 	default:
 		err = fmt.Errorf("unknown format %d", int(format))
 	}
@@ -154,32 +155,77 @@ func Write(w io.Writer, rows *sql.Rows, format Format, opt Options) error {
 	return nil
 }
 
-// source reads rows into reused value slices.
+// writeRows writes every row of src to w in format, one at a time.
+func writeRows(w io.Writer, src *source, format Format) error {
+	s, err := newSink(w, format, src.cols)
+	if err != nil {
+		return err
+	}
+	for {
+		vals, ok, err := src.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if err := s.write(vals); err != nil {
+			return err
+		}
+	}
+	return s.close()
+}
+
+// sink writes rows in one of the formats that write each row as it comes.
+type sink interface {
+	// write writes one row, whose values are valid during the call only.
+	write(vals []any) error
+	// close ends the output after the last row.
+	close() error
+}
+
+// newSink returns the sink of format over w; CSV writes its header line.
+func newSink(w io.Writer, format Format, cols []column) (sink, error) {
+	switch format {
+	case CSV:
+		return newCSVSink(w, cols)
+	case JSON:
+		return newJSONSink(w, cols), nil
+	case Parquet:
+		return newParquetSink(w, cols)
+	}
+	return nil, fmt.Errorf("format %s is not written row by row", format)
+}
+
+// source reads the rows of a result: its columns, and read, which returns
+// the next row (its values valid until the next call) or false after the
+// last one.
 type source struct {
-	rows *sql.Rows
 	cols []column
-	vals []any
-	ptrs []any
+	read func() ([]any, bool, error)
 }
 
 // next reads the next row; the values are valid until the next call.
-func (s *source) next() ([]any, bool, error) {
-	if !s.rows.Next() {
-		if err := s.rows.Err(); err != nil {
+func (s *source) next() ([]any, bool, error) { return s.read() }
+
+// sqlReader reads the rows of n columns of rows into reused value slices.
+func sqlReader(rows *sql.Rows, n int) func() ([]any, bool, error) {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	return func() ([]any, bool, error) {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return nil, false, err
+			}
+			return nil, false, rows.Close()
+		}
+		clear(vals)
+		if err := rows.Scan(ptrs...); err != nil {
 			return nil, false, err
 		}
-		return nil, false, s.rows.Close()
+		return vals, true, nil
 	}
-	if s.vals == nil {
-		s.vals = make([]any, len(s.cols))
-		s.ptrs = make([]any, len(s.cols))
-		for i := range s.vals {
-			s.ptrs[i] = &s.vals[i]
-		}
-	}
-	clear(s.vals)
-	if err := s.rows.Scan(s.ptrs...); err != nil {
-		return nil, false, err
-	}
-	return s.vals, true, nil
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -59,16 +60,24 @@ func parquetNode(c column) parquet.Node {
 	return parquet.Optional(n)
 }
 
-// writeParquet writes one Parquet file. Integers keep their width and
+// parquetSink writes one Parquet file. Integers keep their width and
 // signedness, DECIMAL becomes DOUBLE, timestamps are UTC nanoseconds,
 // lists, maps and other nested values are JSON text.
-func writeParquet(w io.Writer, src *source) error {
-	if len(src.cols) == 0 {
-		return errors.New("result has no columns")
+type parquetSink struct {
+	pw     *parquet.Writer
+	cols   []column
+	batch  []parquet.Row // rows of the batch, reused from batch to batch
+	n      int           // rows in the batch
+	rowNum int
+}
+
+func newParquetSink(w io.Writer, cols []column) (*parquetSink, error) {
+	if len(cols) == 0 {
+		return nil, errors.New("result has no columns")
 	}
-	names := uniqueNames(src.cols)
+	names := uniqueNames(cols)
 	g := orderedGroup{Group: parquet.Group{}, order: names}
-	for i, c := range src.cols {
+	for i, c := range cols {
 		g.Group[names[i]] = parquetNode(c)
 	}
 	schema := parquet.NewSchema("result", g)
@@ -76,47 +85,43 @@ func writeParquet(w io.Writer, src *source) error {
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.MaxRowsPerRowGroup(parquetGroupRows),
 		&parquet.WriterConfig{CreatedBy: "netlens"})
-	batch := make([]parquet.Row, 0, parquetBatch)
-	flush := func() error {
-		if _, err := pw.WriteRows(batch); err != nil {
-			return err
-		}
-		batch = batch[:0]
-		return nil
-	}
-	rowNum := 0
-	for {
-		vals, ok, err := src.next()
+	return &parquetSink{pw: pw, cols: cols, batch: make([]parquet.Row, parquetBatch)}, nil
+}
+
+func (s *parquetSink) write(vals []any) error {
+	s.rowNum++
+	row := s.batch[s.n][:0]
+	for i, v := range vals {
+		pv, err := parquetValue(v, s.cols[i])
 		if err != nil {
-			return err
+			return fmt.Errorf("row %d, column %s: %w", s.rowNum, s.cols[i].name, err)
 		}
-		if !ok {
-			break
-		}
-		rowNum++
-		row := make(parquet.Row, len(vals))
-		for i, v := range vals {
-			pv, err := parquetValue(v, src.cols[i])
-			if err != nil {
-				return fmt.Errorf("row %d, column %s: %w", rowNum, src.cols[i].name, err)
-			}
-			if v == nil {
-				row[i] = parquet.Value{}.Level(0, 0, i)
-			} else {
-				row[i] = pv.Level(0, 1, i)
-			}
-		}
-		batch = append(batch, row)
-		if len(batch) == parquetBatch {
-			if err := flush(); err != nil {
-				return err
-			}
+		if v == nil {
+			row = append(row, parquet.Value{}.Level(0, 0, i))
+		} else {
+			row = append(row, pv.Level(0, 1, i))
 		}
 	}
-	if err := flush(); err != nil {
+	s.batch[s.n] = row
+	s.n++
+	if s.n == len(s.batch) {
+		return s.flush()
+	}
+	return nil
+}
+
+// flush writes the rows of the batch; the writer copies their values.
+func (s *parquetSink) flush() error {
+	_, err := s.pw.WriteRows(s.batch[:s.n])
+	s.n = 0
+	return err
+}
+
+func (s *parquetSink) close() error {
+	if err := s.flush(); err != nil {
 		return err
 	}
-	return pw.Close()
+	return s.pw.Close()
 }
 
 // parquetValue converts a value to the Parquet type of its column.
@@ -186,6 +191,11 @@ func parquetValue(v any, c column) (parquet.Value, error) {
 			return parquet.ByteArrayValue([]byte(text(v, c, false))), nil
 		}
 		return parquet.ByteArrayValue(slices.Clone(b)), nil
+	}
+	if s, ok := v.(string); ok && s != "" {
+		// The writer copies the bytes and never writes to them: the
+		// text's own bytes do, without a copy per value.
+		return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s))), nil
 	}
 	return parquet.ByteArrayValue([]byte(text(v, c, false))), nil
 }

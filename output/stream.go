@@ -2,8 +2,7 @@ package output
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -18,95 +17,136 @@ import (
 // stream part way stops the writing with its error: w then holds the rows
 // written so far, without the end a Parquet file needs.
 func WriteStream(ctx context.Context, w io.Writer, s *engine.Stream, format Format, opt Options) error {
-	if s == nil || s.Open == nil {
-		return fmt.Errorf("write %s: no stream", format)
-	}
-	if len(s.Types) != len(s.Columns) {
-		return fmt.Errorf("write %s: %d column types for %d columns", format, len(s.Types), len(s.Columns))
+	if err := checkStream(s); err != nil {
+		return fmt.Errorf("write %s: %w", format, err)
 	}
 	r, err := s.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", format, err)
 	}
 	defer r.Close()
-	return writeReader(ctx, w, &readerRows{cols: s.Columns, types: s.Types, r: r}, format, opt)
+	return writeSource(w, &source{cols: streamColumns(s), read: streamReader(ctx, r, len(s.Columns))}, format, opt)
 }
 
-// writeReader writes the rows of rr through Write: the writers read a
-// *sql.Rows, and a one-connection database that serves rr hands it to
-// them without a second code path.
-func writeReader(ctx context.Context, w io.Writer, rr driver.Rows, format Format, opt Options) error {
-	db := sql.OpenDB(rowsConnector{rr})
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, "")
+// Target is a file that WriteStreams writes: its writer and its format.
+type Target struct {
+	W      io.Writer
+	Format Format
+}
+
+// WriteStreams writes every row of s to each of targets in its format
+// (CSV, JSON or Parquet), reading the rows from s once: each target gets
+// the bytes WriteStream would write to it. It returns one error per
+// target, nil for a target written whole: a target whose writer fails is
+// left where it failed while the others go on; a failure to read the
+// stream stops every target with its error.
+func WriteStreams(ctx context.Context, s *engine.Stream, targets []Target) []error {
+	errs := make([]error, len(targets))
+	fail := func(err error) []error {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("write %s: %w", targets[i].Format, err)
+			}
+		}
+		return errs
+	}
+	if err := checkStream(s); err != nil {
+		return fail(err)
+	}
+	cols := streamColumns(s)
+	sinks := make([]sink, len(targets))
+	live := 0
+	for i, t := range targets {
+		k, err := newSink(t.W, t.Format, cols)
+		if err != nil {
+			errs[i] = fmt.Errorf("write %s: %w", t.Format, err)
+			continue
+		}
+		sinks[i] = k
+		live++
+	}
+	if live == 0 {
+		return errs
+	}
+	r, err := s.Open(ctx)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", format, err)
+		return fail(err)
 	}
-	return Write(w, rows, format, opt)
-}
-
-// rowsConnector and rowsConn serve one driver.Rows through database/sql.
-// Values are handed over as they are: database/sql scans them into the
-// writers' *any destinations unchanged (byte slices copied).
-type rowsConnector struct{ rows driver.Rows }
-
-func (c rowsConnector) Connect(context.Context) (driver.Conn, error) { return rowsConn(c), nil }
-func (c rowsConnector) Driver() driver.Driver                        { return tableDriver{} }
-
-type tableDriver struct{}
-
-func (tableDriver) Open(string) (driver.Conn, error) {
-	return nil, fmt.Errorf("table driver: open by name is not supported")
-}
-
-type rowsConn struct{ rows driver.Rows }
-
-var (
-	_ driver.Connector                      = rowsConnector{}
-	_ driver.QueryerContext                 = rowsConn{}
-	_ driver.RowsColumnTypeDatabaseTypeName = (*readerRows)(nil)
-	_ driver.RowsColumnTypeScanType         = (*readerRows)(nil)
-)
-
-func (c rowsConn) QueryContext(context.Context, string, []driver.NamedValue) (driver.Rows, error) {
-	return c.rows, nil
-}
-
-func (rowsConn) Prepare(string) (driver.Stmt, error) {
-	return nil, fmt.Errorf("table driver: prepare is not supported")
-}
-func (rowsConn) Close() error { return nil }
-func (rowsConn) Begin() (driver.Tx, error) {
-	return nil, fmt.Errorf("table driver: transactions are not supported")
-}
-
-// readerRows serves the rows of an engine.RowReader, typed by database
-// type names.
-type readerRows struct {
-	cols, types []string
-	r           engine.RowReader
-}
-
-func (r *readerRows) Columns() []string { return r.cols }
-func (r *readerRows) Close() error      { return r.r.Close() }
-
-func (r *readerRows) Next(dest []driver.Value) error {
-	row, err := r.r.Next()
-	if err != nil {
-		return err
+	defer r.Close()
+	read := streamReader(ctx, r, len(cols))
+	for live > 0 {
+		vals, ok, err := read()
+		if err != nil {
+			return fail(err)
+		}
+		if !ok {
+			break
+		}
+		for i, k := range sinks {
+			if k == nil {
+				continue
+			}
+			if err := k.write(vals); err != nil {
+				errs[i], sinks[i] = fmt.Errorf("write %s: %w", targets[i].Format, err), nil
+				live--
+			}
+		}
 	}
-	if len(row) != len(r.cols) {
-		return fmt.Errorf("%d values for %d columns", len(row), len(r.cols))
+	for i, k := range sinks {
+		if k == nil {
+			continue
+		}
+		if err := k.close(); err != nil {
+			errs[i] = fmt.Errorf("write %s: %w", targets[i].Format, err)
+		}
 	}
-	for j, v := range row {
-		dest[j] = v
+	return errs
+}
+
+// checkStream checks that s can be read and its columns typed.
+func checkStream(s *engine.Stream) error {
+	if s == nil || s.Open == nil {
+		return errors.New("no stream")
+	}
+	if len(s.Types) != len(s.Columns) {
+		return fmt.Errorf("%d column types for %d columns", len(s.Types), len(s.Columns))
 	}
 	return nil
 }
 
-// ColumnTypeDatabaseTypeName returns the type name of column i.
-func (r *readerRows) ColumnTypeDatabaseTypeName(i int) string { return r.types[i] }
+// streamColumns types the columns of s by their database type names.
+func streamColumns(s *engine.Stream) []column {
+	cols := make([]column, len(s.Columns))
+	for i, name := range s.Columns {
+		cols[i] = classify(name, s.Types[i], reflect.TypeFor[any]())
+	}
+	return cols
+}
 
-// ColumnTypeScanType returns the empty interface: the database type names
-// type the columns.
-func (r *readerRows) ColumnTypeScanType(int) reflect.Type { return reflect.TypeFor[any]() }
+// streamCheckRows is how many rows are read between two looks at the
+// context.
+const streamCheckRows = 1024
+
+// streamReader reads the rows of r, of n columns each, and stops with the
+// context's error once ctx is done.
+func streamReader(ctx context.Context, r engine.RowReader, n int) func() ([]any, bool, error) {
+	read := 0
+	return func() ([]any, bool, error) {
+		if read++; read%streamCheckRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, false, err
+			}
+		}
+		row, err := r.Next()
+		if err == io.EOF {
+			return nil, false, r.Close()
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if len(row) != n {
+			return nil, false, fmt.Errorf("%d values for %d columns", len(row), n)
+		}
+		return row, true, nil
+	}
+}

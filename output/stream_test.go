@@ -3,8 +3,11 @@ package output
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"io"
+	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -101,5 +104,122 @@ func TestWriteStreamFails(t *testing.T) {
 	s := streamOf(streamRows(1), streamTypes[:2], 0, nil)
 	if err := WriteStream(context.Background(), io.Discard, s, CSV, Options{}); err == nil {
 		t.Error("a stream of 6 columns and 2 types was written")
+	}
+}
+
+// failAfter is a writer that fails once it has taken n bytes.
+type failAfter struct {
+	n   int
+	err error
+}
+
+func (w *failAfter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		return 0, w.err
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// TestWriteStreams: the targets written from one read of a stream hold
+// the bytes WriteStream writes to each; a target whose writer fails does
+// not stop the others, and a stream that fails stops them all.
+func TestWriteStreams(t *testing.T) {
+	ctx := context.Background()
+	held := streamRows(5000)
+	full := streamOf(held, streamTypes, 0, nil)
+	want := map[Format][]byte{}
+	for _, f := range []Format{CSV, JSON, Parquet} {
+		var b bytes.Buffer
+		if err := WriteStream(ctx, &b, full, f, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		want[f] = b.Bytes()
+	}
+	full2 := errors.New("disk full")
+	lost := errors.New("connection lost")
+	for _, tc := range []struct {
+		name    string
+		s       *engine.Stream
+		formats []Format
+		broken  int     // the target whose writer fails, or -1
+		errs    []error // the error of each target
+	}{
+		{"CSV and Parquet", full, []Format{CSV, Parquet}, -1, []error{nil, nil}},
+		{"every format", full, []Format{Parquet, JSON, CSV}, -1, []error{nil, nil, nil}},
+		{"a writer fails", full, []Format{CSV, Parquet}, 0, []error{full2, nil}},
+		{"the stream fails", streamOf(held, streamTypes, 4000, lost), []Format{CSV, Parquet}, -1, []error{lost, lost}},
+		{"no row", streamOf(&engine.Table{Columns: held.Columns, Rows: [][]any{}}, streamTypes, 0, nil), []Format{CSV, Parquet}, -1, []error{nil, nil}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bufs := make([]bytes.Buffer, len(tc.formats))
+			targets := make([]Target, len(tc.formats))
+			for i, f := range tc.formats {
+				targets[i] = Target{W: &bufs[i], Format: f}
+				if i == tc.broken {
+					targets[i].W = &failAfter{n: 1000, err: full2}
+				}
+			}
+			errs := WriteStreams(ctx, tc.s, targets)
+			for i, f := range tc.formats {
+				if !errors.Is(errs[i], tc.errs[i]) || (errs[i] == nil) != (tc.errs[i] == nil) {
+					t.Errorf("%s: error %v, want %v", f, errs[i], tc.errs[i])
+					continue
+				}
+				if errs[i] != nil || i == tc.broken {
+					continue
+				}
+				w := want[f]
+				if tc.name == "no row" {
+					var b bytes.Buffer
+					if err := WriteStream(ctx, &b, tc.s, f, Options{}); err != nil {
+						t.Fatal(err)
+					}
+					w = b.Bytes()
+				}
+				if !bytes.Equal(bufs[i].Bytes(), w) {
+					t.Errorf("%s: %d bytes unlike WriteStream's %d", f, bufs[i].Len(), len(w))
+				}
+			}
+		})
+	}
+	if errs := WriteStreams(ctx, full, []Target{{W: io.Discard, Format: Table}}); errs[0] == nil {
+		t.Error("the table format was written row by row")
+	}
+}
+
+// TestCSVFields: fields are quoted and numbers written as encoding/csv
+// writes the texts that text gives them.
+func TestCSVFields(t *testing.T) {
+	fields := []any{"", "plain", "a,b", `say "hi"`, "line\nbreak", "cr\rhere", " lead", "\tlead", "\u00a0nbsp", "\u2003em", `\.`, `\.x`,
+		"trail ", "é", int64(-12), int64(0), 1.5, -0.25, 0.0, 1e-7, 1e21, -3e25, math.NaN(), math.Inf(1), math.Inf(-1), nil, true}
+	cols := make([]column, len(fields))
+	rec := make([]string, len(fields))
+	for i, f := range fields {
+		cols[i] = column{name: "c" + strconv.Itoa(i), kind: kindString}
+		rec[i] = text(f, cols[i], false)
+	}
+	var want bytes.Buffer
+	cw := csv.NewWriter(&want)
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.name
+	}
+	cw.Write(header)
+	cw.Write(rec)
+	cw.Flush()
+	var got bytes.Buffer
+	s, err := newCSVSink(&got, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.write(fields); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("CSV\n%q\nwant\n%q", got.String(), want.String())
 	}
 }

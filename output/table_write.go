@@ -1,8 +1,6 @@
 package output
 
 import (
-	"context"
-	"database/sql/driver"
 	"fmt"
 	"io"
 	"reflect"
@@ -25,42 +23,29 @@ func WriteTable(w io.Writer, t *engine.Table, format Format, opt Options) error 
 			return fmt.Errorf("write %s: row %d has %d values for %d columns", format, i+1, len(r), len(t.Columns))
 		}
 	}
-	return writeReader(context.Background(), w, &tableRows{t: t}, format, opt)
-}
-
-// tableRows serves the rows of an engine.Table.
-type tableRows struct {
-	t *engine.Table
-	i int
-}
-
-func (r *tableRows) Columns() []string { return r.t.Columns }
-func (r *tableRows) Close() error      { return nil }
-
-func (r *tableRows) Next(dest []driver.Value) error {
-	if r.i >= len(r.t.Rows) {
-		return io.EOF
+	cols := make([]column, len(t.Columns))
+	for i, name := range t.Columns {
+		dbType := ""
+		if i < len(t.Types) {
+			dbType = t.Types[i]
+		}
+		cols[i] = classify(name, dbType, scanType(t, i))
 	}
-	for j, v := range r.t.Rows[r.i] {
-		dest[j] = v
-	}
-	r.i++
-	return nil
+	rows := t.Rows
+	return writeSource(w, &source{cols: cols, read: func() ([]any, bool, error) {
+		if len(rows) == 0 {
+			return nil, false, nil
+		}
+		row := rows[0]
+		rows = rows[1:]
+		return row, true, nil
+	}}, format, opt)
 }
 
-// ColumnTypeDatabaseTypeName returns the type name the table was collected
-// with, or "" when it has none.
-func (r *tableRows) ColumnTypeDatabaseTypeName(i int) string {
-	if i < len(r.t.Types) {
-		return r.t.Types[i]
-	}
-	return ""
-}
-
-// ColumnTypeScanType returns the Go type of the column's first non-NULL
-// value, or the empty interface when every value is NULL.
-func (r *tableRows) ColumnTypeScanType(i int) reflect.Type {
-	for _, row := range r.t.Rows {
+// scanType returns the Go type of the first non-NULL value of column i of
+// t, or the empty interface when every value is NULL.
+func scanType(t *engine.Table, i int) reflect.Type {
+	for _, row := range t.Rows {
 		if row[i] != nil {
 			return reflect.TypeOf(row[i])
 		}

@@ -386,41 +386,22 @@ func writeTable(ctx context.Context, dir string, to *tableOut) {
 		to.table, to.stream = &engine.Table{Columns: to.table.Columns, Types: to.table.Types}, nil
 	}()
 	var head *heads
-	for _, f := range []output.Format{output.CSV, output.Parquet} {
-		rel := TablesDir + "/" + to.stem + "." + f.String()
-		err := writeFile(filepath.Join(dir, filepath.FromSlash(rel)), false, func(w io.Writer) error {
-			if to.stream == nil {
-				return output.WriteTable(w, to.table, f, output.Options{})
-			}
-			// The first pass over the stream counts its rows and keeps
-			// the head of it for the preview.
-			s := *to.stream
-			if head == nil {
-				h := &heads{numeric: make([]bool, len(s.Columns)), seen: make([]bool, len(s.Columns))}
-				open := s.Open
-				s.Open = func(ctx context.Context) (engine.RowReader, error) {
-					r, err := open(ctx)
-					if err != nil {
-						return nil, err
-					}
-					h.r = r
-					return h, nil
-				}
-				head = h
-			}
-			return output.WriteStream(ctx, w, &s, f, output.Options{})
-		})
-		if err != nil {
-			to.errs = append(to.errs, rel+": "+err.Error())
-			if f == output.CSV && to.stream != nil {
-				// Without a complete first pass there is no count.
-				return
-			}
-			continue
+	if to.stream != nil {
+		if head = writeStreamed(ctx, dir, to); head == nil {
+			return
 		}
-		to.files = append(to.files, rel)
-	}
-	if to.stream == nil {
+	} else {
+		for _, f := range []output.Format{output.CSV, output.Parquet} {
+			rel := TablesDir + "/" + to.stem + "." + f.String()
+			err := writeFile(filepath.Join(dir, filepath.FromSlash(rel)), false, func(w io.Writer) error {
+				return output.WriteTable(w, to.table, f, output.Options{})
+			})
+			if err != nil {
+				to.errs = append(to.errs, rel+": "+err.Error())
+				continue
+			}
+			to.files = append(to.files, rel)
+		}
 		head = &heads{numeric: make([]bool, len(to.table.Columns)), seen: make([]bool, len(to.table.Columns))}
 		for _, row := range to.table.Rows {
 			head.see(row)
@@ -433,6 +414,69 @@ func writeTable(ctx context.Context, dir string, to *tableOut) {
 		return
 	}
 	to.preview = p
+}
+
+// writeStreamed writes the CSV and Parquet files of the streamed table of
+// to from one read of its stream, counting its rows and keeping the head
+// of them for the preview. It returns nil when the stream could not be
+// read to its end: then neither file is kept, as there is no count.
+func writeStreamed(ctx context.Context, dir string, to *tableOut) *heads {
+	formats := []output.Format{output.CSV, output.Parquet}
+	rels := make([]string, len(formats))
+	files := make([]*os.File, len(formats))
+	bufs := make([]*bufio.Writer, len(formats))
+	targets := make([]output.Target, len(formats))
+	for i, f := range formats {
+		rels[i] = TablesDir + "/" + to.stem + "." + f.String()
+		fh, err := os.Create(filepath.Join(dir, filepath.FromSlash(rels[i])))
+		if err != nil {
+			for _, o := range files[:i] {
+				o.Close()
+				os.Remove(o.Name())
+			}
+			to.errs = append(to.errs, rels[i]+": "+err.Error())
+			return nil
+		}
+		files[i], bufs[i] = fh, bufio.NewWriterSize(fh, 64<<10)
+		targets[i] = output.Target{W: bufs[i], Format: f}
+	}
+	s := *to.stream
+	h := &heads{numeric: make([]bool, len(s.Columns)), seen: make([]bool, len(s.Columns))}
+	open := s.Open
+	s.Open = func(ctx context.Context) (engine.RowReader, error) {
+		r, err := open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		h.r = r
+		return h, nil
+	}
+	errs := output.WriteStreams(ctx, &s, targets)
+	complete := true
+	for i, err := range errs {
+		if err == nil {
+			err = bufs[i].Flush()
+		}
+		if cerr := files[i].Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(files[i].Name())
+			to.errs = append(to.errs, rels[i]+": "+err.Error())
+			// Without a complete first file there is no count.
+			complete = complete && i > 0
+			continue
+		}
+		to.files = append(to.files, rels[i])
+	}
+	if !complete {
+		for _, rel := range to.files {
+			os.Remove(filepath.Join(dir, filepath.FromSlash(rel)))
+		}
+		to.files = nil
+		return nil
+	}
+	return h
 }
 
 // heads reads the rows of a table as they are written (an
