@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"os"
 	"strconv"
 
 	"github.com/netlens/netlens/analysis"
@@ -114,33 +115,59 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 }
 
 // writeGraphMLOf writes the GraphML of the edges table t, held or
-// streamed, to w: a stream is read twice, for the nodes then the edges.
+// streamed, to w. A stream is read once: the nodes are written as the
+// rows come, the edges to a spool file that follows them.
 func writeGraphMLOf(ctx context.Context, w io.Writer, t analysis.Table) error {
 	if !t.Streamed() {
 		return writeGraphML(w, rowsOf(t.Rows), rowsOf(t.Rows))
 	}
-	open := func() (iter.Seq2[[]any, error], func()) {
-		r, err := t.Open(ctx)
-		if err != nil {
-			return func(yield func([]any, error) bool) { yield(nil, err) }, func() {}
-		}
-		return func(yield func([]any, error) bool) {
-			for {
-				row, err := r.Next()
-				if err == io.EOF {
-					return
-				}
-				if !yield(row, err) || err != nil {
-					return
-				}
-			}
-		}, func() { r.Close() }
+	r, err := t.Open(ctx)
+	if err != nil {
+		return err
 	}
-	nodes, closeNodes := open()
-	defer closeNodes()
-	edges, closeEdges := open()
-	defer closeEdges()
-	return writeGraphML(w, nodes, edges)
+	defer r.Close()
+	spool, err := os.CreateTemp("", "netlens-graphml-")
+	if err != nil {
+		return fmt.Errorf("graphml spool: %w", err)
+	}
+	defer func() {
+		spool.Close()
+		os.Remove(spool.Name())
+	}()
+	g := newGraphMLWriter(w)
+	g.begin()
+	edges := &xmlOut{w: spool, buf: make([]byte, 0, 64<<10)}
+	some := false
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		g.nodes(row)
+		edges.edge(row)
+		some = true
+		if g.out.err != nil || edges.err != nil {
+			break
+		}
+	}
+	edges.flush()
+	if edges.err != nil {
+		return fmt.Errorf("graphml spool: %w", edges.err)
+	}
+	g.out.flush()
+	if g.out.err != nil {
+		return g.out.err
+	}
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("graphml spool: %w", err)
+	}
+	if _, err := io.Copy(w, spool); err != nil {
+		return err
+	}
+	return g.end(some)
 }
 
 // rowsOf gives held rows as writeGraphML reads them.
@@ -171,95 +198,199 @@ func graphML(edges analysis.Table) ([]byte, error) {
 
 // writeGraphML writes the GraphML of graphML to w, the nodes from one
 // pass over the rows of the edges table and the edges from a second one.
-// A scan's graph has millions of edges: text that needs no escaping
-// (addresses, numbers) is copied as it is, and the bytes go out in blocks.
 func writeGraphML(w io.Writer, nodeRows, edgeRows iter.Seq2[[]any, error]) error {
-	buf := make([]byte, 0, 64<<10)
-	var err error
-	flush := func() {
-		if err == nil {
-			_, err = w.Write(buf)
-		}
-		buf = buf[:0]
-	}
-	raw := func(s string) {
-		buf = append(buf, s...)
-		if len(buf) >= 60<<10 {
-			flush()
-		}
-	}
-	var esc bytes.Buffer
-	text := func(s string) {
-		if plainXML(s) {
-			raw(s)
-			return
-		}
-		esc.Reset()
-		if err := xml.EscapeText(&esc, []byte(s)); err != nil {
-			panic(err) // a bytes.Buffer does not fail
-		}
-		raw(esc.String())
-	}
-	raw(xml.Header)
-	raw(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
- <key id="name" for="node" attr.name="name" attr.type="string"></key>
- <key id="packets" for="edge" attr.name="packets" attr.type="long"></key>
- <key id="bytes" for="edge" attr.name="bytes" attr.type="long"></key>
- <key id="payload_bytes" for="edge" attr.name="payload_bytes" attr.type="long"></key>
- <graph edgedefault="directed">`)
-	seen := map[string]struct{}{}
-	node := func(id string, name any) {
-		if _, ok := seen[id]; ok {
-			return
-		}
-		seen[id] = struct{}{}
-		raw("\n  <node id=\"")
-		text(id)
-		raw(`">`)
-		if s := analysis.AsString(name); s != "" {
-			raw("\n   <data key=\"name\">")
-			text(s)
-			raw("</data>\n  ")
-		}
-		raw("</node>")
-	}
+	g := newGraphMLWriter(w)
+	g.begin()
 	some := false
 	for r, rerr := range nodeRows {
 		if rerr != nil {
 			return rerr
 		}
-		node(analysis.AsString(r[0]), r[1])
-		node(analysis.AsString(r[2]), r[3])
+		g.nodes(r)
 		some = true
 	}
-	seen = nil
-	keys := [...]string{"\n   <data key=\"packets\">", "\n   <data key=\"bytes\">", "\n   <data key=\"payload_bytes\">"}
+	g.seen = nodeSet{}
 	for r, rerr := range edgeRows {
 		if rerr != nil {
 			return rerr
 		}
-		raw("\n  <edge source=\"")
-		text(analysis.AsString(r[0]))
-		raw(`" target="`)
-		text(analysis.AsString(r[2]))
-		raw(`">`)
-		for i, key := range keys {
-			raw(key)
-			if n, ok := r[4+i].(int64); ok {
-				buf = strconv.AppendInt(buf, n, 10)
-			} else {
-				text(fmt.Sprint(r[4+i]))
-			}
-			raw("</data>")
-		}
-		raw("\n  </edge>")
+		g.out.edge(r)
 	}
+	return g.end(some)
+}
+
+// graphMLWriter writes a GraphML file: its head, each node once, in the
+// order the edges first name them, and its end.
+type graphMLWriter struct {
+	out  *xmlOut
+	seen nodeSet
+}
+
+func newGraphMLWriter(w io.Writer) *graphMLWriter {
+	return &graphMLWriter{out: &xmlOut{w: w, buf: make([]byte, 0, 64<<10)}}
+}
+
+func (g *graphMLWriter) begin() {
+	g.out.raw(xml.Header)
+	g.out.raw(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+ <key id="name" for="node" attr.name="name" attr.type="string"></key>
+ <key id="packets" for="edge" attr.name="packets" attr.type="long"></key>
+ <key id="bytes" for="edge" attr.name="bytes" attr.type="long"></key>
+ <key id="payload_bytes" for="edge" attr.name="payload_bytes" attr.type="long"></key>
+ <graph edgedefault="directed">`)
+}
+
+// nodes writes the nodes of an edge's row that no earlier row named.
+func (g *graphMLWriter) nodes(r []any) {
+	g.node(analysis.AsString(r[0]), r[1])
+	g.node(analysis.AsString(r[2]), r[3])
+}
+
+func (g *graphMLWriter) node(id string, name any) {
+	if !g.seen.add(id) {
+		return
+	}
+	o := g.out
+	o.raw("\n  <node id=\"")
+	o.text(id)
+	o.raw(`">`)
+	if s := analysis.AsString(name); s != "" {
+		o.raw("\n   <data key=\"name\">")
+		o.text(s)
+		o.raw("</data>\n  ")
+	}
+	o.raw("</node>")
+}
+
+// end writes the end of the file, after the edges when some.
+func (g *graphMLWriter) end(some bool) error {
 	if some {
-		raw("\n ")
+		g.out.raw("\n ")
 	}
-	raw("</graph>\n</graphml>\n")
-	flush()
-	return err
+	g.out.raw("</graph>\n</graphml>\n")
+	g.out.flush()
+	return g.out.err
+}
+
+// xmlOut writes XML text in blocks. A scan's graph has millions of edges:
+// text that needs no escaping (addresses, numbers) is copied as it is.
+type xmlOut struct {
+	w   io.Writer
+	buf []byte
+	esc bytes.Buffer
+	err error
+}
+
+func (o *xmlOut) flush() {
+	if o.err == nil {
+		_, o.err = o.w.Write(o.buf)
+	}
+	o.buf = o.buf[:0]
+}
+
+func (o *xmlOut) raw(s string) {
+	o.buf = append(o.buf, s...)
+	if len(o.buf) >= 60<<10 {
+		o.flush()
+	}
+}
+
+func (o *xmlOut) text(s string) {
+	if plainXML(s) {
+		o.raw(s)
+		return
+	}
+	o.esc.Reset()
+	if err := xml.EscapeText(&o.esc, []byte(s)); err != nil {
+		panic(err) // a bytes.Buffer does not fail
+	}
+	o.raw(o.esc.String())
+}
+
+var edgeKeys = [...]string{"\n   <data key=\"packets\">", "\n   <data key=\"bytes\">", "\n   <data key=\"payload_bytes\">"}
+
+// edge writes the edge of a row of the edges table.
+func (o *xmlOut) edge(r []any) {
+	o.raw("\n  <edge source=\"")
+	o.text(analysis.AsString(r[0]))
+	o.raw(`" target="`)
+	o.text(analysis.AsString(r[2]))
+	o.raw(`">`)
+	for i, key := range edgeKeys {
+		o.raw(key)
+		if n, ok := r[4+i].(int64); ok {
+			o.buf = strconv.AppendInt(o.buf, n, 10)
+		} else {
+			o.text(fmt.Sprint(r[4+i]))
+		}
+		o.raw("</data>")
+	}
+	o.raw("\n  </edge>")
+}
+
+// nodeSet is a set of node ids: IPv4 addresses in their usual spelling as
+// 32-bit numbers, which hold no pointer for the collector to scan (a
+// scan's graph has millions), and other ids as they are.
+type nodeSet struct {
+	v4    map[uint32]struct{}
+	other map[string]struct{}
+}
+
+// add adds id to the set and reports whether it was not there.
+func (s *nodeSet) add(id string) bool {
+	if a, ok := ipv4Number(id); ok {
+		if s.v4 == nil {
+			s.v4 = map[uint32]struct{}{}
+		}
+		if _, ok := s.v4[a]; ok {
+			return false
+		}
+		s.v4[a] = struct{}{}
+		return true
+	}
+	if s.other == nil {
+		s.other = map[string]struct{}{}
+	}
+	if _, ok := s.other[id]; ok {
+		return false
+	}
+	s.other[id] = struct{}{}
+	return true
+}
+
+// ipv4Number returns the number of the IPv4 address s in its usual
+// spelling (four decimal bytes without leading zeros), or false for any
+// other text: each such text has its own number.
+func ipv4Number(s string) (uint32, bool) {
+	var a uint32
+	part, digits := uint32(0), 0
+	dots := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits > 0 && part == 0 {
+				return 0, false // a leading zero
+			}
+			part = part*10 + uint32(c-'0')
+			digits++
+			if part > 255 {
+				return 0, false
+			}
+		case c == '.':
+			if digits == 0 || dots == 3 {
+				return 0, false
+			}
+			a, part, digits = a<<8|part, 0, 0
+			dots++
+		default:
+			return 0, false
+		}
+	}
+	if dots != 3 || digits == 0 {
+		return 0, false
+	}
+	return a<<8 | part, true
 }
 
 // plainXML reports whether s is text that xml.EscapeText writes as it is:

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/engine"
 )
 
 // graphMLByEncoder is GraphML as encoding/xml writes it: graphML must write
@@ -92,6 +94,13 @@ func TestGraphML(t *testing.T) {
 			{"10.0.0.2", nil, "10.0.0.1", "a.example", int64(2), int64(200), int64(0)},
 			{"10.0.0.1", "a.example", "2001:db8::1", "b.example", int64(1), int64(90), int64(20)},
 		}},
+		{"addresses spelled alike", [][]any{
+			{"10.0.0.1", nil, "10.0.0.01", nil, int64(1), int64(1), int64(1)},
+			{"010.0.0.1", nil, "10.0.0.1", nil, int64(1), int64(1), int64(1)},
+			{"::ffff:10.0.0.1", nil, "10.0.0.1.", nil, int64(1), int64(1), int64(1)},
+			{"255.255.255.255", nil, "0.0.0.0", nil, int64(1), int64(1), int64(1)},
+			{"0.0.0.0", nil, "256.0.0.1", nil, int64(1), int64(1), int64(1)},
+		}},
 		{"hostile", [][]any{
 			{`<img src=x onerror=alert(1)>`, "</data>&\"'\t\r\n\x00\xff", "a\nb", `"quoted"`, int64(1), int64(2), int64(3)},
 			{"a\nb", "\u2028 names \U0001F600", `<img src=x onerror=alert(1)>`, nil, int64(4), int64(5), int64(6)},
@@ -113,6 +122,36 @@ func TestGraphML(t *testing.T) {
 			if diff := cmp.Diff(string(want), string(got)); diff != "" {
 				t.Errorf("GraphML (-encoding/xml +graphML):\n%s", diff)
 			}
+			// The same table streamed is read once, its edges spooled.
+			streamed := tab
+			streamed.Stream = &engine.Stream{Columns: tab.Columns, Types: make([]string, len(tab.Columns)),
+				Open: func(context.Context) (engine.RowReader, error) { return engine.TableReader(tab.Table), nil }}
+			var b bytes.Buffer
+			if err := writeGraphMLOf(context.Background(), &b, streamed); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), b.String()); diff != "" {
+				t.Errorf("GraphML of the stream (-encoding/xml +streamed):\n%s", diff)
+			}
 		})
+	}
+}
+
+func TestIPv4Number(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want uint32
+		ok   bool
+	}{
+		{"10.0.0.1", 0x0a000001, true}, {"0.0.0.0", 0, true}, {"255.255.255.255", 0xffffffff, true},
+		{"192.168.100.7", 0xc0a86407, true},
+		{"010.0.0.1", 0, false}, {"10.0.0.01", 0, false}, {"10.0.0.00", 0, false}, {"256.0.0.1", 0, false},
+		{"10.0.0", 0, false}, {"10.0.0.1.", 0, false}, {".10.0.0.1", 0, false}, {"10..0.1", 0, false},
+		{"", 0, false}, {"::1", 0, false}, {"10.0.0.1a", 0, false}, {"1000.0.0.1", 0, false},
+	} {
+		got, ok := ipv4Number(tc.s)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ipv4Number(%q) = %#x, %v, want %#x, %v", tc.s, got, ok, tc.want, tc.ok)
+		}
 	}
 }
