@@ -31,11 +31,14 @@ import (
 // the packets table cost about three times as much.
 //
 // The files are those parquet-go writes with writerOptions, but for where
-// pages end: the same footer (schema elements, logical types, column
-// orders and created-by taken from parquet-go itself), data pages v2 with
-// zstd, chunk statistics, column and offset indexes, size statistics and a
-// dictionary that gives up past dictMaxBytes per row group. Encoding
-// functions and metadata types are parquet-go's.
+// pages end and which are compressed: the same footer (schema elements,
+// logical types, column orders and created-by taken from parquet-go
+// itself), data pages v2 with zstd, chunk statistics, column and offset
+// indexes, size statistics and a dictionary that gives up past
+// dictMaxBytes per row group. The pages of a column that zstd does not
+// shrink (see incompressible) are mostly stored uncompressed, which the
+// v2 page header says. Encoding functions and metadata types are
+// parquet-go's.
 type pageFile struct {
 	tmpl   *fileTemplate
 	codec  *zstd.Codec
@@ -161,12 +164,24 @@ func (f *pageFile) flushPage(col *pageColumn) error {
 		return fmt.Errorf("encode column %s: %w", col.name, err)
 	}
 	f.scratch = enc
-	f.zbuf, err = f.codec.Encode(f.zbuf[:0], f.scratch)
-	if err != nil {
-		return fmt.Errorf("compress column %s: %w", col.name, err)
+	body, compressed := f.scratch, false
+	if col.incompressible() && col.skipped < rawPages {
+		col.skipped++
+	} else {
+		f.zbuf, err = f.codec.Encode(f.zbuf[:0], f.scratch)
+		if err != nil {
+			return fmt.Errorf("compress column %s: %w", col.name, err)
+		}
+		if len(f.zbuf) < len(f.scratch) {
+			body, compressed = f.zbuf, true
+		}
+		col.zIn += int64(len(f.scratch))
+		col.zOut += int64(len(body))
+		col.zPages++
+		col.skipped = 0
 	}
 	crc := crc32.Update(0, crc32.IEEETable, f.levels)
-	crc = crc32.Update(crc, crc32.IEEETable, f.zbuf)
+	crc = crc32.Update(crc, crc32.IEEETable, body)
 	nulls := col.pageRows - col.pageValues
 	encoding := format.DeltaBinaryPacked
 	switch {
@@ -178,7 +193,7 @@ func (f *pageFile) flushPage(col *pageColumn) error {
 	h := format.PageHeader{
 		Type:                 format.DataPageV2,
 		UncompressedPageSize: int32(len(f.levels) + len(f.scratch)),
-		CompressedPageSize:   int32(len(f.levels) + len(f.zbuf)),
+		CompressedPageSize:   int32(len(f.levels) + len(body)),
 		CRC:                  int32(crc),
 	}
 	h.DataPageHeaderV2.Valid = true
@@ -188,7 +203,7 @@ func (f *pageFile) flushPage(col *pageColumn) error {
 		NumRows:                    int32(col.pageRows),
 		Encoding:                   encoding,
 		DefinitionLevelsByteLength: int32(len(f.levels)),
-		IsCompressed:               thrift.New(true),
+		IsCompressed:               thrift.New(compressed),
 	}
 	if err := f.writeHeader(&h); err != nil {
 		return err
@@ -201,7 +216,7 @@ func (f *pageFile) flushPage(col *pageColumn) error {
 	})
 	col.chunk = append(col.chunk, f.hdr.Bytes()...)
 	col.chunk = append(col.chunk, f.levels...)
-	col.chunk = append(col.chunk, f.zbuf...)
+	col.chunk = append(col.chunk, body...)
 	md := &col.meta
 	md.NumValues += int64(col.pageRows)
 	md.Statistics.NullCount += int64(nulls)
@@ -220,6 +235,18 @@ func (f *pageFile) flushPage(col *pageColumn) error {
 		col.meta.Encoding = addEncoding(col.meta.Encoding, format.Plain)
 	}
 	return nil
+}
+
+// rawPages is the number of pages of an incompressible column stored as
+// they are before zstd is tried again.
+const rawPages = 7
+
+// incompressible reports whether zstd saved less than a thirty-second of
+// the column's pages so far in the file, two pages at least: time stamps,
+// checksums and gaps once delta-encoded. Their pages are stored as they are
+// (is_compressed false), but for one in rawPages+1 that tries again.
+func (c *pageColumn) incompressible() bool {
+	return c.zPages >= 2 && c.zOut*32 > c.zIn*31
 }
 
 // levelsRLE encodes definition levels of 0 and 1.
@@ -398,8 +425,12 @@ type pageColumn struct {
 	unsigned bool // INT32/INT64 of an unsigned integer type: compared as such
 	dict     bool // the column has a dictionary
 	dictOn   bool // the dictionary has not given up in this row group
-	rowBytes int  // bytes parquet-go counts for each row of a page
-	valBytes int  // and for each non-null value
+	// What zstd made of the column's pages so far in the file, and the
+	// pages stored uncompressed since it was last tried.
+	zIn, zOut, zPages int64
+	skipped           int
+	rowBytes          int // bytes parquet-go counts for each row of a page
+	valBytes          int // and for each non-null value
 
 	// The current page.
 	pageRows   int
