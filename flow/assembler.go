@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/netlens/netlens/decode"
+	"github.com/netlens/netlens/internal/hugepages"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -68,9 +69,11 @@ type entry struct {
 // ref is the index of an entry in the Assembler's chunks; 0 is none.
 type ref uint32
 
-// Entries are allocated a chunk at a time.
+// Entries are allocated a chunk at a time, each large enough to lie on huge
+// pages (see hugepages.Make): on a scan, whose live flows fill the memory
+// budget, every chunk's pages are touched first in random order.
 const (
-	chunkBits = 12
+	chunkBits = 15
 	chunkSize = 1 << chunkBits
 )
 
@@ -161,7 +164,7 @@ func newAssembler(cfg Config, firstID int64) *Assembler {
 		closeDelay: int64(cfg.CloseDelay),
 		flows:      newFlowTable(1024),
 		nextID:     firstID,
-		chunks:     [][]entry{make([]entry, 1, chunkSize)}, // ref 0 is none
+		chunks:     [][]entry{hugepages.Make[entry](chunkSize)[:1]}, // ref 0 is none
 	}
 	if cfg.Memory > 0 {
 		a.maxLive = int(max(cfg.Memory/EntryBytes, 1))
@@ -391,7 +394,7 @@ func (a *Assembler) newEntry() *entry {
 	}
 	c := &a.chunks[len(a.chunks)-1]
 	if len(*c) == chunkSize {
-		a.chunks = append(a.chunks, make([]entry, 0, chunkSize))
+		a.chunks = append(a.chunks, hugepages.Make[entry](chunkSize)[:0])
 		c = &a.chunks[len(a.chunks)-1]
 	}
 	*c = append(*c, entry{})

@@ -11,6 +11,6 @@
 // flows end in the order of their deadlines, and Flush emits the rest in
 // flow id order.
 //
-// flow imports schema and decode only; it must not import dataset, engine or
-// anything downstream.
+// flow imports schema, decode and internal/hugepages only; it must not
+// import dataset, engine or anything downstream.
 package flow

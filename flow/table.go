@@ -1,6 +1,10 @@
 package flow
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/netlens/netlens/internal/hugepages"
+)
 
 // flowTable finds the entry of a live flow by its key. It is an
 // open-addressing table (linear probing, at most half full) of refs, each
@@ -25,7 +29,7 @@ func newFlowTable(size int) flowTable {
 	for 1<<bits < size {
 		bits++
 	}
-	return flowTable{slots: make([]flowSlot, 1<<bits), mask: 1<<bits - 1, shift: 32 - bits}
+	return flowTable{slots: hugepages.Make[flowSlot](1 << bits), mask: 1<<bits - 1, shift: 32 - bits}
 }
 
 // hash returns the hash of k; its high bits pick a slot.

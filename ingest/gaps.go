@@ -3,6 +3,7 @@ package ingest
 import (
 	"unsafe"
 
+	"github.com/netlens/netlens/internal/hugepages"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -207,7 +208,7 @@ func newV4Last(size int) v4Last {
 	for 1<<bits < size {
 		bits++
 	}
-	return v4Last{slots: make([]v4LastSlot, 1<<bits), mask: 1<<bits - 1, shift: 32 - bits}
+	return v4Last{slots: hugepages.Make[v4LastSlot](1 << bits), mask: 1<<bits - 1, shift: 32 - bits}
 }
 
 // grow doubles the table unless it is less than half full (it was just
