@@ -12,6 +12,7 @@ import (
 	"github.com/netlens/netlens/decode"
 	"github.com/netlens/netlens/decode/bitcoin"
 	"github.com/netlens/netlens/decode/tcpstream"
+	"github.com/netlens/netlens/internal/hugepages"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -270,92 +271,101 @@ func (q *synQueue) push(s synAt) {
 	q.n++
 }
 
-// synTable holds the SYN of each flow that has one in p2p.synQ: an
-// open-addressing table (linear probing, at most half full) keyed by flow
-// id, since a scan puts and deletes one for every packet and a map's
-// growth and hashing then cost more than the rest of p2p. A slot with
-// flow 0 is free (flows are numbered from 1).
+// synTable holds the SYN of each flow that has one in p2p.synQ, keyed by
+// flow id, since a scan puts and deletes one for every packet and a map's
+// growth and hashing then cost more than the rest of p2p. Flows are
+// numbered in order of their first packet, and the SYNs kept are those of
+// recent flows: the SYN of a flow goes to the slot of its id modulo the
+// number of slots, so that consecutive flows sit side by side and a
+// lookup is one load, without hashing or probing. The table doubles when
+// a SYN finds its slot taken by another flow's while a fair share of the
+// slots is in use (the kept SYNs span more ids than there are slots), up
+// to maxSynSlots; a SYN whose slot is taken otherwise waits in over. A
+// slot with flow 0 is free (flows are numbered from 1).
 type synTable struct {
 	slots []synRec
-	mask  uint64
-	shift uint64 // 64 - log2(len(slots))
-	used  int
+	mask  int64
+	over  map[int64]synRec // SYNs whose slot holds another flow's
+	used  int              // SYNs held, in slots and in over
 }
+
+// maxSynSlots bounds the slots of a synTable (40 MB).
+const maxSynSlots = 1 << 20
 
 func newSynTable(size int) synTable {
-	bits := uint64(0)
-	for 1<<bits < max(size, synRun) {
-		bits++
+	n := 1
+	for n < size {
+		n *= 2
 	}
-	return synTable{slots: make([]synRec, 1<<bits), mask: 1<<bits - 1, shift: 64 - bits}
+	return synTable{slots: hugepages.Make[synRec](n), mask: int64(n - 1)}
 }
 
-// synRun is the number of consecutive flow ids whose homes are
-// consecutive slots: flows are numbered in order of their first packet,
-// so the SYNs put and forgotten one after the other sit side by side in
-// memory, while runs of ids are scattered over the table.
-const synRun = 64
-
-// home returns the slot where the search for flow starts.
-func (t *synTable) home(flow int64) uint64 {
-	run := uint64(flow) / synRun * 0x9e3779b97f4a7c15 >> (t.shift + 6) // log2(synRun) bits fewer
-	return run*synRun + uint64(flow)%synRun
-}
-
-// get returns the SYN of flow, or nil.
+// get returns the SYN of flow, or nil; it is not to be changed through
+// the pointer.
 func (t *synTable) get(flow int64) *synRec {
-	for i := t.home(flow); ; i = (i + 1) & t.mask {
-		s := &t.slots[i]
-		if s.flow == flow {
-			return s
-		}
-		if s.flow == 0 {
-			return nil
+	if s := &t.slots[flow&t.mask]; s.flow == flow {
+		return s
+	}
+	if len(t.over) > 0 {
+		if o, ok := t.over[flow]; ok {
+			return &o
 		}
 	}
+	return nil
 }
 
 // put sets the SYN of o.flow to o.
 func (t *synTable) put(o synRec) {
-	if 2*(t.used+1) > len(t.slots) {
-		old := t.slots
-		*t = newSynTable(2 * len(old))
-		for _, s := range old {
-			if s.flow != 0 {
-				t.put(s)
-			}
-		}
-	}
-	i := t.home(o.flow)
-	for t.slots[i].flow != 0 && t.slots[i].flow != o.flow {
-		i = (i + 1) & t.mask
-	}
-	if t.slots[i].flow == 0 {
-		t.used++
-	}
-	t.slots[i] = o
-}
-
-// delete forgets the SYN of flow, moving back the slots after it that
-// their search would otherwise no longer reach.
-func (t *synTable) delete(flow int64) {
-	i := t.home(flow)
-	for t.slots[i].flow != flow {
-		if t.slots[i].flow == 0 {
+	if len(t.over) > 0 {
+		if _, ok := t.over[o.flow]; ok {
+			t.over[o.flow] = o
 			return
 		}
-		i = (i + 1) & t.mask
 	}
-	for j := (i + 1) & t.mask; t.slots[j].flow != 0; j = (j + 1) & t.mask {
-		// The entry at j may fill the hole at i when its home does not lie
-		// cyclically in (i, j].
-		if h := t.home(t.slots[j].flow); (j-h)&t.mask >= (j-i)&t.mask {
-			t.slots[i] = t.slots[j]
-			i = j
+	s := &t.slots[o.flow&t.mask]
+	switch {
+	case s.flow == 0:
+		t.used++
+		*s = o
+	case s.flow == o.flow:
+		*s = o
+	case 2*t.used >= len(t.slots) && len(t.slots) < maxSynSlots:
+		t.grow()
+		t.put(o)
+	default:
+		if t.over == nil {
+			t.over = map[int64]synRec{}
+		}
+		t.over[o.flow] = o
+		t.used++
+	}
+}
+
+// grow doubles the slots and places the SYNs again, those of over too.
+func (t *synTable) grow() {
+	old, over := t.slots, t.over
+	*t = newSynTable(2 * len(old))
+	for i := range old {
+		if old[i].flow != 0 {
+			t.put(old[i])
 		}
 	}
-	t.slots[i] = synRec{}
-	t.used--
+	for _, o := range over {
+		t.put(o)
+	}
+}
+
+// delete forgets the SYN of flow.
+func (t *synTable) delete(flow int64) {
+	if s := &t.slots[flow&t.mask]; s.flow == flow {
+		*s = synRec{}
+		t.used--
+		return
+	}
+	if _, ok := t.over[flow]; ok {
+		delete(t.over, flow)
+		t.used--
+	}
 }
 
 // isNode reports whether a is a node whose messages are kept: the node
