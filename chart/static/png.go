@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"math"
@@ -21,6 +22,10 @@ import (
 type pngCanvas struct {
 	*vgimg.Canvas
 	img *image.RGBA
+	ctx *gg.Context
+	// colors is the colour of gg's context and of those Push saved: the
+	// colour text is drawn in (see FillString).
+	colors []color.Color
 }
 
 var _ vg.CanvasWriterTo = (*pngCanvas)(nil)
@@ -49,7 +54,9 @@ func newPNGCanvas(size Size) *pngCanvas {
 	ctx := gg.NewContextForRGBA(img)
 	ctx.SetLineCapButt()
 	ctx.InvertY()
-	return &pngCanvas{Canvas: vgimg.NewWith(vgimg.UseImageWithContext(img, ctx), vgimg.UseDPI(DPI)), img: img}
+	// vgimg.NewWith starts the canvas black (vg.Initialize).
+	return &pngCanvas{Canvas: vgimg.NewWith(vgimg.UseImageWithContext(img, ctx), vgimg.UseDPI(DPI)), img: img, ctx: ctx,
+		colors: []color.Color{color.Black}}
 }
 
 // release hands the canvas' pixels on to the next figure.
