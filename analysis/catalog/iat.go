@@ -3,6 +3,7 @@ package catalog
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -150,14 +151,10 @@ var maxAddrHistogram = 1 << 20
 // the same counts, so that the distribution over all addresses needs no
 // scan of its own. It is nil when the engine sorted the gaps.
 func addressGaps(ctx context.Context, env *analysis.Env, key, gap, where string) (stats []addrGaps, all *analysis.Histogram, err error) {
-	t, err := env.Query(ctx, fmt.Sprintf("SELECT %[1]s, %[2]s, count(*) FROM packets WHERE %[3]s GROUP BY %[1]s, %[2]s LIMIT %[4]d",
+	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, %[2]s, count(*) FROM packets WHERE %[3]s GROUP BY %[1]s, %[2]s LIMIT %[4]d",
 		key, gap, where, maxAddrHistogram+1))
 	if err != nil {
 		return nil, nil, err
-	}
-	if len(t.Rows) > maxAddrHistogram {
-		stats, err = addressGapsFromEngine(ctx, env, key, gap, where)
-		return stats, nil, err
 	}
 	all = &analysis.Histogram{}
 	type acc struct {
@@ -165,12 +162,19 @@ func addressGaps(ctx context.Context, env *analysis.Env, key, gap, where string)
 		h       analysis.Histogram
 	}
 	byAddr := map[string]*acc{}
-	for _, r := range t.Rows {
+	// The pairs are added up as they come, and the reading stops at the
+	// first one past maxAddrHistogram: a scan has millions, not to be
+	// held only to be dropped.
+	pairs := 0
+	err = engine.Each(rows, func(r []any) error {
+		if pairs++; pairs > maxAddrHistogram {
+			return errTooMany
+		}
 		if r[1] != nil {
 			all.Add(analysis.AsInt(r[1]), analysis.AsInt(r[2]))
 		}
 		if r[0] == nil {
-			continue
+			return nil
 		}
 		addr := analysis.AsString(r[0])
 		a := byAddr[addr]
@@ -183,6 +187,15 @@ func addressGaps(ctx context.Context, env *analysis.Env, key, gap, where string)
 		if r[1] != nil {
 			a.h.Add(analysis.AsInt(r[1]), c)
 		}
+		return nil
+	})
+	if err == errTooMany {
+		byAddr = nil
+		stats, err = addressGapsFromEngine(ctx, env, key, gap, where)
+		return stats, nil, err
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	out := make([]addrGaps, 0, len(byAddr))
 	for addr, a := range byAddr {
@@ -226,6 +239,10 @@ func addressGapsFromEngine(ctx context.Context, env *analysis.Env, key, gap, whe
 	return out, nil
 }
 
+// errTooMany stops the reading of counts that are more than a histogram
+// in Go takes.
+var errTooMany = errors.New("too many values for a histogram")
+
 // maxHistogram is the most distinct gaps read into a histogram; beyond it
 // the engine computes the percentiles itself.
 var maxHistogram = 256 << 10
@@ -238,19 +255,30 @@ var maxHistogram = 256 << 10
 // time stamps, long captures), the engine computes them, so that memory
 // stays bounded whatever the capture.
 func allPercentiles(ctx context.Context, env *analysis.Env, gap, where string, levels []engine.Level) ([]float64, error) {
-	t, err := env.Query(ctx, fmt.Sprintf("SELECT %[1]s, count(*) FROM packets WHERE %[2]s AND %[1]s IS NOT NULL GROUP BY %[1]s LIMIT %[3]d",
+	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, count(*) FROM packets WHERE %[2]s AND %[1]s IS NOT NULL GROUP BY %[1]s LIMIT %[3]d",
 		gap, where, maxHistogram+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(t.Rows) <= maxHistogram {
-		h, err := analysis.HistogramOf(t.Rows)
-		if err != nil {
-			return nil, err
+	// The counts are added up as they come, up to the first value past
+	// maxHistogram.
+	h := &analysis.Histogram{}
+	values := 0
+	err = engine.Each(rows, func(r []any) error {
+		if values++; values > maxHistogram {
+			return errTooMany
 		}
+		h.Add(analysis.AsInt(r[0]), analysis.AsInt(r[1]))
+		return nil
+	})
+	if err == nil {
 		return h.Quantiles(levels, nsPerSecond), nil
 	}
-	t, err = env.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), %[2]s FROM packets WHERE %[3]s", gap, env.Dialect().QuantileBounds(gap, levels), where))
+	if err != errTooMany {
+		return nil, err
+	}
+	h = nil
+	t, err := env.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), %[2]s FROM packets WHERE %[3]s", gap, env.Dialect().QuantileBounds(gap, levels), where))
 	if err != nil {
 		return nil, err
 	}
