@@ -214,6 +214,7 @@ func (f *pageFile) flushPage(col *pageColumn) error {
 		CompressedPageSize: int32(hlen) + h.CompressedPageSize,
 		FirstRowIndex:      col.chunkRows,
 	})
+	reserve(&col.chunk, f.hdr.Len()+len(f.levels)+len(body), 0)
 	col.chunk = append(col.chunk, f.hdr.Bytes()...)
 	col.chunk = append(col.chunk, f.levels...)
 	col.chunk = append(col.chunk, body...)
@@ -430,6 +431,7 @@ type pageColumn struct {
 	zIn, zOut, zPages int64
 	skipped           int
 	rowBytes          int // bytes parquet-go counts for each row of a page
+	maxRows           int // rows a page holds at most (but for PLAIN texts)
 	valBytes          int // and for each non-null value
 
 	// The current page.
@@ -503,6 +505,10 @@ func (c *pageColumn) init(fc fieldColumn, dict bool, name string) {
 	}
 	if c.optional {
 		c.rowBytes = 5 // the row number and the definition level
+	}
+	c.maxRows = rowGroupRows
+	if b := c.rowBytes + c.valBytes; b > 0 {
+		c.maxRows = min(rowGroupRows, pageBufferBytes/b+chunkRows)
 	}
 	c.pageStamp = 1 // entries start at 0: unused by any page
 	if dict {
@@ -596,47 +602,47 @@ func (c *pageColumn) append(base unsafe.Pointer, n int, stride uintptr) {
 	at := func(i int) unsafe.Pointer { return unsafe.Add(p, uintptr(i)*stride) }
 	switch c.kind {
 	case fieldInt64:
-		d := extend(&c.i64, n)
+		d := extend(&c.i64, n, c.maxRows)
 		for i := range d {
 			d[i] = *(*int64)(at(i))
 		}
 	case fieldInt32, fieldUint32:
-		d := extend(&c.i32, n)
+		d := extend(&c.i32, n, c.maxRows)
 		for i := range d {
 			d[i] = *(*int32)(at(i))
 		}
 	case fieldInt16:
-		d := extend(&c.i32, n)
+		d := extend(&c.i32, n, c.maxRows)
 		for i := range d {
 			d[i] = int32(*(*int16)(at(i)))
 		}
 	case fieldUint16:
-		d := extend(&c.i32, n)
+		d := extend(&c.i32, n, c.maxRows)
 		for i := range d {
 			d[i] = int32(*(*uint16)(at(i)))
 		}
 	case fieldInt8:
-		d := extend(&c.i32, n)
+		d := extend(&c.i32, n, c.maxRows)
 		for i := range d {
 			d[i] = int32(*(*int8)(at(i)))
 		}
 	case fieldUint8:
-		d := extend(&c.i32, n)
+		d := extend(&c.i32, n, c.maxRows)
 		for i := range d {
 			d[i] = int32(*(*uint8)(at(i)))
 		}
 	case fieldBool:
-		d := extend(&c.bools, n)
+		d := extend(&c.bools, n, c.maxRows)
 		for i := range d {
 			d[i] = *(*bool)(at(i))
 		}
 	case fieldFloat32:
-		d := extend(&c.f32, n)
+		d := extend(&c.f32, n, c.maxRows)
 		for i := range d {
 			d[i] = *(*float32)(at(i))
 		}
 	case fieldFloat64:
-		d := extend(&c.f64, n)
+		d := extend(&c.f64, n, c.maxRows)
 		for i := range d {
 			d[i] = *(*float64)(at(i))
 		}
@@ -647,17 +653,40 @@ func (c *pageColumn) append(base unsafe.Pointer, n int, stride uintptr) {
 	}
 }
 
-// extend lengthens *s by n and returns the n new elements.
-func extend[E any](s *[]E, n int) []E {
+// extend lengthens *s by n and returns the n new elements. A slice that
+// must grow gets room for a whole page at once (atLeast elements).
+func extend[E any](s *[]E, n, atLeast int) []E {
 	l := len(*s)
-	*s = slices.Grow(*s, n)[:l+n]
+	reserve(s, n, atLeast)
+	*s = (*s)[:l+n]
 	return (*s)[l:]
+}
+
+// reserve makes room in *s for n more elements; a slice that must grow
+// gets room for atLeast elements, or twice its capacity.
+func reserve[E any](s *[]E, n, atLeast int) {
+	if l := len(*s); l+n > cap(*s) {
+		*s = slices.Grow(*s, max(n, atLeast-l, cap(*s)))
+	}
 }
 
 // appendOptional is append for an optional column: NULL where the field
 // is a nil pointer or, not a pointer, zero.
 func (c *pageColumn) appendOptional(p unsafe.Pointer, n int, stride uintptr) {
-	lv := extend(&c.levels, n)
+	lv := extend(&c.levels, n, c.maxRows)
+	switch c.kind {
+	case fieldInt64:
+		reserve(&c.i64, n, c.maxRows)
+	case fieldFloat32:
+		reserve(&c.f32, n, c.maxRows)
+	case fieldFloat64:
+		reserve(&c.f64, n, c.maxRows)
+	case fieldBool:
+		reserve(&c.bools, n, c.maxRows)
+	case fieldString:
+	default:
+		reserve(&c.i32, n, c.maxRows)
+	}
 	for i := range n {
 		q := unsafe.Add(p, uintptr(i)*stride)
 		if c.pointer {
@@ -917,14 +946,22 @@ func (c *pageColumn) bounds() (lo, hi []byte, ok bool) {
 	return binary.LittleEndian.AppendUint32(nil, a), binary.LittleEndian.AppendUint32(nil, b), true
 }
 
-// minMax returns the least and greatest of s, which is not empty.
+// minMax returns the least and greatest of s, which is not empty. Four
+// pairs of bounds run side by side, so that their comparisons overlap.
 func minMax[T cmp.Ordered](s []T) (T, T) {
-	lo, hi := s[0], s[0]
-	for _, v := range s[1:] {
-		lo = min(lo, v)
-		hi = max(hi, v)
+	lo0, hi0 := s[0], s[0]
+	lo1, hi1, lo2, hi2, lo3, hi3 := lo0, hi0, lo0, hi0, lo0, hi0
+	for len(s) >= 4 {
+		lo0, hi0 = min(lo0, s[0]), max(hi0, s[0])
+		lo1, hi1 = min(lo1, s[1]), max(hi1, s[1])
+		lo2, hi2 = min(lo2, s[2]), max(hi2, s[2])
+		lo3, hi3 = min(lo3, s[3]), max(hi3, s[3])
+		s = s[4:]
 	}
-	return lo, hi
+	for _, v := range s {
+		lo0, hi0 = min(lo0, v), max(hi0, v)
+	}
+	return min(lo0, lo1, lo2, lo3), max(hi0, hi1, hi2, hi3)
 }
 
 // columnIndex returns the column index of the chunk.
