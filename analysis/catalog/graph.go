@@ -329,33 +329,62 @@ func (o *xmlOut) edge(r []any) {
 }
 
 // nodeSet is a set of node ids: IPv4 addresses in their usual spelling as
-// 32-bit numbers, which hold no pointer for the collector to scan (a
-// scan's graph has millions), and other ids as they are.
+// 32-bit numbers in an open-addressing table of plain integers, which the
+// collector need not scan and a lookup reaches in one load (a scan's graph
+// has millions), and other ids as they are.
 type nodeSet struct {
-	v4    map[uint32]struct{}
+	v4    []uint64 // address+1 (0 is a free slot), at its hash, probed linearly
+	n4    int
 	other map[string]struct{}
 }
 
 // add adds id to the set and reports whether it was not there.
 func (s *nodeSet) add(id string) bool {
-	if a, ok := ipv4Number(id); ok {
-		if s.v4 == nil {
-			s.v4 = map[uint32]struct{}{}
+	a, ok := ipv4Number(id)
+	if !ok {
+		if s.other == nil {
+			s.other = map[string]struct{}{}
 		}
-		if _, ok := s.v4[a]; ok {
+		if _, ok := s.other[id]; ok {
 			return false
 		}
-		s.v4[a] = struct{}{}
+		s.other[id] = struct{}{}
 		return true
 	}
-	if s.other == nil {
-		s.other = map[string]struct{}{}
+	if 2*(s.n4+1) > len(s.v4) {
+		s.grow()
 	}
-	if _, ok := s.other[id]; ok {
+	if !s.put(uint64(a) + 1) {
 		return false
 	}
-	s.other[id] = struct{}{}
+	s.n4++
 	return true
+}
+
+// put stores key in the table unless it is there, and reports whether it
+// was not.
+func (s *nodeSet) put(key uint64) bool {
+	mask := uint64(len(s.v4) - 1)
+	for i := (key * 0x9e3779b97f4a7c15) >> 32 & mask; ; i = (i + 1) & mask {
+		switch s.v4[i] {
+		case key:
+			return false
+		case 0:
+			s.v4[i] = key
+			return true
+		}
+	}
+}
+
+// grow doubles the table (at least 1,024 slots) and places the keys anew.
+func (s *nodeSet) grow() {
+	old := s.v4
+	s.v4 = make([]uint64, max(1024, 2*len(old)))
+	for _, k := range old {
+		if k != 0 {
+			s.put(k)
+		}
+	}
 }
 
 // ipv4Number returns the number of the IPv4 address s in its usual

@@ -155,3 +155,20 @@ func TestIPv4Number(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeSet: each id is new once, whatever its spelling and however
+// many there are.
+func TestNodeSet(t *testing.T) {
+	var s nodeSet
+	ids := []string{"0.0.0.0", "255.255.255.255", "10.0.0.1", "010.0.0.1", "::1", ""}
+	for i := range 5000 {
+		ids = append(ids, fmt.Sprintf("172.%d.%d.%d", 16+i>>16, i>>8&255, i&255), fmt.Sprintf("h%d", i))
+	}
+	for round := range 2 {
+		for _, id := range ids {
+			if got := s.add(id); got != (round == 0) {
+				t.Fatalf("round %d: add(%q) = %v", round, id, got)
+			}
+		}
+	}
+}
