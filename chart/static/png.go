@@ -2,6 +2,7 @@ package static
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -108,10 +109,23 @@ func encodePNG(w io.Writer, img image.Image, dpi int) error {
 	if width <= 0 || height <= 0 || width > math.MaxInt32/4 || height > math.MaxInt32 {
 		return png.Encode(w, img) // its error for an empty or huge image
 	}
-	opaque := rgba.Opaque()
-	bpp, colorType := 4, byte(6) // RGBA
-	if opaque {
-		bpp, colorType = 3, 2 // RGB
+	// The rows are compressed into memory first: whether the image is
+	// opaque (written as RGB) or not (RGBA) is found while they are, and a
+	// figure compresses to a few hundred kilobytes.
+	z := compressed.Get().(*bytes.Buffer)
+	defer compressed.Put(z)
+	z.Reset()
+	opaque, err := compressRows(z, rgba, true)
+	if err != nil {
+		return err
+	}
+	colorType := byte(2) // RGB
+	if !opaque {
+		z.Reset()
+		if _, err := compressRows(z, rgba, false); err != nil {
+			return err
+		}
+		colorType = 6 // RGBA
 	}
 
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -133,16 +147,46 @@ func encodePNG(w io.Writer, img image.Image, dpi int) error {
 	if err := writeChunk(bw, "pHYs", phys[:]); err != nil {
 		return err
 	}
+	for data := z.Bytes(); len(data) > 0; {
+		n := min(len(data), idatSize)
+		if err := writeChunk(bw, "IDAT", data[:n]); err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	if err := writeChunk(bw, "IEND", nil); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
 
-	idat := &chunkWriter{w: bw, buf: make([]byte, 0, 64<<10)}
+// idatSize is the most compressed bytes in one IDAT chunk.
+const idatSize = 64 << 10
+
+// compressed keeps the buffers of compressed images for reuse.
+var compressed = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// compressRows writes the rows of img, each with its filter type (0,
+// None), compressed, to w: as RGB when rgb, else as RGBA. As RGB it stops
+// at the first pixel that is not opaque and returns false.
+func compressRows(w io.Writer, img *image.RGBA, rgb bool) (ok bool, err error) {
+	b := img.Bounds()
+	width := b.Dx()
+	bpp := 4
+	if rgb {
+		bpp = 3
+	}
 	zw := zlibWriters.Get().(*zlib.Writer)
 	defer zlibWriters.Put(zw)
-	zw.Reset(idat)
+	zw.Reset(w)
 	row := make([]byte, 1+bpp*width) // filter type 0, then the pixels
 	for y := b.Min.Y; y < b.Max.Y; y++ {
-		pix := rgba.Pix[rgba.PixOffset(b.Min.X, y):][:4*width]
-		if opaque {
+		pix := img.Pix[img.PixOffset(b.Min.X, y):][:4*width]
+		if rgb {
 			for x, o := 0, 1; x < len(pix); x, o = x+4, o+3 {
+				if pix[x+3] != 0xff {
+					return false, nil
+				}
 				row[o], row[o+1], row[o+2] = pix[x], pix[x+1], pix[x+2]
 			}
 		} else {
@@ -166,19 +210,10 @@ func encodePNG(w io.Writer, img image.Image, dpi int) error {
 			}
 		}
 		if _, err := zw.Write(row); err != nil {
-			return err
+			return false, err
 		}
 	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	if err := idat.flush(); err != nil {
-		return err
-	}
-	if err := writeChunk(bw, "IEND", nil); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return true, zw.Close()
 }
 
 // zlibWriters keeps compressors for reuse: each holds a few hundred
@@ -207,34 +242,4 @@ func writeChunk(w io.Writer, typ string, data []byte) error {
 		}
 	}
 	return nil
-}
-
-// chunkWriter cuts the compressed image into IDAT chunks.
-type chunkWriter struct {
-	w   io.Writer
-	buf []byte
-}
-
-func (c *chunkWriter) Write(b []byte) (int, error) {
-	n := len(b)
-	for len(b) > 0 {
-		k := min(len(b), cap(c.buf)-len(c.buf))
-		c.buf = append(c.buf, b[:k]...)
-		b = b[k:]
-		if len(c.buf) == cap(c.buf) {
-			if err := c.flush(); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return n, nil
-}
-
-func (c *chunkWriter) flush() error {
-	if len(c.buf) == 0 {
-		return nil
-	}
-	err := writeChunk(c.w, "IDAT", c.buf)
-	c.buf = c.buf[:0]
-	return err
 }
