@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
@@ -44,7 +45,7 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 				out[0], out[1], out[2], out[3], out[4] = addr, nullable(env.Names[addr]), analysis.AsInt(in[1]), analysis.AsInt(in[2]), analysis.AsInt(in[3])
 				return nil
 			},
-			`SELECT address, payload, packets, bytes FROM (`+q+`) AS t ORDER BY payload DESC, address`)
+			`SELECT address, `+bigints("payload", "packets", "bytes")+` FROM (`+q+`) AS t ORDER BY payload DESC, address`)
 		top, err := env.Query(ctx, fmt.Sprintf(`SELECT address, payload FROM (%s) AS t ORDER BY payload DESC, address LIMIT %d`, q, v.Int("top")))
 		if err != nil {
 			return nil, err
@@ -81,6 +82,19 @@ func countRows(ctx context.Context, env *analysis.Env, q string, got int, limit 
 		return 0, err
 	}
 	return analysis.AsInt(t.Rows[0][0]), nil
+}
+
+// bigints is a SELECT list of the integer columns cols, each as a 64-bit
+// integer: DuckDB's sums are 128-bit (HUGEINT), which its driver reads as
+// a math/big number per value, millions of them in a scan's tables. The
+// columns keep their names in the relation for ORDER BY; a sum past 64
+// bits fails the query rather than being cut.
+func bigints(cols ...string) string {
+	list := make([]string, len(cols))
+	for i, c := range cols {
+		list[i] = "CAST(" + c + " AS BIGINT)"
+	}
+	return strings.Join(list, ", ")
 }
 
 // nullable returns nil for an empty string, so tables show NULL.

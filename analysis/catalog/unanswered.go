@@ -93,7 +93,7 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 			out[0], out[1], out[2], out[3] = host, nullable(env.Names[host]), analysis.AsString(in[1]), requests
 			out[4], out[5], out[6], out[7] = answered, analysis.AsInt(in[4]), analysis.AsInt(in[5]), float64(answered)/float64(requests)
 			return nil
-		}, `SELECT host, service, requests, answered, no_reply, rejected FROM (`+perHost+`) AS t`+order).
+		}, `SELECT host, service, `+bigints("requests", "answered", "no_reply", "rejected")+` FROM (`+perHost+`) AS t`+order).
 		WithUnit("share_answered", output.Share)
 	top, err := env.Query(ctx, fmt.Sprintf(`SELECT host, service, answered, un FROM (%s) AS t WHERE un > 0%s LIMIT %d`, perHost, order, v.Int("top")))
 	if err != nil {
