@@ -156,46 +156,60 @@ func addressGaps(ctx context.Context, env *analysis.Env, key, gap, where string)
 	if err != nil {
 		return nil, nil, err
 	}
+	// The pairs are read into plain records, and the reading stops at
+	// the first one past maxAddrHistogram: a scan has millions, not to be
+	// held, nor added up, only to be dropped.
+	type pair struct {
+		addr    string
+		gap, n  int64
+		hasAddr bool
+		hasGap  bool
+	}
+	var pairs []pair
+	err = engine.Each(rows, func(r []any) error {
+		if len(pairs) == maxAddrHistogram {
+			return errTooMany
+		}
+		p := pair{hasAddr: r[0] != nil, hasGap: r[1] != nil, n: analysis.AsInt(r[2])}
+		if p.hasAddr {
+			p.addr = analysis.AsString(r[0])
+		}
+		if p.hasGap {
+			p.gap = analysis.AsInt(r[1])
+		}
+		pairs = append(pairs, p)
+		return nil
+	})
+	if err == errTooMany {
+		pairs = nil
+		stats, err = addressGapsFromEngine(ctx, env, key, gap, where)
+		return stats, nil, err
+	}
+	if err != nil {
+		return nil, nil, err
+	}
 	all = &analysis.Histogram{}
 	type acc struct {
 		packets int64
 		h       analysis.Histogram
 	}
 	byAddr := map[string]*acc{}
-	// The pairs are added up as they come, and the reading stops at the
-	// first one past maxAddrHistogram: a scan has millions, not to be
-	// held only to be dropped.
-	pairs := 0
-	err = engine.Each(rows, func(r []any) error {
-		if pairs++; pairs > maxAddrHistogram {
-			return errTooMany
+	for _, p := range pairs {
+		if p.hasGap {
+			all.Add(p.gap, p.n)
 		}
-		if r[1] != nil {
-			all.Add(analysis.AsInt(r[1]), analysis.AsInt(r[2]))
+		if !p.hasAddr {
+			continue
 		}
-		if r[0] == nil {
-			return nil
-		}
-		addr := analysis.AsString(r[0])
-		a := byAddr[addr]
+		a := byAddr[p.addr]
 		if a == nil {
 			a = &acc{}
-			byAddr[addr] = a
+			byAddr[p.addr] = a
 		}
-		c := analysis.AsInt(r[2])
-		a.packets += c
-		if r[1] != nil {
-			a.h.Add(analysis.AsInt(r[1]), c)
+		a.packets += p.n
+		if p.hasGap {
+			a.h.Add(p.gap, p.n)
 		}
-		return nil
-	})
-	if err == errTooMany {
-		byAddr = nil
-		stats, err = addressGapsFromEngine(ctx, env, key, gap, where)
-		return stats, nil, err
-	}
-	if err != nil {
-		return nil, nil, err
 	}
 	out := make([]addrGaps, 0, len(byAddr))
 	for addr, a := range byAddr {
