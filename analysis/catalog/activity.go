@@ -9,6 +9,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/labels"
 )
 
@@ -48,7 +49,9 @@ func activityRows(ctx context.Context, env *analysis.Env, from, to int64, cond s
 	d := env.Dialect()
 	ts := d.EpochNs("ts")
 	where := fmt.Sprintf("%s >= %d AND %s < %d AND ip_version IN (4, 6) AND %s", ts, from, ts, to, cond)
-	first, err := env.Query(ctx, "SELECT src, min("+ts+") AS f, count(*) AS n FROM packets WHERE "+where+" GROUP BY src", args...)
+	// A telescope has millions of senders: they are read as they come,
+	// into plain records.
+	firstRows, err := env.Engine.Query(ctx, "SELECT src, min("+ts+") AS f, count(*) AS n FROM packets WHERE "+where+" GROUP BY src", args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -56,17 +59,17 @@ func activityRows(ctx context.Context, env *analysis.Env, from, to int64, cond s
 		src   string
 		first int64
 	}
-	senders := make([]sender, 0, len(first.Rows))
+	var senders []sender
 	var total int64
-	for _, row := range first.Rows {
+	err = engine.Each(firstRows, func(row []any) error {
 		senders = append(senders, sender{analysis.AsString(row[0]), analysis.AsInt(row[1])})
 		total += analysis.AsInt(row[2])
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	slices.SortFunc(senders, func(a, b sender) int { return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.src, b.src)) })
-	token := make(map[string]int64, len(senders))
-	for i, s := range senders {
-		token[s.src] = int64(i)
-	}
 	q := "SELECT " + ts + " AS t, src FROM packets WHERE " + where
 	if total > points {
 		// Twice the budget of times, then every k-th of them.
@@ -80,13 +83,25 @@ func activityRows(ctx context.Context, env *analysis.Env, from, to int64, cond s
 	rows := t.Rows
 	n := int64(len(rows))
 	var out [][3]any
+	// The token of a sender is its rank among all: those of the senders
+	// of the sample are looked up once it is drawn.
+	token := map[string]int64{}
 	for i, row := range rows {
 		// Keep the rows where floor(i * points / n) steps: at most points of them, evenly spread.
 		if n > points && i > 0 && int64(i)*points/n == int64(i-1)*points/n {
 			continue
 		}
 		src := analysis.AsString(row[1])
-		out = append(out, [3]any{analysis.AsInt(row[0]), src, token[src]})
+		token[src] = 0
+		out = append(out, [3]any{analysis.AsInt(row[0]), src, nil})
+	}
+	for i, s := range senders {
+		if _, ok := token[s.src]; ok {
+			token[s.src] = int64(i)
+		}
+	}
+	for i := range out {
+		out[i][2] = token[out[i][1].(string)]
 	}
 	return out, total, nil
 }
