@@ -179,11 +179,15 @@ func hashPrefix(ctx context.Context, path string, limit int64) (string, int64, e
 // hasher computes, on a goroutine of its own, the sha256 of the inputs not
 // hashed before the pipeline starts, one after the other, while the
 // pipeline reads them. Only the manifest needs these hashes: capture ids
-// are known before (see assignIDs).
+// are known before (see assignIDs). The captures that the pipeline reads
+// whole are hashed from the bytes it reads (see teeHash); the others are
+// read a second time.
 type hasher struct {
+	ctx  context.Context
 	done chan struct{} // closed when the worker has finished
 	res  []FileResult
 	sums []hashedInput // what the worker found, put into res by wait
+	tees map[int]*teeHash
 	err  error
 }
 
@@ -196,13 +200,22 @@ type hashedInput struct {
 }
 
 // startHashing starts hashing the inputs res[i], for i in inputs, whose
-// SHA256 is not known yet. The pipeline may read res meanwhile (to report
-// a finished input): the hashes go into res only when wait is called.
-func startHashing(ctx context.Context, res []FileResult, inputs []int) *hasher {
-	h := &hasher{done: make(chan struct{}), res: res}
+// SHA256 is not known yet; those also in teed are left to the tees that
+// tee returns. The pipeline may read res meanwhile (to report a finished
+// input): the hashes go into res only when wait is called.
+func startHashing(ctx context.Context, res []FileResult, inputs, teed []int) *hasher {
+	h := &hasher{ctx: ctx, done: make(chan struct{}), res: res, tees: map[int]*teeHash{}}
+	for _, i := range teed {
+		if res[i].SHA256 == "" && !input.IsStream(res[i].Path) {
+			h.tees[i] = newTeeHash()
+		}
+	}
 	var todo []hashedInput
 	for _, i := range inputs {
 		if res[i].SHA256 != "" || input.IsStream(res[i].Path) { // a stream read without a copy: see finishStreams
+			continue
+		}
+		if _, ok := h.tees[i]; ok {
 			continue
 		}
 		todo = append(todo, hashedInput{i: i, path: res[i].Path})
@@ -222,13 +235,112 @@ func startHashing(ctx context.Context, res []FileResult, inputs []int) *hasher {
 	return h
 }
 
+// tee returns the writer that the bytes of input res[i] go to as the
+// pipeline reads them, or nil when it is hashed otherwise.
+func (h *hasher) tee(i int) io.Writer {
+	if t, ok := h.tees[i]; ok {
+		return t
+	}
+	return nil
+}
+
 // wait waits for the worker, puts the hashes it found into the results
-// and returns its error.
+// and returns its error. An input whose tee did not see all of its bytes
+// (the pipeline stopped in it, or it changed size) is hashed here from
+// its file.
 func (h *hasher) wait() error {
 	<-h.done
 	for _, s := range h.sums {
 		h.res[s.i].SHA256, h.res[s.i].Size = s.sum, s.size
 	}
 	h.sums = nil
+	errs := []error{h.err}
+	for i, t := range h.tees {
+		delete(h.tees, i)
+		sum, n := t.finish()
+		if n == h.res[i].Size && h.res[i].Size > 0 {
+			h.res[i].SHA256 = sum
+			continue
+		}
+		if h.err != nil {
+			continue
+		}
+		sum, size, err := hashFile(h.ctx, h.res[i].Path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		h.res[i].SHA256, h.res[i].Size = sum, size
+	}
+	h.err = errors.Join(errs...)
 	return h.err
+}
+
+// teeHash is the sha256 of the bytes written to it, computed on a goroutine
+// of its own so that the goroutine that reads the input only copies them.
+type teeHash struct {
+	full  chan []byte // chunks to hash
+	free  chan []byte // chunks hashed
+	cur   []byte
+	n     int64
+	done  chan struct{}
+	sum   string
+	ended bool
+}
+
+// Chunks of teed bytes in flight.
+const (
+	teeChunk  = 1 << 20
+	teeChunks = 4
+)
+
+func newTeeHash() *teeHash {
+	t := &teeHash{full: make(chan []byte, teeChunks), free: make(chan []byte, teeChunks), done: make(chan struct{})}
+	for range teeChunks {
+		t.free <- make([]byte, 0, teeChunk)
+	}
+	go func() {
+		defer close(t.done)
+		h := sha256.New()
+		for b := range t.full {
+			h.Write(b)
+			t.free <- b[:0]
+		}
+		t.sum = hex.EncodeToString(h.Sum(nil))
+	}()
+	return t
+}
+
+// Write copies p for the hashing goroutine; it never fails.
+func (t *teeHash) Write(p []byte) (int, error) {
+	n := len(p)
+	t.n += int64(n)
+	for len(p) > 0 {
+		if t.cur == nil {
+			t.cur = <-t.free
+		}
+		k := min(len(p), teeChunk-len(t.cur))
+		t.cur = append(t.cur, p[:k]...)
+		p = p[k:]
+		if len(t.cur) == teeChunk {
+			t.full <- t.cur
+			t.cur = nil
+		}
+	}
+	return n, nil
+}
+
+// finish waits for the bytes written so far to be hashed and returns
+// their sha256 in hex and their number. Nothing may be written after.
+func (t *teeHash) finish() (string, int64) {
+	if !t.ended {
+		t.ended = true
+		if len(t.cur) > 0 {
+			t.full <- t.cur
+			t.cur = nil
+		}
+		close(t.full)
+	}
+	<-t.done
+	return t.sum, t.n
 }

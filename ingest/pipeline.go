@@ -33,7 +33,7 @@ const (
 func runAll(ctx context.Context, tx *dataset.Txn, results []FileResult, read []string, todo []int, cfg Config, st *Stats) error {
 	ctx, cancel := context.WithCancel(ctx)
 	captures, records := splitInputs(ctx, results, read, todo)
-	hashing := startHashing(ctx, results, append(append([]int(nil), captures...), records...))
+	hashing := startHashing(ctx, results, append(append([]int(nil), captures...), records...), captures)
 	defer func() {
 		cancel()
 		_ = hashing.wait()
@@ -41,7 +41,7 @@ func runAll(ctx context.Context, tx *dataset.Txn, results []FileResult, read []s
 	next := int64(tx.ID())<<40 + 1
 	var err error
 	if len(captures) > 0 {
-		next, err = run(ctx, tx, results, read, captures, cfg, st, next)
+		next, err = run(ctx, tx, results, read, captures, cfg, st, next, hashing)
 	}
 	records, peers := splitPeers(results, records)
 	records, logs := splitPacketLogs(results, records)
@@ -62,8 +62,8 @@ func runAll(ctx context.Context, tx *dataset.Txn, results []FileResult, read []s
 // last flow. The calling goroutine reads, decodes and assembles flows; one
 // goroutine writes packets; the side goroutine makes the rows of the
 // finished flows, names them and writes them, and hands dns rows to one
-// more that writes them.
-func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []string, todo []int, cfg Config, st *Stats, firstID int64) (int64, error) {
+// more that writes them. The bytes read go to hashing's tees.
+func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []string, todo []int, cfg Config, st *Stats, firstID int64, hashing *hasher) (int64, error) {
 	paths := make([]string, len(todo))
 	names := make([]string, len(todo))
 	ids := make([]string, len(todo)) // capture id of each input of the source
@@ -75,6 +75,11 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		return firstID, err
 	}
 	defer src.Close()
+	for k, i := range todo {
+		if w := hashing.tee(i); w != nil {
+			src.Tee(k, w)
+		}
+	}
 	pw, err := dataset.NewTableWriter(tx, schema.Packets, func(p *schema.Packet) int64 { return p.Ts })
 	if err != nil {
 		return firstID, err

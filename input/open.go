@@ -211,19 +211,20 @@ func Open(path string) (Reader, error) {
 // as it comes, once; cancelling ctx ends the wait and every read that
 // blocks, with an error that wraps ctx's error.
 func OpenContext(ctx context.Context, path string) (Reader, error) {
-	return open(ctx, path, path, nil)
+	return open(ctx, path, path, nil, nil)
 }
 
-// open opens the capture at path, naming it name in errors, and adds the
-// bytes read from the file to count, if not nil.
-func open(ctx context.Context, path, name string, count *atomic.Int64) (Reader, error) {
+// open opens the capture at path, naming it name in errors, adds the
+// bytes read from the file to count, if not nil, and writes them to tee,
+// if not nil.
+func open(ctx context.Context, path, name string, count *atomic.Int64, tee io.Writer) (Reader, error) {
 	f, err := openFile(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
 	}
 	var src io.Reader = f
-	if count != nil {
-		src = &countingReader{r: f, n: count}
+	if count != nil || tee != nil {
+		src = &countingReader{r: f, n: count, tee: tee}
 	}
 	r, err := openStream(src, f, name)
 	if err != nil {
@@ -499,15 +500,24 @@ func (c *rawReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// countingReader adds the bytes it reads to n.
+// countingReader adds the bytes it reads to n, if not nil, and writes them
+// to tee, if not nil.
 type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
+	r   io.Reader
+	n   *atomic.Int64
+	tee io.Writer
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
+	if c.n != nil {
+		c.n.Add(int64(n))
+	}
+	if c.tee != nil && n > 0 {
+		if _, werr := c.tee.Write(p[:n]); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	return n, err
 }
 

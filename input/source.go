@@ -38,6 +38,7 @@ type Source struct {
 	pending *member // member whose head frame was returned last
 	read    atomic.Int64
 	total   int64
+	tees    map[int]io.Writer // see Tee
 }
 
 // member is one file taking part in the merge.
@@ -114,7 +115,7 @@ func NewSource(ctx context.Context, paths, names []string) (*Source, error) {
 // openStream opens the stream of input i, which can be read only once, and
 // reads its first frame: it joins the merge open.
 func (s *Source) openStream(i int) {
-	r, err := open(s.ctx, s.paths[i], s.stats[i].Path, &s.read)
+	r, err := open(s.ctx, s.paths[i], s.stats[i].Path, &s.read, nil)
 	if err != nil {
 		s.stats[i].Err = err
 		return
@@ -134,7 +135,7 @@ func (s *Source) openStream(i int) {
 // firstTimestamp returns the timestamp of the first frame of the capture at
 // path; ok is false for a capture without frames.
 func firstTimestamp(ctx context.Context, path, name string) (ts int64, ok bool, err error) {
-	r, err := open(ctx, path, name, nil)
+	r, err := open(ctx, path, name, nil, nil)
 	if err != nil {
 		return 0, false, err
 	}
@@ -183,7 +184,7 @@ func (s *Source) Next(f *Frame) (file int, err error) {
 // open opens the file of m, which is at the top of the heap, and reads its
 // first frame. On failure it records the error, drops m and returns false.
 func (s *Source) open(m *member) bool {
-	r, err := open(s.ctx, s.paths[m.idx], s.stats[m.idx].Path, &s.read)
+	r, err := open(s.ctx, s.paths[m.idx], s.stats[m.idx].Path, &s.read, s.tees[m.idx])
 	if err != nil {
 		s.stats[m.idx].Err = err
 		heap.Pop(&s.heap)
@@ -226,6 +227,18 @@ func (s *Source) drop(m *member, err error) {
 		s.stats[m.idx].Err = err
 	}
 	heap.Pop(&s.heap)
+}
+
+// Tee has the bytes of the file of input i (an index into the paths given
+// to NewSource) written to w as Next reads them, in order: all of the file
+// when it is read to its end, without the first look NewSource takes at
+// it. A stream, opened by NewSource, is not teed. An error of w ends the
+// file as a read error would. Call Tee before the first Next.
+func (s *Source) Tee(i int, w io.Writer) {
+	if s.tees == nil {
+		s.tees = map[int]io.Writer{}
+	}
+	s.tees[i] = w
 }
 
 // Files returns, for each path given to NewSource and in that order, the
