@@ -112,9 +112,19 @@ func encodePNG(w io.Writer, img image.Image, dpi int) error {
 	// The rows are compressed into memory first: whether the image is
 	// opaque (written as RGB) or not (RGBA) is found while they are, and a
 	// figure compresses to a few hundred kilobytes.
-	z := compressed.Get().(*bytes.Buffer)
-	defer compressed.Put(z)
-	z.Reset()
+	var z *bytes.Buffer
+	select {
+	case z = <-compressed:
+		z.Reset()
+	default:
+		z = bytes.NewBuffer(make([]byte, 0, 1<<20))
+	}
+	defer func() {
+		select {
+		case compressed <- z:
+		default:
+		}
+	}()
 	opaque, err := compressRows(z, rgba, true)
 	if err != nil {
 		return err
@@ -163,8 +173,9 @@ func encodePNG(w io.Writer, img image.Image, dpi int) error {
 // idatSize is the most compressed bytes in one IDAT chunk.
 const idatSize = 64 << 10
 
-// compressed keeps the buffers of compressed images for reuse.
-var compressed = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// compressed keeps the buffers of a few compressed images for the next
+// ones, as images keeps their pixels.
+var compressed = make(chan *bytes.Buffer, 4)
 
 // compressRows writes the rows of img, each with its filter type (0,
 // None), compressed, to w: as RGB when rgb, else as RGBA. As RGB it stops
@@ -179,15 +190,18 @@ func compressRows(w io.Writer, img *image.RGBA, rgb bool) (ok bool, err error) {
 	zw := zlibWriters.Get().(*zlib.Writer)
 	defer zlibWriters.Put(zw)
 	zw.Reset(w)
-	row := make([]byte, 1+bpp*width) // filter type 0, then the pixels
+	// The filter type (0), then the pixels; as RGB, each pixel is written
+	// as 4 bytes whose last the next pixel overwrites, hence one spare byte.
+	row := make([]byte, 1+bpp*width+1)
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		pix := img.Pix[img.PixOffset(b.Min.X, y):][:4*width]
 		if rgb {
-			for x, o := 0, 1; x < len(pix); x, o = x+4, o+3 {
-				if pix[x+3] != 0xff {
+			for x, o := 0, 1; x+4 <= len(pix); x, o = x+4, o+3 {
+				v := binary.LittleEndian.Uint32(pix[x:])
+				if v>>24 != 0xff {
 					return false, nil
 				}
-				row[o], row[o+1], row[o+2] = pix[x], pix[x+1], pix[x+2]
+				binary.LittleEndian.PutUint32(row[o:], v)
 			}
 		} else {
 			// PNG's colours are not premultiplied by alpha; this converts
@@ -209,7 +223,7 @@ func compressRows(w io.Writer, img *image.RGBA, rgb bool) (ok bool, err error) {
 				}
 			}
 		}
-		if _, err := zw.Write(row); err != nil {
+		if _, err := zw.Write(row[:1+bpp*width]); err != nil {
 			return false, err
 		}
 	}
