@@ -647,6 +647,9 @@ func (c *pageColumn) append(base unsafe.Pointer, n int, stride uintptr) {
 			d[i] = *(*float64)(at(i))
 		}
 	case fieldString:
+		if c.dict && c.dictOn {
+			reserve(&c.idx, n, c.maxRows)
+		}
 		for i := range n {
 			c.appendText(*(*string)(at(i)))
 		}
@@ -684,6 +687,9 @@ func (c *pageColumn) appendOptional(p unsafe.Pointer, n int, stride uintptr) {
 	case fieldBool:
 		reserve(&c.bools, n, c.maxRows)
 	case fieldString:
+		if c.dict && c.dictOn {
+			reserve(&c.idx, n, c.maxRows)
+		}
 	default:
 		reserve(&c.i32, n, c.maxRows)
 	}
