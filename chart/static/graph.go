@@ -5,6 +5,9 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/text"
@@ -28,11 +31,66 @@ func graphPlot(c *chart.Chart, dc draw.Canvas) figure {
 		aspect = 1
 	}
 	g := c.Graph
-	pos := layout(g, aspect)
+	pos := layouts.of(g, aspect)
 	p.Add(&graphDrawing{g: g, pos: pos})
 	p.X.Min, p.X.Max = -0.04*aspect, 1.04*aspect
 	p.Y.Min, p.Y.Max = -0.04, 1.04
 	return figure{plot: p}
+}
+
+// layouts keeps the last few graph layouts: a report draws each graph
+// in three formats, each time with the same nodes, edges and aspect, and
+// the force layout is most of the time of drawing a graph.
+var layouts = &layoutCache{}
+
+// layoutCache remembers the layouts of the last graphs laid out, by what
+// layout reads of them: the aspect, the nodes' ids and the edges' ends. A
+// layout asked for while it is computed is waited for, not computed twice.
+type layoutCache struct {
+	mu     sync.Mutex
+	recent []*cachedLayout // the last first
+}
+
+type cachedLayout struct {
+	key  string
+	done chan struct{}
+	pos  []vg.Point // read only
+}
+
+// keptLayouts is the number of layouts a layoutCache keeps.
+const keptLayouts = 4
+
+// of returns layout(g, aspect), computed once for the same graph and aspect.
+// The points must not be modified.
+func (c *layoutCache) of(g *chart.Graph, aspect float64) []vg.Point {
+	var b strings.Builder
+	b.WriteString(strconv.FormatUint(math.Float64bits(aspect), 16))
+	for _, nd := range g.Nodes {
+		b.WriteByte(0)
+		b.WriteString(nd.ID)
+	}
+	b.WriteByte(1)
+	for _, e := range g.Edges {
+		b.WriteString(e.Source)
+		b.WriteByte(0)
+		b.WriteString(e.Target)
+		b.WriteByte(0)
+	}
+	key := b.String()
+	c.mu.Lock()
+	for _, l := range c.recent {
+		if l.key == key {
+			c.mu.Unlock()
+			<-l.done
+			return l.pos
+		}
+	}
+	l := &cachedLayout{key: key, done: make(chan struct{})}
+	c.recent = append([]*cachedLayout{l}, c.recent[:min(len(c.recent), keptLayouts-1)]...)
+	c.mu.Unlock()
+	defer close(l.done) // also when layout panics: drawChart recovers
+	l.pos = layout(g, aspect)
+	return l.pos
 }
 
 // layout places the nodes of g in [0, aspect] x [0, 1]: a force-directed
