@@ -134,6 +134,7 @@ type Assembler struct {
 	frags   fragTable
 	nextID  int64
 	evicted int64
+	peeked  uint32 // what peekEvictee read, kept so that its load is made
 }
 
 // New returns an Assembler that numbers flows from firstID and hands the
@@ -209,6 +210,9 @@ func (a *Assembler) Add(p *schema.Packet, m *decode.Meta) {
 	e := a.last // packets of a flow tend to come in runs
 	if e == nil || e.key != k {
 		e = nil
+		if a.maxLive > 0 && a.flows.used >= a.maxLive {
+			a.peekEvictee()
+		}
 		if r := a.get(&k); r != 0 {
 			e = a.at(r)
 		}
@@ -408,6 +412,14 @@ func (a *Assembler) newEntry() *entry {
 // the TCP, UDP and other lists whose last packet is the oldest. Its row is
 // what its idle timeout would have written at that moment.
 func (a *Assembler) evict() {
+	if best := a.evictee(); best != 0 {
+		a.evicted++
+		a.finish(a.at(best))
+	}
+}
+
+// evictee returns the flow evict would end, or 0.
+func (a *Assembler) evictee() ref {
 	best := a.lists[listClosing].head
 	if best == 0 {
 		for i := range listClosing {
@@ -417,9 +429,18 @@ func (a *Assembler) evict() {
 			}
 		}
 	}
-	if best != 0 {
-		a.evicted++
-		a.finish(a.at(best))
+	return best
+}
+
+// peekEvictee loads the flow table's slot of the flow that evict would
+// end, for a packet that may start a flow when the live flows fill the
+// memory budget. On a scan every packet ends a flow and starts one, and
+// the slots of both are cache misses in a table of millions: loaded
+// before the search for the packet's flow, the first overlaps the second.
+func (a *Assembler) peekEvictee() {
+	if best := a.evictee(); best != 0 {
+		t := &a.flows
+		a.peeked += uint32(t.slots[a.at(best).key.hash()>>t.shift].r)
 	}
 }
 
