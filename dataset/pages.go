@@ -12,12 +12,15 @@ import (
 	"slices"
 	"unsafe"
 
+	kzstd "github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/parquet-go/parquet-go/encoding/delta"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/netlens/netlens/internal/hugepages"
 )
 
 // A pageFile writes the Parquet file of a flat record type itself, column
@@ -41,7 +44,7 @@ import (
 // parquet-go's.
 type pageFile struct {
 	tmpl   *fileTemplate
-	codec  *zstd.Codec
+	zstd   *kzstd.Encoder
 	out    *bufio.Writer
 	offset int64
 	cols   []pageColumn
@@ -49,6 +52,9 @@ type pageFile struct {
 	cidx   [][]format.ColumnIndex
 	oidx   [][]format.OffsetIndex
 	rows   int64 // rows in the current row group
+	// arena holds the data pages of the row group being built, of all
+	// columns as they are made; each column knows its own (see span).
+	arena []byte
 
 	thrift  thrift.Encoder
 	proto   thrift.CompactProtocol
@@ -110,12 +116,26 @@ func newFileTemplate[T any](l *rowLayout, version string) (*fileTemplate, error)
 	return t, nil
 }
 
-// newPageFile returns a pageFile writing to w.
-func newPageFile(w io.Writer, t *fileTemplate, codec *zstd.Codec) *pageFile {
-	f := &pageFile{tmpl: t, codec: codec, out: bufio.NewWriterSize(w, writeBufferSize), cols: make([]pageColumn, len(t.layout.cols))}
+// newZstd returns a zstd encoder for the pages of a pageFile, with the
+// settings of parquet-go's codec at level. The encoder parquet-go's codec
+// takes from a sync.Pool for each page was made anew after most garbage
+// collections, its history buffers faulted in again each time.
+func newZstd(level zstd.Level) (*kzstd.Encoder, error) {
+	return kzstd.NewWriter(nil,
+		kzstd.WithEncoderConcurrency(1),
+		kzstd.WithEncoderLevel(level),
+		kzstd.WithZeroFrames(true),
+		kzstd.WithEncoderCRC(false),
+	)
+}
+
+// newPageFile returns a pageFile writing to w, compressing with enc.
+func newPageFile(w io.Writer, t *fileTemplate, enc *kzstd.Encoder) *pageFile {
+	f := &pageFile{tmpl: t, zstd: enc, out: bufio.NewWriterSize(w, writeBufferSize), cols: make([]pageColumn, len(t.layout.cols))}
 	for k := range f.cols {
 		f.cols[k].init(t.layout.cols[k], t.dict[k], string(t.schema[k+1].Name))
 	}
+	f.carvePages()
 	f.thrift.Reset(f.proto.NewWriter(&f.hdr))
 	return f
 }
@@ -168,10 +188,7 @@ func (f *pageFile) flushPage(col *pageColumn) error {
 	if col.incompressible() && col.skipped < rawPages {
 		col.skipped++
 	} else {
-		f.zbuf, err = f.codec.Encode(f.zbuf[:0], f.scratch)
-		if err != nil {
-			return fmt.Errorf("compress column %s: %w", col.name, err)
-		}
+		f.zbuf = f.zstd.EncodeAll(f.scratch, f.zbuf[:0])
 		if len(f.zbuf) < len(f.scratch) {
 			body, compressed = f.zbuf, true
 		}
@@ -209,15 +226,18 @@ func (f *pageFile) flushPage(col *pageColumn) error {
 		return err
 	}
 	hlen := int64(f.hdr.Len())
+	at := len(f.arena)
+	f.grow(f.hdr.Len() + len(f.levels) + len(body))
+	f.arena = append(f.arena, f.hdr.Bytes()...)
+	f.arena = append(f.arena, f.levels...)
+	f.arena = append(f.arena, body...)
 	col.offsets.PageLocations = append(col.offsets.PageLocations, format.PageLocation{
-		Offset:             int64(len(col.chunk)), // made absolute when written
-		CompressedPageSize: int32(hlen) + h.CompressedPageSize,
+		Offset:             col.chunkBytes, // made absolute when written
+		CompressedPageSize: int32(len(f.arena) - at),
 		FirstRowIndex:      col.chunkRows,
 	})
-	reserve(&col.chunk, f.hdr.Len()+len(f.levels)+len(body), 0)
-	col.chunk = append(col.chunk, f.hdr.Bytes()...)
-	col.chunk = append(col.chunk, f.levels...)
-	col.chunk = append(col.chunk, body...)
+	col.spans = append(col.spans, span{at, len(f.arena)})
+	col.chunkBytes += int64(len(f.arena) - at)
 	md := &col.meta
 	md.NumValues += int64(col.pageRows)
 	md.Statistics.NullCount += int64(nulls)
@@ -283,8 +303,10 @@ func (f *pageFile) endRowGroup() error {
 		for i := range col.offsets.PageLocations {
 			col.offsets.PageLocations[i].Offset += f.offset
 		}
-		if err := f.emit(col.chunk); err != nil {
-			return err
+		for _, sp := range col.spans {
+			if err := f.emit(f.arena[sp.from:sp.to]); err != nil {
+				return err
+			}
 		}
 		slices.SortFunc(col.meta.EncodingStats, func(a, b format.PageEncodingStats) int {
 			if k := cmp.Compare(a.PageType, b.PageType); k != 0 {
@@ -303,6 +325,7 @@ func (f *pageFile) endRowGroup() error {
 		oidx[c] = col.offsets
 		col.resetChunk()
 	}
+	f.arena = f.arena[:0]
 	f.groups = append(f.groups, rg)
 	f.cidx = append(f.cidx, cidx)
 	f.oidx = append(f.oidx, oidx)
@@ -310,13 +333,73 @@ func (f *pageFile) endRowGroup() error {
 	return nil
 }
 
+// carvePages gives the columns' page buffers room for a whole page, all
+// in one allocation that the kernel may back with huge pages: fresh memory
+// costs a page fault every 4 KiB otherwise.
+func (f *pageFile) carvePages() {
+	var mem []byte
+	total := 0
+	for pass := range 2 {
+		if pass == 1 {
+			words := hugepages.Make[uint64]((total + 7) / 8)
+			mem = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), len(words)*8)
+		}
+		for k := range f.cols {
+			c := &f.cols[k]
+			n := c.maxRows
+			if c.optional {
+				total += carve(pass, &mem, &c.levels, n)
+			}
+			switch c.kind {
+			case fieldInt64:
+				total += carve(pass, &mem, &c.i64, n)
+			case fieldFloat64:
+				total += carve(pass, &mem, &c.f64, n)
+			case fieldFloat32:
+				total += carve(pass, &mem, &c.f32, n)
+			case fieldBool:
+				total += carve(pass, &mem, &c.bools, n)
+			case fieldString:
+				if c.dict {
+					total += carve(pass, &mem, &c.idx, n)
+				}
+			default:
+				total += carve(pass, &mem, &c.i32, n)
+			}
+		}
+	}
+}
+
+// carve returns the bytes that n elements of s take, rounded up to 64; in
+// pass 1 it also makes s an empty slice of that capacity at the start of
+// *mem and moves *mem past it. E holds no pointer.
+func carve[E any](pass int, mem *[]byte, s *[]E, n int) int {
+	var zero E
+	size := (n*int(unsafe.Sizeof(zero)) + 63) &^ 63
+	if pass == 1 {
+		*s = unsafe.Slice((*E)(unsafe.Pointer(unsafe.SliceData(*mem))), n)[:0]
+		*mem = (*mem)[size:]
+	}
+	return size
+}
+
+// grow makes room for n more bytes in the arena. It grows by doubling, in
+// memory the kernel may back with huge pages: a row group's pages take
+// several MiB, and fresh memory costs a page fault every 4 KiB otherwise.
+func (f *pageFile) grow(n int) {
+	if len(f.arena)+n <= cap(f.arena) {
+		return
+	}
+	a := hugepages.Make[byte](max(len(f.arena)+n, 2*cap(f.arena), 1<<20))
+	f.arena = a[:copy(a, f.arena)]
+}
+
+// span is where a page lies in the arena.
+type span struct{ from, to int }
+
 // writeDictionary writes col's dictionary page.
 func (f *pageFile) writeDictionary(col *pageColumn) error {
-	var err error
-	f.zbuf, err = f.codec.Encode(f.zbuf[:0], col.dictPlain)
-	if err != nil {
-		return fmt.Errorf("compress dictionary of %s: %w", col.name, err)
-	}
+	f.zbuf = f.zstd.EncodeAll(col.dictPlain, f.zbuf[:0])
 	h := format.PageHeader{
 		Type:                 format.DictionaryPage,
 		UncompressedPageSize: int32(len(col.dictPlain)),
@@ -460,7 +543,8 @@ type pageColumn struct {
 	byPtr     []ptrSlot
 
 	// The row group's column chunk.
-	chunk      []byte // data pages, headers included
+	spans      []span // its data pages in the arena, headers included
+	chunkBytes int64
 	chunkRows  int64
 	meta       format.ColumnMetaData
 	offsets    format.OffsetIndex
@@ -520,8 +604,8 @@ func (c *pageColumn) init(fc fieldColumn, dict bool, name string) {
 
 // resetChunk starts a new column chunk.
 func (c *pageColumn) resetChunk() {
-	c.chunk = c.chunk[:0]
-	c.chunkRows = 0
+	c.spans = c.spans[:0]
+	c.chunkBytes, c.chunkRows = 0, 0
 	enc := []format.Encoding{}
 	switch {
 	case c.kind == fieldString && c.dict:

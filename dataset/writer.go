@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	kzstd "github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
@@ -79,6 +80,7 @@ type TableWriter[T any] struct {
 	layout *rowLayout
 	vals   []parquet.Value
 	tmpl   *fileTemplate
+	zstd   *kzstd.Encoder // the pageFiles' compressor
 
 	days   map[int64]*dayFile[T]
 	cur    *dayFile[T] // the day file of the last row written
@@ -117,7 +119,9 @@ func NewTableWriter[T any](tx *Txn, table *schema.Table, timeOf func(*T) int64) 
 	if l, err := layoutOf[T](parquet.SchemaOf(new(T))); err == nil {
 		w.layout, w.vals = l, make([]parquet.Value, chunkRows)
 		if t, err := newFileTemplate[T](l, tx.version); err == nil {
-			w.tmpl = t
+			if enc, err := newZstd(tx.codec.Level); err == nil {
+				w.tmpl, w.zstd = t, enc
+			}
 		}
 	}
 	if err := tx.register(w); err != nil {
@@ -261,7 +265,7 @@ func (w *TableWriter[T]) switchDay(day int64) error {
 		f: f, crc: crc, tmp: tmp, rel: rel, used: w.tick,
 	}
 	if w.tmpl != nil {
-		df.pf = newPageFile(crc, w.tmpl, w.tx.codec)
+		df.pf = newPageFile(crc, w.tmpl, w.zstd)
 	} else {
 		df.w = parquet.NewGenericWriter[T](crc, writerOptions(w.tx.codec, w.tx.version)...)
 	}
