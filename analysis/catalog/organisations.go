@@ -71,7 +71,22 @@ func (organisations) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 		}
 		cols := []string{"ts", "far", "fname", "bytes"}
 		q := "(" + far + ")"
+		spanKinds, err := env.Shared(ctx, `SELECT kind, count(*) FROM label_spans GROUP BY kind`)
+		if err != nil {
+			return nil, fmt.Errorf("count label spans: %w", err)
+		}
+		hasSpans := map[string]bool{}
+		for _, row := range spanKinds.Rows {
+			hasSpans[analysis.AsString(row[0])] = analysis.AsInt(row[1]) > 0
+		}
 		for _, l := range []struct{ kind, as string }{{labels.Org, "olab"}, {labels.Category, "clab"}} {
+			if !hasSpans[l.kind] {
+				// No address has a label of the kind: the label is empty,
+				// as attaching the spans would leave it, without the joins.
+				q = "(SELECT " + strings.Join(cols, ", ") + ", '' AS " + l.as + " FROM " + q + " AS _nl)"
+				cols = append(cols, l.as)
+				continue
+			}
 			blocks, err := labelBlocks(ctx, env, l.kind, r)
 			if err != nil {
 				return nil, err
