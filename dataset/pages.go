@@ -555,6 +555,8 @@ type pageColumn struct {
 	histograms []int64
 	statMin    []byte
 	statMax    []byte
+	bounds8    []byte // the bounds of the row group's pages (see bound)
+	tmp        [8]byte
 	hasStat    bool
 }
 
@@ -626,7 +628,14 @@ func (c *pageColumn) resetChunk() {
 		Codec:        format.Zstd,
 	}
 	c.offsets = format.OffsetIndex{}
-	c.nullPages, c.nullCounts, c.minVals, c.maxVals, c.histograms = nil, nil, nil, nil, nil
+	// The last row group's index and statistics are the footer's now.
+	c.nullPages, c.nullCounts = make([]bool, 0, 16), make([]int64, 0, 16)
+	c.minVals, c.maxVals = make([][]byte, 0, 16), make([][]byte, 0, 16)
+	c.histograms = nil
+	if c.optional {
+		c.histograms = make([]int64, 0, 32)
+	}
+	c.bounds8 = make([]byte, 0, 512)
 	c.statMin, c.statMax, c.hasStat = nil, nil, false
 	if c.dict {
 		c.dictOn = true
@@ -931,11 +940,18 @@ func (c *pageColumn) indexPage(nulls int) {
 	if !ok {
 		return
 	}
+	// An empty text is a bound, not a missing one: never nil.
 	if !c.hasStat || c.less(lo, c.statMin) {
-		c.statMin = append([]byte{}, lo...)
+		c.statMin = append(c.statMin[:0], lo...)
 	}
 	if !c.hasStat || c.less(c.statMax, hi) {
-		c.statMax = append([]byte{}, hi...)
+		c.statMax = append(c.statMax[:0], hi...)
+	}
+	if c.statMin == nil {
+		c.statMin = []byte{}
+	}
+	if c.statMax == nil {
+		c.statMax = []byte{}
 	}
 	c.hasStat = true
 	c.meta.Statistics.MinValue, c.meta.Statistics.MaxValue = c.statMin, c.statMax
@@ -943,15 +959,24 @@ func (c *pageColumn) indexPage(nulls int) {
 
 // zeroBound is the bound parquet-go records for a page of NULLs.
 func (c *pageColumn) zeroBound() []byte {
+	var zero [8]byte
 	switch c.kind {
 	case fieldInt64, fieldFloat64:
-		return make([]byte, 8)
+		return c.bound(zero[:8])
 	case fieldBool:
-		return make([]byte, 1)
+		return c.bound(zero[:1])
 	case fieldString:
-		return []byte{}
+		return c.bound(nil)
 	}
-	return make([]byte, 4)
+	return c.bound(zero[:4])
+}
+
+// bound returns a copy of b that lasts as long as the row group's column
+// index: the bounds of a row group's pages are kept side by side.
+func (c *pageColumn) bound(b []byte) []byte {
+	at := len(c.bounds8)
+	c.bounds8 = append(c.bounds8, b...)
+	return c.bounds8[at:len(c.bounds8):len(c.bounds8)]
 }
 
 // less compares two bounds of the column in its order.
@@ -994,7 +1019,7 @@ func (c *pageColumn) bounds() (lo, hi []byte, ok bool) {
 			x, y := minMax(c.i64)
 			a, b = uint64(x), uint64(y)
 		}
-		return binary.LittleEndian.AppendUint64(nil, a), binary.LittleEndian.AppendUint64(nil, b), true
+		return c.bound(binary.LittleEndian.AppendUint64(c.tmp[:0], a)), c.bound(binary.LittleEndian.AppendUint64(c.tmp[:0], b)), true
 	case fieldBool:
 		lo, hi := byte(1), byte(0)
 		for _, v := range c.bools {
@@ -1004,16 +1029,16 @@ func (c *pageColumn) bounds() (lo, hi []byte, ok bool) {
 				lo = 0
 			}
 		}
-		return []byte{lo}, []byte{hi}, true
+		return c.bound([]byte{lo}), c.bound([]byte{hi}), true
 	case fieldFloat32:
 		a, b := minMax(c.f32)
-		return binary.LittleEndian.AppendUint32(nil, math.Float32bits(a)), binary.LittleEndian.AppendUint32(nil, math.Float32bits(b)), true
+		return c.bound(binary.LittleEndian.AppendUint32(c.tmp[:0], math.Float32bits(a))), c.bound(binary.LittleEndian.AppendUint32(c.tmp[:0], math.Float32bits(b))), true
 	case fieldFloat64:
 		a, b := minMax(c.f64)
-		return binary.LittleEndian.AppendUint64(nil, math.Float64bits(a)), binary.LittleEndian.AppendUint64(nil, math.Float64bits(b)), true
+		return c.bound(binary.LittleEndian.AppendUint64(c.tmp[:0], math.Float64bits(a))), c.bound(binary.LittleEndian.AppendUint64(c.tmp[:0], math.Float64bits(b))), true
 	case fieldString:
 		if len(c.pageUsed) == 0 {
-			return append([]byte{}, c.minB...), append([]byte{}, c.maxB...), true
+			return c.bound(c.minB), c.bound(c.maxB), true
 		}
 		lo, hi := c.dictVals[c.pageUsed[0]], c.dictVals[c.pageUsed[0]]
 		for _, id := range c.pageUsed[1:] {
@@ -1024,7 +1049,7 @@ func (c *pageColumn) bounds() (lo, hi []byte, ok bool) {
 				hi = s
 			}
 		}
-		return []byte(lo), []byte(hi), true
+		return c.bound(unsafe.Slice(unsafe.StringData(lo), len(lo))), c.bound(unsafe.Slice(unsafe.StringData(hi), len(hi))), true
 	}
 	var a, b uint32
 	if c.unsigned {
@@ -1033,7 +1058,7 @@ func (c *pageColumn) bounds() (lo, hi []byte, ok bool) {
 		x, y := minMax(c.i32)
 		a, b = uint32(x), uint32(y)
 	}
-	return binary.LittleEndian.AppendUint32(nil, a), binary.LittleEndian.AppendUint32(nil, b), true
+	return c.bound(binary.LittleEndian.AppendUint32(c.tmp[:0], a)), c.bound(binary.LittleEndian.AppendUint32(c.tmp[:0], b)), true
 }
 
 // minMax returns the least and greatest of s, which is not empty. Four
