@@ -49,7 +49,8 @@ type event struct {
 type sideBatch struct {
 	events []event
 	done   []flow.Finished // finished flows, in the order of their events
-	flows  []schema.Flow   // their rows, made by the side goroutine
+	flows  []schema.Flow   // their rows, made by the side goroutine unless made is set
+	made   bool            // the rows of done are in flows already (see makeRows)
 	arena  []byte          // DNS messages, copied out of their frames
 }
 
@@ -62,6 +63,20 @@ func (b *sideBatch) full() bool { return len(b.events) >= sideEvents || len(b.ar
 
 func (b *sideBatch) reset() {
 	b.events, b.done, b.flows, b.arena = b.events[:0], b.done[:0], b.flows[:0], b.arena[:0]
+	b.made = false
+}
+
+// makeRows makes the rows of b's finished flows with m, unless m is nil,
+// so that the side goroutine only names and writes them.
+func (b *sideBatch) makeRows(m *flow.RowMaker) {
+	if m == nil {
+		return
+	}
+	b.flows = slices.Grow(b.flows[:0], len(b.done))[:len(b.done)]
+	for i := range b.done {
+		m.Row(&b.done[i], &b.flows[i])
+	}
+	b.made = true
 }
 
 // flow adds a finished flow; its row is made on the side goroutine.
@@ -133,13 +148,17 @@ func (s *side) run(q <-chan *sideBatch, free *pool[sideBatch]) (flows, dns int64
 }
 
 func (s *side) batch(b *sideBatch) {
-	b.flows = slices.Grow(b.flows[:0], len(b.done))[:len(b.done)]
+	if !b.made {
+		b.flows = slices.Grow(b.flows[:0], len(b.done))[:len(b.done)]
+	}
 	for i := range b.events {
 		e := &b.events[i]
 		switch e.kind {
 		case flowDone:
 			f := &b.flows[e.lo]
-			s.maker.Row(&b.done[e.lo], f)
+			if !b.made {
+				s.maker.Row(&b.done[e.lo], f)
+			}
 			f.Name = s.names.flowName(f)
 		case dnsMessage:
 			s.rows.rows = s.names.dns(e, s.ids[e.file], b.arena[e.lo:e.hi], s.rows.rows)

@@ -115,8 +115,14 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 	})
 
 	sb := sidePool.get()
+	// endRows, once the input has ended, makes the rows of the batches'
+	// flows before they are handed over: the side goroutine alone would
+	// otherwise make and write the rows of every flow still live (on a
+	// scan, a million or more) while this goroutine waits for it.
+	var endRows *flow.RowMaker
 	handOver := func() {
 		if sb.full() {
+			sb.makeRows(endRows)
 			sideQ <- sb
 			sb = sidePool.get()
 		}
@@ -176,17 +182,27 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		handOver()
 		n++
 	}
+	// The packets writer ends its last row group and its file while the
+	// live flows are flushed.
+	var packetsErr error
+	packetsDone := make(chan struct{})
+	go func() {
+		defer close(packetsDone)
+		_, packetsErr = packets.close(pb)
+	}()
+	endRows = flow.NewRowMaker(cfg.Flow)
 	asm.Flush()
 	npeerMsgs, npeerConns, peersErr := peers.close()
 	if ltRun > 0 {
 		st.LinkTypes[lt] += ltRun
 	}
 
+	sb.makeRows(endRows)
 	sideQ <- sb
 	close(sideQ)
 	<-sideDone
 	st.DNSLongNames = nm.longNames
-	_, packetsErr := packets.close(pb)
+	<-packetsDone
 	progress.Store(n)
 	stopProgress()
 
