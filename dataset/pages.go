@@ -52,9 +52,13 @@ type pageFile struct {
 	cidx   [][]format.ColumnIndex
 	oidx   [][]format.OffsetIndex
 	rows   int64 // rows in the current row group
-	// arena holds the data pages of the row group being built, of all
+	// blocks hold the data pages of the row group being built, of all
 	// columns as they are made; each column knows its own (see span).
-	arena []byte
+	// A block is never moved nor grown: a page that does not fit in the
+	// rest of blocks[blk] goes to the next one. They are kept from row
+	// group to row group.
+	blocks [][]byte
+	blk    int
 
 	thrift  thrift.Encoder
 	proto   thrift.CompactProtocol
@@ -226,18 +230,19 @@ func (f *pageFile) flushPage(col *pageColumn) error {
 		return err
 	}
 	hlen := int64(f.hdr.Len())
-	at := len(f.arena)
-	f.grow(f.hdr.Len() + len(f.levels) + len(body))
-	f.arena = append(f.arena, f.hdr.Bytes()...)
-	f.arena = append(f.arena, f.levels...)
-	f.arena = append(f.arena, body...)
+	f.room(f.hdr.Len() + len(f.levels) + len(body))
+	b := &f.blocks[f.blk]
+	at := len(*b)
+	*b = append(*b, f.hdr.Bytes()...)
+	*b = append(*b, f.levels...)
+	*b = append(*b, body...)
 	col.offsets.PageLocations = append(col.offsets.PageLocations, format.PageLocation{
 		Offset:             col.chunkBytes, // made absolute when written
-		CompressedPageSize: int32(len(f.arena) - at),
+		CompressedPageSize: int32(len(*b) - at),
 		FirstRowIndex:      col.chunkRows,
 	})
-	col.spans = append(col.spans, span{at, len(f.arena)})
-	col.chunkBytes += int64(len(f.arena) - at)
+	col.spans = append(col.spans, span{f.blk, at, len(*b)})
+	col.chunkBytes += int64(len(*b) - at)
 	md := &col.meta
 	md.NumValues += int64(col.pageRows)
 	md.Statistics.NullCount += int64(nulls)
@@ -304,7 +309,7 @@ func (f *pageFile) endRowGroup() error {
 			col.offsets.PageLocations[i].Offset += f.offset
 		}
 		for _, sp := range col.spans {
-			if err := f.emit(f.arena[sp.from:sp.to]); err != nil {
+			if err := f.emit(f.blocks[sp.block][sp.from:sp.to]); err != nil {
 				return err
 			}
 		}
@@ -325,7 +330,10 @@ func (f *pageFile) endRowGroup() error {
 		oidx[c] = col.offsets
 		col.resetChunk()
 	}
-	f.arena = f.arena[:0]
+	for i := range f.blocks {
+		f.blocks[i] = f.blocks[i][:0]
+	}
+	f.blk = 0
 	f.groups = append(f.groups, rg)
 	f.cidx = append(f.cidx, cidx)
 	f.oidx = append(f.oidx, oidx)
@@ -383,19 +391,38 @@ func carve[E any](pass int, mem *[]byte, s *[]E, n int) int {
 	return size
 }
 
-// grow makes room for n more bytes in the arena. It grows by doubling, in
-// memory the kernel may back with huge pages: a row group's pages take
-// several MiB, and fresh memory costs a page fault every 4 KiB otherwise.
-func (f *pageFile) grow(n int) {
-	if len(f.arena)+n <= cap(f.arena) {
-		return
+// arenaBlock is the size of a block of a pageFile's data pages: one huge
+// page.
+const arenaBlock = 2 << 20
+
+// room makes f.blocks[f.blk] a block with room for n more bytes: the one
+// being filled, else the next one kept from an earlier row group, else a
+// new one. Blocks are memory the kernel may back with huge pages: a row
+// group's pages take several MiB, and fresh memory costs a page fault every
+// 4 KiB otherwise. Pages are never copied from block to block, and a row
+// group touches no more memory than its pages take.
+func (f *pageFile) room(n int) {
+	if len(f.blocks) > 0 {
+		if b := f.blocks[f.blk]; len(b)+n <= cap(b) {
+			return
+		}
+		if len(f.blocks[f.blk]) > 0 {
+			f.blk++
+		}
+		if f.blk < len(f.blocks) && n <= cap(f.blocks[f.blk]) {
+			return
+		}
 	}
-	a := hugepages.Make[byte](max(len(f.arena)+n, 2*cap(f.arena), 1<<20))
-	f.arena = a[:copy(a, f.arena)]
+	b := hugepages.Make[byte](max(n, arenaBlock))[:0]
+	if f.blk < len(f.blocks) {
+		f.blocks[f.blk] = b
+	} else {
+		f.blocks = append(f.blocks, b)
+	}
 }
 
-// span is where a page lies in the arena.
-type span struct{ from, to int }
+// span is where a page lies in the blocks.
+type span struct{ block, from, to int }
 
 // writeDictionary writes col's dictionary page.
 func (f *pageFile) writeDictionary(col *pageColumn) error {
@@ -543,7 +570,7 @@ type pageColumn struct {
 	byPtr     []ptrSlot
 
 	// The row group's column chunk.
-	spans      []span // its data pages in the arena, headers included
+	spans      []span // its data pages in the blocks, headers included
 	chunkBytes int64
 	chunkRows  int64
 	meta       format.ColumnMetaData
