@@ -391,9 +391,9 @@ func carve[E any](pass int, mem *[]byte, s *[]E, n int) int {
 	return size
 }
 
-// arenaBlock is the size of a block of a pageFile's data pages: one huge
-// page.
-const arenaBlock = 2 << 20
+// arenaBlock is the size of a block of a pageFile's data pages: the
+// least that hugepages.Make asks huge pages for.
+const arenaBlock = hugepages.MinBytes
 
 // room makes f.blocks[f.blk] a block with room for n more bytes: the one
 // being filled, else the next one kept from an earlier row group, else a
