@@ -21,10 +21,28 @@ type gapTracker struct {
 	store    []int64  // the values the rows of the current batch point to
 	keys     []uint64 // the v4Last keys of the rows' addresses, 0 for other texts
 	touched  uint64   // what the early loads of slots read (see fill)
+	read     inputRead
 }
 
-func newGapTracker() *gapTracker {
-	return &gapTracker{src: newLastSeen(), dst: newLastSeen()}
+// inputRead tells how much of the input the rows given so far stand for,
+// for a table that grows to size itself for the rest (see lastSeen.growTo).
+type inputRead struct {
+	total int64 // bytes of the input; 0 when unknown
+	rows  int64 // bytes of the rows given so far, record headers counted
+}
+
+// recordHeader is what a capture spends on a frame besides its bytes: a
+// pcap record header (pcapng's blocks spend more, which only makes the
+// share read seem larger).
+const recordHeader = 16
+
+// newGapTracker returns a gapTracker for an input of total bytes, 0 when
+// unknown.
+func newGapTracker(total int64) *gapTracker {
+	g := &gapTracker{src: newLastSeen(), dst: newLastSeen()}
+	g.read.total = total
+	g.src.read, g.dst.read = &g.read, &g.read
+	return g
 }
 
 // gapAhead is how many rows ahead of the one it measures fill loads the
@@ -50,6 +68,7 @@ func (g *gapTracker) fill(batch []schema.Packet) {
 		p := &batch[i]
 		p.SrcGap, p.DstGap = nil, nil
 		g.keys[2*i], g.keys[2*i+1] = 0, 0
+		g.read.rows += int64(p.CapLen) + recordHeader
 		if p.IPVersion == 0 {
 			continue
 		}
@@ -87,6 +106,7 @@ type lastSeen struct {
 	slot   map[string]int
 	last   []int64
 	recent [recentAddrs]recentAddr
+	read   *inputRead // nil: the v4 table only doubles
 }
 
 func newLastSeen() *lastSeen {
@@ -154,7 +174,7 @@ func (l *lastSeen) gap4(a uint32, ts int64, out *int64) *int64 {
 		i = (i + 1) & t.mask
 	}
 	if l.makeRoom() || 2*(t.used+1) > len(t.slots) {
-		t.grow()
+		t.grow(l.growTo())
 		return l.gap4(a, ts, out)
 	}
 	t.slots[i] = v4LastSlot{key: k, last: ts}
@@ -174,6 +194,30 @@ func (l *lastSeen) makeRoom() bool {
 	l.last = l.last[:0]
 	l.recent = [recentAddrs]recentAddr{}
 	return true
+}
+
+// extrapolateFrom is the size of the v4 table from which it grows to the
+// size the addresses known so far call for by the end of the input.
+const extrapolateFrom = 1 << 16
+
+// growTo returns the size the v4 table grows to when full: twice its size,
+// or, once it has extrapolateFrom slots and the size of the input is known,
+// room for the addresses there will be at its end if they keep coming as
+// they came so far (at most maxGapAddrs). On a scan, whose every packet
+// has a new source, the table then grows once or twice rather than a dozen
+// times, each time placing every address again; an input whose addresses
+// come back grows as before.
+func (l *lastSeen) growTo() int {
+	n := 2 * len(l.v4.slots)
+	r := l.read
+	if r == nil || r.total <= 0 || r.rows <= 0 || n < extrapolateFrom {
+		return n
+	}
+	want := float64(l.v4.used) * float64(r.total) / float64(r.rows)
+	for float64(n) < 2*min(want, maxGapAddrs) {
+		n *= 2
+	}
+	return n
 }
 
 // v4Used marks a used slot of a v4Last: the key is the address with this
@@ -211,14 +255,14 @@ func newV4Last(size int) v4Last {
 	return v4Last{slots: hugepages.Make[v4LastSlot](1 << bits), mask: 1<<bits - 1, shift: 32 - bits}
 }
 
-// grow doubles the table unless it is less than half full (it was just
-// emptied).
-func (t *v4Last) grow() {
+// grow makes the table size slots, at least twice as many as it has,
+// unless it is less than half full (it was just emptied).
+func (t *v4Last) grow(size int) {
 	if 2*(t.used+1) <= len(t.slots) {
 		return
 	}
 	old := t.slots
-	*t = newV4Last(2 * len(old))
+	*t = newV4Last(max(size, 2*len(old)))
 	for _, s := range old {
 		if s.key == 0 {
 			continue

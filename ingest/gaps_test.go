@@ -41,7 +41,7 @@ func TestGapTracker(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, 2))
-			g := newGapTracker()
+			g := newGapTracker(0)
 			lastSrc, lastDst := map[string]int64{}, map[string]int64{}
 			want := func(last map[string]int64, addr string, ts int64) string {
 				prev, ok := last[addr]
@@ -123,5 +123,33 @@ func TestParseV4(t *testing.T) {
 		if got, ok := parseV4(text); !ok || got != a {
 			t.Fatalf("parseV4(%q) = %#x, %v; want %#x, true", text, got, ok, a)
 		}
+	}
+}
+
+// TestGapGrowTo checks the sizes the v4 table of addresses grows to: twice
+// its size while small or when the input's size is unknown, and room for
+// the addresses extrapolated to the end of the input (at most maxGapAddrs)
+// once large.
+func TestGapGrowTo(t *testing.T) {
+	tests := []struct {
+		name        string
+		slots, used int
+		read        *inputRead
+		want        int
+	}{
+		{"no input size", 1 << 20, 1 << 19, nil, 1 << 21},
+		{"unknown total", 1 << 20, 1 << 19, &inputRead{total: 0, rows: 100}, 1 << 21},
+		{"small table", 1 << 10, 1 << 9, &inputRead{total: 1000, rows: 1}, 1 << 11},
+		{"a tenth read", 1 << 16, 1 << 15, &inputRead{total: 10 << 20, rows: 1 << 20}, 1 << 20},
+		{"all read", 1 << 16, 1 << 15, &inputRead{total: 1 << 20, rows: 1 << 20}, 1 << 17},
+		{"past the bound", 1 << 16, 1 << 15, &inputRead{total: 1 << 40, rows: 1 << 20}, 2 * maxGapAddrs},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &lastSeen{v4: v4Last{slots: make([]v4LastSlot, tt.slots), used: tt.used}, read: tt.read}
+			if got := l.growTo(); got != tt.want {
+				t.Fatalf("growTo = %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

@@ -93,7 +93,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		return firstID, err
 	}
 
-	packets := startRowWriter(pw, newGapTracker().fill, packetBatchRows, packetBatches)
+	packets := startRowWriter(pw, newGapTracker(src.TotalBytes()).fill, packetBatchRows, packetBatches)
 	dns := startRowWriter(dw, nil, dnsBatchRows, dnsBatches)
 	sideQ := make(chan *sideBatch, sideBatches)
 	sidePool := newPool(sideBatches, newSideBatch)
