@@ -335,17 +335,29 @@ func NewTable(name, title string, columns ...string) Table {
 // Add appends a row; values are in column order.
 func (t Table) Add(values ...any) { t.Rows = append(t.Rows, values) }
 
+// NamesQuery gives each address its name (naddr, nname): the first in
+// alphabetical order of those seen for it in DNS answers and in flows to it
+// (TLS SNI, HTTP Host). Env.Names holds its rows; analyses that name
+// addresses within a query join env.Kept(ctx, NamesQuery), which NewEnv made.
+const NamesQuery = `SELECT addr AS naddr, min(name) AS nname FROM (
+		SELECT answer AS addr, coalesce(query, answer_name) AS name FROM dns WHERE answer_type IN ('A', 'AAAA')
+		UNION ALL
+		SELECT b AS addr, name FROM flows WHERE name IS NOT NULL
+	) AS names WHERE addr IS NOT NULL AND name IS NOT NULL GROUP BY addr`
+
 // NewEnv prepares the environment of analyses on eng: it loads the names
 // learned at ingest (DNS answers, TLS SNI, HTTP Host) for every address.
 // When an address has several names, the first in alphabetical order is
 // shown, so reports are the same from run to run.
 func NewEnv(ctx context.Context, eng engine.Engine) (*Env, error) {
 	env := &Env{Engine: eng, Names: map[string]string{}}
-	t, err := env.Query(ctx, `SELECT addr, min(name) FROM (
-		SELECT answer AS addr, coalesce(query, answer_name) AS name FROM dns WHERE answer_type IN ('A', 'AAAA')
-		UNION ALL
-		SELECT b AS addr, name FROM flows WHERE name IS NOT NULL
-	) AS names WHERE addr IS NOT NULL AND name IS NOT NULL GROUP BY addr`)
+	// Kept, so that the analyses that join addresses to their names
+	// (organisations) use this table rather than run the query again.
+	names, err := env.Kept(ctx, NamesQuery)
+	if err != nil {
+		return nil, fmt.Errorf("load names: %w", err)
+	}
+	t, err := env.Query(ctx, "SELECT naddr, nname FROM "+names)
 	if err != nil {
 		return nil, fmt.Errorf("load names: %w", err)
 	}

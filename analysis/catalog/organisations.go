@@ -99,13 +99,9 @@ func (organisations) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 			cols = append(cols, l.as)
 		}
 		// Else the name seen for the far end anywhere, as analysis.NewEnv
-		// names addresses: one per address, kept by the engine so that the
-		// join is planned knowing its size.
-		names, err := env.Kept(ctx, `SELECT addr AS naddr, min(name) AS nname FROM (
-			SELECT answer AS addr, coalesce(query, answer_name) AS name FROM dns WHERE answer_type IN ('A', 'AAAA')
-			UNION ALL
-			SELECT b AS addr, name FROM flows WHERE name IS NOT NULL
-		) AS names WHERE addr IS NOT NULL AND name IS NOT NULL GROUP BY addr`)
+		// names addresses: one per address, kept by the engine (NewEnv made
+		// the table) so that the join is planned knowing its size.
+		names, err := env.Kept(ctx, analysis.NamesQuery)
 		if err != nil {
 			return nil, fmt.Errorf("names of addresses: %w", err)
 		}
