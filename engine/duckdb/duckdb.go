@@ -46,25 +46,74 @@ type Engine struct {
 // closed. A dataset with a missing or cut file is refused with the file's
 // name and the advice to run netlens check.
 func OpenDir(ctx context.Context, dir string) (*Engine, error) {
-	ds, err := dataset.Open(dir)
+	e, err := newDatabase(ctx)
 	if err != nil {
 		return nil, err
+	}
+	return e.attachDir(ctx, dir)
+}
+
+// attachDir opens the dataset in dir, as OpenDir does, and makes e's views
+// of it; e is closed if that fails.
+func (e *Engine) attachDir(ctx context.Context, dir string) (*Engine, error) {
+	ds, err := dataset.Open(dir)
+	if err != nil {
+		return nil, errors.Join(err, e.Close())
 	}
 	check, err := ds.Check(ctx, dataset.CheckQuick)
 	if err == nil && !check.OK() {
 		err = damagedError(dir, check.Damaged)
 	}
 	if err != nil {
-		ds.Close()
-		return nil, err
+		return nil, errors.Join(err, ds.Close(), e.Close())
 	}
-	e, err := Open(ctx, ds)
-	if err != nil {
-		ds.Close()
-		return nil, err
+	if err := e.attach(ctx, ds); err != nil {
+		return nil, errors.Join(err, ds.Close())
 	}
 	e.owned = ds
 	return e, nil
+}
+
+// Pending is a database being made in the background before its dataset
+// is ready: starting DuckDB takes a tenth of a second, which a report
+// spends while it ingests the capture rather than after.
+type Pending struct {
+	done chan struct{}
+	e    *Engine
+	err  error
+}
+
+// Start begins making the database that OpenDir of Pending opens.
+func Start() *Pending {
+	p := &Pending{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.e, p.err = newDatabase(context.Background())
+	}()
+	return p
+}
+
+// OpenDir waits for the database and opens the dataset in dir with it, as
+// the package's OpenDir does. It is called once, or Close is.
+func (p *Pending) OpenDir(ctx context.Context, dir string) (*Engine, error) {
+	<-p.done
+	if p.err != nil {
+		return nil, p.err
+	}
+	e := p.e
+	p.e = nil
+	return e.attachDir(ctx, dir)
+}
+
+// Close closes the database unless OpenDir took it.
+func (p *Pending) Close() error {
+	<-p.done
+	if p.e == nil {
+		return nil
+	}
+	e := p.e
+	p.e = nil
+	return e.Close()
 }
 
 // damagedError names the first damaged files of a dataset.
@@ -90,6 +139,19 @@ const MemoryLimit = "3GB"
 // Open creates the database and a view per table of the schema catalogue.
 // A table without files is an empty view with the same columns and types.
 func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
+	e, err := newDatabase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.attach(ctx, ds); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// newDatabase makes the database with its settings and macros, and no
+// views yet.
+func newDatabase(ctx context.Context) (*Engine, error) {
 	tempDir, err := os.MkdirTemp("", "netlens-duckdb-")
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb: %w", err)
@@ -108,7 +170,7 @@ func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
 		os.RemoveAll(tempDir)
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
-	e := &Engine{db: sql.OpenDB(connector), tempDir: tempDir, dir: ds.Dir()}
+	e := &Engine{db: sql.OpenDB(connector), tempDir: tempDir}
 	// Set for the database, not per connection: the configuration is
 	// locked below, and the pool opens connections after that.
 	if _, err := e.db.ExecContext(ctx, "SET GLOBAL TimeZone = 'UTC'"); err != nil {
@@ -125,10 +187,17 @@ func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
 			return nil, errors.Join(fmt.Errorf("create macros: %w", err), e.Close())
 		}
 	}
+	return e, nil
+}
+
+// attach makes e's view of each table of ds and locks the configuration;
+// e is closed if that fails.
+func (e *Engine) attach(ctx context.Context, ds *dataset.Dataset) error {
+	e.dir = ds.Dir()
 	for _, t := range schema.Tables() {
 		q := viewSQL(t, ds.Files(t.Name))
 		if _, err := e.db.ExecContext(ctx, q); err != nil {
-			return nil, errors.Join(fmt.Errorf("create view %s: %w", t.Name, err), e.Close())
+			return errors.Join(fmt.Errorf("create view %s: %w", t.Name, err), e.Close())
 		}
 		e.tables = append(e.tables, t.Name)
 	}
@@ -137,11 +206,11 @@ func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
 	// installed or loaded, no other file read or written.
 	dir, err := filepath.Abs(ds.Dir())
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("open duckdb: %w", err), e.Close())
+		return errors.Join(fmt.Errorf("open duckdb: %w", err), e.Close())
 	}
 	// The views name their files with glob characters escaped (escapeGlob):
 	// the directory is allowed in both spellings.
-	allowed := []string{dir, escapeGlob(dir), tempDir}
+	allowed := []string{dir, escapeGlob(dir), e.tempDir}
 	for i, d := range allowed {
 		allowed[i] = quoteString(d + string(filepath.Separator))
 	}
@@ -151,10 +220,10 @@ func Open(ctx context.Context, ds *dataset.Dataset) (*Engine, error) {
 		"SET lock_configuration = true",
 	} {
 		if _, err := e.db.ExecContext(ctx, q); err != nil {
-			return nil, errors.Join(fmt.Errorf("lock duckdb configuration: %w", err), e.Close())
+			return errors.Join(fmt.Errorf("lock duckdb configuration: %w", err), e.Close())
 		}
 	}
-	return e, nil
+	return nil
 }
 
 // Name returns "duckdb".

@@ -20,6 +20,7 @@ import (
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/clickhouse"
+	"github.com/netlens/netlens/engine/duckdb"
 	"github.com/netlens/netlens/flow"
 	"github.com/netlens/netlens/report"
 )
@@ -249,7 +250,13 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) (err error) {
 		return err
 	}
 	var inputErr error
+	var pending *duckdb.Pending
 	if len(opts.Inputs) > 0 { // into the dataset, and on into ClickHouse
+		if ch == nil {
+			// DuckDB starts while the capture is read, not after.
+			pending = duckdb.Start()
+			defer pending.Close()
+		}
 		opts.Ingest.Inputs, opts.Ingest.Dataset = opts.Inputs, opts.Dataset
 		if err := runIngest(cmd, &opts.Ingest); err != nil {
 			var ee *exitError
@@ -260,8 +267,14 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) (err error) {
 		}
 	}
 
-	eng, err := opts.Ingest.Engine.open(ctx, opts.Dataset)
-	if err != nil {
+	var eng engine.Engine
+	if pending != nil {
+		d, err := pending.OpenDir(ctx, opts.Dataset)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", strings.TrimSuffix(opts.Dataset, "/"), err)
+		}
+		eng = d
+	} else if eng, err = opts.Ingest.Engine.open(ctx, opts.Dataset); err != nil {
 		return err
 	}
 	defer eng.Close()
