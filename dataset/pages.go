@@ -121,17 +121,27 @@ func newFileTemplate[T any](l *rowLayout, version string) (*fileTemplate, error)
 }
 
 // newZstd returns a zstd encoder for the pages of a pageFile, with the
-// settings of parquet-go's codec at level. The encoder parquet-go's codec
-// takes from a sync.Pool for each page was made anew after most garbage
-// collections, its history buffers faulted in again each time.
+// settings of parquet-go's codec at level but a window of zstdWindow. The
+// encoder parquet-go's codec takes from a sync.Pool for each page was made
+// anew after most garbage collections, its history buffers faulted in again
+// each time.
 func newZstd(level zstd.Level) (*kzstd.Encoder, error) {
 	return kzstd.NewWriter(nil,
 		kzstd.WithEncoderConcurrency(1),
 		kzstd.WithEncoderLevel(level),
+		kzstd.WithWindowSize(zstdWindow),
 		kzstd.WithZeroFrames(true),
 		kzstd.WithEncoderCRC(false),
 	)
 }
+
+// zstdWindow is the window of the pages' zstd encoder: larger than a page,
+// so that each page is still one frame of a single segment, whose matches
+// reach back to its start. The fastest level's own window (4 MiB) made the
+// encoder keep a history buffer of twice that, through which every page
+// was copied: 8 MiB of memory touched per table, for matches no page
+// could use.
+const zstdWindow = 1 << 20
 
 // newPageFile returns a pageFile writing to w, compressing with enc.
 func newPageFile(w io.Writer, t *fileTemplate, enc *kzstd.Encoder) *pageFile {
