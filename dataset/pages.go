@@ -137,10 +137,10 @@ func newZstd(level zstd.Level) (*kzstd.Encoder, error) {
 
 // zstdWindow is the window of the pages' zstd encoder: larger than a page,
 // so that each page is still one frame of a single segment, whose matches
-// reach back to its start. The fastest level's own window (4 MiB) made the
-// encoder keep a history buffer of twice that, through which every page
-// was copied: 8 MiB of memory touched per table, for matches no page
-// could use.
+// reach back to its start. The encoder copies every page of more than a
+// block (128 KiB) into its history buffer, of twice the window: with the
+// fastest level's own window (4 MiB) those copies walked through 8 MiB per
+// table, for matches no page could use; now through 2 MiB.
 const zstdWindow = 1 << 20
 
 // newPageFile returns a pageFile writing to w, compressing with enc.
