@@ -197,16 +197,22 @@ func (l *lastSeen) makeRoom() bool {
 }
 
 // extrapolateFrom is the size of the v4 table from which it grows to the
-// size the addresses known so far call for by the end of the input.
-const extrapolateFrom = 1 << 16
+// size the addresses known so far call for by the end of the input, at
+// most maxGrowth times its size at once.
+const (
+	extrapolateFrom = 1 << 16
+	maxGrowth       = 16
+)
 
 // growTo returns the size the v4 table grows to when full: twice its size,
 // or, once it has extrapolateFrom slots and the size of the input is known,
 // room for the addresses there will be at its end if they keep coming as
-// they came so far (at most maxGapAddrs). On a scan, whose every packet
-// has a new source, the table then grows once or twice rather than a dozen
-// times, each time placing every address again; an input whose addresses
-// come back grows as before.
+// they came so far (at most maxGapAddrs, and maxGrowth times its size:
+// addresses that stop coming, as a scan's few destinations, do not get a
+// table sized for the whole input). On a scan, whose every packet has a
+// new source, the table then grows twice rather than a dozen times, each
+// time placing every address again; an input whose addresses come back
+// grows as before.
 func (l *lastSeen) growTo() int {
 	n := 2 * len(l.v4.slots)
 	r := l.read
@@ -214,7 +220,7 @@ func (l *lastSeen) growTo() int {
 		return n
 	}
 	want := float64(l.v4.used) * float64(r.total) / float64(r.rows)
-	for float64(n) < 2*min(want, maxGapAddrs) {
+	for float64(n) < 2*min(want, maxGapAddrs) && n < maxGrowth*len(l.v4.slots) {
 		n *= 2
 	}
 	return n

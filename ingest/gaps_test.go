@@ -141,8 +141,9 @@ func TestGapGrowTo(t *testing.T) {
 		{"unknown total", 1 << 20, 1 << 19, &inputRead{total: 0, rows: 100}, 1 << 21},
 		{"small table", 1 << 10, 1 << 9, &inputRead{total: 1000, rows: 1}, 1 << 11},
 		{"a tenth read", 1 << 16, 1 << 15, &inputRead{total: 10 << 20, rows: 1 << 20}, 1 << 20},
+		{"at most sixteen times", 1 << 16, 1 << 15, &inputRead{total: 100 << 20, rows: 1 << 20}, 1 << 20},
 		{"all read", 1 << 16, 1 << 15, &inputRead{total: 1 << 20, rows: 1 << 20}, 1 << 17},
-		{"past the bound", 1 << 16, 1 << 15, &inputRead{total: 1 << 40, rows: 1 << 20}, 2 * maxGapAddrs},
+		{"past the bound", 1 << 20, 1 << 19, &inputRead{total: 1 << 40, rows: 1 << 20}, 2 * maxGapAddrs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
