@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -301,55 +302,94 @@ func TestSoftflowd(t *testing.T) {
 	}
 }
 
+// startCollector starts nfcapd writing into store on a free loopback port
+// and waits until it listens. Another process may take the port between
+// its choice and nfcapd's start: then it tries another one. stop ends
+// nfcapd (once) and returns what it printed.
+func startCollector(t *testing.T, nfcapd, store string) (port string, stop func() string) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		l, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port = strconv.Itoa(l.LocalAddr().(*net.UDPAddr).Port)
+		l.Close()
+		collector := exec.Command(nfcapd, "-w", store, "-p", port, "-b", "127.0.0.1")
+		var clog strings.Builder
+		collector.Stdout, collector.Stderr = &clog, &clog
+		if err := collector.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { collector.Wait(); close(exited) }()
+		var once sync.Once
+		stop = func() string {
+			once.Do(func() {
+				collector.Process.Signal(os.Interrupt)
+				select {
+				case <-exited:
+				case <-time.After(5 * time.Second):
+					collector.Process.Kill()
+					<-exited
+				}
+			})
+			return clog.String()
+		}
+		switch waitListening(port, exited) {
+		case "listening":
+			return port, stop
+		case "ended":
+			if attempt < 5 && strings.Contains(clog.String(), "already in use") {
+				continue // the port was taken by another: try another one
+			}
+			t.Fatalf("nfcapd ended before listening on %s: %s", port, clog.String())
+		default:
+			t.Fatalf("nfcapd does not listen on %s: %s", port, stop())
+		}
+	}
+}
+
+// waitListening waits up to 5 s for a collector to take port, until it
+// has ("listening") or has ended ("ended"), else says "timeout".
+func waitListening(port string, exited <-chan struct{}) string {
+	for range 50 {
+		probe, err := net.ListenPacket("udp", "127.0.0.1:"+port)
+		if err == nil {
+			probe.Close()
+		}
+		select {
+		case <-exited:
+			return "ended"
+		case <-time.After(100 * time.Millisecond):
+		}
+		if err != nil {
+			return "listening"
+		}
+	}
+	return "timeout"
+}
+
 // exportFlows runs softflowd on capture, exporting to an nfcapd on a free
 // loopback port that writes into dir, and nfdump on what nfcapd wrote,
 // into csv (times in UTC).
 func exportFlows(t *testing.T, softflowd, nfcapd, nfdump, capture, dir, csv string) {
 	t.Helper()
-	l, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.LocalAddr().(*net.UDPAddr).Port)
-	l.Close()
 	store := filepath.Join(dir, "nfcapd")
 	if err := os.Mkdir(store, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	collector := exec.Command(nfcapd, "-w", store, "-p", port, "-b", "127.0.0.1")
-	var clog strings.Builder
-	collector.Stdout, collector.Stderr = &clog, &clog
-	if err := collector.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if collector.ProcessState == nil {
-			collector.Process.Kill()
-			collector.Wait()
-		}
-	}()
-	// Wait for the collector to listen: until the port is taken.
-	for i := 0; ; i++ {
-		probe, err := net.ListenPacket("udp", "127.0.0.1:"+port)
-		if err != nil {
-			break
-		}
-		probe.Close()
-		if i == 50 {
-			t.Fatalf("nfcapd does not listen on %s: %s", port, clog.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	port, stop := startCollector(t, nfcapd, store)
+	defer stop()
 	// -a: flow times from the capture; -c none: no control socket.
 	if out, err := exec.Command(softflowd, "-r", capture, "-n", "127.0.0.1:"+port, "-v", "9", "-c", "none", "-a").CombinedOutput(); err != nil {
 		t.Fatalf("softflowd: %v\n%s", err, out)
 	}
 	time.Sleep(300 * time.Millisecond) // the last datagrams reach nfcapd
-	collector.Process.Signal(os.Interrupt)
-	collector.Wait()
+	clog := stop()
 	files, _ := filepath.Glob(filepath.Join(store, "nfcapd.*"))
 	if len(files) == 0 {
-		t.Fatalf("nfcapd wrote nothing: %s", clog.String())
+		t.Fatalf("nfcapd wrote nothing: %s", clog)
 	}
 	cmd := exec.Command(nfdump, append([]string{"-o", "csv", "-r"}, files[0])...)
 	if len(files) > 1 {
