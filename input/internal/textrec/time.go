@@ -10,7 +10,8 @@ package textrec
 //     ("1591367999.305988");
 //   - an integer whose length says its unit: up to 11 digits seconds, 12 to
 //     14 milliseconds, 15 to 17 microseconds, 18 or more nanoseconds (the
-//     epoch in each unit, from 1973 to 2286).
+//     epoch in each unit, from 1973 to 2262: a later one does not fit in
+//     nanoseconds and is not read).
 func Time(b []byte) (int64, bool) {
 	if len(b) >= 19 && b[4] == '-' {
 		return dateTime(b)
@@ -20,9 +21,9 @@ func Time(b []byte) (int64, bool) {
 		case n <= 11:
 			return int64(v) * 1e9, v <= 1<<33
 		case n <= 14:
-			return int64(v) * 1e6, true
+			return int64(v) * 1e6, v <= (1<<63-1)/1_000_000
 		case n <= 17:
-			return int64(v) * 1e3, true
+			return int64(v) * 1e3, v <= (1<<63-1)/1_000
 		default:
 			return int64(v), v <= 1<<63-1
 		}
