@@ -18,13 +18,11 @@ import (
 const chunkRows = 64
 
 // rowLayout says where each column of a flat record type lies in its rows,
-// so that a batch of rows is written to Parquet one column at a time: the
-// values of a column are read straight from the rows. A pageFile encodes
-// them itself; when it cannot (see newFileTemplate) they go to parquet-go's
-// column writers. parquet-go's row writer (v0.32.0) writes some empty
-// optional texts as empty texts rather than NULL, depending on where the
-// NULLs fall in its chunks of 64 rows (parquet-go/parquet-go#154); written
-// either way an empty optional text is always NULL, as FORMAT.md says.
+// so that a pageFile reads a batch's values of a column straight from the
+// rows. parquet-go's row writer (v0.32.0) writes some empty optional texts
+// as empty texts rather than NULL, depending on where the NULLs fall in its
+// chunks of 64 rows (parquet-go/parquet-go#154); a pageFile writes an empty
+// optional text as NULL, as FORMAT.md says.
 type rowLayout struct {
 	stride uintptr
 	cols   []fieldColumn
@@ -149,72 +147,6 @@ func hasOption(opts, opt string) bool {
 	return false
 }
 
-// fill sets vals to the values of column c in the len(vals) rows that
-// start at base.
-func (c *fieldColumn) fill(vals []parquet.Value, base unsafe.Pointer, stride uintptr) {
-	p := unsafe.Add(base, c.offset)
-	if c.pointer {
-		c.fillPointers(vals, p, stride)
-		return
-	}
-	switch c.kind {
-	case fieldInt64:
-		for i := range vals {
-			vals[i] = parquet.Int64Value(*(*int64)(unsafe.Add(p, uintptr(i)*stride)))
-		}
-	case fieldInt32:
-		for i := range vals {
-			vals[i] = parquet.Int32Value(*(*int32)(unsafe.Add(p, uintptr(i)*stride)))
-		}
-	case fieldUint32:
-		for i := range vals {
-			vals[i] = parquet.Int32Value(int32(*(*uint32)(unsafe.Add(p, uintptr(i)*stride))))
-		}
-	case fieldInt16:
-		for i := range vals {
-			vals[i] = parquet.Int32Value(int32(*(*int16)(unsafe.Add(p, uintptr(i)*stride))))
-		}
-	case fieldUint16:
-		for i := range vals {
-			vals[i] = parquet.Int32Value(int32(*(*uint16)(unsafe.Add(p, uintptr(i)*stride))))
-		}
-	case fieldInt8:
-		for i := range vals {
-			vals[i] = parquet.Int32Value(int32(*(*int8)(unsafe.Add(p, uintptr(i)*stride))))
-		}
-	case fieldUint8:
-		for i := range vals {
-			vals[i] = parquet.Int32Value(int32(*(*uint8)(unsafe.Add(p, uintptr(i)*stride))))
-		}
-	case fieldBool:
-		for i := range vals {
-			vals[i] = parquet.BooleanValue(*(*bool)(unsafe.Add(p, uintptr(i)*stride)))
-		}
-	case fieldFloat32:
-		for i := range vals {
-			vals[i] = parquet.FloatValue(*(*float32)(unsafe.Add(p, uintptr(i)*stride)))
-		}
-	case fieldFloat64:
-		for i := range vals {
-			vals[i] = parquet.DoubleValue(*(*float64)(unsafe.Add(p, uintptr(i)*stride)))
-		}
-	case fieldString:
-		for i := range vals {
-			s := *(*string)(unsafe.Add(p, uintptr(i)*stride))
-			vals[i] = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
-		}
-	}
-	if c.zeroNil {
-		for i := range vals {
-			if c.isZero(unsafe.Add(p, uintptr(i)*stride)) {
-				vals[i] = parquet.Value{}
-			} else {
-				vals[i].SetDefinitionLevel(1)
-			}
-		}
-	}
-}
-
 // isZero reports whether the field at q holds its type's zero value, which
 // an optional field that is not a pointer writes as NULL.
 func (c *fieldColumn) isZero(q unsafe.Pointer) bool {
@@ -231,59 +163,4 @@ func (c *fieldColumn) isZero(q unsafe.Pointer) bool {
 		return len(*(*string)(q)) == 0
 	}
 	return false
-}
-
-// fillPointers is fill for a column of pointer fields: NULL where nil.
-func (c *fieldColumn) fillPointers(vals []parquet.Value, p unsafe.Pointer, stride uintptr) {
-	if c.kind == fieldInt64 { // the common case: time stamps and gaps
-		for i := range vals {
-			q := *(**int64)(unsafe.Add(p, uintptr(i)*stride))
-			if q == nil {
-				vals[i] = parquet.Value{}
-				continue
-			}
-			vals[i] = parquet.Int64Value(*q)
-			vals[i].SetDefinitionLevel(1)
-		}
-		return
-	}
-	for i := range vals {
-		q := *(*unsafe.Pointer)(unsafe.Add(p, uintptr(i)*stride))
-		if q == nil {
-			vals[i] = parquet.Value{}
-			continue
-		}
-		vals[i] = c.value(q)
-		vals[i].SetDefinitionLevel(1)
-	}
-}
-
-// value returns the value of the field of c's kind at q.
-func (c *fieldColumn) value(q unsafe.Pointer) parquet.Value {
-	switch c.kind {
-	case fieldInt64:
-		return parquet.Int64Value(*(*int64)(q))
-	case fieldInt32:
-		return parquet.Int32Value(*(*int32)(q))
-	case fieldUint32:
-		return parquet.Int32Value(int32(*(*uint32)(q)))
-	case fieldInt16:
-		return parquet.Int32Value(int32(*(*int16)(q)))
-	case fieldUint16:
-		return parquet.Int32Value(int32(*(*uint16)(q)))
-	case fieldInt8:
-		return parquet.Int32Value(int32(*(*int8)(q)))
-	case fieldUint8:
-		return parquet.Int32Value(int32(*(*uint8)(q)))
-	case fieldBool:
-		return parquet.BooleanValue(*(*bool)(q))
-	case fieldFloat32:
-		return parquet.FloatValue(*(*float32)(q))
-	case fieldFloat64:
-		return parquet.DoubleValue(*(*float64)(q))
-	case fieldString:
-		s := *(*string)(q)
-		return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
-	}
-	return parquet.Value{}
 }

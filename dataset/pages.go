@@ -81,6 +81,21 @@ type fileTemplate struct {
 // past which the page ends (parquet-go: 98% of PageBufferSize).
 const pageBufferBytes = pageBufferSize * 98 / 100
 
+// pagesOf returns the template of T's files and a compressor of their
+// pages at tx's level. Every record type of package schema has them.
+func pagesOf[T any](tx *Txn) (*fileTemplate, *kzstd.Encoder, error) {
+	l, err := layoutOf[T](parquet.SchemaOf(new(T)))
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := newFileTemplate[T](l, tx.version)
+	if err != nil {
+		return nil, nil, err
+	}
+	enc, err := newZstd(tx.codec.Level)
+	return t, enc, err
+}
+
 // newFileTemplate returns the template of T's files, or an error when T's
 // columns are not all of kinds pageFile writes.
 func newFileTemplate[T any](l *rowLayout, version string) (*fileTemplate, error) {
@@ -154,8 +169,28 @@ func newPageFile(w io.Writer, t *fileTemplate, enc *kzstd.Encoder) *pageFile {
 	return f
 }
 
-// write appends n rows that start at base, all within one row group.
+// write appends n rows that start at base. As parquet-go's row writer
+// does, a row group ends when a row comes after it is full, and the rows of
+// each call go to the columns 64 at a time from its first row.
 func (f *pageFile) write(base unsafe.Pointer, n int) error {
+	stride := f.tmpl.layout.stride
+	for n > 0 {
+		if f.rows == rowGroupRows {
+			if err := f.endRowGroup(); err != nil {
+				return err
+			}
+		}
+		m := min(n, int(rowGroupRows-f.rows))
+		if err := f.writeGroup(base, m); err != nil {
+			return err
+		}
+		base, n = unsafe.Add(base, uintptr(m)*stride), n-m
+	}
+	return nil
+}
+
+// writeGroup appends n rows that start at base, all within one row group.
+func (f *pageFile) writeGroup(base unsafe.Pointer, n int) error {
 	stride := f.tmpl.layout.stride
 	for k := 0; k < n; k += chunkRows {
 		m := min(chunkRows, n-k)
@@ -729,60 +764,46 @@ func (c *pageColumn) append(base unsafe.Pointer, n int, stride uintptr) {
 		return
 	}
 	c.pageValues += n
-	at := func(i int) unsafe.Pointer { return unsafe.Add(p, uintptr(i)*stride) }
 	switch c.kind {
 	case fieldInt64:
-		d := extend(&c.i64, n, c.maxRows)
-		for i := range d {
-			d[i] = *(*int64)(at(i))
-		}
+		load[int64](extend(&c.i64, n, c.maxRows), p, stride)
 	case fieldInt32, fieldUint32:
-		d := extend(&c.i32, n, c.maxRows)
-		for i := range d {
-			d[i] = *(*int32)(at(i))
-		}
+		load[int32](extend(&c.i32, n, c.maxRows), p, stride)
 	case fieldInt16:
-		d := extend(&c.i32, n, c.maxRows)
-		for i := range d {
-			d[i] = int32(*(*int16)(at(i)))
-		}
+		widen[int16](extend(&c.i32, n, c.maxRows), p, stride)
 	case fieldUint16:
-		d := extend(&c.i32, n, c.maxRows)
-		for i := range d {
-			d[i] = int32(*(*uint16)(at(i)))
-		}
+		widen[uint16](extend(&c.i32, n, c.maxRows), p, stride)
 	case fieldInt8:
-		d := extend(&c.i32, n, c.maxRows)
-		for i := range d {
-			d[i] = int32(*(*int8)(at(i)))
-		}
+		widen[int8](extend(&c.i32, n, c.maxRows), p, stride)
 	case fieldUint8:
-		d := extend(&c.i32, n, c.maxRows)
-		for i := range d {
-			d[i] = int32(*(*uint8)(at(i)))
-		}
+		widen[uint8](extend(&c.i32, n, c.maxRows), p, stride)
 	case fieldBool:
-		d := extend(&c.bools, n, c.maxRows)
-		for i := range d {
-			d[i] = *(*bool)(at(i))
-		}
+		load[bool](extend(&c.bools, n, c.maxRows), p, stride)
 	case fieldFloat32:
-		d := extend(&c.f32, n, c.maxRows)
-		for i := range d {
-			d[i] = *(*float32)(at(i))
-		}
+		load[float32](extend(&c.f32, n, c.maxRows), p, stride)
 	case fieldFloat64:
-		d := extend(&c.f64, n, c.maxRows)
-		for i := range d {
-			d[i] = *(*float64)(at(i))
-		}
+		load[float64](extend(&c.f64, n, c.maxRows), p, stride)
 	case fieldString:
 		if c.dict && c.dictOn {
 			reserve(&c.idx, n, c.maxRows)
 		}
 		for i := range n {
-			c.appendText(*(*string)(at(i)))
+			c.appendText(*(*string)(unsafe.Add(p, uintptr(i)*stride)))
 		}
+	}
+}
+
+// load sets d to the fields of type E at p in len(d) rows of stride bytes.
+func load[E any](d []E, p unsafe.Pointer, stride uintptr) {
+	for i := range d {
+		d[i] = *(*E)(unsafe.Add(p, uintptr(i)*stride))
+	}
+}
+
+// widen is load for the small integers a column stores as INT32.
+func widen[E int8 | uint8 | int16 | uint16](d []int32, p unsafe.Pointer, stride uintptr) {
+	for i := range d {
+		d[i] = int32(*(*E)(unsafe.Add(p, uintptr(i)*stride)))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -24,16 +25,16 @@ const captureColumn = "capture"
 // per file (see RemoveInput).
 var captureFilters = map[string]func(tx *Txn, src, dst string, drop map[string]bool) (rows, size int64, crc string, err error){
 	schema.Packets.Name: func(tx *Txn, src, dst string, drop map[string]bool) (int64, int64, string, error) {
-		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(p *schema.Packet) bool { return !drop[p.Capture] })
+		return filterFile(src, dst, tx, func(p *schema.Packet) bool { return !drop[p.Capture] })
 	},
 	schema.DNSLog.Name: func(tx *Txn, src, dst string, drop map[string]bool) (int64, int64, string, error) {
-		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(r *schema.DNS) bool { return !drop[r.Capture] })
+		return filterFile(src, dst, tx, func(r *schema.DNS) bool { return !drop[r.Capture] })
 	},
 	schema.PeerMessages.Name: func(tx *Txn, src, dst string, drop map[string]bool) (int64, int64, string, error) {
-		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(r *schema.PeerMessage) bool { return !drop[r.Capture] })
+		return filterFile(src, dst, tx, func(r *schema.PeerMessage) bool { return !drop[r.Capture] })
 	},
 	schema.PeerConns.Name: func(tx *Txn, src, dst string, drop map[string]bool) (int64, int64, string, error) {
-		return filterFile(src, dst, writerOptions(tx.codec, tx.version), func(r *schema.PeerConn) bool { return !drop[r.Capture] })
+		return filterFile(src, dst, tx, func(r *schema.PeerConn) bool { return !drop[r.Capture] })
 	},
 }
 
@@ -256,7 +257,11 @@ func classify(name string, ids map[string]bool) (fileAction, error) {
 
 // filterFile copies the rows of src for which keep is true to a new file
 // dst, and returns the number of rows kept, dst's size and its checksum.
-func filterFile[T any](src, dst string, opts []parquet.WriterOption, keep func(*T) bool) (rows, size int64, sum string, err error) {
+func filterFile[T any](src, dst string, tx *Txn, keep func(*T) bool) (rows, size int64, sum string, err error) {
+	tmpl, enc, err := pagesOf[T](tx)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("write %s: %w", dst, err)
+	}
 	in, err := os.Open(src)
 	if err != nil {
 		return 0, 0, "", err
@@ -279,7 +284,7 @@ func filterFile[T any](src, dst string, opts []parquet.WriterOption, keep func(*
 	}
 	defer out.Close()
 	crc := &crcWriter{w: out}
-	w := parquet.NewGenericWriter[T](crc, opts...)
+	w := newPageFile(crc, tmpl, enc)
 	buf := make([]T, 4096)
 	for {
 		n, rerr := r.Read(buf)
@@ -289,8 +294,10 @@ func filterFile[T any](src, dst string, opts []parquet.WriterOption, keep func(*
 				kept = append(kept, buf[i])
 			}
 		}
-		if _, err := w.Write(kept); err != nil {
-			return 0, 0, "", fmt.Errorf("write %s: %w", dst, err)
+		if len(kept) > 0 {
+			if err := w.write(unsafe.Pointer(&kept[0]), len(kept)); err != nil {
+				return 0, 0, "", fmt.Errorf("write %s: %w", dst, err)
+			}
 		}
 		rows += int64(len(kept))
 		if errors.Is(rerr, io.EOF) {
@@ -300,7 +307,7 @@ func filterFile[T any](src, dst string, opts []parquet.WriterOption, keep func(*
 			return 0, 0, "", fmt.Errorf("read %s: %w", src, rerr)
 		}
 	}
-	if err := w.Close(); err != nil {
+	if err := w.close(); err != nil {
 		return 0, 0, "", fmt.Errorf("write %s: %w", dst, err)
 	}
 	if err := out.Sync(); err != nil {

@@ -74,13 +74,8 @@ type TableWriter[T any] struct {
 	table  *schema.Table
 	timeOf func(*T) int64
 
-	// layout lets rows be written column by column; nil: through
-	// parquet-go's row writer. vals holds a chunk of one column's values.
-	// tmpl, when set, has the files written by a pageFile instead.
-	layout *rowLayout
-	vals   []parquet.Value
-	tmpl   *fileTemplate
-	zstd   *kzstd.Encoder // the pageFiles' compressor
+	tmpl *fileTemplate  // what its pageFiles share
+	zstd *kzstd.Encoder // the pageFiles' compressor
 
 	days   map[int64]*dayFile[T]
 	cur    *dayFile[T] // the day file of the last row written
@@ -95,11 +90,9 @@ type dayFile[T any] struct {
 	lo, hi   int64 // nanosecond bounds of the day, [lo, hi)
 	f        *os.File
 	crc      *crcWriter
-	w        *parquet.GenericWriter[T] // nil when pf writes the file
 	pf       *pageFile
 	tmp, rel string
 	rows     int64
-	group    int64 // rows in the current row group (column by column only)
 	flushed  int64 // rows when writeback of the file was last started
 	used     uint64
 }
@@ -115,15 +108,11 @@ func NewTableWriter[T any](tx *Txn, table *schema.Table, timeOf func(*T) int64) 
 	if !validName(table.Name) {
 		return nil, fmt.Errorf("new table writer: invalid table name %q", table.Name)
 	}
-	w := &TableWriter[T]{tx: tx, table: table, timeOf: timeOf, days: map[int64]*dayFile[T]{}}
-	if l, err := layoutOf[T](parquet.SchemaOf(new(T))); err == nil {
-		w.layout, w.vals = l, make([]parquet.Value, chunkRows)
-		if t, err := newFileTemplate[T](l, tx.version); err == nil {
-			if enc, err := newZstd(tx.codec.Level); err == nil {
-				w.tmpl, w.zstd = t, enc
-			}
-		}
+	tmpl, enc, err := pagesOf[T](tx)
+	if err != nil {
+		return nil, fmt.Errorf("new table writer %s: %w", table.Name, err)
 	}
+	w := &TableWriter[T]{tx: tx, table: table, timeOf: timeOf, days: map[int64]*dayFile[T]{}, tmpl: tmpl, zstd: enc}
 	if err := tx.register(w); err != nil {
 		return nil, fmt.Errorf("new table writer %s: %w", table.Name, err)
 	}
@@ -178,56 +167,7 @@ func (w *TableWriter[T]) Write(rows []T) error {
 
 // writeDay writes rows, all of the current day, to its file.
 func (w *TableWriter[T]) writeDay(rows []T) error {
-	df := w.cur
-	if df.pf != nil {
-		for len(rows) > 0 {
-			if df.group == rowGroupRows {
-				if err := df.pf.endRowGroup(); err != nil {
-					return err
-				}
-				df.group = 0
-			}
-			n := min(len(rows), int(rowGroupRows-df.group))
-			if err := df.pf.write(unsafe.Pointer(&rows[0]), n); err != nil {
-				return err
-			}
-			df.group += int64(n)
-			rows = rows[n:]
-		}
-		return nil
-	}
-	if w.layout == nil {
-		_, err := df.w.Write(rows)
-		return err
-	}
-	// As parquet-go's row writer does: a row group ends when a row comes
-	// after it is full, and each call writes the columns 64 rows at a time
-	// from its first row (see chunkRows).
-	cols := df.w.ColumnWriters()
-	for len(rows) > 0 {
-		if df.group == rowGroupRows {
-			if err := df.w.Flush(); err != nil {
-				return err
-			}
-			df.group = 0
-		}
-		n := min(len(rows), int(rowGroupRows-df.group))
-		for k := 0; k < n; k += chunkRows {
-			m := min(chunkRows, n-k)
-			base := unsafe.Pointer(&rows[k])
-			vals := w.vals[:m]
-			for c := range w.layout.cols {
-				w.layout.cols[c].fill(vals, base, w.layout.stride)
-				if _, err := cols[c].WriteRowValues(vals); err != nil {
-					return err
-				}
-			}
-		}
-		clear(w.vals)
-		df.group += int64(n)
-		rows = rows[n:]
-	}
-	return nil
+	return w.cur.pf.write(unsafe.Pointer(&rows[0]), len(rows))
 }
 
 // switchDay makes the file of day current, opening it (and closing the least
@@ -264,11 +204,7 @@ func (w *TableWriter[T]) switchDay(day int64) error {
 		day: day, lo: day * nsPerDay, hi: day*nsPerDay + nsPerDay,
 		f: f, crc: crc, tmp: tmp, rel: rel, used: w.tick,
 	}
-	if w.tmpl != nil {
-		df.pf = newPageFile(crc, w.tmpl, w.zstd)
-	} else {
-		df.w = parquet.NewGenericWriter[T](crc, writerOptions(w.tx.codec, w.tx.version)...)
-	}
+	df.pf = newPageFile(crc, w.tmpl, w.zstd)
 	// The first and last days of int64 time are cut short.
 	if day < 0 && df.lo > 0 {
 		df.lo = math.MinInt64
@@ -286,12 +222,7 @@ func (w *TableWriter[T]) finish(df *dayFile[T]) error {
 	if w.cur == df {
 		w.cur = nil
 	}
-	var err error
-	if df.pf != nil {
-		err = df.pf.close()
-	} else {
-		err = df.w.Close()
-	}
+	err := df.pf.close()
 	if err == nil {
 		err = df.f.Sync()
 	}
