@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/netlens/netlens/internal/hugepages"
+	"github.com/netlens/netlens/internal/ipv4"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -72,10 +73,10 @@ func (g *gapTracker) fill(batch []schema.Packet) {
 		if p.IPVersion == 0 {
 			continue
 		}
-		if a, ok := parseV4(p.Src); ok {
+		if a, ok := ipv4.Parse(p.Src); ok {
 			g.keys[2*i] = uint64(a) | v4Used
 		}
-		if a, ok := parseV4(p.Dst); ok {
+		if a, ok := ipv4.Parse(p.Dst); ok {
 			g.keys[2*i+1] = uint64(a) | v4Used
 		}
 	}
@@ -280,40 +281,4 @@ func (t *v4Last) grow(size int) {
 		t.slots[i] = s
 		t.used++
 	}
-}
-
-// parseV4 reads an IPv4 address written as netip.Addr.String writes it
-// (four decimal bytes without leading zeros), so that each address has
-// one text and each such text one address.
-func parseV4(s string) (uint32, bool) {
-	if len(s) < 7 || len(s) > 15 {
-		return 0, false
-	}
-	var a uint32
-	part, digits := uint32(0), 0
-	dots := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if digits == 1 && part == 0 { // a leading zero
-				return 0, false
-			}
-			part = part*10 + uint32(c-'0')
-			digits++
-			if part > 255 {
-				return 0, false
-			}
-		case c == '.' && digits > 0 && dots < 3:
-			a = a<<8 | part
-			part, digits = 0, 0
-			dots++
-		default:
-			return 0, false
-		}
-	}
-	if dots != 3 || digits == 0 {
-		return 0, false
-	}
-	return a<<8 | part, true
 }

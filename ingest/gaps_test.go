@@ -3,7 +3,6 @@ package ingest
 import (
 	"fmt"
 	"math/rand/v2"
-	"net/netip"
 	"strings"
 	"testing"
 
@@ -82,47 +81,6 @@ func TestGapTracker(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestParseV4 checks that parseV4 reads exactly the texts that
-// netip.Addr.String writes for IPv4 addresses, to the same address.
-func TestParseV4(t *testing.T) {
-	tests := []struct {
-		text string
-		want uint32
-		ok   bool
-	}{
-		{"0.0.0.0", 0, true},
-		{"10.0.0.1", 0x0a000001, true},
-		{"255.255.255.255", 0xffffffff, true},
-		{"192.168.100.27", 0xc0a8641b, true},
-		{"256.0.0.1", 0, false},
-		{"1.2.3", 0, false},
-		{"1.2.3.4.5", 0, false},
-		{"01.2.3.4", 0, false},
-		{"1.2.3.04", 0, false},
-		{"1..3.4", 0, false},
-		{"1.2.3.", 0, false},
-		{".1.2.3", 0, false},
-		{"1.2.3.4 ", 0, false},
-		{"::ffff:1.2.3.4", 0, false},
-		{"2001:db8::1", 0, false},
-		{"", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseV4(tt.text)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("parseV4(%q) = %#x, %v; want %#x, %v", tt.text, got, ok, tt.want, tt.ok)
-		}
-	}
-	r := rand.New(rand.NewPCG(3, 4))
-	for range 100000 {
-		a := r.Uint32()
-		text := netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}).String()
-		if got, ok := parseV4(text); !ok || got != a {
-			t.Fatalf("parseV4(%q) = %#x, %v; want %#x, true", text, got, ok, a)
-		}
 	}
 }
 

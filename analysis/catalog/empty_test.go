@@ -55,7 +55,7 @@ func eth(src, dst net.HardwareAddr, typ layers.EthernetType) *layers.Ethernet {
 	return &layers.Ethernet{SrcMAC: src, DstMAC: dst, EthernetType: typ}
 }
 
-func ipv4(src, dst net.IP, proto layers.IPProtocol) *layers.IPv4 {
+func ipv4Header(src, dst net.IP, proto layers.IPProtocol) *layers.IPv4 {
 	return &layers.IPv4{Version: 4, TTL: 64, SrcIP: src, DstIP: dst, Protocol: proto}
 }
 
@@ -67,7 +67,7 @@ func ipv6(src, dst net.IP, next layers.IPProtocol) *layers.IPv6 {
 // looks for, by name: frames of Ethernet, 100 ms apart.
 func lackingCaptures(t *testing.T) map[string][][]byte {
 	udp := func(src, dst net.IP, sport, dport int, payload string) []byte {
-		return frameOf(t, eth(macA, macB, layers.EthernetTypeIPv4), ipv4(src, dst, layers.IPProtocolUDP),
+		return frameOf(t, eth(macA, macB, layers.EthernetTypeIPv4), ipv4Header(src, dst, layers.IPProtocolUDP),
 			&layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}, gopacket.Payload(payload))
 	}
 	udp6 := func(src, dst net.IP, sport, dport int, payload string) []byte {
@@ -75,7 +75,7 @@ func lackingCaptures(t *testing.T) map[string][][]byte {
 			&layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}, gopacket.Payload(payload))
 	}
 	echo := func(src, dst net.IP, typ uint8, seq uint16) []byte {
-		return frameOf(t, eth(macA, macB, layers.EthernetTypeIPv4), ipv4(src, dst, layers.IPProtocolICMPv4),
+		return frameOf(t, eth(macA, macB, layers.EthernetTypeIPv4), ipv4Header(src, dst, layers.IPProtocolICMPv4),
 			&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(typ, 0), Id: 7, Seq: seq}, gopacket.Payload("ping-data"))
 	}
 	arp := func(op uint16, srcMAC net.HardwareAddr, src, dst net.IP) []byte {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/internal/ipv4"
 )
 
 type graph struct{}
@@ -340,7 +341,7 @@ type nodeSet struct {
 
 // add adds id to the set and reports whether it was not there.
 func (s *nodeSet) add(id string) bool {
-	a, ok := ipv4Number(id)
+	a, ok := ipv4.Parse(id)
 	if !ok {
 		if s.other == nil {
 			s.other = map[string]struct{}{}
@@ -385,41 +386,6 @@ func (s *nodeSet) grow() {
 			s.put(k)
 		}
 	}
-}
-
-// ipv4Number returns the number of the IPv4 address s in its usual
-// spelling (four decimal bytes without leading zeros), or false for any
-// other text: each such text has its own number.
-func ipv4Number(s string) (uint32, bool) {
-	var a uint32
-	part, digits := uint32(0), 0
-	dots := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if digits > 0 && part == 0 {
-				return 0, false // a leading zero
-			}
-			part = part*10 + uint32(c-'0')
-			digits++
-			if part > 255 {
-				return 0, false
-			}
-		case c == '.':
-			if digits == 0 || dots == 3 {
-				return 0, false
-			}
-			a, part, digits = a<<8|part, 0, 0
-			dots++
-		default:
-			return 0, false
-		}
-	}
-	if dots != 3 || digits == 0 {
-		return 0, false
-	}
-	return a<<8 | part, true
 }
 
 // plainXML reports whether s is text that xml.EscapeText writes as it is:

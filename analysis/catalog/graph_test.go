@@ -137,25 +137,6 @@ func TestGraphML(t *testing.T) {
 	}
 }
 
-func TestIPv4Number(t *testing.T) {
-	for _, tc := range []struct {
-		s    string
-		want uint32
-		ok   bool
-	}{
-		{"10.0.0.1", 0x0a000001, true}, {"0.0.0.0", 0, true}, {"255.255.255.255", 0xffffffff, true},
-		{"192.168.100.7", 0xc0a86407, true},
-		{"010.0.0.1", 0, false}, {"10.0.0.01", 0, false}, {"10.0.0.00", 0, false}, {"256.0.0.1", 0, false},
-		{"10.0.0", 0, false}, {"10.0.0.1.", 0, false}, {".10.0.0.1", 0, false}, {"10..0.1", 0, false},
-		{"", 0, false}, {"::1", 0, false}, {"10.0.0.1a", 0, false}, {"1000.0.0.1", 0, false},
-	} {
-		got, ok := ipv4Number(tc.s)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("ipv4Number(%q) = %#x, %v, want %#x, %v", tc.s, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 // TestNodeSet: each id is new once, whatever its spelling and however
 // many there are.
 func TestNodeSet(t *testing.T) {

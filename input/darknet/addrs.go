@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/netlens/netlens/internal/ipv4"
 )
 
 // MaxAddrs bounds the addresses an Addrs holds; a full table starts over,
@@ -51,7 +53,7 @@ func (a *Addrs) reset() {
 // get returns the id and text of the address in b and its IP version, 0
 // when b is no IP address (the text as it is).
 func (a *Addrs) get(b []byte) (int32, string, uint8) {
-	v, ok := parseIPv4(b)
+	v, ok := ipv4.Parse(b)
 	return a.getParsed(b, v, ok)
 }
 
@@ -106,7 +108,7 @@ func (a *Addrs) add4(v uint32, b []byte) (int32, string, uint8) {
 		a.grow()
 	}
 	id := int32(len(a.texts))
-	text := string(b) // canonical: parseIPv4 takes no leading zeros
+	text := string(b) // canonical: ipv4.Parse takes no leading zeros
 	a.texts, a.vers = append(a.texts, text), append(a.vers, 4)
 	a.put(v4slot{v: v, id1: uint32(id) + 1, text: text})
 	return id, text, 4
@@ -132,32 +134,4 @@ func (a *Addrs) put(s v4slot) {
 			return
 		}
 	}
-}
-
-// parseIPv4 reads a dotted-quad IPv4 address as netip.ParseAddr does: four
-// decimal numbers up to 255, without leading zeros.
-func parseIPv4(b []byte) (uint32, bool) {
-	if len(b) < 7 || len(b) > 15 {
-		return 0, false
-	}
-	var v, n uint32
-	fields, digits := 0, 0
-	for i := 0; i <= len(b); i++ {
-		if i == len(b) || b[i] == '.' {
-			if digits == 0 || n > 255 || fields == 4 {
-				return 0, false
-			}
-			v = v<<8 | n
-			fields++
-			n, digits = 0, 0
-			continue
-		}
-		c := b[i]
-		if c < '0' || c > '9' || digits > 0 && n == 0 || digits == 3 {
-			return 0, false
-		}
-		n = n*10 + uint32(c-'0')
-		digits++
-	}
-	return v, fields == 4
 }

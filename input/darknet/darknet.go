@@ -10,6 +10,7 @@ import (
 
 	"github.com/netlens/netlens/input/internal/record"
 	"github.com/netlens/netlens/input/internal/textrec"
+	"github.com/netlens/netlens/internal/ipv4"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -314,11 +315,11 @@ func (d *parser) row(line []byte, r *parsed) *record.RowError {
 		return d.badValue(cSrc, src, "is unset")
 	}
 	r.src = src
-	r.src4, r.srcIs4 = parseIPv4(src)
+	r.src4, r.srcIs4 = ipv4.Parse(src)
 	r.dst = nil
 	if c := at[cDst]; c >= 0 && !unset(fields[c]) {
 		r.dst = fields[c]
-		r.dst4, r.dstIs4 = parseIPv4(r.dst)
+		r.dst4, r.dstIs4 = ipv4.Parse(r.dst)
 	}
 
 	var err *record.RowError

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/netlens/netlens/internal/ipv4"
 )
 
 // Uint parses a decimal unsigned integer of at most 20 digits that fits in
@@ -172,7 +174,7 @@ type addr6 struct {
 // (netip.Addr.String: lower case, IPv6 compressed) and value. Zones are
 // refused.
 func (a *Addrs) Parse(b []byte) (string, netip.Addr, bool) {
-	if v, ok := parseIPv4(b); ok {
+	if v, ok := ipv4.Parse(b); ok {
 		if a.v4 == nil {
 			a.v4 = make([]addr4, addrSlots)
 		}
@@ -195,7 +197,7 @@ func (a *Addrs) Parse(b []byte) (string, netip.Addr, bool) {
 	raw := string(b)
 	ip, err := netip.ParseAddr(raw)
 	if err != nil || ip.Zone() != "" || ip.Is4() {
-		return "", netip.Addr{}, false // IPv4 that parseIPv4 refused is not canonical either
+		return "", netip.Addr{}, false // IPv4 that ipv4.Parse refused is not canonical either
 	}
 	text := raw
 	if c := ip.String(); c != raw {
@@ -203,37 +205,6 @@ func (a *Addrs) Parse(b []byte) (string, netip.Addr, bool) {
 	}
 	*e = addr6{raw: raw, text: text, ip: ip}
 	return text, ip, true
-}
-
-// parseIPv4 reads a dotted-quad IPv4 address, as netip.ParseAddr does:
-// four decimal numbers up to 255, without leading zeros.
-func parseIPv4(b []byte) (uint32, bool) {
-	if len(b) < 7 || len(b) > 15 {
-		return 0, false
-	}
-	var v uint32
-	fields, n, digits := 0, uint32(0), 0
-	for i := 0; i <= len(b); i++ {
-		if i == len(b) || b[i] == '.' {
-			if digits == 0 || n > 255 || fields == 4 {
-				return 0, false
-			}
-			v = v<<8 | n
-			fields++
-			n, digits = 0, 0
-			continue
-		}
-		c := b[i]
-		if c < '0' || c > '9' || digits > 0 && n == 0 { // a leading zero
-			return 0, false
-		}
-		n = n*10 + uint32(c-'0')
-		digits++
-		if digits > 3 {
-			return 0, false
-		}
-	}
-	return v, fields == 4
 }
 
 // maxStrings bounds the table of Strings; it starts over when full.
