@@ -11,7 +11,6 @@ import (
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/netlens/netlens/chart"
@@ -130,7 +129,7 @@ func Render(w io.Writer, c *chart.Chart, f Format, size Size) error {
 	case SVG:
 		cw = vgsvg.New(size.Width, size.Height)
 	case PDF:
-		cw = vgpdf.New(size.Width, size.Height)
+		cw = newPDFCanvas(size)
 	default:
 		return fmt.Errorf("render figure %s: %w %v", c.ID, ErrFormat, f)
 	}
