@@ -3,6 +3,7 @@ package analysis
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"math/big"
 	"slices"
 
@@ -148,13 +149,37 @@ func Quantile(lo, hi, n int64, l engine.Level, unit int64) float64 {
 	if d == 0 || lo == hi {
 		return Ratio(lo, unit)
 	}
-	// (lo*Den + (hi-lo)*d) / (Den*unit), exactly.
+	// (lo*Den + (hi-lo)*d) / (Den*unit), exactly: in int64 when no step
+	// overflows (Ratio rounds it once), else in big integers.
+	if a, ok := mulExact(lo, l.Den); ok {
+		if diff := hi - lo; diff > 0 { // hi > lo, and hi-lo did not overflow
+			if b, ok := mulExact(diff, d); ok {
+				if num := a + b; (num > a) == (b > 0) {
+					if den, ok := mulExact(l.Den, unit); ok {
+						return Ratio(num, den)
+					}
+				}
+			}
+		}
+	}
 	num := new(big.Int).Mul(big.NewInt(lo), big.NewInt(l.Den))
 	diff := new(big.Int).Sub(big.NewInt(hi), big.NewInt(lo))
 	num.Add(num, diff.Mul(diff, big.NewInt(d)))
 	den := new(big.Int).Mul(big.NewInt(l.Den), big.NewInt(unit))
 	f, _ := new(big.Rat).SetFrac(num, den).Float64()
 	return f
+}
+
+// mulExact returns a*b and true, or false when the product overflows int64.
+func mulExact(a, b int64) (int64, bool) {
+	if a == 0 || b == 0 {
+		return 0, true
+	}
+	c := a * b
+	if c/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+		return 0, false
+	}
+	return c, true
 }
 
 // QuantilesOf reads the value of a Dialect.QuantileBounds aggregate over n

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"math/big"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -276,5 +278,32 @@ func TestHistogramSumsBounds(t *testing.T) {
 				t.Errorf("sums %v %v bounds %d %d; want %v %v, %d %d", gotSum, gotSq, gotLo, gotHi, sum, sq, lo, hi)
 			}
 		})
+	}
+}
+
+// TestQuantileRounding: whether the interpolation is done in int64 or, near
+// and past overflow, in big integers, the quantile is the exact value
+// rounded once to the nearest float64.
+func TestQuantileRounding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	magnitudes := []int64{1e3, 1e9, 1 << 40, 1 << 53, 1 << 58, math.MaxInt64 / 4, math.MaxInt64}
+	for i := range 200_000 {
+		m := magnitudes[i%len(magnitudes)]
+		lo := rng.Int64N(m) - m/2
+		hi := lo + rng.Int64N(m)
+		if hi < lo { // overflowed
+			hi = math.MaxInt64
+		}
+		n := 2 + rng.Int64N(1_000_000)
+		l := levels[rng.IntN(len(levels))]
+		unit := []int64{1, 1e3, 1e9}[rng.IntN(3)]
+		got := analysis.Quantile(lo, hi, n, l, unit)
+		d := big.NewInt((n - 1) * l.Num % l.Den)
+		num := new(big.Int).Mul(big.NewInt(lo), big.NewInt(l.Den))
+		num.Add(num, d.Mul(d, new(big.Int).Sub(big.NewInt(hi), big.NewInt(lo))))
+		want, _ := new(big.Rat).SetFrac(num, new(big.Int).Mul(big.NewInt(l.Den), big.NewInt(unit))).Float64()
+		if got != want {
+			t.Fatalf("Quantile(%d, %d, n=%d, %v, unit %d) = %v, want %v", lo, hi, n, l, unit, got, want)
+		}
 	}
 }

@@ -151,37 +151,15 @@ var maxAddrHistogram = 1 << 20
 // the same counts, so that the distribution over all addresses needs no
 // scan of its own. It is nil when the engine sorted the gaps.
 func addressGaps(ctx context.Context, env *analysis.Env, key, gap, where string) (stats []addrGaps, all *analysis.Histogram, err error) {
-	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, %[2]s, count(*) FROM packets WHERE %[3]s GROUP BY %[1]s, %[2]s LIMIT %[4]d",
-		key, gap, where, maxAddrHistogram+1))
-	if err != nil {
-		return nil, nil, err
+	pairs, gapless, err := gapPairs(ctx, env, key, gap, where, "")
+	if err == errTooMany && 2*gapless > maxAddrHistogram {
+		// Most pairs were addresses without a gap, as a scan's millions
+		// of senders of one packet each: only those with one are counted.
+		pairs, _, err = gapPairs(ctx, env, key, gap, where,
+			fmt.Sprintf(" AND (%[2]s IS NOT NULL OR %[1]s %[4]s (SELECT DISTINCT %[1]s FROM packets WHERE %[3]s AND %[2]s IS NOT NULL))",
+				key, gap, where, env.Dialect().In()))
 	}
-	// The pairs are read into plain records, and the reading stops at
-	// the first one past maxAddrHistogram: a scan has millions, not to be
-	// held, nor added up, only to be dropped.
-	type pair struct {
-		addr    string
-		gap, n  int64
-		hasAddr bool
-		hasGap  bool
-	}
-	var pairs []pair
-	err = engine.Each(rows, func(r []any) error {
-		if len(pairs) == maxAddrHistogram {
-			return errTooMany
-		}
-		p := pair{hasAddr: r[0] != nil, hasGap: r[1] != nil, n: analysis.AsInt(r[2])}
-		if p.hasAddr {
-			p.addr = analysis.AsString(r[0])
-		}
-		if p.hasGap {
-			p.gap = analysis.AsInt(r[1])
-		}
-		pairs = append(pairs, p)
-		return nil
-	})
 	if err == errTooMany {
-		pairs = nil
 		stats, err = addressGapsFromEngine(ctx, env, key, gap, where)
 		return stats, nil, err
 	}
@@ -225,6 +203,48 @@ func addressGaps(ctx context.Context, env *analysis.Env, key, gap, where string)
 		return cmp.Or(cmp.Compare(y.packets, x.packets), strings.Compare(x.addr, y.addr))
 	})
 	return out, all, nil
+}
+
+// gapPair is the number n of packets of where with address addr in key
+// (when hasAddr) and gap in the gap column (when hasGap).
+type gapPair struct {
+	addr    string
+	gap, n  int64
+	hasAddr bool
+	hasGap  bool
+}
+
+// gapPairs reads the count of every (address, gap) pair of the packets of
+// where and the condition and, and how many of them have no gap. The pairs
+// are read into plain records, and the reading stops with errTooMany at the
+// first one past maxAddrHistogram: a scan has millions, not to be held, nor
+// added up, only to be dropped.
+func gapPairs(ctx context.Context, env *analysis.Env, key, gap, where, and string) (pairs []gapPair, gapless int, err error) {
+	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, %[2]s, count(*) FROM packets WHERE %[3]s%[4]s GROUP BY %[1]s, %[2]s LIMIT %[5]d",
+		key, gap, where, and, maxAddrHistogram+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	err = engine.Each(rows, func(r []any) error {
+		if len(pairs) == maxAddrHistogram {
+			return errTooMany
+		}
+		p := gapPair{hasAddr: r[0] != nil, hasGap: r[1] != nil, n: analysis.AsInt(r[2])}
+		if p.hasAddr {
+			p.addr = analysis.AsString(r[0])
+		}
+		if p.hasGap {
+			p.gap = analysis.AsInt(r[1])
+		} else {
+			gapless++
+		}
+		pairs = append(pairs, p)
+		return nil
+	})
+	if err != nil {
+		return nil, gapless, err
+	}
+	return pairs, gapless, nil
 }
 
 // addressGapsFromEngine is addressGaps with the engine sorting each

@@ -2,11 +2,22 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"math/big"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/netlens/netlens/analysis"
+	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/engine/clickhouse"
+	"github.com/netlens/netlens/engine/duckdb"
+	"github.com/netlens/netlens/ingest"
+	"github.com/netlens/netlens/internal/testcapture"
 	"github.com/netlens/netlens/internal/testenv"
 )
 
@@ -75,4 +86,110 @@ func TestIATStatistics(t *testing.T) {
 // larger.
 func closeTo(a, b, tol float64) bool {
 	return math.Abs(a-b) <= tol*math.Max(math.Abs(a), math.Abs(b))
+}
+
+// TestIATGaplessAddresses: when most (address, gap) pairs are addresses
+// that sent a single packet, as a scan's senders, the pairs are read again
+// without them and still make histograms; the statistics are the same as
+// when all pairs fit, on DuckDB, a ClickHouse server and a cluster (GLOBAL
+// IN).
+func TestIATGaplessAddresses(t *testing.T) {
+	// 2,000 senders of one packet, and 3 of about 14.
+	var pkts []testcapture.DarknetPacket
+	at := testcapture.DarknetStart
+	for i := range 2000 {
+		at = at.Add(time.Duration(1+i%7) * time.Millisecond)
+		pkts = append(pkts, testcapture.DarknetPacket{TS: at, Src: fmt.Sprintf("10.%d.%d.1", i/200, i%200), Dport: 23, Proto: 6})
+		if i%50 == 0 {
+			pkts = append(pkts, testcapture.DarknetPacket{TS: at, Src: fmt.Sprintf("192.0.2.%d", i%3), Dport: 445, Proto: 6})
+		}
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "scan.pcap")
+	testcapture.WriteDarknet(t, path, pkts)
+	ctx := context.Background()
+	ds, err := dataset.OpenWrite(filepath.Join(dir, "ds"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ds.Close()
+	if _, err := ingest.Run(ctx, ds, []string{path}, ingest.DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	engines := map[string]func(t *testing.T) engine.Engine{
+		"duckdb": func(t *testing.T) engine.Engine {
+			e, err := duckdb.Open(ctx, ds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e
+		},
+		"clickhouse": func(t *testing.T) engine.Engine { return loadClickHouse(t, ds, testenv.ClickHouse(t), "") },
+		"clickhouse cluster": func(t *testing.T) engine.Engine {
+			dsn, cluster := testenv.ClickHouseCluster(t)
+			return loadClickHouse(t, ds, dsn, cluster)
+		},
+	}
+	for _, name := range []string{"duckdb", "clickhouse", "clickhouse cluster"} {
+		t.Run(name, func(t *testing.T) {
+			eng := engines[name](t)
+			defer eng.Close()
+			env, err := analysis.NewEnv(ctx, eng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			where := "ip_version IN (4, 6)"
+			want, wantAll, err := addressGaps(ctx, env, "src", "src_gap_ns", where)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) != 3 || want[0].packets != 14 || want[0].n != 13 {
+				t.Fatalf("statistics %+v: want 3 senders with gaps, the first of 14 packets", want)
+			}
+			all, gapless, err := gapPairs(ctx, env, "src", "src_gap_ns", where, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gapless != 2003 || len(all) < 2006 {
+				t.Fatalf("%d pairs, %d of them without a gap: want 2,003 senders' first packets and the 3 senders' gaps", len(all), gapless)
+			}
+			defer func(n int) { maxAddrHistogram = n }(maxAddrHistogram)
+			maxAddrHistogram = len(all) - 2000 // the pairs of the 3 senders with gaps
+			got, gotAll, err := addressGaps(ctx, env, "src", "src_gap_ns", where)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gotAll == nil {
+				t.Fatal("the engine sorted the gaps: want the pairs read again without the senders of one packet")
+			}
+			opts := cmp.Options{cmp.AllowUnexported(addrGaps{}), cmp.Comparer(func(a, b *big.Int) bool { return a.Cmp(b) == 0 })}
+			if diff := cmp.Diff(want, got, opts); diff != "" {
+				t.Errorf("statistics (-all pairs +pairs with a gap):\n%s", diff)
+			}
+			levels := analysis.Percentiles(100)
+			if diff := cmp.Diff(wantAll.Quantiles(levels, 1), gotAll.Quantiles(levels, 1)); diff != "" {
+				t.Errorf("distribution over all senders (-all pairs +pairs with a gap):\n%s", diff)
+			}
+		})
+	}
+}
+
+// loadClickHouse opens the ClickHouse engine of dsn (on cluster, when not
+// empty) and loads the dataset into it.
+func loadClickHouse(t *testing.T, ds *dataset.Dataset, dsn, cluster string) engine.Engine {
+	t.Helper()
+	cfg, err := clickhouse.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Cluster = cluster
+	e, err := clickhouse.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Load(context.Background(), ds, nil); err != nil {
+		e.Close()
+		t.Fatal(err)
+	}
+	return e
 }

@@ -4,12 +4,15 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/netlens/netlens/internal/testenv"
 )
 
-// TestMain runs the tests, then undoes what was made once for all of them
-// (see atEnd): their engines closed, their directories removed.
+// TestMain runs the tests (and stops the ClickHouse servers some start),
+// then undoes what was made once for all of them (see atEnd): their
+// engines closed, their directories removed.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testenv.Main(m)
 	endMu.Lock()
 	for i := len(ends) - 1; i >= 0; i-- {
 		ends[i]()

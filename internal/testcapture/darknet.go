@@ -131,13 +131,13 @@ func Darknet(t testing.TB, path string, seed uint64) []DarknetPacket {
 		add(p.TS, fmt.Sprintf("192.0.2.%d", 200+i%5), 3389, 6)
 	}
 	slices.SortStableFunc(pkts, func(a, b DarknetPacket) int { return a.TS.Compare(b.TS) })
-	writeDarknet(t, path, pkts)
+	WriteDarknet(t, path, pkts)
 	return pkts
 }
 
-// writeDarknet writes the packets to a pcap, each to an address of the
-// telescope 100.64.0.0/24.
-func writeDarknet(t testing.TB, path string, pkts []DarknetPacket) {
+// WriteDarknet writes the packets to a pcap, each to an address of the
+// telescope 100.64.0.0/24 (the i-th to 100.64.0.i%256).
+func WriteDarknet(t testing.TB, path string, pkts []DarknetPacket) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
