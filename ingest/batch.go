@@ -35,6 +35,11 @@ func (p *pool[B]) put(b *B) { p.free <- b }
 // rowBatch is a batch of rows of one table.
 type rowBatch[T any] struct {
 	rows []T
+	// keys holds, for a batch of packets from captures, the v4Last keys of
+	// each row's source and destination (see gapTracker.fill): the
+	// decoder had their numbers, which the packets writer need not read
+	// back from their texts. Other batches leave it empty.
+	keys []uint64
 }
 
 // rowWriter writes batches of rows of one table on a goroutine of its own.
@@ -49,7 +54,7 @@ type rowWriter[T any] struct {
 // startRowWriter starts writing to tw batches of size rows, at most n of
 // them in flight; prepare, when not nil, sees every batch, in order, just
 // before it is written.
-func startRowWriter[T any](tw *dataset.TableWriter[T], prepare func([]T), size, n int) *rowWriter[T] {
+func startRowWriter[T any](tw *dataset.TableWriter[T], prepare func(*rowBatch[T]), size, n int) *rowWriter[T] {
 	w := &rowWriter[T]{
 		pool:  newPool(n, func() *rowBatch[T] { return &rowBatch[T]{rows: make([]T, 0, size)} }),
 		queue: make(chan *rowBatch[T], n),
@@ -60,12 +65,12 @@ func startRowWriter[T any](tw *dataset.TableWriter[T], prepare func([]T), size, 
 		for b := range w.queue {
 			if w.err == nil {
 				if prepare != nil {
-					prepare(b.rows)
+					prepare(b)
 				}
 				w.err = tw.Write(b.rows)
 				w.rows += int64(len(b.rows))
 			}
-			b.rows = b.rows[:0]
+			b.rows, b.keys = b.rows[:0], b.keys[:0]
 			w.put(b)
 		}
 		if err := tw.Close(); w.err == nil {

@@ -1,10 +1,10 @@
 package ingest
 
 import (
+	"net/netip"
 	"unsafe"
 
 	"github.com/netlens/netlens/internal/hugepages"
-	"github.com/netlens/netlens/internal/ipv4"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -19,9 +19,8 @@ const maxGapAddrs = 1 << 21
 // later query a sort of the whole table.
 type gapTracker struct {
 	src, dst *lastSeen
-	store    []int64  // the values the rows of the current batch point to
-	keys     []uint64 // the v4Last keys of the rows' addresses, 0 for other texts
-	touched  uint64   // what the early loads of slots read (see fill)
+	store    []int64 // the values the rows of the current batch point to
+	touched  uint64  // what the early loads of slots read (see fill)
 	read     inputRead
 }
 
@@ -51,48 +50,48 @@ func newGapTracker(total int64) *gapTracker {
 // overlap rather than follow each other.
 const gapAhead = 16
 
-// fill sets SrcGap and DstGap of every row of batch. The values stay valid
-// until the next call.
+// fill sets SrcGap and DstGap of every row of batch. keys holds, for each
+// row, the v4Last keys of its source and destination (see v4Key): the
+// address with v4Used set for an IPv4 packet, 0 otherwise, whose gaps are
+// then found by their texts. The values stay valid until the next call.
 //
 // On a scan nearly every address is new, and the slot of each is a cache
-// miss in a table of millions. fill first reads the batch's IPv4 addresses
-// into numbers, then, while it measures a row, loads the slots of the row
-// gapAhead further: the processor waits for several misses at once.
-func (g *gapTracker) fill(batch []schema.Packet) {
+// miss in a table of millions. While fill measures a row, it loads the
+// slots of the row gapAhead further: the processor waits for several
+// misses at once.
+func (g *gapTracker) fill(batch []schema.Packet, keys []uint64) {
 	n := 2 * len(batch)
 	if cap(g.store) < n {
 		g.store = make([]int64, n)
-		g.keys = make([]uint64, n)
 	}
-	g.store, g.keys = g.store[:n], g.keys[:n]
+	g.store = g.store[:n]
+	keys = keys[:n]
+	var touched uint64
 	for i := range batch {
+		if j := 2 * (i + gapAhead); j < n {
+			touched += g.src.v4.peek(keys[j]) + g.dst.v4.peek(keys[j+1])
+		}
 		p := &batch[i]
 		p.SrcGap, p.DstGap = nil, nil
-		g.keys[2*i], g.keys[2*i+1] = 0, 0
 		g.read.rows += int64(p.CapLen) + recordHeader
 		if p.IPVersion == 0 {
 			continue
 		}
-		if a, ok := ipv4.Parse(p.Src); ok {
-			g.keys[2*i] = uint64(a) | v4Used
-		}
-		if a, ok := ipv4.Parse(p.Dst); ok {
-			g.keys[2*i+1] = uint64(a) | v4Used
-		}
-	}
-	var touched uint64
-	for i := range batch {
-		if j := 2 * (i + gapAhead); j < n {
-			touched += g.src.v4.peek(g.keys[j]) + g.dst.v4.peek(g.keys[j+1])
-		}
-		p := &batch[i]
-		if p.IPVersion == 0 {
-			continue
-		}
-		p.SrcGap = g.src.gapKey(g.keys[2*i], p.Src, p.Ts, &g.store[2*i])
-		p.DstGap = g.dst.gapKey(g.keys[2*i+1], p.Dst, p.Ts, &g.store[2*i+1])
+		p.SrcGap = g.src.gapKey(keys[2*i], p.Src, p.Ts, &g.store[2*i])
+		p.DstGap = g.dst.gapKey(keys[2*i+1], p.Dst, p.Ts, &g.store[2*i+1])
 	}
 	g.touched = touched // kept, so that the loads are not left out
+}
+
+// v4Key is the v4Last key of a, an IPv4 address decoded from a packet
+// (the same number as its text read back, see ipv4.Parse); 0 for other
+// addresses.
+func v4Key(a netip.Addr) uint64 {
+	if !a.Is4() {
+		return 0
+	}
+	b := a.As4()
+	return uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3]) | v4Used
 }
 
 // lastSeen is the time of the last packet of each address. An IPv4

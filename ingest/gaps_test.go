@@ -3,9 +3,11 @@ package ingest
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 
+	"github.com/netlens/netlens/internal/ipv4"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -58,8 +60,9 @@ func TestGapTracker(t *testing.T) {
 			}
 			ts := int64(0)
 			batch := make([]schema.Packet, 0, 100)
+			var keys []uint64
 			for n := 0; n < tt.packets; n += cap(batch) {
-				batch = batch[:0]
+				batch, keys = batch[:0], keys[:0]
 				for range cap(batch) {
 					ts += r.Int64N(1000) - 100 // the clock goes back now and then
 					p := schema.Packet{Ts: ts}
@@ -68,8 +71,9 @@ func TestGapTracker(t *testing.T) {
 						p.Src, p.Dst = text(r, r.IntN(tt.hot)), text(r, r.IntN(addrs))
 					}
 					batch = append(batch, p)
+					keys = append(keys, addrKey(p.Src), addrKey(p.Dst))
 				}
-				g.fill(batch)
+				g.fill(batch, keys)
 				for i, p := range batch {
 					ws, wd := "NULL", "NULL"
 					if p.IPVersion != 0 {
@@ -110,5 +114,43 @@ func TestGapGrowTo(t *testing.T) {
 				t.Fatalf("growTo = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// addrKey is the v4Last key of the address whose text is s, as the
+// decoder gives it for the address it decoded; 0 for no address.
+func addrKey(s string) uint64 {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return 0
+	}
+	return v4Key(a)
+}
+
+// TestV4Key checks that the key of an IPv4 address is the number its text
+// reads back as, with v4Used set, and that other addresses have none.
+func TestV4Key(t *testing.T) {
+	tests := []struct {
+		addr string
+		want uint64
+	}{
+		{"0.0.0.0", v4Used},
+		{"10.0.0.1", 0x0a000001 | v4Used},
+		{"255.255.255.255", 0xffffffff | v4Used},
+		{"::ffff:10.0.0.1", 0},
+		{"2001:db8::1", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			if got := v4Key(netip.MustParseAddr(tt.addr)); got != tt.want {
+				t.Errorf("v4Key = %#x, want %#x", got, tt.want)
+			}
+			if n, ok := ipv4.Parse(tt.addr); ok && uint64(n)|v4Used != tt.want {
+				t.Errorf("ipv4.Parse = %#x, v4Key %#x", n, tt.want)
+			}
+		})
+	}
+	if got := v4Key(netip.Addr{}); got != 0 {
+		t.Errorf("v4Key of no address = %#x, want 0", got)
 	}
 }

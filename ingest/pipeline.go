@@ -93,7 +93,8 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		return firstID, err
 	}
 
-	packets := startRowWriter(pw, newGapTracker(src.TotalBytes()).fill, packetBatchRows, packetBatches)
+	gaps := newGapTracker(src.TotalBytes())
+	packets := startRowWriter(pw, func(b *rowBatch[schema.Packet]) { gaps.fill(b.rows, b.keys) }, packetBatchRows, packetBatches)
 	dns := startRowWriter(dw, nil, dnsBatchRows, dnsBatches)
 	sideQ := make(chan *sideBatch, sideBatches)
 	sidePool := newPool(sideBatches, newSideBatch)
@@ -176,6 +177,11 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 			lt, ltRun = frame.LinkType, 0
 		}
 		ltRun++
+		if p.IPVersion == 4 {
+			pb.keys = append(pb.keys, v4Key(meta.Src), v4Key(meta.Dst))
+		} else {
+			pb.keys = append(pb.keys, 0, 0)
+		}
 		asm.Add(p, &meta)
 		peers.add(ids[file], p, &meta)
 		sb.packet(file, p, &meta)
