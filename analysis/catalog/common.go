@@ -38,15 +38,28 @@ func topSource(ctx context.Context, env *analysis.Env, v analysis.Values, where 
 	if src := v.String("src"); src != "" {
 		return src, nil
 	}
-	rel, err := edgesOf(ctx, env, where, payloadSQL(v))
+	rel, err := addressesOf(ctx, env, where, payloadSQL(v), bySource)
 	if err != nil {
 		return "", err
 	}
-	t, err := env.Shared(ctx, `SELECT address FROM (`+addressQuery(rel, bySource)+`) AS t ORDER BY payload DESC, address LIMIT 1`)
+	t, err := env.Shared(ctx, `SELECT address FROM `+rel+` AS t ORDER BY payload DESC, address LIMIT 1`)
 	if err != nil || len(t.Rows) == 0 {
 		return "", err
 	}
 	return analysis.AsString(t.Rows[0][0]), nil
+}
+
+// addressesOf returns a relation of the traffic of each source address
+// (bySource) or destination address of the packets that match where, as
+// addressQuery sums it from the edges, kept by the engine: talkers' table,
+// its chart and count, and the top source of timeline, stream and bursts
+// read the same sums, millions of them on a scan.
+func addressesOf(ctx context.Context, env *analysis.Env, where, payload string, side bool) (string, error) {
+	rel, err := edgesOf(ctx, env, where, payload)
+	if err != nil {
+		return "", err
+	}
+	return env.Kept(ctx, addressQuery(rel, side))
 }
 
 // sentBy returns the packets src sent, in time order (then capture order):

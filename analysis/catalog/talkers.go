@@ -32,11 +32,10 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 	} {
 		// A scan has millions of addresses: the table's rows come from
 		// the engine as they are written, and the chart takes the top.
-		rel, err := edgesOf(ctx, env, ipWhere(v), payloadSQL(v))
+		rel, err := addressesOf(ctx, env, ipWhere(v), payloadSQL(v), side.by)
 		if err != nil {
 			return nil, err
 		}
-		q := addressQuery(rel, side.by)
 		tab := env.StreamTable(side.name, side.title,
 			[]string{"address", "name", "payload_bytes", "packets", "bytes"},
 			[]string{"VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT"},
@@ -45,8 +44,8 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 				out[0], out[1], out[2], out[3], out[4] = addr, nullable(env.Names[addr]), analysis.AsInt(in[1]), analysis.AsInt(in[2]), analysis.AsInt(in[3])
 				return nil
 			},
-			`SELECT address, `+bigints("payload", "packets", "bytes")+` FROM (`+q+`) AS t ORDER BY payload DESC, address`)
-		top, err := env.Query(ctx, fmt.Sprintf(`SELECT address, payload FROM (%s) AS t ORDER BY payload DESC, address LIMIT %d`, q, v.Int("top")))
+			`SELECT address, `+bigints("payload", "packets", "bytes")+` FROM `+rel+` AS t ORDER BY payload DESC, address`)
+		top, err := env.Query(ctx, fmt.Sprintf(`SELECT address, payload FROM %s AS t ORDER BY payload DESC, address LIMIT %d`, rel, v.Int("top")))
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +55,7 @@ func (talkers) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*
 			cats = append(cats, env.Label(analysis.AsString(r[0])))
 			vals = append(vals, analysis.AsFloat(r[1]))
 		}
-		n, err := countRows(ctx, env, q, len(top.Rows), v.Int("top"))
+		n, err := countRows(ctx, env, "SELECT address FROM "+rel+" AS a", len(top.Rows), v.Int("top"))
 		if err != nil {
 			return nil, err
 		}

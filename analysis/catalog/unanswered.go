@@ -50,39 +50,42 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 	if r.ok {
 		where = r.where(d)
 	}
-	// Per host, service and kind of request (0 TCP, 1 DNS, 2 other UDP, 3
-	// SSDP M-SEARCH): requests answered, without reply and rejected. A
-	// service is the responder's port's name, else port/protocol. The
-	// engine keeps them: a scan has millions of hosts, whose rows are read
-	// from it as the table is written.
+	// Per host and service: requests answered, without reply and
+	// rejected. A service is the responder's port's name, else
+	// port/protocol. The engine keeps them: a scan has millions of hosts,
+	// whose rows are read from it as the table is written, and the chart's
+	// top and the count of rows are read from the same table.
 	ts := d.EpochNs("start")
-	rel, err := env.Kept(ctx, fmt.Sprintf(`SELECT host, svc AS service, kind,
-			sum(CASE WHEN proto = 6 AND state NOT IN ('S0', 'REJ') OR proto <> 6 AND pkts_b_to_a <> 0 THEN 1 ELSE 0 END) AS answered,
-			sum(CASE WHEN proto = 6 AND state = 'S0' OR proto <> 6 AND pkts_b_to_a = 0 THEN 1 ELSE 0 END) AS no_reply,
-			sum(CASE WHEN proto = 6 AND state = 'REJ' THEN 1 ELSE 0 END) AS rejected
-		FROM (SELECT coalesce(a, '') AS host,
-				CASE WHEN service IS NULL THEN CAST(b_port AS VARCHAR) || CASE WHEN proto = 6 THEN '/tcp' ELSE '/udp' END
-					WHEN service = '' THEN CASE WHEN proto = 6 THEN '0/tcp' ELSE '0/udp' END
-					ELSE service END AS svc,
-				CASE WHEN proto = 6 THEN 0 WHEN b_port = 53 THEN 1 ELSE 2 END AS kind, proto, state, pkts_b_to_a
-			FROM flows WHERE %[3]s AND proto IN (6, 17) AND NOT %[4]s AND NOT (proto = 17 AND a_port = 1900)) AS f
-		GROUP BY host, svc, kind
-		UNION ALL
-		SELECT coalesce(a, ''), 'ssdp/udp M-SEARCH', 3, sum(replied), sum(CASE WHEN replied = 0 THEN 1 ELSE 0 END), 0 FROM (
-			SELECT fid, a, max(CASE WHEN rts >= qts AND rts <= qts + %[1]d THEN 1 ELSE 0 END) AS replied FROM (
-				SELECT flow_id AS fid, a, a_port, %[2]s AS qts FROM flows
-				WHERE %[3]s AND proto = 17 AND b_port = 1900 AND a_port <> 1900 AND (b = '239.255.255.250' OR b LIKE 'ff0_::c')
-			) AS q LEFT JOIN (
-				SELECT b AS rb, b_port AS rport, %[2]s AS rts FROM flows WHERE proto = 17 AND a_port = 1900 AND NOT %[4]s
-			) AS rep ON a = rb AND a_port = rport
-			GROUP BY fid, a) AS s
-		GROUP BY a`, v.Duration("ssdp_wait").Nanoseconds(), ts, where, multicast("b")))
+	// The requests of services but SSDP M-SEARCH, one row each: host,
+	// service, kind of request (0 TCP, 1 DNS, 2 other UDP), answered, no
+	// reply, rejected (1 or 0).
+	requests := fmt.Sprintf(`SELECT coalesce(a, '') AS host,
+			CASE WHEN service IS NULL THEN CAST(b_port AS VARCHAR) || CASE WHEN proto = 6 THEN '/tcp' ELSE '/udp' END
+				WHEN service = '' THEN CASE WHEN proto = 6 THEN '0/tcp' ELSE '0/udp' END
+				ELSE service END AS svc,
+			CASE WHEN proto = 6 THEN 0 WHEN b_port = 53 THEN 1 ELSE 2 END AS kind,
+			CASE WHEN proto = 6 AND state NOT IN ('S0', 'REJ') OR proto <> 6 AND pkts_b_to_a <> 0 THEN 1 ELSE 0 END AS answered,
+			CASE WHEN proto = 6 AND state = 'S0' OR proto <> 6 AND pkts_b_to_a = 0 THEN 1 ELSE 0 END AS no_reply,
+			CASE WHEN proto = 6 AND state = 'REJ' THEN 1 ELSE 0 END AS rejected
+		FROM flows WHERE %s AND proto IN (6, 17) AND NOT %s AND NOT (proto = 17 AND a_port = 1900)`, where, multicast("b"))
+	// The SSDP M-SEARCHes (kind 3), one row each: host, replied (1 or 0).
+	searches := fmt.Sprintf(`SELECT a, max(CASE WHEN rts >= qts AND rts <= qts + %[1]d THEN 1 ELSE 0 END) AS replied FROM (
+			SELECT flow_id AS fid, a, a_port, %[2]s AS qts FROM flows
+			WHERE %[3]s AND proto = 17 AND b_port = 1900 AND a_port <> 1900 AND (b = '239.255.255.250' OR b LIKE 'ff0_::c')
+		) AS q LEFT JOIN (
+			SELECT b AS rb, b_port AS rport, %[2]s AS rts FROM flows WHERE proto = 17 AND a_port = 1900 AND NOT %[4]s
+		) AS rep ON a = rb AND a_port = rport
+		GROUP BY fid, a`, v.Duration("ssdp_wait").Nanoseconds(), ts, where, multicast("b"))
+	rel, err := env.Kept(ctx, `SELECT host, service, answered + no_reply + rejected AS requests, answered, no_reply, rejected, no_reply + rejected AS un FROM (
+		SELECT host, service, sum(answered) AS answered, sum(no_reply) AS no_reply, sum(rejected) AS rejected FROM (
+			SELECT host, svc AS service, answered, no_reply, rejected FROM (`+requests+`) AS f
+			UNION ALL
+			SELECT coalesce(a, ''), 'ssdp/udp M-SEARCH', replied, CASE WHEN replied = 0 THEN 1 ELSE 0 END, 0 FROM (`+searches+`) AS s
+		) AS r GROUP BY host, service) AS h`)
 	if err != nil {
 		return nil, err
 	}
-	perHost := `SELECT host, service, answered + no_reply + rejected AS requests, answered, no_reply, rejected, no_reply + rejected AS un FROM (
-		SELECT host, service, sum(answered) AS answered, sum(no_reply) AS no_reply, sum(rejected) AS rejected
-		FROM ` + rel + ` AS k GROUP BY host, service) AS h`
+	perHost := `SELECT host, service, requests, answered, no_reply, rejected, un FROM ` + rel + ` AS k`
 	order := ` ORDER BY un DESC, requests DESC, host, service`
 	tab := env.StreamTable("unanswered", "Requests per host and service, and the share answered",
 		[]string{"host", "name", "service", "requests", "answered", "no_reply", "rejected", "share_answered"},
@@ -112,7 +115,10 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 	}
 	n := analysis.AsInt(nt.Rows[0][0])
 
-	byKind, err := env.Query(ctx, `SELECT kind, sum(answered), sum(no_reply), sum(rejected) FROM `+rel+` AS k GROUP BY kind`)
+	byKind, err := env.Query(ctx, `SELECT kind, sum(answered), sum(no_reply), sum(rejected) FROM (
+		SELECT kind, answered, no_reply, rejected FROM (`+requests+`) AS f
+		UNION ALL
+		SELECT 3, replied, CASE WHEN replied = 0 THEN 1 ELSE 0 END, 0 FROM (`+searches+`) AS s) AS k GROUP BY kind`)
 	if err != nil {
 		return nil, err
 	}
