@@ -193,9 +193,15 @@ func compressRows(w io.Writer, img *image.RGBA, rgb bool) (ok bool, err error) {
 	// The filter type (0), then the pixels; as RGB, each pixel is written
 	// as 4 bytes whose last the next pixel overwrites, hence one spare byte.
 	row := make([]byte, 1+bpp*width+1)
+	var last []byte // the pixels row holds, converted
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		pix := img.Pix[img.PixOffset(b.Min.X, y):][:4*width]
-		if rgb {
+		switch {
+		case bytes.Equal(pix, last):
+			// Half the rows of a figure are the row above them again
+			// (white margins, the plot between its marks): row holds
+			// them already.
+		case rgb:
 			for x, o := 0, 1; x+4 <= len(pix); x, o = x+4, o+3 {
 				v := binary.LittleEndian.Uint32(pix[x:])
 				if v>>24 != 0xff {
@@ -203,7 +209,7 @@ func compressRows(w io.Writer, img *image.RGBA, rgb bool) (ok bool, err error) {
 				}
 				binary.LittleEndian.PutUint32(row[o:], v)
 			}
-		} else {
+		default:
 			// PNG's colours are not premultiplied by alpha; this converts
 			// as image/png does.
 			for x := 0; x < len(pix); x += 4 {
@@ -223,6 +229,7 @@ func compressRows(w io.Writer, img *image.RGBA, rgb bool) (ok bool, err error) {
 				}
 			}
 		}
+		last = pix
 		if _, err := zw.Write(row[:1+bpp*width]); err != nil {
 			return false, err
 		}

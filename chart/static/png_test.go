@@ -3,12 +3,19 @@ package static
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/netlens/netlens/chart"
 )
 
 // TestEncodePNG: what encodePNG writes decodes, with image/png, to the
@@ -26,6 +33,16 @@ func TestEncodePNG(t *testing.T) {
 	}
 	// A sub-image starts inside its pixels.
 	sub := opaque.SubImage(image.Rect(5, 2, 205, 6)).(*image.RGBA)
+	// Rows the same as the row above, as most of a figure's are.
+	repeated := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	repeatedAlpha := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for y := range 30 {
+		for x := range 40 {
+			v := uint8(x + y/7*50)
+			repeated.Set(x, y, color.RGBA{v, 0xff - v, v / 2, 0xff})
+			repeatedAlpha.Set(x, y, color.RGBA{v / 2, v / 3, v / 4, v})
+		}
+	}
 	for _, tt := range []struct {
 		name      string
 		img       *image.RGBA
@@ -34,6 +51,8 @@ func TestEncodePNG(t *testing.T) {
 		{"opaque", opaque, 2},
 		{"translucent", translucent, 6},
 		{"sub-image", sub, 2},
+		{"repeated rows", repeated, 2},
+		{"repeated translucent rows", repeatedAlpha, 6},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var got, want bytes.Buffer
@@ -76,4 +95,46 @@ func TestEncodePNG(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkEncodePNG encodes the pixels of the golden charts' figures.
+func BenchmarkEncodePNG(b *testing.B) {
+	for _, c := range goldenCharts(b) {
+		pc := newPNGCanvas(DefaultSize())
+		if err := drawChart(draw.New(pc), c); err != nil {
+			b.Fatal(err)
+		}
+		img := pc.img
+		b.Run(c.ID, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(img.Pix)))
+			for b.Loop() {
+				if err := encodePNG(io.Discard, img, DPI); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// goldenCharts reads the charts of ../testdata.
+func goldenCharts(tb testing.TB) []*chart.Chart {
+	tb.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "testdata", "*.json"))
+	if err != nil || len(paths) == 0 {
+		tb.Fatalf("no specs in ../testdata: %v", err)
+	}
+	var out []*chart.Chart
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c := new(chart.Chart)
+		if err := json.Unmarshal(raw, c); err != nil {
+			tb.Fatalf("%s: %v", p, err)
+		}
+		out = append(out, c)
+	}
+	return out
 }
