@@ -89,7 +89,8 @@ type fileOut struct {
 // Builder writes a report section by section: the tables, chart
 // fragments and figures of a section are written in the background, opts.
 // Workers at a time, from the moment the section is added, while the
-// analyses that follow still run. Finish writes index.html and report.json
+// analyses that follow still run; of the pieces waiting, the costliest
+// first. Finish writes index.html and report.json
 // and moves the report into place; Abort drops it.
 type Builder struct {
 	ctx  context.Context
@@ -100,6 +101,10 @@ type Builder struct {
 	sem  chan struct{}
 	wg   sync.WaitGroup
 	done bool
+
+	mu    sync.Mutex
+	queue []piece // the pieces no worker took yet
+	seq   int
 }
 
 // NewBuilder starts a report in dir, replacing the report dir may hold once
@@ -149,27 +154,60 @@ func NewBuilder(ctx context.Context, dir string, opts Options) (*Builder, error)
 func (b *Builder) Add(s Section) {
 	so := b.l.add(&s)
 	for _, to := range so.tables {
-		b.spawn(func() { writeTable(b.ctx, b.tmp, to) })
+		b.spawn(tableCost(to), func() { writeTable(b.ctx, b.tmp, to) })
 	}
 	if len(so.files) > 0 {
-		b.spawn(func() { writeFiles(b.ctx, b.tmp, so) })
+		b.spawn(unknownCost, func() { writeFiles(b.ctx, b.tmp, so) })
 	}
 	for _, co := range so.charts {
-		b.spawn(func() { renderHTML(co) })
+		b.spawn(0.1+static.Cost(co.c, static.SVG)/2, func() { renderHTML(co) })
 		if !b.opts.Figures {
 			continue
 		}
 		for _, f := range b.opts.Formats {
 			j := &figureJob{co: co, f: f, rel: FiguresDir + "/" + co.c.ID + "." + f.String()}
 			co.jobs = append(co.jobs, j)
-			b.spawn(func() { j.err = drawFigure(filepath.Join(b.tmp, filepath.FromSlash(j.rel)), j.co.c, j.f) })
+			b.spawn(static.Cost(co.c, f), func() { j.err = drawFigure(filepath.Join(b.tmp, filepath.FromSlash(j.rel)), j.co.c, j.f) })
 		}
 	}
 }
 
-// spawn runs job in the background once a worker is free, unless the
-// report is canceled by then.
-func (b *Builder) spawn(job func()) {
+// A piece of a report is written by the first free worker among those
+// waiting, the one that costs most first (static.Cost, tableCost): the
+// report waits for its last piece, and the longest ones started last,
+// after the last analysis, would make it wait longest. The costs are
+// guesses in milliseconds of processor time.
+
+// unknownCost is the cost of a piece read from the engine as it is
+// written, whose size is not known: a scan's tables of millions of rows,
+// taken before anything else.
+const unknownCost = 1000
+
+// tableCost guesses what writing the CSV and Parquet files of to costs.
+func tableCost(to *tableOut) float64 {
+	if to.stream != nil {
+		return unknownCost
+	}
+	if to.table == nil {
+		return 0
+	}
+	return 0.5 + 0.0004*float64(len(to.table.Rows)*len(to.table.Columns))
+}
+
+// piece is a piece of the report waiting for a worker.
+type piece struct {
+	cost float64
+	seq  int // the order of arrival, among pieces of the same cost
+	run  func()
+}
+
+// spawn queues job, of the given cost, to run once a worker is free and
+// no costlier job waits, unless the report is canceled by then.
+func (b *Builder) spawn(cost float64, job func()) {
+	b.mu.Lock()
+	b.seq++
+	b.queue = append(b.queue, piece{cost: cost, seq: b.seq, run: job})
+	b.mu.Unlock()
 	b.wg.Go(func() {
 		select {
 		case b.sem <- struct{}{}:
@@ -178,9 +216,27 @@ func (b *Builder) spawn(job func()) {
 		}
 		defer func() { <-b.sem }()
 		if b.ctx.Err() == nil {
-			job()
+			b.next().run()
 		}
 	})
+}
+
+// next takes the costliest piece from the queue, the first queued of
+// those that cost the same. There is one for every goroutine spawn
+// started.
+func (b *Builder) next() piece {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	best := 0
+	for i, p := range b.queue {
+		if q := b.queue[best]; p.cost > q.cost || p.cost == q.cost && p.seq < q.seq {
+			best = i
+		}
+	}
+	p := b.queue[best]
+	b.queue[best] = b.queue[len(b.queue)-1]
+	b.queue = b.queue[:len(b.queue)-1]
+	return p
 }
 
 // Finish waits for the pieces of every section, writes report.json and

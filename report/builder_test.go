@@ -81,3 +81,30 @@ func TestBuilderAbort(t *testing.T) {
 		t.Error("index.html changed")
 	}
 }
+
+// TestBuilderCostliestFirst: of the pieces waiting for a worker, the
+// costliest is written first, and of those that cost the same the first
+// that came.
+func TestBuilderCostliestFirst(t *testing.T) {
+	b, err := NewBuilder(context.Background(), t.TempDir(), Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Abort()
+	var got []string
+	hold, held := make(chan struct{}), make(chan struct{})
+	b.spawn(0, func() { close(held); <-hold }) // the one worker is busy meanwhile
+	<-held
+	for _, p := range []struct {
+		name string
+		cost float64
+	}{{"svg", 0.3}, {"png", 20}, {"table", 0.5}, {"pdf", 3}, {"png 2", 20}, {"stream", unknownCost}} {
+		b.spawn(p.cost, func() { got = append(got, p.name) })
+	}
+	close(hold)
+	b.wg.Wait()
+	want := []string{"stream", "png", "png 2", "pdf", "table", "svg"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}

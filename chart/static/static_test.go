@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -445,5 +446,46 @@ func TestEmpty(t *testing.T) {
 				t.Errorf("PDF starts %q", pdf[:min(len(pdf), 8)])
 			}
 		})
+	}
+}
+
+// TestCost: a figure with more pixels or more marks is guessed to cost
+// more to draw, a PNG more than its PDF and its SVG.
+func TestCost(t *testing.T) {
+	bars := func(n int) *chart.Chart {
+		cats := make([]string, n)
+		vals := make([]float64, n)
+		for i := range cats {
+			cats[i], vals[i] = strconv.Itoa(i), float64(i)
+		}
+		return chart.NewHBar("bars", "bars", cats, chart.Bars("n", vals))
+	}
+	dots := func(n int) *chart.Chart {
+		pts := make([]chart.Point, n)
+		for i := range pts {
+			pts[i] = chart.Point{X: float64(i), Y: float64(i % 7)}
+		}
+		return chart.NewScatter("dots", "dots", chart.Series{Name: "a", Points: pts})
+	}
+	for _, tt := range []struct {
+		name         string
+		less, more   *chart.Chart
+		lessF, moreF static.Format
+	}{
+		{"taller PNG", bars(5), bars(60), static.PNG, static.PNG},
+		{"more dots in a PNG", dots(10), dots(5000), static.PNG, static.PNG},
+		{"more dots in a PDF", dots(10), dots(5000), static.PDF, static.PDF},
+		{"more dots in an SVG", dots(10), dots(5000), static.SVG, static.SVG},
+		{"PDF and PNG", dots(100), dots(100), static.PDF, static.PNG},
+		{"SVG and PDF", dots(100), dots(100), static.SVG, static.PDF},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if l, m := static.Cost(tt.less, tt.lessF), static.Cost(tt.more, tt.moreF); !(0 < l && l < m) {
+				t.Errorf("costs %g and %g, want 0 < the first < the second", l, m)
+			}
+		})
+	}
+	if c := static.Cost(nil, static.PNG); c != 0 {
+		t.Errorf("no chart costs %g, want 0", c)
 	}
 }
