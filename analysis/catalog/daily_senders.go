@@ -50,14 +50,34 @@ func (dailySenders) Run(ctx context.Context, env *analysis.Env, v analysis.Value
 	}
 	if r.ok {
 		d := env.Dialect()
-		f := r.filtered(d, v)
-		per, err := env.Query(ctx, fmt.Sprintf(`SELECT dd, count(*) AS senders, sum(CASE WHEN src IN (%s) THEN 1 ELSE 0 END) AS kept FROM (
-			SELECT %s AS dd, src FROM packets WHERE %s GROUP BY dd, src) AS ds GROUP BY dd ORDER BY dd`, f, r.day(d), r.all(d)))
+		f, err := filteredIn(ctx, env, r, v)
 		if err != nil {
 			return nil, err
 		}
-		first, err := env.Query(ctx, fmt.Sprintf(`SELECT fd, count(*) AS senders, sum(CASE WHEN src IN (%s) THEN 1 ELSE 0 END) AS kept FROM (
-			SELECT src, min(%s) AS fd FROM packets WHERE %s GROUP BY src) AS fs GROUP BY fd ORDER BY fd`, f, r.day(d), r.all(d)))
+		// The distinct days and senders, and each sender's first day:
+		// from the senders' sums of a whole range, else from the packets.
+		daySenders := fmt.Sprintf("SELECT %s AS dd, src FROM packets WHERE %s GROUP BY dd, src", r.day(d), r.all(d))
+		senderFirsts := fmt.Sprintf("SELECT src, min(%s) AS fd FROM packets WHERE %s GROUP BY src", r.day(d), r.all(d))
+		keptSQL := "CASE WHEN src IN (" + f + ") THEN 1 ELSE 0 END"
+		st, ok, err := senderTables(ctx, env, r)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			daySenders = "SELECT dd, src FROM " + st.days + " AS sd"
+			senderFirsts = "SELECT src, fd, n FROM " + st.senders + " AS s"
+			if r.windowWhole(v) {
+				// The filter keeps the senders of at least min_pkts packets.
+				keptSQL = fmt.Sprintf("CASE WHEN n >= %d THEN 1 ELSE 0 END", v.Int("min_pkts"))
+			}
+		}
+		per, err := env.Query(ctx, fmt.Sprintf(`SELECT dd, count(*) AS senders, sum(CASE WHEN src IN (%s) THEN 1 ELSE 0 END) AS kept FROM (
+			%s) AS ds GROUP BY dd ORDER BY dd`, f, daySenders))
+		if err != nil {
+			return nil, err
+		}
+		first, err := env.Query(ctx, fmt.Sprintf(`SELECT fd, count(*) AS senders, sum(%s) AS kept FROM (
+			%s) AS fs GROUP BY fd ORDER BY fd`, keptSQL, senderFirsts))
 		if err != nil {
 			return nil, err
 		}

@@ -55,6 +55,10 @@ type dnRange struct {
 	loc      *time.Location
 	zones    []zoneSpan // the offsets of loc over [from, to)
 	ok       bool
+	// whole is set when the range is every packet of the dataset (from
+	// and to not set): the senders' sums are then the same for every
+	// analysis of the group (see senderTables).
+	whole bool
 }
 
 // zoneSpan is an offset from UTC that applies from a time on.
@@ -86,6 +90,7 @@ func darknetRange(ctx context.Context, env *analysis.Env, v analysis.Values) (dn
 		return r, nil
 	}
 	r.from, r.to, r.ok = analysis.AsInt(row[0]), analysis.AsInt(row[1])+1, true
+	r.whole = !v.IsSet("from") && !v.IsSet("to")
 	if v.IsSet("from") {
 		r.from = from
 	}
@@ -225,6 +230,64 @@ func (r dnRange) filtered(d engine.Dialect, v analysis.Values) string {
 		r.where(d, start, end), v.Int("min_pkts"))
 }
 
+// filteredIn returns the SQL of the senders the filter keeps, in column
+// fsrc, as filtered does; when the filter's window holds every packet of
+// a whole range, from the senders' kept sums (see senderTables) rather
+// than by counting the packets of every sender again.
+func filteredIn(ctx context.Context, env *analysis.Env, r dnRange, v analysis.Values) (string, error) {
+	st, ok, err := senderTables(ctx, env, r)
+	if err != nil || !ok || !r.windowWhole(v) {
+		return r.filtered(env.Dialect(), v), err
+	}
+	return fmt.Sprintf("SELECT src AS fsrc FROM %s AS fs WHERE n >= %d", st.senders, v.Int("min_pkts")), nil
+}
+
+// windowWhole reports whether the filter's window holds every packet of
+// a whole range: it starts at or before the first packet.
+func (r dnRange) windowWhole(v analysis.Values) bool {
+	start, _ := r.window(v)
+	return r.whole && start <= r.from
+}
+
+// dnSenders are the relations of the senders of a whole range, kept by
+// the engine for the analyses of the group, which count the packets of
+// each sender over the range, its last day, its days or the filter's
+// window: a telescope has millions of senders.
+type dnSenders struct {
+	// days has a row per sender and day (of tz, as day() gives it) with
+	// packets: src, dd, n (its packets that day).
+	days string
+	// senders has a row per sender: src, n (its packets), fd and ld (the
+	// first and last day it sent on).
+	senders string
+}
+
+// senderTables returns the relations of the senders of r, and true, when
+// r is a whole range; otherwise false, and the analyses count from the
+// packets.
+func senderTables(ctx context.Context, env *analysis.Env, r dnRange) (dnSenders, bool, error) {
+	if !r.ok || !r.whole {
+		return dnSenders{}, false, nil
+	}
+	d := env.Dialect()
+	days, err := env.Kept(ctx, fmt.Sprintf("SELECT src, %s AS dd, count(*) AS n FROM packets WHERE %s GROUP BY src, dd", r.day(d), r.all(d)))
+	if err != nil {
+		return dnSenders{}, false, err
+	}
+	senders, err := env.Kept(ctx, "SELECT src, sum(n) AS n, min(dd) AS fd, max(dd) AS ld FROM "+days+" AS sd GROUP BY src")
+	if err != nil {
+		return dnSenders{}, false, err
+	}
+	return dnSenders{days: days, senders: senders}, true, nil
+}
+
+// lastDD is the day of the last day of r as day() gives it: the local
+// wall-clock nanoseconds of its midnight.
+func (r dnRange) lastDD() int64 {
+	_, off := time.Unix(0, r.last).In(r.loc).Zone()
+	return r.last + int64(off)*int64(time.Second)
+}
+
 // window returns the filter's window: the window parameter's time up to
 // the end of the last day, cut at the range's end. It may start before
 // the range, as the seed's filter reads the 30 days before its day.
@@ -266,8 +329,12 @@ func withClass(d engine.Dialect, from string, cols []string, at int64, addrs str
 // label: class, pp, packets, senders. classes and class_services share it.
 func classKeys(ctx context.Context, env *analysis.Env, r dnRange, v analysis.Values) (*engine.Table, error) {
 	d := env.Dialect()
+	f, err := filteredIn(ctx, env, r, v)
+	if err != nil {
+		return nil, err
+	}
 	per := fmt.Sprintf("(SELECT src, %s AS pp, count(*) AS n FROM packets WHERE %s AND src %s (%s) GROUP BY src, pp)",
-		ppKey, r.lastDay(d), d.In(), r.filtered(d, v))
+		ppKey, r.lastDay(d), d.In(), f)
 	q := withClass(d, per, []string{"src", "pp", "n"}, r.last, "SELECT src AS addr FROM packets WHERE "+r.lastDay(d))
 	return env.Shared(ctx, "SELECT class, pp, sum(n) AS pkts, count(*) AS senders FROM ("+q+") AS c GROUP BY class, pp ORDER BY class, pp")
 }
@@ -276,7 +343,11 @@ func classKeys(ctx context.Context, env *analysis.Env, r dnRange, v analysis.Val
 // filter keeps, per class label.
 func classSenders(ctx context.Context, env *analysis.Env, r dnRange, v analysis.Values) (*engine.Table, error) {
 	d := env.Dialect()
-	per := fmt.Sprintf("(SELECT src FROM packets WHERE %s AND src %s (%s) GROUP BY src)", r.lastDay(d), d.In(), r.filtered(d, v))
+	f, err := filteredIn(ctx, env, r, v)
+	if err != nil {
+		return nil, err
+	}
+	per := fmt.Sprintf("(SELECT src FROM packets WHERE %s AND src %s (%s) GROUP BY src)", r.lastDay(d), d.In(), f)
 	q := withClass(d, per, []string{"src"}, r.last, "SELECT src AS addr FROM packets WHERE "+r.lastDay(d))
 	return env.Shared(ctx, "SELECT class, count(*) AS senders FROM ("+q+") AS c GROUP BY class ORDER BY class")
 }
@@ -299,6 +370,15 @@ func ppStats(ctx context.Context, env *analysis.Env, r dnRange) (*engine.Table, 
 // sender over the range: packets, seen on the last day (1 or 0), senders.
 func senderStats(ctx context.Context, env *analysis.Env, r dnRange) (*engine.Table, error) {
 	d := env.Dialect()
+	st, ok, err := senderTables(ctx, env, r)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		// A sender was seen on the last day when its last day is that one.
+		return env.Shared(ctx, fmt.Sprintf(`SELECT n, CASE WHEN ld = %d THEN 1 ELSE 0 END AS seen_last, count(*) AS senders
+			FROM %s AS s GROUP BY n, seen_last ORDER BY n, seen_last`, r.lastDD(), st.senders))
+	}
 	return env.Shared(ctx, fmt.Sprintf(`SELECT n, seen_last, count(*) AS senders FROM (
 			SELECT src, count(*) AS n, max(CASE WHEN %s >= %d THEN 1 ELSE 0 END) AS seen_last
 			FROM packets WHERE %s GROUP BY src) AS s

@@ -117,7 +117,11 @@ func (embeddings) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 
 	// The senders of the last day, with their classes.
 	d := env.Dialect()
-	per := fmt.Sprintf("(SELECT src FROM packets WHERE %s AND src %s (%s) GROUP BY src)", r.lastDay(d), d.In(), r.filtered(d, v))
+	f, err := filteredIn(ctx, env, r, v)
+	if err != nil {
+		return nil, err
+	}
+	per := fmt.Sprintf("(SELECT src FROM packets WHERE %s AND src %s (%s) GROUP BY src)", r.lastDay(d), d.In(), f)
 	t, err := env.Query(ctx, "SELECT src, class FROM ("+withClass(d, per, []string{"src"}, r.last,
 		"SELECT src AS addr FROM packets WHERE "+r.lastDay(d))+") AS c ORDER BY src")
 	if err != nil {
@@ -308,12 +312,16 @@ func (embeddings) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 // time: the sentences as token ids, and the id of each sender.
 func darkvecCorpus(ctx context.Context, env *analysis.Env, r dnRange, v analysis.Values) (*embed.Corpus, map[string]int32, error) {
 	d := env.Dialect()
+	f, err := filteredIn(ctx, env, r, v)
+	if err != nil {
+		return nil, nil, err
+	}
 	// The service of each port/proto key, as an index into the sorted
 	// service names.
 	serviceOf := func(key int64) string { return services.DarkVec(ppPortProto(key)) }
 	if v.String("services") == "auto" {
 		t, err := env.Query(ctx, fmt.Sprintf("SELECT %s AS ppk, count(*) AS n FROM packets WHERE %s AND src %s (%s) GROUP BY ppk",
-			ppKey, r.all(d), d.In(), r.filtered(d, v)))
+			ppKey, r.all(d), d.In(), f))
 		if err != nil {
 			return nil, nil, fmt.Errorf("embeddings: top port/proto pairs: %w", err)
 		}
@@ -349,7 +357,7 @@ func darkvecCorpus(ctx context.Context, env *analysis.Env, r dnRange, v analysis
 	}
 
 	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %s AS lt, src, %s AS ppk FROM packets WHERE %s AND src %s (%s) ORDER BY %s, src, ppk",
-		r.local(d), ppKey, r.all(d), d.In(), r.filtered(d, v), d.EpochNs("ts")))
+		r.local(d), ppKey, r.all(d), d.In(), f, d.EpochNs("ts")))
 	if err != nil {
 		return nil, nil, fmt.Errorf("embeddings: packets: %w", err)
 	}

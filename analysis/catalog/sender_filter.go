@@ -65,9 +65,19 @@ func (senderFilter) Run(ctx context.Context, env *analysis.Env, v analysis.Value
 
 		d := env.Dialect()
 		start, end := r.window(v)
+		// The packets of each sender in the window: those of the range's
+		// senders' sums when the window holds them all.
+		perSender := fmt.Sprintf("SELECT src, count(*) AS n FROM packets WHERE %s GROUP BY src", r.where(d, start, end))
+		st, ok, err := senderTables(ctx, env, r)
+		if err != nil {
+			return nil, err
+		}
+		if ok && r.windowWhole(v) {
+			perSender = "SELECT src, n FROM " + st.senders + " AS s"
+		}
 		t, err := env.Query(ctx, fmt.Sprintf(`SELECT kept, count(*) AS senders, sum(n) AS pkts FROM (
-			SELECT src, count(*) AS n, CASE WHEN count(*) >= %d THEN 1 ELSE 0 END AS kept FROM packets WHERE %s GROUP BY src) AS w
-			GROUP BY kept ORDER BY kept`, v.Int("min_pkts"), r.where(d, start, end)))
+			SELECT src, n, CASE WHEN n >= %d THEN 1 ELSE 0 END AS kept FROM (%s) AS ps) AS w
+			GROUP BY kept ORDER BY kept`, v.Int("min_pkts"), perSender))
 		if err != nil {
 			return nil, err
 		}
