@@ -3,6 +3,7 @@ package decode
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/netip"
 	"strconv"
 )
@@ -27,9 +28,9 @@ var (
 
 const (
 	dnsHeaderLen = 12
-	dnsMaxName   = 255 // wire length of a name, length bytes and root included
-	dnsMaxJumps  = 127 // a 255-byte name holds at most 127 labels
-	dnsRecent    = 8   // texts remembered to share strings between records
+	dnsMaxName   = 255     // wire length of a name, length bytes and root included
+	dnsMaxJumps  = 127     // a 255-byte name holds at most 127 labels
+	dnsTexts     = 1 << 10 // texts remembered to share strings between records, a power of two
 )
 
 // DNS record types that ParseDNS renders into DNSAnswer.Data.
@@ -87,9 +88,8 @@ type DNSMessage struct {
 	// them.
 	Answers []DNSAnswer
 
-	text   []byte            // scratch for the text of one name
-	recent [dnsRecent]string // last texts made, shared when they repeat
-	next   int               // where the next text goes in recent
+	text  []byte   // scratch for the text of one name
+	texts []string // texts made, direct-mapped by a hash of their bytes (see str)
 }
 
 // ParseDNS parses a DNS or mDNS message into m.
@@ -352,21 +352,25 @@ var labelClass = func() (t [256]uint8) {
 }()
 
 // str returns b as a string, sharing the string made for an equal text
-// recently so that names repeated across records cost no allocation.
+// before so that names repeated across records and messages cost no
+// allocation. The texts are remembered in a direct-mapped table: a text
+// has one slot, found by a hash of its bytes, and a new text takes it over.
 func (m *DNSMessage) str(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	for _, s := range m.recent {
-		if s == string(b) {
-			return s
-		}
+	if m.texts == nil {
+		m.texts = make([]string, dnsTexts)
 	}
-	s := string(b)
-	m.recent[m.next] = s
-	m.next = (m.next + 1) % dnsRecent
-	return s
+	e := &m.texts[maphash.Bytes(dnsSeed, b)&(dnsTexts-1)]
+	if *e != string(b) {
+		*e = string(b)
+	}
+	return *e
 }
+
+// dnsSeed is the seed of the hashes of str's table.
+var dnsSeed = maphash.MakeSeed()
 
 // DNSTypeName returns the mnemonic of a DNS record type, or TYPE<n> as in
 // RFC 3597 for a type it does not know. Known types cost no allocation.
