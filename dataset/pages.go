@@ -713,9 +713,11 @@ func (c *pageColumn) resetChunk() {
 		c.dictOn = true
 		c.dictVals = c.dictVals[:0]
 		c.dictPlain = c.dictPlain[:0]
+		if c.dictN > 0 { // else no text was looked up since they were made or cleared
+			clear(c.byText)
+			clear(c.byPtr)
+		}
 		c.dictBytes, c.dictN = 0, 0
-		clear(c.byText)
-		clear(c.byPtr)
 		c.usedStamp = c.usedStamp[:0]
 	}
 }
