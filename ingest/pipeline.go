@@ -177,10 +177,14 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 			lt, ltRun = frame.LinkType, 0
 		}
 		ltRun++
+		if cap(pb.keys) == 0 {
+			pb.keys = make([]uint64, 0, 2*cap(pb.rows))
+		}
+		pb.keys = pb.keys[:2*len(pb.rows)]
+		k := pb.keys[len(pb.keys)-2:]
+		k[0], k[1] = 0, 0
 		if p.IPVersion == 4 {
-			pb.keys = append(pb.keys, v4Key(meta.Src), v4Key(meta.Dst))
-		} else {
-			pb.keys = append(pb.keys, 0, 0)
+			k[0], k[1] = v4Key(meta.Src), v4Key(meta.Dst)
 		}
 		asm.Add(p, &meta)
 		peers.add(ids[file], p, &meta)
