@@ -45,13 +45,20 @@ const (
 // activityRows returns the sample of at most points packets of [from, to)
 // whose senders the SQL condition cond (with args) keeps, as rows of time,
 // sender and token, in time order, and the number of packets sampled from.
-func activityRows(ctx context.Context, env *analysis.Env, from, to int64, cond string, args []any, points int64) ([][3]any, int64, error) {
+// kept, when not empty, is a relation of those senders with the time
+// of their first packet and their packets (src, ft, n), else they are
+// counted from the packets.
+func activityRows(ctx context.Context, env *analysis.Env, from, to int64, cond string, args []any, points int64, kept string) ([][3]any, int64, error) {
 	d := env.Dialect()
 	ts := d.EpochNs("ts")
 	where := fmt.Sprintf("%s >= %d AND %s < %d AND ip_version IN (4, 6) AND %s", ts, from, ts, to, cond)
+	firstQuery := "SELECT src, min(" + ts + ") AS f, count(*) AS n FROM packets WHERE " + where + " GROUP BY src"
+	if kept != "" {
+		firstQuery = "SELECT src, ft, n FROM " + kept + " AS s"
+	}
 	// A telescope has millions of senders: they are read as they come,
 	// into plain records.
-	firstRows, err := env.Engine.Query(ctx, "SELECT src, min("+ts+") AS f, count(*) AS n FROM packets WHERE "+where+" GROUP BY src", args...)
+	firstRows, err := env.Engine.Query(ctx, firstQuery, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -134,7 +141,15 @@ func (activity) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 		return activityResult(env, "activity", title, nil, 0, noDarknet), nil
 	}
 	to := min(r.to, r.from+v.Duration("span").Nanoseconds())
-	rows, total, err := activityRows(ctx, env, r.from, to, "1 = 1", nil, v.Int("points"))
+	// When the span holds the whole range, its senders are those the
+	// other analyses of the group count.
+	var senders string
+	if st, ok, err := senderTables(ctx, env, r); err != nil {
+		return nil, err
+	} else if ok && to == r.to {
+		senders = st.senders
+	}
+	rows, total, err := activityRows(ctx, env, r.from, to, "1 = 1", nil, v.Int("points"), senders)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +224,7 @@ func (classActivity) Run(ctx context.Context, env *analysis.Env, v analysis.Valu
 	default:
 		cond, args = "src NOT IN ("+placeholders(len(list))+")", list
 	}
-	rows, total, err := activityRows(ctx, env, r.from, r.to, cond, args, v.Int("points"))
+	rows, total, err := activityRows(ctx, env, r.from, r.to, cond, args, v.Int("points"), "")
 	if err != nil {
 		return nil, err
 	}

@@ -255,10 +255,11 @@ func (r dnRange) windowWhole(v analysis.Values) bool {
 // window: a telescope has millions of senders.
 type dnSenders struct {
 	// days has a row per sender and day (of tz, as day() gives it) with
-	// packets: src, dd, n (its packets that day).
+	// packets: src, dd, n (its packets that day), ft (the time of the
+	// first, ns since the epoch).
 	days string
 	// senders has a row per sender: src, n (its packets), fd and ld (the
-	// first and last day it sent on).
+	// first and last day it sent on), ft (the time of its first packet).
 	senders string
 }
 
@@ -270,11 +271,12 @@ func senderTables(ctx context.Context, env *analysis.Env, r dnRange) (dnSenders,
 		return dnSenders{}, false, nil
 	}
 	d := env.Dialect()
-	days, err := env.Kept(ctx, fmt.Sprintf("SELECT src, %s AS dd, count(*) AS n FROM packets WHERE %s GROUP BY src, dd", r.day(d), r.all(d)))
+	days, err := env.Kept(ctx, fmt.Sprintf("SELECT src, %s AS dd, count(*) AS n, min(%s) AS ft FROM packets WHERE %s GROUP BY src, dd",
+		r.day(d), d.EpochNs("ts"), r.all(d)))
 	if err != nil {
 		return dnSenders{}, false, err
 	}
-	senders, err := env.Kept(ctx, "SELECT src, sum(n) AS n, min(dd) AS fd, max(dd) AS ld FROM "+days+" AS sd GROUP BY src")
+	senders, err := env.Kept(ctx, "SELECT src, sum(n) AS n, min(dd) AS fd, max(dd) AS ld, min(ft) AS ft FROM "+days+" AS sd GROUP BY src")
 	if err != nil {
 		return dnSenders{}, false, err
 	}
