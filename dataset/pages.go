@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"hash/maphash"
 	"io"
 	"math"
 	"slices"
@@ -611,7 +612,7 @@ type pageColumn struct {
 	dictPlain []byte // the dictionary page's values
 	dictBytes int
 	dictN     int
-	byText    map[string]int32
+	byText    textTable
 	byPtr     []ptrSlot
 
 	// The row group's column chunk.
@@ -630,6 +631,76 @@ type pageColumn struct {
 	bounds8    []byte // the bounds of the row group's pages (see bound)
 	tmp        [8]byte
 	hasStat    bool
+}
+
+// textTable finds the dictionary index of a text by its content: an
+// open-addressing table (linear probing, at most half full) of the hash
+// and index of each entry of the dictionary, whose texts are the
+// column's dictVals. A miss, the common case of a scan's addresses, costs
+// one probe and no insert of its own, where a Go map took a look-up and
+// an insert, each hashing the text.
+type textTable struct {
+	slots []textSlot
+	used  int
+}
+
+// textSlot is the hash of a text and its index plus 1 (0: a free slot).
+type textSlot struct {
+	hash uint32
+	id1  int32
+}
+
+// textSeed seeds the hashes of textTable.
+var textSeed = maphash.MakeSeed()
+
+// find returns the index of the text s, of hash h, among vals, or -1 and
+// the slot where put places it.
+func (t *textTable) find(h uint32, s string, vals []string) (id int32, slot int) {
+	if 2*(t.used+1) > len(t.slots) {
+		t.grow(vals)
+	}
+	mask := len(t.slots) - 1
+	i := int(h) & mask
+	for {
+		e := t.slots[i]
+		if e.id1 == 0 {
+			return -1, i
+		}
+		if e.hash == h && vals[e.id1-1] == s {
+			return e.id1 - 1, i
+		}
+		i = (i + 1) & mask
+	}
+}
+
+// put records at slot (from find) the text of hash h and index id.
+func (t *textTable) put(slot int, h uint32, id int32) {
+	t.slots[slot] = textSlot{hash: h, id1: id + 1}
+	t.used++
+}
+
+// grow doubles the table (it starts at 1,024 slots) and places its
+// entries again.
+func (t *textTable) grow(vals []string) {
+	old := t.slots
+	t.slots = make([]textSlot, max(2*len(old), 1<<10))
+	mask := len(t.slots) - 1
+	for _, e := range old {
+		if e.id1 == 0 {
+			continue
+		}
+		i := int(e.hash) & mask
+		for t.slots[i].id1 != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = e
+	}
+}
+
+// reset empties the table, keeping its size.
+func (t *textTable) reset() {
+	clear(t.slots)
+	t.used = 0
 }
 
 // ptrSlot remembers the dictionary index of the text at p, of length n.
@@ -670,7 +741,6 @@ func (c *pageColumn) init(fc fieldColumn, dict bool, name string) {
 	}
 	c.pageStamp = 1 // entries start at 0: unused by any page
 	if dict {
-		c.byText = map[string]int32{}
 		c.byPtr = make([]ptrSlot, ptrSlots)
 	}
 	c.resetChunk()
@@ -714,7 +784,7 @@ func (c *pageColumn) resetChunk() {
 		c.dictVals = c.dictVals[:0]
 		c.dictPlain = c.dictPlain[:0]
 		if c.dictN > 0 { // else no text was looked up since they were made or cleared
-			clear(c.byText)
+			c.byText.reset()
 			clear(c.byPtr)
 		}
 		c.dictBytes, c.dictN = 0, 0
@@ -917,12 +987,13 @@ func (c *pageColumn) lookup(s string) int32 {
 	if slot.p == p && slot.n == len(s) && p != nil {
 		return slot.id
 	}
-	id, ok := c.byText[s]
-	if !ok {
+	hs := uint32(maphash.String(textSeed, s))
+	id, at := c.byText.find(hs, s, c.dictVals)
+	if id < 0 {
 		id = int32(c.dictN)
 		c.dictN++
 		c.dictVals = append(c.dictVals, s)
-		c.byText[s] = id
+		c.byText.put(at, hs, id)
 		c.dictPlain = binary.LittleEndian.AppendUint32(c.dictPlain, uint32(len(s)))
 		c.dictPlain = append(c.dictPlain, s...)
 		c.dictBytes += len(s)
