@@ -402,6 +402,22 @@ func TestAddrTexts(t *testing.T) {
 			}
 		})
 	}
+	// Every byte value in every place, of every length next to every
+	// other: each text is still itself once the texts after it are made.
+	var texts AddrTexts
+	var addrs []netip.Addr
+	var got []string
+	for i := range 4 * 256 {
+		b := [4]byte{byte(i * 7), byte(i * 13), byte(i * 29), byte(i * 31)}
+		b[i/256] = byte(i)
+		a := netip.AddrFrom4(b)
+		addrs, got = append(addrs, a), append(got, texts.Text(a))
+	}
+	for i, a := range addrs {
+		if got[i] != a.String() {
+			t.Fatalf("Text(%v) = %q once later texts were made", a, got[i])
+		}
+	}
 	var n AddrTexts
 	for _, s := range []string{"0.0.0.0", "255.255.255.255", "1.20.255.3", "100.9.10.99", "fe80::1%eth0", "::"} {
 		a := netip.MustParseAddr(s)

@@ -90,20 +90,27 @@ var decimals = func() (d [256][4]byte) {
 }()
 
 // make4 returns the text of the IPv4 address a, in the current chunk: the
-// same as make, with each byte's digits copied from decimals.
+// same as make, with each byte's digits copied from decimals. Each byte's
+// entry is stored whole, four bytes at once, and the next byte's digits or
+// the dot go over what follows its digits: there is room for that past any
+// text, and nothing lies there yet.
 func (t *AddrTexts) make4(a uint32) string {
-	if cap(t.chunk)-len(t.chunk) < len("255.255.255.255.") { // a dot after each byte, the last one dropped
+	const room = len("255.255.255.255.") // a dot after each byte, the last one dropped
+	if cap(t.chunk)-len(t.chunk) < room {
 		t.chunk = make([]byte, 0, textChunk)
 	}
 	start := len(t.chunk)
-	b := t.chunk
+	b := t.chunk[start : start+room]
+	n := 0
 	for shift := 24; shift >= 0; shift -= 8 {
-		d := &decimals[byte(a>>shift)]
-		b = append(b, d[:d[3]]...)
-		b = append(b, '.')
+		d := decimals[byte(a>>shift)]
+		*(*[4]byte)(b[n : n+4]) = d
+		n += int(d[3])
+		b[n] = '.'
+		n++
 	}
-	t.chunk = b[:len(b)-1] // without the last dot
-	return unsafe.String(&t.chunk[start], len(t.chunk)-start)
+	t.chunk = t.chunk[:start+n-1] // without the last dot
+	return unsafe.String(&t.chunk[start], n-1)
 }
 
 // make returns the text of a, in the current chunk.
