@@ -55,14 +55,21 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	srcV := any(src)
 	type dstValues struct{ addr, name any }
 	dsts := map[string]dstValues{} // each address and name boxed once, not per packet
-	for _, r := range t.Rows {
+	// The rows' values in one allocation rather than one per row: the top
+	// source may have sent millions of packets.
+	const width = 5
+	vals := make([]any, width*len(t.Rows))
+	tab.Rows = make([][]any, len(t.Rows))
+	for i, r := range t.Rows {
 		dst := analysis.AsString(r[1])
 		d, ok := dsts[dst]
 		if !ok {
 			d = dstValues{dst, nullable(env.Names[dst])}
 			dsts[dst] = d
 		}
-		tab.Add(analysis.Time(analysis.AsInt(r[0])), srcV, d.addr, d.name, analysis.AsInt(r[2]))
+		row := vals[width*i : width*(i+1) : width*(i+1)]
+		row[0], row[1], row[2], row[3], row[4] = analysis.Time(analysis.AsInt(r[0])), srcV, d.addr, d.name, analysis.AsInt(r[2])
+		tab.Rows[i] = row
 	}
 	c := seriesByKey("timeline_src", title, t.Rows, func(k any) string {
 		return env.Label(analysis.AsString(k))
@@ -101,11 +108,25 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 			return nil, err
 		}
 	}
-	for _, r := range t.Rows {
+	// The rows of each protocol, counted first so that each slice is made
+	// once: there may be millions.
+	of := make([]int, len(t.Rows))
+	count := make([]int, len(protos))
+	for j, r := range t.Rows {
+		of[j] = -1
 		for i := range protos {
 			if p := &protos[i]; p.found && analysis.AsInt(r[3]) == int64(p.proto) {
-				p.rows = append(p.rows, r)
+				of[j] = i
+				count[i]++
 			}
+		}
+	}
+	for i := range protos {
+		protos[i].rows = make([][]any, 0, count[i])
+	}
+	for j, r := range t.Rows {
+		if i := of[j]; i >= 0 {
+			protos[i].rows = append(protos[i].rows, r)
 		}
 	}
 	for _, p := range protos {
