@@ -263,11 +263,20 @@ func (b *Builder) Finish(r *Report) error {
 			}
 		}
 	}
-	if err := writeFile(filepath.Join(b.tmp, JSONName), true, func(w io.Writer) error { return writeJSON(w, b.l) }); err != nil {
-		return fmt.Errorf("write report: %s: %w", JSONName, err)
+	// The two are written, and synced, at the same time: nothing else is
+	// left to do.
+	var jsonErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		jsonErr = writeFile(filepath.Join(b.tmp, JSONName), true, func(w io.Writer) error { return writeJSON(w, b.l) })
+	})
+	pageErr := writeFile(filepath.Join(b.tmp, IndexName), true, func(w io.Writer) error { return writePage(w, b.l) })
+	wg.Wait()
+	if jsonErr != nil {
+		return fmt.Errorf("write report: %s: %w", JSONName, jsonErr)
 	}
-	if err := writeFile(filepath.Join(b.tmp, IndexName), true, func(w io.Writer) error { return writePage(w, b.l) }); err != nil {
-		return fmt.Errorf("write report: %s: %w", IndexName, err)
+	if pageErr != nil {
+		return fmt.Errorf("write report: %s: %w", IndexName, pageErr)
 	}
 	if err := b.ctx.Err(); err != nil {
 		return fmt.Errorf("write report: %w", err)
