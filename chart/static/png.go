@@ -16,6 +16,8 @@ import (
 	"github.com/klauspost/compress/zlib"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/netlens/netlens/internal/hugepages"
 )
 
 // pngCanvas is a raster canvas of DPI dots per inch, written as PNG by
@@ -46,7 +48,9 @@ func newPNGCanvas(size Size) *pngCanvas {
 	default:
 	}
 	if n := 4 * w * h; img == nil || cap(img.Pix) < n {
-		img = image.NewRGBA(image.Rect(0, 0, w, h))
+		// Megabytes touched at once, first by the white background: in
+		// huge pages, a few page faults rather than one every 4 KiB.
+		img = &image.RGBA{Pix: hugepages.Make[uint8](n), Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
 	} else {
 		img.Pix, img.Stride, img.Rect = img.Pix[:n], 4*w, image.Rect(0, 0, w, h)
 	}
