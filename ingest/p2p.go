@@ -245,7 +245,8 @@ type synAt struct {
 }
 
 // synQueue holds the SYNs kept, in order of time: a ring that doubles
-// when full, and so never grows past maxSyns (p2p.syn forgets one first).
+// when full, and so never grows past maxSyns (p2p.syn forgets one first);
+// a large ring is asked for huge pages, as the other tables a scan fills.
 type synQueue struct {
 	ring  []synAt // a power of two long
 	first int     // index in ring of the oldest
@@ -261,7 +262,7 @@ func (q *synQueue) pop() {
 
 func (q *synQueue) push(s synAt) {
 	if q.n == len(q.ring) {
-		ring := make([]synAt, max(2*len(q.ring), 1024))
+		ring := hugepages.Make[synAt](max(2*len(q.ring), 1024)) // on a scan, 16 MiB touched once
 		for i := range q.n {
 			ring[i] = q.ring[(q.first+i)&(len(q.ring)-1)]
 		}
