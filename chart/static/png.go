@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"hash/adler32"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -13,7 +14,7 @@ import (
 	"sync"
 
 	"git.sr.ht/~sbinet/gg"
-	"github.com/klauspost/compress/zlib"
+	"github.com/klauspost/compress/flate"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/vgimg"
 
@@ -182,24 +183,84 @@ const idatSize = 64 << 10
 var compressed = make(chan *bytes.Buffer, 4)
 
 // compressRows writes the rows of img, each with its filter type (0,
-// None), compressed, to w: as RGB when rgb, else as RGBA. As RGB it stops
-// at the first pixel that is not opaque and returns false.
-func compressRows(w io.Writer, img *image.RGBA, rgb bool) (ok bool, err error) {
+// None), as a zlib stream to z: as RGB when rgb, else as RGBA. As RGB it
+// stops at the first pixel that is not opaque and returns false.
+//
+// The two halves of a figure's rows are compressed at the same time, each
+// on its own (the first ends with a sync flush, and the stream's checksum
+// is the two halves' combined): the last figure of a report is drawn
+// while the other core has nothing left to do.
+func compressRows(z *bytes.Buffer, img *image.RGBA, rgb bool) (ok bool, err error) {
 	b := img.Bounds()
-	width := b.Dx()
+	mid := b.Max.Y
+	if b.Dy() >= splitRows {
+		mid = b.Min.Y + b.Dy()/2
+	}
+	z.WriteString("\x78\x5e") // deflate with a 32 KiB window, "fast" (levels 2 to 5)
+	var second struct {
+		buf    *bytes.Buffer
+		sum    uint32
+		n      int64
+		ok     bool
+		err    error
+		done   chan struct{}
+		active bool
+	}
+	if mid < b.Max.Y {
+		second.active, second.done = true, make(chan struct{})
+		second.buf = deflated.Get().(*bytes.Buffer)
+		second.buf.Reset()
+		defer deflated.Put(second.buf)
+		go func() {
+			defer close(second.done)
+			second.sum, second.n, second.ok, second.err = deflateRows(second.buf, img, mid, b.Max.Y, rgb, true)
+		}()
+	}
+	sum, _, ok, err := deflateRows(z, img, b.Min.Y, mid, rgb, !second.active)
+	if second.active {
+		<-second.done
+		if err == nil {
+			err = second.err
+		}
+		ok = ok && second.ok
+		if err == nil && ok {
+			z.Write(second.buf.Bytes())
+			sum = adler32Combine(sum, second.sum, second.n)
+		}
+	}
+	if err != nil || !ok {
+		return false, err
+	}
+	var tail [4]byte
+	binary.BigEndian.PutUint32(tail[:], sum)
+	z.Write(tail[:])
+	return true, nil
+}
+
+// splitRows is the least number of rows whose halves compressRows
+// compresses at the same time.
+const splitRows = 16
+
+// deflateRows compresses rows y0 to y1 of img as a raw deflate stream to
+// w, ended as the last part of a stream (final) or with a sync flush, and
+// returns the Adler-32 checksum and the length of the bytes compressed.
+// As RGB it stops at the first pixel that is not opaque and returns false.
+func deflateRows(w io.Writer, img *image.RGBA, y0, y1 int, rgb, final bool) (sum uint32, n int64, ok bool, err error) {
+	width := img.Bounds().Dx()
 	bpp := 4
 	if rgb {
 		bpp = 3
 	}
-	zw := zlibWriters.Get().(*zlib.Writer)
-	defer zlibWriters.Put(zw)
-	zw.Reset(w)
+	fw := flateWriters.Get().(*flate.Writer)
+	defer flateWriters.Put(fw)
+	fw.Reset(w)
+	check := adler32.New()
 	// The filter type (0), then the pixels; as RGB, each pixel is written
 	// as 4 bytes whose last the next pixel overwrites, hence one spare byte.
 	row := make([]byte, 1+bpp*width+1)
 	var last []byte // the pixels row holds, converted
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		pix := img.Pix[img.PixOffset(b.Min.X, y):][:4*width]
+	for y := y0; y < y1; y++ {
+		pix := img.Pix[img.PixOffset(img.Rect.Min.X, y):][:4*width]
 		switch {
 		case bytes.Equal(pix, last):
 			// Half the rows of a figure are the row above them again
@@ -209,7 +270,7 @@ func compressRows(w io.Writer, img *image.RGBA, rgb bool) (ok bool, err error) {
 			for x, o := 0, 1; x+4 <= len(pix); x, o = x+4, o+3 {
 				v := binary.LittleEndian.Uint32(pix[x:])
 				if v>>24 != 0xff {
-					return false, nil
+					return 0, 0, false, nil
 				}
 				binary.LittleEndian.PutUint32(row[o:], v)
 			}
@@ -234,19 +295,55 @@ func compressRows(w io.Writer, img *image.RGBA, rgb bool) (ok bool, err error) {
 			}
 		}
 		last = pix
-		if _, err := zw.Write(row[:1+bpp*width]); err != nil {
-			return false, err
+		out := row[:1+bpp*width]
+		check.Write(out)
+		n += int64(len(out))
+		if _, err := fw.Write(out); err != nil {
+			return 0, 0, false, err
 		}
 	}
-	return true, zw.Close()
+	if final {
+		err = fw.Close()
+	} else {
+		err = fw.Flush()
+	}
+	return check.Sum32(), n, err == nil, err
 }
 
-// zlibWriters keeps compressors for reuse: each holds a few hundred
+// adler32Combine returns the Adler-32 checksum of two byte strings
+// one after the other from the checksum of each and the length of the
+// second (zlib's adler32_combine).
+func adler32Combine(a1, a2 uint32, len2 int64) uint32 {
+	const base = 65521
+	rem := uint32(len2 % base)
+	sum1 := a1 & 0xffff
+	sum2 := rem * sum1 % base
+	sum1 += a2&0xffff + base - 1
+	sum2 += a1>>16 + a2>>16 + base - rem
+	if sum1 >= base {
+		sum1 -= base
+	}
+	if sum1 >= base {
+		sum1 -= base
+	}
+	if sum2 >= base<<1 {
+		sum2 -= base << 1
+	}
+	if sum2 >= base {
+		sum2 -= base
+	}
+	return sum1 | sum2<<16
+}
+
+// flateWriters keeps compressors for reuse: each holds a few hundred
 // kilobytes of tables.
-var zlibWriters = sync.Pool{New: func() any {
-	zw, _ := zlib.NewWriterLevel(io.Discard, pngLevel)
-	return zw
+var flateWriters = sync.Pool{New: func() any {
+	fw, _ := flate.NewWriter(io.Discard, pngLevel)
+	return fw
 }}
+
+// deflated keeps the buffers of the second halves of compressed images.
+var deflated = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 512<<10)) }}
 
 // pngLevel is the compression level of PNG figures (see encodePNG).
 const pngLevel = 3

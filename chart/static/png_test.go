@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"hash/adler32"
 	"image"
 	"image/color"
 	"image/png"
@@ -33,6 +34,15 @@ func TestEncodePNG(t *testing.T) {
 	}
 	// A sub-image starts inside its pixels.
 	sub := opaque.SubImage(image.Rect(5, 2, 205, 6)).(*image.RGBA)
+	// Opaque but for one pixel in its last row, whose half is compressed
+	// apart from the first.
+	lastTranslucent := image.NewRGBA(image.Rect(0, 0, 50, 40))
+	for y := range 40 {
+		for x := range 50 {
+			lastTranslucent.Set(x, y, color.RGBA{uint8(x * 5), uint8(y * 6), 9, 0xff})
+		}
+	}
+	lastTranslucent.Set(49, 39, color.RGBA{10, 20, 30, 0x80})
 	// Rows the same as the row above, as most of a figure's are.
 	repeated := image.NewRGBA(image.Rect(0, 0, 40, 30))
 	repeatedAlpha := image.NewRGBA(image.Rect(0, 0, 40, 30))
@@ -51,6 +61,7 @@ func TestEncodePNG(t *testing.T) {
 		{"opaque", opaque, 2},
 		{"translucent", translucent, 6},
 		{"sub-image", sub, 2},
+		{"translucent in its last row", lastTranslucent, 6},
 		{"repeated rows", repeated, 2},
 		{"repeated translucent rows", repeatedAlpha, 6},
 	} {
@@ -137,4 +148,20 @@ func goldenCharts(tb testing.TB) []*chart.Chart {
 		out = append(out, c)
 	}
 	return out
+}
+
+// TestAdler32Combine: the checksum of two byte strings one after the other,
+// made from theirs, is that of the whole.
+func TestAdler32Combine(t *testing.T) {
+	whole := make([]byte, 200_000)
+	for i := range whole {
+		whole[i] = byte(i*7 + i/300)
+	}
+	for _, cut := range []int{0, 1, 100, 65_520, 65_521, 65_522, 131_042, 199_999, 200_000} {
+		a, b := whole[:cut], whole[cut:]
+		got := adler32Combine(adler32.Checksum(a), adler32.Checksum(b), int64(len(b)))
+		if want := adler32.Checksum(whole); got != want {
+			t.Errorf("cut at %d: %08x, want %08x", cut, got, want)
+		}
+	}
 }
