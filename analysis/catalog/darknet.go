@@ -271,6 +271,16 @@ func senderTables(ctx context.Context, env *analysis.Env, r dnRange) (dnSenders,
 		return dnSenders{}, false, nil
 	}
 	d := env.Dialect()
+	if r.last <= r.from {
+		// A range of one day: a sender's day is that day, and its row of
+		// the days is its own row, summed from the packets at once.
+		senders, err := env.Kept(ctx, fmt.Sprintf("SELECT src, count(*) AS n, min(%[1]s) AS fd, max(%[1]s) AS ld, min(%[2]s) AS ft FROM packets WHERE %[3]s GROUP BY src",
+			r.day(d), d.EpochNs("ts"), r.all(d)))
+		if err != nil {
+			return dnSenders{}, false, err
+		}
+		return dnSenders{days: "(SELECT src, fd AS dd, n, ft FROM " + senders + " AS s1)", senders: senders}, true, nil
+	}
 	days, err := env.Kept(ctx, fmt.Sprintf("SELECT src, %s AS dd, count(*) AS n, min(%s) AS ft FROM packets WHERE %s GROUP BY src, dd",
 		r.day(d), d.EpochNs("ts"), r.all(d)))
 	if err != nil {
