@@ -2,18 +2,14 @@ package catalog
 
 import (
 	"context"
-	"fmt"
 	"maps"
-	"path/filepath"
 	"testing"
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/netlens/netlens/analysis"
-	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine/duckdb"
-	"github.com/netlens/netlens/ingest"
 	"github.com/netlens/netlens/internal/testcapture"
 )
 
@@ -25,27 +21,7 @@ import (
 // sender and day first).
 func TestDarknetWholeRange(t *testing.T) {
 	ctx := context.Background()
-	// 2,000 senders of one packet and 3 of about 14, in 15 seconds.
-	var pkts []testcapture.DarknetPacket
-	at := testcapture.DarknetStart
-	for i := range 2000 {
-		at = at.Add(time.Duration(1+i%7) * time.Millisecond)
-		pkts = append(pkts, testcapture.DarknetPacket{TS: at, Src: fmt.Sprintf("10.%d.%d.1", i/200, i%200), Dport: uint16(20 + i%5), Proto: 6})
-		if i%50 == 0 {
-			pkts = append(pkts, testcapture.DarknetPacket{TS: at, Src: fmt.Sprintf("192.0.2.%d", i%3), Dport: 445, Proto: 6})
-		}
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "scan.pcap")
-	testcapture.WriteDarknet(t, path, pkts)
-	ds, err := dataset.OpenWrite(filepath.Join(dir, "ds"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ds.Close()
-	if _, err := ingest.Run(ctx, ds, []string{path}, ingest.DefaultConfig()); err != nil {
-		t.Fatal(err)
-	}
+	ds, pkts := smallScan(t)
 	eng, err := duckdb.Open(ctx, ds)
 	if err != nil {
 		t.Fatal(err)

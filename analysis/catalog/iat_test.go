@@ -2,12 +2,10 @@ package catalog
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/big"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -16,8 +14,6 @@ import (
 	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/clickhouse"
 	"github.com/netlens/netlens/engine/duckdb"
-	"github.com/netlens/netlens/ingest"
-	"github.com/netlens/netlens/internal/testcapture"
 	"github.com/netlens/netlens/internal/testenv"
 )
 
@@ -94,28 +90,8 @@ func closeTo(a, b, tol float64) bool {
 // when all pairs fit, on DuckDB, a ClickHouse server and a cluster (GLOBAL
 // IN).
 func TestIATGaplessAddresses(t *testing.T) {
-	// 2,000 senders of one packet, and 3 of about 14.
-	var pkts []testcapture.DarknetPacket
-	at := testcapture.DarknetStart
-	for i := range 2000 {
-		at = at.Add(time.Duration(1+i%7) * time.Millisecond)
-		pkts = append(pkts, testcapture.DarknetPacket{TS: at, Src: fmt.Sprintf("10.%d.%d.1", i/200, i%200), Dport: 23, Proto: 6})
-		if i%50 == 0 {
-			pkts = append(pkts, testcapture.DarknetPacket{TS: at, Src: fmt.Sprintf("192.0.2.%d", i%3), Dport: 445, Proto: 6})
-		}
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "scan.pcap")
-	testcapture.WriteDarknet(t, path, pkts)
+	ds, _ := smallScan(t)
 	ctx := context.Background()
-	ds, err := dataset.OpenWrite(filepath.Join(dir, "ds"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ds.Close()
-	if _, err := ingest.Run(ctx, ds, []string{path}, ingest.DefaultConfig()); err != nil {
-		t.Fatal(err)
-	}
 	engines := map[string]func(t *testing.T) engine.Engine{
 		"duckdb": func(t *testing.T) engine.Engine {
 			e, err := duckdb.Open(ctx, ds)
