@@ -371,3 +371,38 @@ func TestTimeText(t *testing.T) {
 		t.Errorf("csv time = %q", got)
 	}
 }
+
+// TestParquetRowGroups writes more rows than a row group holds, with NULLs
+// here and there, and reads them back with DuckDB: the same rows, in row
+// groups of parquetGroupRows.
+func TestParquetRowGroups(t *testing.T) {
+	db := openDB(t)
+	n := parquetGroupRows + parquetBatch + 7
+	q := fmt.Sprintf(`SELECT i::BIGINT AS id,
+		CASE WHEN i %% 3 = 0 THEN NULL ELSE 'host-' || i END AS name,
+		CASE WHEN i %% 5 = 0 THEN NULL ELSE (i %% 1000)::INTEGER END AS small,
+		i / 7.0 AS ratio
+		FROM range(%d) t(i) ORDER BY i`, n)
+	path := filepath.Join(t.TempDir(), "out.parquet")
+	if err := os.WriteFile(path, run(t, db, q, Parquet, Options{}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, query string
+		want        [][]string
+	}{
+		{"rows", fmt.Sprintf(`SELECT count(*) FROM read_parquet('%s')`, path), [][]string{{fmt.Sprint(n)}}},
+		{"different rows", fmt.Sprintf(`SELECT count(*) FROM ((SELECT * FROM read_parquet('%s')) EXCEPT ALL (%s))`, path, q), [][]string{{"0"}}},
+		{"nulls", fmt.Sprintf(`SELECT count(*) - count(name), count(*) - count(small) FROM read_parquet('%s')`, path),
+			[][]string{{fmt.Sprint((n + 2) / 3), fmt.Sprint((n + 4) / 5)}}},
+		{"row groups", fmt.Sprintf(`SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata('%s') ORDER BY 1`, path),
+			[][]string{{"0", fmt.Sprint(parquetGroupRows)}, {"1", fmt.Sprint(n - parquetGroupRows)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, rowsText(t, db, tt.query)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

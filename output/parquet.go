@@ -63,12 +63,17 @@ func parquetNode(c column) parquet.Node {
 // parquetSink writes one Parquet file. Integers keep their width and
 // signedness, DECIMAL becomes DOUBLE, timestamps are UTC nanoseconds,
 // lists, maps and other nested values are JSON text.
+//
+// A batch of rows is kept column by column and each column's values are
+// handed to its column writer at once: the writer need not take rows
+// apart into their columns again.
 type parquetSink struct {
-	pw     *parquet.Writer
-	cols   []column
-	batch  []parquet.Row // rows of the batch, reused from batch to batch
-	n      int           // rows in the batch
-	rowNum int
+	pw      *parquet.Writer
+	cols    []column
+	batch   [][]parquet.Value // per column, the values of the batch's rows
+	n       int               // rows in the batch
+	inGroup int               // rows in the row group being written
+	rowNum  int
 }
 
 func newParquetSink(w io.Writer, cols []column) (*parquetSink, error) {
@@ -85,36 +90,55 @@ func newParquetSink(w io.Writer, cols []column) (*parquetSink, error) {
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.MaxRowsPerRowGroup(parquetGroupRows),
 		&parquet.WriterConfig{CreatedBy: "netlens"})
-	return &parquetSink{pw: pw, cols: cols, batch: make([]parquet.Row, parquetBatch)}, nil
+	if got := len(pw.ColumnWriters()); got != len(cols) {
+		return nil, fmt.Errorf("parquet writer has %d columns for %d", got, len(cols))
+	}
+	batch := make([][]parquet.Value, len(cols))
+	for i := range batch {
+		batch[i] = make([]parquet.Value, parquetBatch)
+	}
+	return &parquetSink{pw: pw, cols: cols, batch: batch}, nil
 }
 
 func (s *parquetSink) write(vals []any) error {
 	s.rowNum++
-	row := s.batch[s.n][:0]
 	for i, v := range vals {
+		if v == nil {
+			s.batch[i][s.n] = parquet.Value{}.Level(0, 0, i)
+			continue
+		}
 		pv, err := parquetValue(v, s.cols[i])
 		if err != nil {
 			return fmt.Errorf("row %d, column %s: %w", s.rowNum, s.cols[i].name, err)
 		}
-		if v == nil {
-			row = append(row, parquet.Value{}.Level(0, 0, i))
-		} else {
-			row = append(row, pv.Level(0, 1, i))
-		}
+		s.batch[i][s.n] = pv.Level(0, 1, i)
 	}
-	s.batch[s.n] = row
 	s.n++
-	if s.n == len(s.batch) {
+	if s.n == parquetBatch {
 		return s.flush()
 	}
 	return nil
 }
 
-// flush writes the rows of the batch; the writer copies their values.
+// flush writes the rows of the batch, each column's values at once (the
+// writers copy them), and ends the row group once it holds
+// parquetGroupRows rows (a multiple of parquetBatch).
 func (s *parquetSink) flush() error {
-	_, err := s.pw.WriteRows(s.batch[:s.n])
+	if s.n == 0 {
+		return nil
+	}
+	for i, c := range s.pw.ColumnWriters() {
+		if _, err := c.WriteRowValues(s.batch[i][:s.n]); err != nil {
+			return err
+		}
+	}
+	s.inGroup += s.n
 	s.n = 0
-	return err
+	if s.inGroup >= parquetGroupRows {
+		s.inGroup = 0
+		return s.pw.Flush()
+	}
+	return nil
 }
 
 func (s *parquetSink) close() error {
