@@ -278,6 +278,24 @@ func (e *Engine) Close() error {
 	return nil
 }
 
+// CloseSoon is Close for a process about to end, with nothing left to
+// ask: the temporary directory and the dataset are let go at once, and the
+// database is closed on a goroutine of its own, which the process need not
+// wait for. Freeing what the analyses kept in memory (hundreds of MB after
+// a scan's report) takes a tenth of a second; a process that goes on
+// meanwhile has it freed all the same.
+func (e *Engine) CloseSoon() error {
+	err := os.RemoveAll(e.tempDir)
+	if e.owned != nil {
+		err = errors.Join(err, e.owned.Close())
+	}
+	go e.db.Close()
+	if err != nil {
+		return fmt.Errorf("close duckdb: %w", err)
+	}
+	return nil
+}
+
 // typeNames maps the catalogue's types to DuckDB's, which are also the
 // types DuckDB reads from the Parquet files netlens writes.
 var typeNames = map[schema.Type]string{

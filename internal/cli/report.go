@@ -277,7 +277,7 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) (err error) {
 	} else if eng, err = opts.Ingest.Engine.open(ctx, opts.Dataset); err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeSoon(eng)
 	held, err := holdings(ctx, opts, eng)
 	if err != nil {
 		return err
@@ -498,4 +498,14 @@ func groupDigits(n int64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// closeSoon closes the engine when the report is done: DuckDB's in-memory
+// database is freed without the command waiting for it (see
+// duckdb.Engine.CloseSoon).
+func closeSoon(eng engine.Engine) error {
+	if e, ok := eng.(interface{ CloseSoon() error }); ok {
+		return e.CloseSoon()
+	}
+	return eng.Close()
 }
