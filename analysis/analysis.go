@@ -60,6 +60,20 @@ type Result struct {
 	// while the engine is open (Env.StreamTables false), Run writes each
 	// into Files.
 	FileWriters map[string]func(ctx context.Context, w io.Writer) error
+	// TableFiles are those of FileWriters that are made of the rows of
+	// one of Tables, by file name: a caller that writes that table's
+	// files from its stream may write these from the same read of its
+	// rows, through the writer New returns, rather than call the file's
+	// FileWriters function (which reads them anew).
+	TableFiles map[string]TableFile
+}
+
+// TableFile is a file made of the rows of a result table, in their
+// order: Table is the table's index in Result.Tables, and New returns a
+// writer of the file to w that takes the table's rows one by one.
+type TableFile struct {
+	Table int
+	New   func(w io.Writer) engine.RowWriter
 }
 
 // Table is a named result table. Its rows are either held, in Rows, or,

@@ -17,6 +17,16 @@ type RowReader interface {
 	Close() error
 }
 
+// RowWriter takes the rows of a result one at a time, as it writes a
+// file of them.
+type RowWriter interface {
+	// WriteRow takes the next row, in column order; the slice and its
+	// values are valid during the call only.
+	WriteRow(row []any) error
+	// Close ends the output after the last row.
+	Close() error
+}
+
 // Stream is a result too large to hold, read from its source each time it
 // is written: its rows are never all in memory at once.
 type Stream struct {

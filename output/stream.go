@@ -28,10 +28,27 @@ func WriteStream(ctx context.Context, w io.Writer, s *engine.Stream, format Form
 	return writeSource(w, &source{cols: streamColumns(s), read: streamReader(ctx, r, len(s.Columns))}, format, opt)
 }
 
-// Target is a file that WriteStreams writes: its writer and its format.
+// Target is a file that WriteStreams writes: its writer and its format,
+// or, when Rows is set, a writer that takes the rows itself (W and Format
+// are then not used).
 type Target struct {
 	W      io.Writer
 	Format Format
+	Rows   engine.RowWriter
+}
+
+// rowsSink is the sink of a target that takes the rows itself.
+type rowsSink struct{ w engine.RowWriter }
+
+func (s rowsSink) write(vals []any) error { return s.w.WriteRow(vals) }
+func (s rowsSink) close() error           { return s.w.Close() }
+
+// label names a target in its errors.
+func (t Target) label() string {
+	if t.Rows != nil {
+		return "file"
+	}
+	return t.Format.String()
 }
 
 // WriteStreams writes every row of s to each of targets in its format
@@ -39,13 +56,21 @@ type Target struct {
 // the bytes WriteStream would write to it. It returns one error per
 // target, nil for a target written whole: a target whose writer fails is
 // left where it failed while the others go on; a failure to read the
-// stream stops every target with its error.
+// stream stops every target with its error. A target with Rows gets each
+// row as it is read, and is closed after the last one, or when it or the
+// stream fails.
 func WriteStreams(ctx context.Context, s *engine.Stream, targets []Target) []error {
 	errs := make([]error, len(targets))
+	sinks := make([]sink, len(targets))
 	fail := func(err error) []error {
+		for _, k := range sinks {
+			if k, ok := k.(rowsSink); ok {
+				k.close() // the stream's error is the one to return
+			}
+		}
 		for i := range errs {
 			if errs[i] == nil {
-				errs[i] = fmt.Errorf("write %s: %w", targets[i].Format, err)
+				errs[i] = fmt.Errorf("write %s: %w", targets[i].label(), err)
 			}
 		}
 		return errs
@@ -54,9 +79,13 @@ func WriteStreams(ctx context.Context, s *engine.Stream, targets []Target) []err
 		return fail(err)
 	}
 	cols := streamColumns(s)
-	sinks := make([]sink, len(targets))
 	live := 0
 	for i, t := range targets {
+		if t.Rows != nil {
+			sinks[i] = rowsSink{t.Rows}
+			live++
+			continue
+		}
 		k, err := newSink(t.W, t.Format, cols)
 		if err != nil {
 			errs[i] = fmt.Errorf("write %s: %w", t.Format, err)
@@ -87,7 +116,10 @@ func WriteStreams(ctx context.Context, s *engine.Stream, targets []Target) []err
 				continue
 			}
 			if err := k.write(vals); err != nil {
-				errs[i], sinks[i] = fmt.Errorf("write %s: %w", targets[i].Format, err), nil
+				if k, ok := k.(rowsSink); ok {
+					k.close() // the write's error is the one to return
+				}
+				errs[i], sinks[i] = fmt.Errorf("write %s: %w", targets[i].label(), err), nil
 				live--
 			}
 		}
@@ -97,7 +129,7 @@ func WriteStreams(ctx context.Context, s *engine.Stream, targets []Target) []err
 			continue
 		}
 		if err := k.close(); err != nil {
-			errs[i] = fmt.Errorf("write %s: %w", targets[i].Format, err)
+			errs[i] = fmt.Errorf("write %s: %w", targets[i].label(), err)
 		}
 	}
 	return errs

@@ -223,3 +223,59 @@ func TestCSVFields(t *testing.T) {
 		t.Errorf("CSV\n%q\nwant\n%q", got.String(), want.String())
 	}
 }
+
+// rowCounter is a target that takes the rows itself: it counts them, and
+// fails at row failAt when set.
+type rowCounter struct {
+	rows, failAt int
+	closed       int
+}
+
+func (c *rowCounter) WriteRow(row []any) error {
+	c.rows++
+	if c.rows == c.failAt {
+		return errors.New("row refused")
+	}
+	return nil
+}
+
+func (c *rowCounter) Close() error { c.closed++; return nil }
+
+// TestWriteStreamsRows: a target with Rows gets every row of the read that
+// writes the other targets, and is closed once, whether it, the stream or
+// nothing fails.
+func TestWriteStreamsRows(t *testing.T) {
+	ctx := context.Background()
+	held := streamRows(5000)
+	var want bytes.Buffer
+	if err := WriteStream(ctx, &want, streamOf(held, streamTypes, 0, nil), CSV, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	lost := errors.New("connection lost")
+	for _, tc := range []struct {
+		name           string
+		s              *engine.Stream
+		failAt         int
+		rows           int
+		rowsErr, csvOK bool
+	}{
+		{"whole", streamOf(held, streamTypes, 0, nil), 0, 5000, false, true},
+		{"the rows writer fails", streamOf(held, streamTypes, 0, nil), 10, 10, true, true},
+		{"the stream fails", streamOf(held, streamTypes, 4000, lost), 0, 4000, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &rowCounter{failAt: tc.failAt}
+			var b bytes.Buffer
+			errs := WriteStreams(ctx, tc.s, []Target{{W: &b, Format: CSV}, {Rows: c}})
+			if c.rows != tc.rows || c.closed != 1 {
+				t.Errorf("rows %d, closed %d times; want %d, once", c.rows, c.closed, tc.rows)
+			}
+			if (errs[1] != nil) != tc.rowsErr {
+				t.Errorf("rows target's error %v", errs[1])
+			}
+			if (errs[0] == nil) != tc.csvOK || (tc.csvOK && !bytes.Equal(b.Bytes(), want.Bytes())) {
+				t.Errorf("CSV target: error %v, %d bytes, want %d", errs[0], b.Len(), want.Len())
+			}
+		})
+	}
+}

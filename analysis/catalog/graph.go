@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/internal/ipv4"
 )
 
@@ -112,6 +114,11 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 	res.FileWriters = map[string]func(context.Context, io.Writer) error{
 		"graph.graphml": func(ctx context.Context, w io.Writer) error { return writeGraphMLOf(ctx, w, res.Tables[0]) },
 	}
+	// A report writes it from the read of the edges that writes their
+	// table's files: the engine sorts a scan's millions of edges once.
+	res.TableFiles = map[string]analysis.TableFile{
+		"graph.graphml": {Table: 0, New: func(w io.Writer) engine.RowWriter { return newGraphMLRows(w) }},
+	}
 	return res, nil
 }
 
@@ -127,48 +134,98 @@ func writeGraphMLOf(ctx context.Context, w io.Writer, t analysis.Table) error {
 		return err
 	}
 	defer r.Close()
-	spool, err := os.CreateTemp("", "netlens-graphml-")
-	if err != nil {
-		return fmt.Errorf("graphml spool: %w", err)
-	}
-	defer func() {
-		spool.Close()
-		os.Remove(spool.Name())
-	}()
-	g := newGraphMLWriter(w)
-	g.begin()
-	edges := &xmlOut{w: spool, buf: make([]byte, 0, 64<<10)}
-	some := false
+	g := newGraphMLRows(w)
 	for {
 		row, err := r.Next()
 		if err == io.EOF {
 			break
 		}
+		if err == nil {
+			err = g.WriteRow(row)
+		}
 		if err != nil {
+			g.Close()
 			return err
 		}
-		g.nodes(row)
-		edges.edge(row)
-		some = true
-		if g.out.err != nil || edges.err != nil {
-			break
+	}
+	return g.Close()
+}
+
+// graphMLRows writes the GraphML of the edges table's rows as they come
+// (an engine.RowWriter): the nodes to w, the edges to a spool file copied
+// after them when the rows end.
+type graphMLRows struct {
+	w     io.Writer
+	g     *graphMLWriter
+	spool *os.File
+	edges *xmlOut
+	some  bool
+	err   error
+}
+
+func newGraphMLRows(w io.Writer) *graphMLRows {
+	g := newGraphMLWriter(w)
+	g.begin()
+	return &graphMLRows{w: w, g: g}
+}
+
+// WriteRow writes the nodes of an edge not seen before, and spools the
+// edge.
+func (r *graphMLRows) WriteRow(row []any) error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.spool == nil {
+		spool, err := os.CreateTemp("", "netlens-graphml-")
+		if err != nil {
+			r.err = fmt.Errorf("graphml spool: %w", err)
+			return r.err
+		}
+		r.spool, r.edges = spool, &xmlOut{w: spool, buf: make([]byte, 0, 64<<10)}
+	}
+	r.g.nodes(row)
+	r.edges.edge(row)
+	r.some = true
+	switch {
+	case r.g.out.err != nil:
+		r.err = r.g.out.err
+	case r.edges.err != nil:
+		r.err = fmt.Errorf("graphml spool: %w", r.edges.err)
+	}
+	return r.err
+}
+
+// Close writes the spooled edges after the nodes and ends the file; it
+// removes the spool in any case.
+func (r *graphMLRows) Close() error {
+	if r.spool != nil {
+		defer func() {
+			r.spool.Close()
+			os.Remove(r.spool.Name())
+			r.spool = nil
+		}()
+	}
+	if r.err != nil {
+		return r.err
+	}
+	r.err = errors.New("graphml: closed")
+	if r.spool != nil {
+		r.edges.flush()
+		if r.edges.err != nil {
+			return fmt.Errorf("graphml spool: %w", r.edges.err)
+		}
+		r.g.out.flush()
+		if r.g.out.err != nil {
+			return r.g.out.err
+		}
+		if _, err := r.spool.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("graphml spool: %w", err)
+		}
+		if _, err := io.Copy(r.w, r.spool); err != nil {
+			return err
 		}
 	}
-	edges.flush()
-	if edges.err != nil {
-		return fmt.Errorf("graphml spool: %w", edges.err)
-	}
-	g.out.flush()
-	if g.out.err != nil {
-		return g.out.err
-	}
-	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("graphml spool: %w", err)
-	}
-	if _, err := io.Copy(w, spool); err != nil {
-		return err
-	}
-	return g.end(some)
+	return r.g.end(r.some)
 }
 
 // rowsOf gives held rows as writeGraphML reads them.
