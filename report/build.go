@@ -63,10 +63,13 @@ type tableOut struct {
 	// stream, when set, gives the rows in place of table's (see
 	// analysis.Table.Stream): read once per file written, counted and
 	// previewed as the CSV file is written.
-	stream  *engine.Stream
-	rows    int
-	units   []output.Unit
-	stem    string
+	stream *engine.Stream
+	rows   int
+	units  []output.Unit
+	stem   string
+	// follow are the section's files made of the stream's rows
+	// (analysis.Result.TableFiles), written from the same read.
+	follow  []followOut
 	files   []string // paths relative to the report directory
 	errs    []string
 	preview *preview
@@ -84,6 +87,15 @@ type chartOut struct {
 type fileOut struct {
 	path string
 	err  string
+	// followed: the file is written with the files of a streamed table
+	// (tableOut.follow), not on its own.
+	followed bool
+}
+
+// followOut is a file written from the rows of a streamed table.
+type followOut struct {
+	fo  *fileOut
+	new func(w io.Writer) engine.RowWriter
 }
 
 // Builder writes a report section by section: the tables, chart
@@ -156,7 +168,7 @@ func (b *Builder) Add(s Section) {
 	for _, to := range so.tables {
 		b.spawn(tableCost(to), func() { writeTable(b.ctx, b.tmp, to) })
 	}
-	if len(so.files) > 0 {
+	if slices.ContainsFunc(so.files, func(fo fileOut) bool { return !fo.followed }) {
 		b.spawn(unknownCost, func() { writeFiles(b.ctx, b.tmp, so) })
 	}
 	for _, co := range so.charts {
@@ -316,11 +328,21 @@ func (l *laidOut) add(s *Section) *sectionOut {
 			}
 			so.tables = append(so.tables, to)
 		}
-		for _, name := range fileNames(res) {
+		names := fileNames(res)
+		for _, name := range names {
 			safe := safeName(name, "file")
 			ext := path.Ext(safe)
 			stem := l.tableNames.claim(strings.TrimSuffix(safe, ext), ext)
 			so.files = append(so.files, fileOut{path: TablesDir + "/" + stem + ext})
+		}
+		for i, name := range names {
+			tf, ok := res.TableFiles[name]
+			if _, held := res.Files[name]; !ok || held || tf.New == nil || tf.Table < 0 || tf.Table >= len(so.tables) || so.tables[tf.Table].stream == nil {
+				continue
+			}
+			so.files[i].followed = true
+			to := so.tables[tf.Table]
+			to.follow = append(to.follow, followOut{fo: &so.files[i], new: tf.New})
 		}
 		for _, c := range res.Charts {
 			so.charts = append(so.charts, prepareChart(c, l.chartIDs))
@@ -445,6 +467,9 @@ func formatValue(v any) string {
 func writeTable(ctx context.Context, dir string, to *tableOut) {
 	if to.table == nil {
 		to.errs = append(to.errs, "the analysis returned no table")
+		for _, f := range to.follow {
+			f.fo.err = "not written: the analysis returned no table"
+		}
 		return
 	}
 	defer func() {
@@ -482,28 +507,43 @@ func writeTable(ctx context.Context, dir string, to *tableOut) {
 }
 
 // writeStreamed writes the CSV and Parquet files of the streamed table of
-// to from one read of its stream, counting its rows and keeping the head
-// of them for the preview. It returns nil when the stream could not be
-// read to its end: then neither file is kept, as there is no count.
+// to, and the files that follow it, from one read of its stream, counting
+// its rows and keeping the head of them for the preview. It returns nil
+// when the stream could not be read to its end: then neither table file
+// is kept, as there is no count.
 func writeStreamed(ctx context.Context, dir string, to *tableOut) *heads {
 	formats := []output.Format{output.CSV, output.Parquet}
-	rels := make([]string, len(formats))
-	files := make([]*os.File, len(formats))
-	bufs := make([]*bufio.Writer, len(formats))
-	targets := make([]output.Target, len(formats))
-	for i, f := range formats {
-		rels[i] = TablesDir + "/" + to.stem + "." + f.String()
+	n := len(formats) + len(to.follow)
+	rels := make([]string, n)
+	files := make([]*os.File, n)
+	bufs := make([]*bufio.Writer, n)
+	targets := make([]output.Target, n)
+	for i := range n {
+		if i < len(formats) {
+			rels[i] = TablesDir + "/" + to.stem + "." + formats[i].String()
+		} else {
+			rels[i] = to.follow[i-len(formats)].fo.path
+		}
 		fh, err := os.Create(filepath.Join(dir, filepath.FromSlash(rels[i])))
 		if err != nil {
 			for _, o := range files[:i] {
 				o.Close()
 				os.Remove(o.Name())
 			}
-			to.errs = append(to.errs, rels[i]+": "+err.Error())
+			for _, f := range to.follow {
+				f.fo.err = "not written: " + rels[i] + ": " + err.Error()
+			}
+			if i < len(formats) {
+				to.errs = append(to.errs, rels[i]+": "+err.Error())
+			}
 			return nil
 		}
 		files[i], bufs[i] = fh, bufio.NewWriterSize(fh, 64<<10)
-		targets[i] = output.Target{W: bufs[i], Format: f}
+		if i < len(formats) {
+			targets[i] = output.Target{W: bufs[i], Format: formats[i]}
+		} else {
+			targets[i] = output.Target{Rows: to.follow[i-len(formats)].new(bufs[i])}
+		}
 	}
 	s := *to.stream
 	h := &heads{numeric: make([]bool, len(s.Columns)), seen: make([]bool, len(s.Columns))}
@@ -524,6 +564,13 @@ func writeStreamed(ctx context.Context, dir string, to *tableOut) *heads {
 		}
 		if cerr := files[i].Close(); err == nil {
 			err = cerr
+		}
+		if i >= len(formats) {
+			if err != nil {
+				os.Remove(files[i].Name())
+				to.follow[i-len(formats)].fo.err = err.Error()
+			}
+			continue
 		}
 		if err != nil {
 			os.Remove(files[i].Name())
@@ -586,6 +633,9 @@ func writeFiles(ctx context.Context, dir string, so *sectionOut) {
 	defer func() { res.Files, res.FileWriters = nil, nil }() // written: the section need not hold them
 	for i, name := range fileNames(res) {
 		fo := &so.files[i]
+		if fo.followed {
+			continue
+		}
 		err := writeFile(filepath.Join(dir, filepath.FromSlash(fo.path)), false, func(w io.Writer) error {
 			if b, ok := files[name]; ok {
 				_, err := w.Write(b)

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -136,5 +139,74 @@ func TestStreamedTableFails(t *testing.T) {
 	}
 	if !bytes.Contains(b, []byte("connection lost")) {
 		t.Errorf("report.json does not say why the table failed:\n%s", b)
+	}
+}
+
+// linesOf writes the first column of each row it takes, a line each.
+type linesOf struct{ w io.Writer }
+
+func (l linesOf) WriteRow(row []any) error { _, err := fmt.Fprintln(l.w, row[0]); return err }
+func (l linesOf) Close() error             { return nil }
+
+// TestTableFiles: a file made of a streamed table's rows (TableFiles) is
+// written from the read that writes the table's CSV and Parquet files,
+// the same bytes as its FileWriters function writes from a read of its
+// own, and the report is otherwise the same.
+func TestTableFiles(t *testing.T) {
+	ctx := context.Background()
+	src := talkersTable()
+	for _, tc := range []struct {
+		name   string
+		follow bool
+		opens  int
+	}{{"a read of its own", false, 2}, {"the table's read", true, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var opens atomic.Int32
+			s := streamOf(src, 0, nil)
+			open := s.Open
+			s.Open = func(ctx context.Context) (engine.RowReader, error) { opens.Add(1); return open(ctx) }
+			tab := analysis.Table{Name: "talkers_sent", Title: "Bytes sent", Table: &engine.Table{Columns: src.Columns, Types: src.Types}, Stream: s}
+			r := tableReport(tab)
+			res := r.Sections[0].Result
+			res.FileWriters = map[string]func(context.Context, io.Writer) error{
+				"sent.txt": func(ctx context.Context, w io.Writer) error {
+					rr, err := tab.Open(ctx)
+					if err != nil {
+						return err
+					}
+					defer rr.Close()
+					for {
+						row, err := rr.Next()
+						if err == io.EOF {
+							return nil
+						}
+						if err == nil {
+							err = linesOf{w}.WriteRow(row)
+						}
+						if err != nil {
+							return err
+						}
+					}
+				},
+			}
+			if tc.follow {
+				res.TableFiles = map[string]analysis.TableFile{"sent.txt": {Table: 0, New: func(w io.Writer) engine.RowWriter { return linesOf{w} }}}
+			}
+			dir := t.TempDir()
+			if err := Write(ctx, dir, r, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if n := int(opens.Load()); n != tc.opens {
+				t.Errorf("stream opened %d times, want %d", n, tc.opens)
+			}
+			var want strings.Builder
+			for _, row := range src.Rows {
+				fmt.Fprintln(&want, row[0])
+			}
+			got, err := os.ReadFile(filepath.Join(dir, TablesDir, "sent.txt"))
+			if err != nil || string(got) != want.String() {
+				t.Errorf("sent.txt: %d bytes, %v; want %d bytes", len(got), err, want.Len())
+			}
+		})
 	}
 }
