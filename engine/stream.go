@@ -23,7 +23,8 @@ type RowWriter interface {
 	// WriteRow takes the next row, in column order; the slice and its
 	// values are valid during the call only.
 	WriteRow(row []any) error
-	// Close ends the output after the last row.
+	// Close ends the output after the last row; after a failure (of
+	// WriteRow or of the rows' source) it releases what the writer holds.
 	Close() error
 }
 
