@@ -53,8 +53,7 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 	// Per host and service: requests answered, without reply and
 	// rejected. A service is the responder's port's name, else
 	// port/protocol. The engine keeps them: a scan has millions of hosts,
-	// whose rows are read from it as the table is written, and the chart's
-	// top and the count of rows are read from the same table.
+	// whose rows are read from it as the table is written.
 	ts := d.EpochNs("start")
 	// The requests of services but SSDP M-SEARCH, one row each: host,
 	// service, kind of request (0 TCP, 1 DNS, 2 other UDP), answered, no
@@ -76,12 +75,21 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 			SELECT b AS rb, b_port AS rport, %[2]s AS rts FROM flows WHERE proto = 17 AND a_port = 1900 AND NOT %[4]s
 		) AS rep ON a = rb AND a_port = rport
 		GROUP BY fid, a`, v.Duration("ssdp_wait").Nanoseconds(), ts, where, multicast("b"))
-	rel, err := env.Kept(ctx, `SELECT host, service, answered + no_reply + rejected AS requests, answered, no_reply, rejected, no_reply + rejected AS un FROM (
-		SELECT host, service, sum(answered) AS answered, sum(no_reply) AS no_reply, sum(rejected) AS rejected FROM (
-			SELECT host, svc AS service, answered, no_reply, rejected FROM (`+requests+`) AS f
+	// Per host, service and kind of request (3: SSDP M-SEARCH), from one
+	// pass over the flows: the summary by kind reads it, and so do the
+	// sums per host and service, which the table, the chart's top and the
+	// count of rows read in turn.
+	kinds, err := env.Kept(ctx, `SELECT host, service, kind, sum(answered) AS answered, sum(no_reply) AS no_reply, sum(rejected) AS rejected FROM (
+			SELECT host, svc AS service, kind, answered, no_reply, rejected FROM (`+requests+`) AS f
 			UNION ALL
-			SELECT coalesce(a, ''), 'ssdp/udp M-SEARCH', replied, CASE WHEN replied = 0 THEN 1 ELSE 0 END, 0 FROM (`+searches+`) AS s
-		) AS r GROUP BY host, service) AS h`)
+			SELECT coalesce(a, ''), 'ssdp/udp M-SEARCH', 3, replied, CASE WHEN replied = 0 THEN 1 ELSE 0 END, 0 FROM (`+searches+`) AS s
+		) AS r GROUP BY host, service, kind`)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := env.Kept(ctx, `SELECT host, service, answered + no_reply + rejected AS requests, answered, no_reply, rejected, no_reply + rejected AS un FROM (
+		SELECT host, service, sum(answered) AS answered, sum(no_reply) AS no_reply, sum(rejected) AS rejected
+		FROM `+kinds+` AS k GROUP BY host, service) AS h`)
 	if err != nil {
 		return nil, err
 	}
@@ -115,10 +123,7 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 	}
 	n := analysis.AsInt(nt.Rows[0][0])
 
-	byKind, err := env.Query(ctx, `SELECT kind, sum(answered), sum(no_reply), sum(rejected) FROM (
-		SELECT kind, answered, no_reply, rejected FROM (`+requests+`) AS f
-		UNION ALL
-		SELECT 3, replied, CASE WHEN replied = 0 THEN 1 ELSE 0 END, 0 FROM (`+searches+`) AS s) AS k GROUP BY kind`)
+	byKind, err := env.Query(ctx, `SELECT kind, sum(answered), sum(no_reply), sum(rejected) FROM `+kinds+` AS k GROUP BY kind`)
 	if err != nil {
 		return nil, err
 	}
