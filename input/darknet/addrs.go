@@ -57,7 +57,7 @@ func (a *Addrs) get(b []byte) (int32, string, uint8) {
 	return a.getParsed(b, v, ok)
 }
 
-// getParsed is get for an address b that parseIPv4 has read already: v,
+// getParsed is get for an address b that ipv4.Parse has read already: v,
 // when is4.
 func (a *Addrs) getParsed(b []byte, v uint32, is4 bool) (int32, string, uint8) {
 	if is4 {
