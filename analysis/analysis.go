@@ -349,6 +349,17 @@ func NewTable(name, title string, columns ...string) Table {
 // Add appends a row; values are in column order.
 func (t Table) Add(values ...any) { t.Rows = append(t.Rows, values) }
 
+// MakeRows returns n rows of width values each, all held in one
+// allocation: for tables of millions of rows made in Go, filled in place.
+func MakeRows(n, width int) [][]any {
+	vals := make([]any, n*width)
+	rows := make([][]any, n)
+	for i := range rows {
+		rows[i] = vals[i*width : (i+1)*width : (i+1)*width]
+	}
+	return rows
+}
+
 // NamesQuery gives each address its name (naddr, nname): the first in
 // alphabetical order of those seen for it in DNS answers and in flows to it
 // (TLS SNI, HTTP Host). Env.Names holds its rows; analyses that name

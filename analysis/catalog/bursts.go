@@ -81,19 +81,15 @@ func (bursts) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 
 	pk := analysis.NewTable("bursts_packets", "Packets of the stream with their burst", "ts", "payload_len", "burst", "burst_length", "burst_mean_size")
 	pts := make([]chart.Point, len(ts))
-	// The rows' values in one allocation: the stream may have millions of
-	// packets.
-	const width = 5
-	vals := make([]any, width*len(ts))
-	pk.Rows = make([][]any, len(ts))
+	// The stream may have millions of packets.
+	pk.Rows = analysis.MakeRows(len(ts), 5)
 	for i := range ts {
 		var length, mean any = int64(0), 0.0
 		if id := ids[i]; id > 0 {
 			length, mean = list[id-1].packets-1, meanSize(list[id-1])
 		}
-		row := vals[width*i : width*(i+1) : width*(i+1)]
+		row := pk.Rows[i]
 		row[0], row[1], row[2], row[3], row[4] = analysis.Time(ts[i]), size[i], int64(ids[i]), length, mean
-		pk.Rows[i] = row
 		pts[i] = chart.Point{X: chart.UnixSeconds(ts[i]), Y: float64(size[i])}
 	}
 	bt := analysis.NewTable("bursts", "Bursts", "burst", "start", "end", "seconds", "packets", "length", "payload_bytes", "mean_size")

@@ -86,11 +86,9 @@ func (stream) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 	}
 	tab := analysis.NewTable("stream", "Packets of the top stream", "ts", "src", "dst", "payload_len", "stream_gap_s", "inter_arrival_s")
 	pts := make([]chart.Point, len(rows))
-	// The rows' values in one allocation, the addresses boxed once: the
-	// stream may have millions of packets.
-	const width = 6
-	vals := make([]any, width*len(rows))
-	tab.Rows = make([][]any, len(rows))
+	// The stream may have millions of packets: the rows are made at once,
+	// the addresses boxed once.
+	tab.Rows = analysis.MakeRows(len(rows), 6)
 	srcV, dstV := any(src), any(dst)
 	for i, r := range rows {
 		ts, size := analysis.AsInt(r[0]), analysis.AsInt(r[2])
@@ -101,9 +99,8 @@ func (stream) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*a
 		if r[3] != nil {
 			arrivalGap = seconds(analysis.AsInt(r[3]))
 		}
-		row := vals[width*i : width*(i+1) : width*(i+1)]
+		row := tab.Rows[i]
 		row[0], row[1], row[2], row[3], row[4], row[5] = analysis.Time(ts), srcV, dstV, size, streamGap, arrivalGap
-		tab.Rows[i] = row
 		pts[i] = chart.Point{X: chart.UnixSeconds(ts), Y: float64(size)}
 	}
 	c := chart.NewStems("stream", streamTitle(env, "Payload", src, dst), chart.Series{Name: "payload", Points: pts})

@@ -55,11 +55,9 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	srcV := any(src)
 	type dstValues struct{ addr, name any }
 	dsts := map[string]dstValues{} // each address and name boxed once, not per packet
-	// The rows' values in one allocation rather than one per row: the top
-	// source may have sent millions of packets.
-	const width = 5
-	vals := make([]any, width*len(t.Rows))
-	tab.Rows = make([][]any, len(t.Rows))
+	// The top source may have sent millions of packets: the rows are made
+	// at once.
+	tab.Rows = analysis.MakeRows(len(t.Rows), 5)
 	for i, r := range t.Rows {
 		dst := analysis.AsString(r[1])
 		d, ok := dsts[dst]
@@ -67,9 +65,8 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 			d = dstValues{dst, nullable(env.Names[dst])}
 			dsts[dst] = d
 		}
-		row := vals[width*i : width*(i+1) : width*(i+1)]
+		row := tab.Rows[i]
 		row[0], row[1], row[2], row[3], row[4] = analysis.Time(analysis.AsInt(r[0])), srcV, d.addr, d.name, analysis.AsInt(r[2])
-		tab.Rows[i] = row
 	}
 	c := seriesByKey("timeline_src", title, t.Rows, func(k any) string {
 		return env.Label(analysis.AsString(k))
