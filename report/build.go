@@ -533,9 +533,8 @@ func writeStreamed(ctx context.Context, dir string, to *tableOut) *heads {
 			for _, f := range to.follow {
 				f.fo.err = "not written: " + rels[i] + ": " + err.Error()
 			}
-			if i < len(formats) {
-				to.errs = append(to.errs, rels[i]+": "+err.Error())
-			}
+			// The table's files are not written either: say why.
+			to.errs = append(to.errs, rels[i]+": "+err.Error())
 			return nil
 		}
 		files[i], bufs[i] = fh, bufio.NewWriterSize(fh, 64<<10)

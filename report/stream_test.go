@@ -210,3 +210,68 @@ func TestTableFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestTableFilesFail: a file that follows a streamed table is not left
+// half written when the table's stream fails, nor when it cannot be
+// created, and its entry, or the table's, says why.
+func TestTableFilesFail(t *testing.T) {
+	ctx := context.Background()
+	src := talkersTable()
+	follow := map[string]analysis.TableFile{"sent.txt": {Table: 0, New: func(w io.Writer) engine.RowWriter { return linesOf{w} }}}
+	writers := map[string]func(context.Context, io.Writer) error{
+		"sent.txt": func(context.Context, io.Writer) error { return errors.New("read again") },
+	}
+
+	t.Run("stream fails", func(t *testing.T) {
+		tab := analysis.Table{Name: "talkers_sent", Title: "Bytes sent", Table: &engine.Table{Columns: src.Columns, Types: src.Types},
+			Stream: streamOf(src, 10, errors.New("connection lost"))}
+		r := tableReport(tab)
+		r.Sections[0].Result.FileWriters, r.Sections[0].Result.TableFiles = writers, follow
+		dir := t.TempDir()
+		if err := Write(ctx, dir, r, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range listDir(t, dir) {
+			if strings.HasPrefix(f, TablesDir+"/") {
+				t.Errorf("file %s of a failed table", f)
+			}
+		}
+		var rj struct {
+			Analyses []struct {
+				Files []jsonFile `json:"files"`
+			} `json:"analyses"`
+		}
+		b, err := os.ReadFile(filepath.Join(dir, JSONName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &rj); err != nil {
+			t.Fatal(err)
+		}
+		if fs := rj.Analyses[0].Files; len(fs) != 1 || !strings.Contains(fs[0].Error, "connection lost") {
+			t.Errorf("files in report.json %+v, want sent.txt failed by the lost connection", fs)
+		}
+	})
+
+	t.Run("cannot be created", func(t *testing.T) {
+		dir := t.TempDir()
+		// A directory where the file would be.
+		if err := os.MkdirAll(filepath.Join(dir, TablesDir, "sent.txt"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		fo := &fileOut{path: TablesDir + "/sent.txt", followed: true}
+		to := &tableOut{name: "talkers_sent", table: &engine.Table{Columns: src.Columns, Types: src.Types}, stream: streamOf(src, 0, nil),
+			stem: "talkers_sent", follow: []followOut{{fo: fo, new: follow["sent.txt"].New}}}
+		if h := writeStreamed(ctx, dir, to); h != nil {
+			t.Error("the table's files written without one that follows it")
+		}
+		if fo.err == "" || len(to.errs) == 0 {
+			t.Errorf("file error %q, table errors %q: want both to say why", fo.err, to.errs)
+		}
+		for _, f := range listDir(t, dir) {
+			if strings.HasPrefix(f, TablesDir+"/talkers_sent") {
+				t.Errorf("file %s left", f)
+			}
+		}
+	})
+}
