@@ -110,7 +110,7 @@ func TestEncodePNG(t *testing.T) {
 
 // BenchmarkEncodePNG encodes the pixels of the golden charts' figures.
 func BenchmarkEncodePNG(b *testing.B) {
-	for _, c := range goldenCharts(b) {
+	for _, c := range Goldens(b) {
 		pc := newPNGCanvas(DefaultSize())
 		if err := drawChart(draw.New(pc), c); err != nil {
 			b.Fatal(err)
@@ -128,8 +128,9 @@ func BenchmarkEncodePNG(b *testing.B) {
 	}
 }
 
-// goldenCharts reads the charts of ../testdata.
-func goldenCharts(tb testing.TB) []*chart.Chart {
+// Goldens loads the example specs of package chart, one of every kind
+// (exported for the tests of package static_test too).
+func Goldens(tb testing.TB) []*chart.Chart {
 	tb.Helper()
 	paths, err := filepath.Glob(filepath.Join("..", "testdata", "*.json"))
 	if err != nil || len(paths) == 0 {

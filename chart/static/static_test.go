@@ -21,28 +21,6 @@ import (
 	"github.com/netlens/netlens/chart/static"
 )
 
-// goldens loads the example specs of package chart, one of every kind.
-func goldens(tb testing.TB) []*chart.Chart {
-	tb.Helper()
-	paths, err := filepath.Glob(filepath.Join("..", "testdata", "*.json"))
-	if err != nil || len(paths) == 0 {
-		tb.Fatalf("no specs in ../testdata: %v", err)
-	}
-	var out []*chart.Chart
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		c := new(chart.Chart)
-		if err := json.Unmarshal(b, c); err != nil {
-			tb.Fatalf("%s: %v", p, err)
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
 func render(t *testing.T, c *chart.Chart, f static.Format, s static.Size) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -82,7 +60,7 @@ func TestPNG(t *testing.T) {
 		"talkers":        {1920, 1080},
 		"timeline":       {1920, 1080},
 	}
-	for _, c := range goldens(t) {
+	for _, c := range static.Goldens(t) {
 		t.Run(c.ID, func(t *testing.T) {
 			img, err := png.Decode(bytes.NewReader(render(t, c, static.PNG, static.Size{})))
 			if err != nil {
@@ -100,7 +78,7 @@ func TestPNG(t *testing.T) {
 }
 
 func TestPNGSize(t *testing.T) {
-	c := goldens(t)[0]
+	c := static.Goldens(t)[0]
 	img, err := png.Decode(bytes.NewReader(render(t, c, static.PNG, static.Size{Width: 3.5 * vg.Inch, Height: 2.5 * vg.Inch})))
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +102,7 @@ func TestPNGSize(t *testing.T) {
 }
 
 func TestSVG(t *testing.T) {
-	for _, c := range goldens(t) {
+	for _, c := range static.Goldens(t) {
 		t.Run(c.ID, func(t *testing.T) {
 			dec := xml.NewDecoder(bytes.NewReader(render(t, c, static.SVG, static.Size{})))
 			var root string
@@ -182,7 +160,7 @@ func contains(list []string, s string) bool {
 // TestSVGHostile checks that hostile names are drawn as text: the SVG stays
 // well-formed XML and holds them as character data.
 func TestSVGHostile(t *testing.T) {
-	for _, c := range goldens(t) {
+	for _, c := range static.Goldens(t) {
 		if c.ID != "talkers" {
 			continue
 		}
@@ -211,7 +189,7 @@ func TestSVGHostile(t *testing.T) {
 }
 
 func TestPDF(t *testing.T) {
-	for _, c := range goldens(t) {
+	for _, c := range static.Goldens(t) {
 		t.Run(c.ID, func(t *testing.T) {
 			b := render(t, c, static.PDF, static.Size{})
 			if !bytes.HasPrefix(b, []byte("%PDF-")) {
@@ -299,7 +277,7 @@ func TestOddCharts(t *testing.T) {
 }
 
 func TestRenderErrors(t *testing.T) {
-	ok := goldens(t)[0]
+	ok := static.Goldens(t)[0]
 	tests := []struct {
 		name string
 		c    *chart.Chart
@@ -395,7 +373,7 @@ func FuzzRender(f *testing.F) {
 }
 
 func BenchmarkRender(b *testing.B) {
-	for _, c := range goldens(b) {
+	for _, c := range static.Goldens(b) {
 		for _, f := range []static.Format{static.PNG, static.SVG, static.PDF} {
 			b.Run(c.ID+"/"+f.String(), func(b *testing.B) {
 				b.ReportAllocs()
