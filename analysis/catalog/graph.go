@@ -157,9 +157,8 @@ func writeGraphMLOf(ctx context.Context, w io.Writer, t analysis.Table) error {
 type graphMLRows struct {
 	w     io.Writer
 	g     *graphMLWriter
-	spool *os.File
+	spool *os.File // made with the first row
 	edges *xmlOut
-	some  bool
 	err   error
 }
 
@@ -185,7 +184,6 @@ func (r *graphMLRows) WriteRow(row []any) error {
 	}
 	r.g.nodes(row)
 	r.edges.edge(row)
-	r.some = true
 	switch {
 	case r.g.out.err != nil:
 		r.err = r.g.out.err
@@ -225,7 +223,7 @@ func (r *graphMLRows) Close() error {
 			return err
 		}
 	}
-	return r.g.end(r.some)
+	return r.g.end(r.spool != nil)
 }
 
 // rowsOf gives held rows as writeGraphML reads them.
