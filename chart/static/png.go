@@ -197,17 +197,17 @@ func compressRows(z *bytes.Buffer, img *image.RGBA, rgb bool) (ok bool, err erro
 		mid = b.Min.Y + b.Dy()/2
 	}
 	z.WriteString("\x78\x5e") // deflate with a 32 KiB window, "fast" (levels 2 to 5)
+	split := mid < b.Max.Y
 	var second struct {
-		buf    *bytes.Buffer
-		sum    uint32
-		n      int64
-		ok     bool
-		err    error
-		done   chan struct{}
-		active bool
+		buf  *bytes.Buffer
+		sum  uint32
+		n    int64
+		ok   bool
+		err  error
+		done chan struct{}
 	}
-	if mid < b.Max.Y {
-		second.active, second.done = true, make(chan struct{})
+	if split {
+		second.done = make(chan struct{})
 		second.buf = deflated.Get().(*bytes.Buffer)
 		second.buf.Reset()
 		defer deflated.Put(second.buf)
@@ -216,8 +216,8 @@ func compressRows(z *bytes.Buffer, img *image.RGBA, rgb bool) (ok bool, err erro
 			second.sum, second.n, second.ok, second.err = deflateRows(second.buf, img, mid, b.Max.Y, rgb, true)
 		}()
 	}
-	sum, _, ok, err := deflateRows(z, img, b.Min.Y, mid, rgb, !second.active)
-	if second.active {
+	sum, _, ok, err := deflateRows(z, img, b.Min.Y, mid, rgb, !split)
+	if split {
 		<-second.done
 		if err == nil {
 			err = second.err
