@@ -165,10 +165,13 @@ func NewBuilder(ctx context.Context, dir string, opts Options) (*Builder, error)
 // in that order.
 func (b *Builder) Add(s Section) {
 	so := b.l.add(&s)
+	// Asked before the tables are written: their jobs set the errors of
+	// the files that follow them.
+	ownFiles := slices.ContainsFunc(so.files, func(fo fileOut) bool { return !fo.followed })
 	for _, to := range so.tables {
 		b.spawn(tableCost(to), func() { writeTable(b.ctx, b.tmp, to) })
 	}
-	if slices.ContainsFunc(so.files, func(fo fileOut) bool { return !fo.followed }) {
+	if ownFiles {
 		b.spawn(unknownCost, func() { writeFiles(b.ctx, b.tmp, so) })
 	}
 	for _, co := range so.charts {
