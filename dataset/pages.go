@@ -185,7 +185,11 @@ func (f *pageFile) write(base unsafe.Pointer, n int) error {
 		if err := f.writeGroup(base, m); err != nil {
 			return err
 		}
-		base, n = unsafe.Add(base, uintptr(m)*stride), n-m
+		// Advanced only while rows are left: a pointer just past the
+		// rows' allocation is not a valid Go pointer.
+		if n -= m; n > 0 {
+			base = unsafe.Add(base, uintptr(m)*stride)
+		}
 	}
 	return nil
 }
