@@ -12,8 +12,8 @@ package hugepages
 
 import "unsafe"
 
-// MinBytes is the size from which Make asks for huge pages: below it, no
-// whole huge page lies inside the table.
+// MinBytes is the size from which Make asks for huge pages: below it, the
+// huge pages a table touches would hold more of other memory than of it.
 const MinBytes = 4 << 20
 
 // Make returns make([]T, n), whose memory the kernel is asked to back with
