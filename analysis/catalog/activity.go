@@ -52,38 +52,29 @@ func activityRows(ctx context.Context, env *analysis.Env, from, to int64, cond s
 	d := env.Dialect()
 	ts := d.EpochNs("ts")
 	where := fmt.Sprintf("%s >= %d AND %s < %d AND ip_version IN (4, 6) AND %s", ts, from, ts, to, cond)
-	firstQuery := "SELECT src, min(" + ts + ") AS f, count(*) AS n FROM packets WHERE " + where + " GROUP BY src"
-	if kept != "" {
-		firstQuery = "SELECT src, ft, n FROM " + kept + " AS s"
-	}
-	// A telescope has millions of senders: they are read as they come,
-	// into plain records.
-	firstRows, err := env.Engine.Query(ctx, firstQuery, args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	type sender struct {
-		src   string
-		first int64
-	}
-	var senders []sender
+	var senders []firstPacket
 	var total int64
-	err = engine.Each(firstRows, func(row []any) error {
-		senders = append(senders, sender{analysis.AsString(row[0]), analysis.AsInt(row[1])})
-		total += analysis.AsInt(row[2])
-		return nil
-	})
-	if err != nil {
-		return nil, 0, err
+	if kept != "" {
+		t, err := env.Query(ctx, "SELECT "+bigints("sum(n)")+" FROM "+kept+" AS s")
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(t.Rows) > 0 {
+			total = analysis.AsInt(t.Rows[0][0])
+		}
+	} else {
+		var err error
+		if senders, total, err = firstPackets(ctx, env, where, args); err != nil {
+			return nil, 0, err
+		}
 	}
-	slices.SortFunc(senders, func(a, b sender) int { return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.src, b.src)) })
-	q := "SELECT " + ts + " AS t, src FROM packets WHERE " + where
+	sample := ""
 	if total > points {
 		// Twice the budget of times, then every k-th of them.
 		thr := min(samplePrime, (2*points*samplePrime+total-1)/total)
-		q += fmt.Sprintf(" AND ((%s %% %d) * %d) %% %d < %d", ts, samplePrime, sampleMul, samplePrime, thr)
+		sample = fmt.Sprintf(" AND ((%s %% %d) * %d) %% %d < %d", ts, samplePrime, sampleMul, samplePrime, thr)
 	}
-	t, err := env.Query(ctx, q+" ORDER BY t, src", args...)
+	t, err := env.Query(ctx, "SELECT "+ts+" AS t, src FROM packets WHERE "+where+sample+" ORDER BY t, src", args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -102,15 +93,112 @@ func activityRows(ctx context.Context, env *analysis.Env, from, to int64, cond s
 		token[src] = 0
 		out = append(out, [3]any{analysis.AsInt(row[0]), src, nil})
 	}
-	for i, s := range senders {
-		if _, ok := token[s.src]; ok {
-			token[s.src] = int64(i)
+	if kept != "" {
+		err = rankKept(ctx, env, kept, "SELECT coalesce(src, '') FROM packets WHERE "+where+sample, args, token)
+		if err != nil {
+			return nil, 0, err
+		}
+	} else {
+		for i, s := range senders {
+			if _, ok := token[s.src]; ok {
+				token[s.src] = int64(i)
+			}
 		}
 	}
 	for i := range out {
 		out[i][2] = token[out[i][1].(string)]
 	}
 	return out, total, nil
+}
+
+// firstPacket is a sender and the time of its first packet.
+type firstPacket struct {
+	src   string
+	first int64
+}
+
+// firstPackets returns the senders of the packets that match where (with
+// args) in the order of their first packets (then of their addresses),
+// and the number of those packets.
+func firstPackets(ctx context.Context, env *analysis.Env, where string, args []any) ([]firstPacket, int64, error) {
+	ts := env.Dialect().EpochNs("ts")
+	rows, err := env.Engine.Query(ctx, "SELECT src, min("+ts+") AS f, count(*) AS n FROM packets WHERE "+where+" GROUP BY src", args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var senders []firstPacket
+	var total int64
+	err = engine.Each(rows, func(row []any) error {
+		senders = append(senders, firstPacket{analysis.AsString(row[0]), analysis.AsInt(row[1])})
+		total += analysis.AsInt(row[2])
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	slices.SortFunc(senders, func(a, b firstPacket) int { return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.src, b.src)) })
+	return senders, total, nil
+}
+
+// rankKept sets the token of each sender of token, the rank of its first
+// packet among the senders of the relation kept (src, ft: the time of its
+// first packet), ties in the order of the addresses; sampled is the query
+// (with args) of the senders drawn, among whom those of token. A
+// telescope has millions of senders: only the times of their first
+// packets are read, and the addresses of those whose time is one of the
+// drawn senders'.
+func rankKept(ctx context.Context, env *analysis.Env, kept, sampled string, args []any, token map[string]int64) error {
+	if len(token) == 0 {
+		return nil
+	}
+	// The senders whose first packet came at the time of a drawn sender's
+	// first packet: the drawn senders themselves, and those that tie with
+	// them.
+	rows, err := env.Engine.Query(ctx, "SELECT ft, coalesce(src, '') FROM "+kept+" AS s WHERE ft IN (SELECT ft FROM "+kept+
+		" AS d WHERE coalesce(src, '') IN ("+sampled+"))", args...)
+	if err != nil {
+		return err
+	}
+	first := make(map[string]int64, len(token))
+	ties := map[int64][]string{}
+	err = engine.Each(rows, func(row []any) error {
+		ft, src := analysis.AsInt(row[0]), analysis.AsString(row[1])
+		ties[ft] = append(ties[ft], src)
+		if _, ok := token[src]; ok {
+			first[src] = ft
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rows, err = env.Engine.Query(ctx, "SELECT ft FROM "+kept+" AS s")
+	if err != nil {
+		return err
+	}
+	var times []int64
+	err = engine.Each(rows, func(row []any) error {
+		times = append(times, analysis.AsInt(row[0]))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.Sort(times)
+	for src := range token {
+		ft, ok := first[src]
+		if !ok {
+			return fmt.Errorf("activity: sender %q of the sample is not among the senders", src)
+		}
+		rank, _ := slices.BinarySearch(times, ft) // the senders whose first packet came before
+		for _, t := range ties[ft] {
+			if t < src {
+				rank++
+			}
+		}
+		token[src] = int64(rank)
+	}
+	return nil
 }
 
 // activityResult builds the table and chart of activityRows' packets.
