@@ -217,19 +217,25 @@ type gapPair struct {
 // gapPairs reads the count of every (address, gap) pair of the packets of
 // where and the condition and, and how many of them have no gap. The pairs
 // are read into plain records, and the reading stops with errTooMany at the
-// first one past maxAddrHistogram: a scan has millions, not to be held, nor
-// added up, only to be dropped.
+// first one past maxAddrHistogram, or earlier when a sample says there are
+// more: a scan has millions, not to be held, nor added up, only to be
+// dropped. With errTooMany, gapless is the pairs without a gap read, or
+// their estimate over all pairs.
 func gapPairs(ctx context.Context, env *analysis.Env, key, gap, where, and string) (pairs []gapPair, gapless int, err error) {
 	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, %[2]s, count(*) FROM packets WHERE %[3]s%[4]s GROUP BY %[1]s, %[2]s LIMIT %[5]d",
 		key, gap, where, and, maxAddrHistogram+1))
 	if err != nil {
 		return nil, 0, err
 	}
+	sample := countSample{env: env, where: where + and, limit: maxAddrHistogram}
 	err = engine.Each(rows, func(r []any) error {
-		if len(pairs) == maxAddrHistogram {
-			return errTooMany
-		}
 		p := gapPair{hasAddr: r[0] != nil, hasGap: r[1] != nil, n: analysis.AsInt(r[2])}
+		if err := sample.add(ctx, p.n); err != nil {
+			if sample.estimate > int64(sample.limit) {
+				gapless = int(int64(gapless) * sample.estimate / sample.rows)
+			}
+			return err
+		}
 		if p.hasAddr {
 			p.addr = analysis.AsString(r[0])
 		}
@@ -245,6 +251,47 @@ func gapPairs(ctx context.Context, env *analysis.Env, key, gap, where, and strin
 		return nil, gapless, err
 	}
 	return pairs, gapless, nil
+}
+
+// sampleRows is how many rows of counts countSample reads before it
+// estimates how many there are.
+var sampleRows = 1 << 16
+
+// countSample follows the rows of a query that counts the packets of where
+// by some key, each row a key and its count, and stops the reading with
+// errTooMany past limit rows. After sampleRows rows it also estimates the
+// number of rows from the packets they counted and all the packets of
+// where, and stops when the estimate is past limit: rows of about one
+// packet each, as a scan's, would be read by the million only to be
+// dropped. The estimate only chooses how the answer is computed, never the
+// answer.
+type countSample struct {
+	env           *analysis.Env
+	where         string
+	limit         int
+	rows, packets int64
+	estimate      int64 // of the rows, when one was made
+}
+
+// add counts a row of n packets.
+func (s *countSample) add(ctx context.Context, n int64) error {
+	if s.rows == int64(s.limit) {
+		return errTooMany
+	}
+	s.rows++
+	s.packets += n
+	if s.rows != int64(sampleRows) || s.rows >= int64(s.limit) {
+		return nil
+	}
+	t, err := s.env.Query(ctx, "SELECT count(*) FROM packets WHERE "+s.where)
+	if err != nil {
+		return err
+	}
+	s.estimate = analysis.AsInt(t.Rows[0][0]) * s.rows / s.packets
+	if s.estimate > int64(s.limit) {
+		return errTooMany
+	}
+	return nil
 }
 
 // addressGapsFromEngine is addressGaps with the engine sorting each
@@ -295,14 +342,15 @@ func allPercentiles(ctx context.Context, env *analysis.Env, gap, where string, l
 		return nil, err
 	}
 	// The counts are added up as they come, up to the first value past
-	// maxHistogram.
+	// maxHistogram or a sample that says there are more.
 	h := &analysis.Histogram{}
-	values := 0
+	sample := countSample{env: env, where: where + " AND " + gap + " IS NOT NULL", limit: maxHistogram}
 	err = engine.Each(rows, func(r []any) error {
-		if values++; values > maxHistogram {
-			return errTooMany
+		n := analysis.AsInt(r[1])
+		if err := sample.add(ctx, n); err != nil {
+			return err
 		}
-		h.Add(analysis.AsInt(r[0]), analysis.AsInt(r[1]))
+		h.Add(analysis.AsInt(r[0]), n)
 		return nil
 	})
 	if err == nil {

@@ -146,7 +146,74 @@ func TestIATGaplessAddresses(t *testing.T) {
 			if diff := cmp.Diff(wantAll.Quantiles(levels, 1), gotAll.Quantiles(levels, 1)); diff != "" {
 				t.Errorf("distribution over all senders (-all pairs +pairs with a gap):\n%s", diff)
 			}
+
+			// A sample of the first pairs, each one packet, says there are
+			// too many before the end: the same statistics again.
+			defer func(n, m int) { sampleRows, maxHistogram = n, m }(sampleRows, maxHistogram)
+			sampleRows, maxAddrHistogram = 100, 1000
+			got, gotAll, err = addressGaps(ctx, env, "src", "src_gap_ns", where)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gotAll == nil {
+				t.Fatal("the engine sorted the gaps: want the pairs read again without the senders of one packet")
+			}
+			if diff := cmp.Diff(want, got, opts); diff != "" {
+				t.Errorf("statistics (-all pairs +sampled):\n%s", diff)
+			}
+			// The 3 senders' gaps are about 40 values of one packet each:
+			// past a limit of 20 by the sample of 5, the engine computes
+			// the same percentiles.
+			wantQ, err := allPercentiles(ctx, env, "src_gap_ns", where, levels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sampleRows, maxHistogram = 5, 20
+			gotQ, err := allPercentiles(ctx, env, "src_gap_ns", where, levels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(wantQ, gotQ); diff != "" || len(wantQ) != len(levels) {
+				t.Errorf("percentiles of all gaps (-histogram +engine):\n%s", diff)
+			}
 		})
+	}
+}
+
+// TestCountSample: countSample stops at the sample when the rows counted
+// so far, of one packet each, say there are more than the limit, and
+// reads to the limit when they hold more packets each.
+func TestCountSample(t *testing.T) {
+	ds, pkts := smallScan(t)
+	ctx := context.Background()
+	e, err := duckdb.Open(ctx, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	env, err := analysis.NewEnv(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { sampleRows = n }(sampleRows)
+	sampleRows = 100
+	for _, c := range []struct {
+		packets  int64 // of each row
+		rows     int64 // counted when the reading stops
+		estimate int64
+	}{
+		{1, 100, int64(len(pkts))},        // stopped by the estimate
+		{10, 1000, int64(len(pkts)) / 10}, // read to the limit
+	} {
+		s := countSample{env: env, where: "ip_version IN (4, 6)", limit: 1000}
+		var err error
+		for err == nil {
+			err = s.add(ctx, c.packets)
+		}
+		if err != errTooMany || s.rows != c.rows || s.estimate != c.estimate {
+			t.Errorf("rows of %d packets: %v after %d rows, estimate %d; want errTooMany after %d, estimate %d",
+				c.packets, err, s.rows, s.estimate, c.rows, c.estimate)
+		}
 	}
 }
 
