@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math/bits"
 	"os"
 	"strconv"
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
 	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/internal/hugepages"
 	"github.com/netlens/netlens/internal/ipv4"
 )
 
@@ -112,20 +114,21 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 	// (analysis.Run holds them for callers that keep results), else its
 	// stream.
 	res.FileWriters = map[string]func(context.Context, io.Writer) error{
-		"graph.graphml": func(ctx context.Context, w io.Writer) error { return writeGraphMLOf(ctx, w, res.Tables[0]) },
+		"graph.graphml": func(ctx context.Context, w io.Writer) error { return writeGraphMLOf(ctx, w, res.Tables[0], n) },
 	}
 	// A report writes it from the read of the edges that writes their
 	// table's files: the engine sorts a scan's millions of edges once.
 	res.TableFiles = map[string]analysis.TableFile{
-		"graph.graphml": {Table: 0, New: func(w io.Writer) engine.RowWriter { return newGraphMLRows(w) }},
+		"graph.graphml": {Table: 0, New: func(w io.Writer) engine.RowWriter { return newGraphMLRows(w, n) }},
 	}
 	return res, nil
 }
 
 // writeGraphMLOf writes the GraphML of the edges table t, held or
-// streamed, to w. A stream is read once: the nodes are written as the
-// rows come, the edges to a spool file that follows them.
-func writeGraphMLOf(ctx context.Context, w io.Writer, t analysis.Table) error {
+// streamed, to w; edges is how many rows it has, or 0 when not known. A
+// stream is read once: the nodes are written as the rows come, the edges
+// to a spool file that follows them.
+func writeGraphMLOf(ctx context.Context, w io.Writer, t analysis.Table, edges int64) error {
 	if !t.Streamed() {
 		return writeGraphML(w, rowsOf(t.Rows), rowsOf(t.Rows))
 	}
@@ -134,7 +137,7 @@ func writeGraphMLOf(ctx context.Context, w io.Writer, t analysis.Table) error {
 		return err
 	}
 	defer r.Close()
-	g := newGraphMLRows(w)
+	g := newGraphMLRows(w, edges)
 	for {
 		row, err := r.Next()
 		if err == io.EOF {
@@ -162,8 +165,13 @@ type graphMLRows struct {
 	err   error
 }
 
-func newGraphMLRows(w io.Writer) *graphMLRows {
+// newGraphMLRows returns the writer of the GraphML of edges rows (a
+// number known before they are read, else 0) to w.
+func newGraphMLRows(w io.Writer, edges int64) *graphMLRows {
 	g := newGraphMLWriter(w)
+	// A scan's graph has about a node per edge: the set of nodes is made
+	// that large at once.
+	g.seen.sizeFor(int(edges))
 	g.begin()
 	return &graphMLRows{w: w, g: g}
 }
@@ -432,10 +440,19 @@ func (s *nodeSet) put(key uint64) bool {
 	}
 }
 
+// sizeFor makes the set's table, while empty, large enough for n IPv4
+// ids: a scan's graph has a node for nearly every edge, whose table
+// would otherwise double a dozen times, placing every id again each time.
+func (s *nodeSet) sizeFor(n int) {
+	if s.n4 == 0 && n > 0 {
+		s.v4 = hugepages.Make[uint64](max(1024, 1<<bits.Len(uint(2*n-1))))
+	}
+}
+
 // grow doubles the table (at least 1,024 slots) and places the keys anew.
 func (s *nodeSet) grow() {
 	old := s.v4
-	s.v4 = make([]uint64, max(1024, 2*len(old)))
+	s.v4 = hugepages.Make[uint64](max(1024, 2*len(old)))
 	for _, k := range old {
 		if k != 0 {
 			s.put(k)

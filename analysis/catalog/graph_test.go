@@ -127,7 +127,7 @@ func TestGraphML(t *testing.T) {
 			streamed.Stream = &engine.Stream{Columns: tab.Columns, Types: make([]string, len(tab.Columns)),
 				Open: func(context.Context) (engine.RowReader, error) { return engine.TableReader(tab.Table), nil }}
 			var b bytes.Buffer
-			if err := writeGraphMLOf(context.Background(), &b, streamed); err != nil {
+			if err := writeGraphMLOf(context.Background(), &b, streamed, int64(len(tab.Rows))); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(string(want), b.String()); diff != "" {
@@ -140,16 +140,48 @@ func TestGraphML(t *testing.T) {
 // TestNodeSet: each id is new once, whatever its spelling and however
 // many there are.
 func TestNodeSet(t *testing.T) {
-	var s nodeSet
 	ids := []string{"0.0.0.0", "255.255.255.255", "10.0.0.1", "010.0.0.1", "::1", ""}
 	for i := range 5000 {
 		ids = append(ids, fmt.Sprintf("172.%d.%d.%d", 16+i>>16, i>>8&255, i&255), fmt.Sprintf("h%d", i))
 	}
-	for round := range 2 {
-		for _, id := range ids {
-			if got := s.add(id); got != (round == 0) {
-				t.Fatalf("round %d: add(%q) = %v", round, id, got)
+	// Grown from empty, sized for fewer ids than come (grown again), and
+	// sized for them all.
+	for _, size := range []int{0, 1000, 1 << 20} {
+		var s nodeSet
+		s.sizeFor(size)
+		for round := range 2 {
+			for _, id := range ids {
+				if got := s.add(id); got != (round == 0) {
+					t.Fatalf("sized for %d, round %d: add(%q) = %v", size, round, id, got)
+				}
 			}
 		}
+	}
+}
+
+// BenchmarkNodeSet adds the nodes of a scan's edges: a new source each,
+// to one of 65,536 destinations.
+func BenchmarkNodeSet(b *testing.B) {
+	const edges = 1_000_000
+	ids := make([]string, 0, 2*edges)
+	x := uint32(1)
+	for i := range edges {
+		x = x*1664525 + 1013904223
+		ids = append(ids, fmt.Sprintf("%d.%d.%d.%d", x>>24, x>>16&255, x>>8&255, x&255),
+			fmt.Sprintf("198.51.%d.%d", i>>8&255, i&255))
+	}
+	for _, sized := range []bool{false, true} {
+		b.Run(fmt.Sprintf("sized=%v", sized), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var s nodeSet
+				if sized {
+					s.sizeFor(edges)
+				}
+				for _, id := range ids {
+					s.add(id)
+				}
+			}
+		})
 	}
 }
