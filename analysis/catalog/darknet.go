@@ -183,6 +183,18 @@ func (r dnRange) local(d engine.Dialect) string {
 // nanoseconds of its midnight (see dayName).
 func (r dnRange) day(d engine.Dialect) string { return binOf(r.local(d), dayNs) }
 
+// dayAt is the day of time ns (since the epoch) as day() gives it for a
+// packet of that time.
+func (r dnRange) dayAt(ns int64) int64 {
+	off := r.zones[0].offset
+	for _, z := range r.zones[1:] {
+		if ns >= z.from {
+			off = z.offset
+		}
+	}
+	return binStart(ns+off, dayNs)
+}
+
 // dayName formats a day of day() as a date.
 func dayName(localMidnight int64) string { return day(localMidnight) }
 
@@ -272,10 +284,11 @@ func senderTables(ctx context.Context, env *analysis.Env, r dnRange) (dnSenders,
 	}
 	d := env.Dialect()
 	if r.last <= r.from {
-		// A range of one day: a sender's day is that day, and its row of
+		// A range of one day: a sender's first and last day are that day,
+		// as day() gives it for every packet of the range, and its row of
 		// the days is its own row, summed from the packets at once.
-		senders, err := env.Kept(ctx, fmt.Sprintf("SELECT src, count(*) AS n, min(%[1]s) AS fd, max(%[1]s) AS ld, min(%[2]s) AS ft FROM packets WHERE %[3]s GROUP BY src",
-			r.day(d), d.EpochNs("ts"), r.all(d)))
+		senders, err := env.Kept(ctx, fmt.Sprintf("SELECT src, count(*) AS n, CAST(%[1]d AS BIGINT) AS fd, CAST(%[1]d AS BIGINT) AS ld, min(%[2]s) AS ft FROM packets WHERE %[3]s GROUP BY src",
+			r.dayAt(r.from), d.EpochNs("ts"), r.all(d)))
 		if err != nil {
 			return dnSenders{}, false, err
 		}
