@@ -48,8 +48,11 @@ func TestColumnsMatchRowWriter(t *testing.T) {
 	scan := func(n int) []schema.Packet {
 		rows := realistic(n)
 		for i := range rows {
-			// Every address new: the dictionary gives up part way.
-			rows[i].Src = fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+			// Every address new: the dictionary gives up part way. The
+			// sources are random, and their PLAIN pages literals frames
+			// (see pageFile.compress).
+			v := uint32(i) * 0x9e3779b1
+			rows[i].Src = fmt.Sprintf("%d.%d.%d.%d", v>>24, v>>16&255, v>>8&255, v&255)
 			rows[i].Dst = fmt.Sprintf("2001:db8::%x", i)
 		}
 		return rows
