@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
@@ -34,24 +35,55 @@ func (timeline) Meta() analysis.Meta {
 
 func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
 	where, payload := ipWhere(v), payloadSQL(v)
-	src, err := topSource(ctx, env, v, where)
+	maxSeries := int(v.Int("max_series"))
+	// The packets of the top ports are read and made into their tables
+	// while those of the top source are, each while the engine answers
+	// the other's query.
+	var ports []portTimeline
+	var portsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { ports, portsErr = topPortTimelines(ctx, env, v, where, payload, maxSeries) })
+	src, srcTab, srcChart, err := sourceTimeline(ctx, env, v, where, payload, maxSeries)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
+	if portsErr != nil {
+		return nil, portsErr
+	}
 	res := &analysis.Result{Notes: payloadNotes(v)}
-	ts := env.Dialect().EpochNs("ts")
+	if src != "" {
+		res.Notes = append(res.Notes, "top source: "+env.Label(src))
+	}
+	res.Tables = append(res.Tables, srcTab)
+	res.Charts = append(res.Charts, srcChart)
+	for _, p := range ports {
+		res.Tables = append(res.Tables, p.table)
+		res.Charts = append(res.Charts, p.chart)
+		if p.note != "" {
+			res.Notes = append(res.Notes, p.note)
+		}
+	}
+	return res, nil
+}
 
-	// From the top source to each destination.
+// sourceTimeline returns the top source (or src), the table of its
+// packets and the chart of their payload over time, a series per
+// destination.
+func sourceTimeline(ctx context.Context, env *analysis.Env, v analysis.Values, where, payload string, maxSeries int) (string, analysis.Table, *chart.Chart, error) {
+	tab := analysis.NewTable("timeline_src", "Packets from the top source", "ts", "src", "dst", "dst_name", "payload_len")
+	src, err := topSource(ctx, env, v, where)
+	if err != nil {
+		return "", tab, nil, err
+	}
 	t := &engine.Table{}
 	title := "Payload sent by the top source over time"
 	if src != "" {
-		res.Notes = append(res.Notes, "top source: "+env.Label(src))
 		title = "Payload sent by " + env.Label(src) + " over time"
 		if t, err = sentBy(ctx, env, where, payload, src); err != nil {
-			return nil, err
+			return "", tab, nil, err
 		}
 	}
-	tab := analysis.NewTable("timeline_src", "Packets from the top source", "ts", "src", "dst", "dst_name", "payload_len")
 	srcV := any(src)
 	type dstValues struct{ addr, name any }
 	dsts := map[string]dstValues{} // each address and name boxed once, not per packet
@@ -66,22 +98,41 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 			dsts[dst] = d
 		}
 		row := tab.Rows[i]
-		row[0], row[1], row[2], row[3], row[4] = analysis.Time(analysis.AsInt(r[0])), srcV, d.addr, d.name, analysis.AsInt(r[2])
+		row[0], row[1], row[2], row[3], row[4] = analysis.Time(analysis.AsInt(r[0])), srcV, d.addr, d.name, int64Value(r[2])
 	}
-	c := seriesByKey("timeline_src", title, t.Rows, func(k any) string {
+	c := seriesByKey("timeline_src", title, len(t.Rows), func(i int) (int64, any, float64) {
+		r := t.Rows[i]
+		return analysis.AsInt(r[0]), r[1], analysis.AsFloat(r[2])
+	}, func(k any) string {
 		return env.Label(analysis.AsString(k))
-	}, int(v.Int("max_series")))
-	res.Tables = append(res.Tables, tab)
-	res.Charts = append(res.Charts, c.OrEmpty(noStreamPackets(env, v, src, "")))
+	}, maxSeries)
+	return src, tab, c.OrEmpty(noStreamPackets(env, v, src, "")), nil
+}
 
-	// From the top TCP and UDP source ports to each destination port, the
-	// packets of both in one query.
+// portTimeline is the table, chart and note of the packets from the top
+// source port of one protocol.
+type portTimeline struct {
+	table analysis.Table
+	chart *chart.Chart
+	note  string
+}
+
+// portPacket is a packet from a top source port: its time (ns), and its
+// destination port and payload as the engine gave them.
+type portPacket struct {
+	ts             int64
+	dport, payload any
+}
+
+// topPortTimelines returns the timelines of the top TCP and of the top UDP
+// source port, in that order, the packets of both read in one query.
+func topPortTimelines(ctx context.Context, env *analysis.Env, v analysis.Values, where, payload string, maxSeries int) ([]portTimeline, error) {
 	protos := []struct {
 		proto uint8
 		name  string
 		found bool // the protocol has a top port
 		port  int64
-		rows  [][]any
+		rows  []portPacket
 	}{{proto: 6, name: "tcp"}, {proto: 17, name: "udp"}}
 	var cond []string
 	var args []any
@@ -97,81 +148,85 @@ func (timeline) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 		p.found, p.port = true, sent[0].port
 		cond, args = append(cond, fmt.Sprintf("(proto = %d AND sport = ?)", p.proto)), append(args, p.port)
 	}
-	t = &engine.Table{}
 	if len(cond) > 0 {
-		t, err = env.Query(ctx, fmt.Sprintf(`SELECT %s, dport, %s, proto FROM packets
-		WHERE %s AND (%s) ORDER BY ts, capture, frame`, ts, payload, where, strings.Join(cond, " OR ")), args...)
+		// Read as they come, each packet kept once as its values (the
+		// port and payload as 64-bit integers, which the tables hold),
+		// rather than collected into rows first: there may be millions.
+		rows, err := env.Engine.Query(ctx, fmt.Sprintf(`SELECT %s, CAST(dport AS BIGINT), CAST(%s AS BIGINT), proto FROM packets
+		WHERE %s AND (%s) ORDER BY ts, capture, frame`, env.Dialect().EpochNs("ts"), payload, where, strings.Join(cond, " OR ")), args...)
+		if err != nil {
+			return nil, err
+		}
+		err = engine.Each(rows, func(r []any) error {
+			proto := analysis.AsInt(r[3])
+			for i := range protos {
+				if p := &protos[i]; p.found && proto == int64(p.proto) {
+					p.rows = append(p.rows, portPacket{ts: analysis.AsInt(r[0]), dport: r[1], payload: r[2]})
+					break
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	// The rows of each protocol, counted first so that each slice is made
-	// once: there may be millions.
-	of := make([]int, len(t.Rows))
-	count := make([]int, len(protos))
-	for j, r := range t.Rows {
-		of[j] = -1
-		for i := range protos {
-			if p := &protos[i]; p.found && analysis.AsInt(r[3]) == int64(p.proto) {
-				of[j] = i
-				count[i]++
-			}
-		}
-	}
-	for i := range protos {
-		protos[i].rows = make([][]any, 0, count[i])
-	}
-	for j, r := range t.Rows {
-		if i := of[j]; i >= 0 {
-			protos[i].rows = append(protos[i].rows, r)
-		}
-	}
+	out := make([]portTimeline, 0, len(protos))
 	for _, p := range protos {
 		name := "timeline_" + p.name + "_port"
 		tab := analysis.NewTable(name, fmt.Sprintf("Packets from the top %s source port", p.name), "ts", "sport", "dport", "payload_len")
-		res.Tables = append(res.Tables, tab)
 		if !p.found {
-			c := seriesByKey(name, fmt.Sprintf("Payload sent from the top %s port over time", p.name), nil, nil, 1)
-			res.Charts = append(res.Charts, c.OrEmpty(noPackets(v, strings.ToUpper(p.name))))
+			c := seriesByKey(name, fmt.Sprintf("Payload sent from the top %s port over time", p.name), 0, nil, nil, 1)
+			out = append(out, portTimeline{table: tab, chart: c.OrEmpty(noPackets(v, strings.ToUpper(p.name)))})
 			continue
 		}
 		port := p.port
-		c := seriesByKey(name, fmt.Sprintf("Payload sent from %s port %d over time", p.name, port), p.rows, func(k any) string {
+		c := seriesByKey(name, fmt.Sprintf("Payload sent from %s port %d over time", p.name, port), len(p.rows), func(i int) (int64, any, float64) {
+			r := &p.rows[i]
+			return r.ts, r.dport, analysis.AsFloat(r.payload)
+		}, func(k any) string {
 			return "port " + strconv.FormatInt(analysis.AsInt(k), 10)
-		}, int(v.Int("max_series")))
-		// The rows of the query, which is this analysis' alone, become the
-		// table's: there are a lot of them.
-		tab.Rows = make([][]any, len(p.rows))
+		}, maxSeries)
+		tab.Rows = analysis.MakeRows(len(p.rows), 4)
 		portV := any(port)
 		for i, r := range p.rows {
-			ts, dport, payload := analysis.AsInt(r[0]), analysis.AsInt(r[1]), analysis.AsInt(r[2])
-			r[0], r[1], r[2], r[3] = analysis.Time(ts), portV, dport, payload
-			tab.Rows[i] = r
+			row := tab.Rows[i]
+			row[0], row[1], row[2], row[3] = analysis.Time(r.ts), portV, int64Value(r.dport), int64Value(r.payload)
 		}
-		res.Notes = append(res.Notes, fmt.Sprintf("top %s source port: %d", p.name, port))
-		res.Charts = append(res.Charts, c)
+		out = append(out, portTimeline{table: tab, chart: c, note: fmt.Sprintf("top %s source port: %d", p.name, port)})
 	}
-	return res, nil
+	return out, nil
 }
 
-// seriesByKey draws rows of (ts ns, key, value) as a scatter chart with a
-// series per key, the max busiest keys on their own and the rest as "other".
-func seriesByKey(id, title string, rows [][]any, label func(any) string, max int) *chart.Chart {
+// int64Value returns v as an int64 in an interface: v itself when it is
+// one, rather than a new box of the same number.
+func int64Value(v any) any {
+	if _, ok := v.(int64); ok {
+		return v
+	}
+	return analysis.AsInt(v)
+}
+
+// seriesByKey draws n points, point i of time ts (ns), key and value y as
+// at gives them, as a scatter chart with a series per key, the max
+// busiest keys on their own and the rest as "other".
+func seriesByKey(id, title string, n int, at func(i int) (ts int64, key any, y float64), label func(any) string, max int) *chart.Chart {
 	// Rows whose keys have the same label form a group, numbered in order
 	// of first appearance. Labels are made once per key, not per row.
 	group := map[any]int{}
 	byLabel := map[string]int{}
 	var labels []string
 	var count []int
-	of := make([]int, len(rows))
-	for i, r := range rows {
-		key := r[1]
+	of := make([]int, n)
+	for i := range n {
+		_, k, _ := at(i)
+		key := k
 		if b, ok := key.([]byte); ok { // not a valid map key
 			key = string(b)
 		}
 		g, ok := group[key]
 		if !ok {
-			l := label(r[1])
+			l := label(k)
 			if g, ok = byLabel[l]; !ok {
 				g = len(labels)
 				labels, count = append(labels, l), append(count, 0)
@@ -200,12 +255,13 @@ func seriesByKey(id, title string, rows [][]any, label func(any) string, max int
 			points[g] = make([]chart.Point, 0, n)
 		}
 	}
-	for i, r := range rows {
+	for i := range n {
 		g := of[i]
 		if !keep[g] {
 			g = other
 		}
-		points[g] = append(points[g], chart.Point{X: chart.UnixSeconds(analysis.AsInt(r[0])), Y: analysis.AsFloat(r[2])})
+		ts, _, y := at(i)
+		points[g] = append(points[g], chart.Point{X: chart.UnixSeconds(ts), Y: y})
 	}
 	var series []chart.Series
 	for g, l := range labels {
