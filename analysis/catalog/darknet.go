@@ -154,8 +154,14 @@ func (r dnRange) where(d engine.Dialect, from, to int64) string {
 	return fmt.Sprintf("%s >= %d AND %s < %d AND ip_version IN (4, 6)", ts, from, ts, to)
 }
 
-// all is the SQL condition on the packets of the range.
-func (r dnRange) all(d engine.Dialect) string { return r.where(d, r.from, r.to) }
+// all is the SQL condition on the packets of the range: for a whole
+// range, every packet with a sender, whose times need not be compared.
+func (r dnRange) all(d engine.Dialect) string {
+	if r.whole {
+		return "ip_version IN (4, 6)"
+	}
+	return r.where(d, r.from, r.to)
+}
 
 // lastDay is the SQL condition on the packets of the last day.
 func (r dnRange) lastDay(d engine.Dialect) string { return r.where(d, max(r.last, r.from), r.to) }
@@ -384,11 +390,16 @@ func classSenders(ctx context.Context, env *analysis.Env, r dnRange, v analysis.
 // per pair.
 func ppStats(ctx context.Context, env *analysis.Env, r dnRange) (*engine.Table, error) {
 	d := env.Dialect()
+	// The packets of the last day; on a range of one day, all of them.
+	last := "count(*)"
+	if r.last > r.from {
+		last = fmt.Sprintf("sum(CASE WHEN %s >= %d THEN 1 ELSE 0 END)", d.EpochNs("ts"), r.last)
+	}
 	return env.Shared(ctx, fmt.Sprintf(`SELECT pp, sum(n) AS pkts, count(*) AS senders, sum(nl) AS pkts_last,
 		sum(CASE WHEN nl > 0 THEN 1 ELSE 0 END) AS senders_last FROM (
-			SELECT %s AS pp, src, count(*) AS n, sum(CASE WHEN %s >= %d THEN 1 ELSE 0 END) AS nl
+			SELECT %s AS pp, src, count(*) AS n, %s AS nl
 			FROM packets WHERE %s GROUP BY pp, src) AS ps
-		GROUP BY pp ORDER BY pp`, ppKey, d.EpochNs("ts"), max(r.last, r.from), r.all(d)))
+		GROUP BY pp ORDER BY pp`, ppKey, last, r.all(d)))
 }
 
 // senderStats is the shared query of the distribution of packets per
