@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"hash/adler32"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -254,26 +253,38 @@ func deflateRows(w io.Writer, img *image.RGBA, y0, y1 int, rgb, final bool) (sum
 	fw := flateWriters.Get().(*flate.Writer)
 	defer flateWriters.Put(fw)
 	fw.Reset(w)
-	check := adler32.New()
-	// The filter type (0), then the pixels; as RGB, each pixel is written
-	// as 4 bytes whose last the next pixel overwrites, hence one spare byte.
-	row := make([]byte, 1+bpp*width+1)
-	var last []byte // the pixels row holds, converted
+	sum = 1 // the checksum of no bytes
+	// The filter type (0), then the pixels; as RGB, two pixels are written
+	// as 8 bytes whose last two the next pixels overwrite, hence two spare
+	// bytes.
+	row := make([]byte, 1+bpp*width+2)
+	var last []byte   // the pixels row holds, converted
+	var rowSum uint32 // the checksum of row alone
 	for y := y0; y < y1; y++ {
 		pix := img.Pix[img.PixOffset(img.Rect.Min.X, y):][:4*width]
+		out := row[:1+bpp*width]
 		switch {
 		case bytes.Equal(pix, last):
 			// Half the rows of a figure are the row above them again
 			// (white margins, the plot between its marks): row holds
-			// them already.
+			// them already, and its checksum is known.
 		case rgb:
-			for x, o := 0, 1; x+4 <= len(pix); x, o = x+4, o+3 {
+			x, o := 0, 1
+			for ; x+8 <= len(pix); x, o = x+8, o+6 {
+				v := binary.LittleEndian.Uint64(pix[x:])
+				if v&0xff000000_ff000000 != 0xff000000_ff000000 {
+					return 0, 0, false, nil
+				}
+				binary.LittleEndian.PutUint64(row[o:], v&0xffffff|v>>8&0xffffff_000000)
+			}
+			if x < len(pix) { // an odd width's last pixel
 				v := binary.LittleEndian.Uint32(pix[x:])
 				if v>>24 != 0xff {
 					return 0, 0, false, nil
 				}
 				binary.LittleEndian.PutUint32(row[o:], v)
 			}
+			rowSum = adler32Update(1, out)
 		default:
 			// PNG's colours are not premultiplied by alpha; this converts
 			// as image/png does.
@@ -293,10 +304,10 @@ func deflateRows(w io.Writer, img *image.RGBA, y0, y1 int, rgb, final bool) (sum
 					d[3] = s[3]
 				}
 			}
+			rowSum = adler32Update(1, out)
 		}
 		last = pix
-		out := row[:1+bpp*width]
-		check.Write(out)
+		sum = adler32Combine(sum, rowSum, int64(len(out)))
 		n += int64(len(out))
 		if _, err := fw.Write(out); err != nil {
 			return 0, 0, false, err
@@ -307,7 +318,39 @@ func deflateRows(w io.Writer, img *image.RGBA, y0, y1 int, rgb, final bool) (sum
 	} else {
 		err = fw.Flush()
 	}
-	return check.Sum32(), n, err == nil, err
+	return sum, n, err == nil, err
+}
+
+// adler32Update returns the Adler-32 checksum of the bytes summed in sum
+// followed by p, as hash/adler32 computes it, eight bytes at a time: of
+// each eight, the sum of the bytes and the sum weighted by their distance
+// from the end, each made with one multiplication of their 16-bit lanes.
+func adler32Update(sum uint32, p []byte) uint32 {
+	const (
+		mod   = 65521
+		chunk = 1 << 16 // bytes summed before the sums are reduced: s2 stays far below 2^64
+	)
+	s1, s2 := uint64(sum&0xffff), uint64(sum>>16)
+	for len(p) > 0 {
+		q := p[:min(len(p), chunk)]
+		p = p[len(q):]
+		for ; len(q) >= 8; q = q[8:] {
+			v := binary.LittleEndian.Uint64(q)
+			even := v & 0x00ff00ff_00ff00ff // bytes 0, 2, 4 and 6, a lane each
+			odd := v >> 8 & 0x00ff00ff_00ff00ff
+			// The top lane of each product is the sum of the lanes
+			// weighted by the other factor's lanes taken in reverse.
+			s2 += 8*s1 + (even*0x0008_0006_0004_0002)>>48 + (odd*0x0007_0005_0003_0001)>>48
+			s1 += ((even + odd) * 0x0001_0001_0001_0001) >> 48
+		}
+		for _, b := range q {
+			s1 += uint64(b)
+			s2 += s1
+		}
+		s1 %= mod
+		s2 %= mod
+	}
+	return uint32(s2<<16 | s1)
 }
 
 // adler32Combine returns the Adler-32 checksum of two byte strings

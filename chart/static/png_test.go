@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -149,6 +150,38 @@ func Goldens(tb testing.TB) []*chart.Chart {
 		out = append(out, c)
 	}
 	return out
+}
+
+// TestAdler32Update: the checksum of bytes following others, eight at a
+// time, is hash/adler32's, whatever the bytes, their length and the sum
+// before them.
+func TestAdler32Update(t *testing.T) {
+	mixed := make([]byte, 300_000)
+	for i := range mixed {
+		mixed[i] = byte(i*131 + i/7)
+	}
+	ones := bytes.Repeat([]byte{0xff}, 200_000)
+	for _, tt := range []struct {
+		name   string
+		before []byte
+		p      []byte
+	}{
+		{"nothing", nil, nil},
+		{"one byte", nil, []byte{7}},
+		{"seven bytes", []byte("abc"), mixed[:7]},
+		{"eight bytes", nil, mixed[:8]},
+		{"a row", mixed[:5761], mixed[5761 : 2*5761]},
+		{"more than a chunk", []byte("x"), mixed},
+		{"0xff bytes", ones[:3], ones},
+		{"after 0xff bytes", ones, mixed[:100_001]},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := adler32Update(adler32.Checksum(tt.before), tt.p)
+			if want := adler32.Checksum(append(slices.Clone(tt.before), tt.p...)); got != want {
+				t.Errorf("%08x, want %08x", got, want)
+			}
+		})
+	}
 }
 
 // TestAdler32Combine: the checksum of two byte strings one after the other,
