@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // RowReader reads a result one row at a time.
@@ -160,3 +161,100 @@ func Hold(ctx context.Context, s *Stream) (*Table, error) {
 	}
 	return t, r.Close()
 }
+
+// OrderRuns returns a stream of the rows of s in a finer order than its
+// query's: the query orders its rows by all their sort keys but the last,
+// and each run of consecutive rows that same reports equal in those keys
+// is put in the order of cmp, the last key. The rows are then those of
+// the query ordered by every key, as long as no two rows are equal in all
+// of them. A database may sort by one text much faster than by two:
+// DuckDB sorts a scan's 2 M edges by packets and source in half the time
+// it takes by packets, source and destination, and their runs are of one
+// row.
+func OrderRuns(s *Stream, same func(a, b []any) bool, cmp func(a, b []any) int) *Stream {
+	return &Stream{Columns: s.Columns, Types: s.Types, Open: func(ctx context.Context) (RowReader, error) {
+		r, err := s.Open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &runReader{r: r, same: same, cmp: cmp}, nil
+	}}
+}
+
+// runReader reads the rows of a stream a run at a time (see OrderRuns).
+type runReader struct {
+	r    RowReader
+	same func(a, b []any) bool
+	cmp  func(a, b []any) int
+	// run holds copies of the rows of the run being returned, in slices
+	// reused from run to run; n of them are the run's, next is the next
+	// to return.
+	run     [][]any
+	n, next int
+	ahead   []any // a copy of the row read after the run, when aheadOK
+	aheadOK bool
+	err     error // what the reader returned after the last row read
+}
+
+func (r *runReader) Next() ([]any, error) {
+	if r.next == r.n {
+		if err := r.fill(); err != nil {
+			return nil, err
+		}
+	}
+	r.next++
+	return r.run[r.next-1], nil
+}
+
+// fill reads the next run into run, and the row after it into ahead.
+func (r *runReader) fill() error {
+	r.n, r.next = 0, 0
+	if r.aheadOK {
+		if len(r.run) == 0 {
+			r.run = append(r.run, nil)
+		}
+		r.run[0], r.ahead = r.ahead, r.run[0]
+		r.n, r.aheadOK = 1, false
+	} else {
+		if r.err != nil {
+			return r.err
+		}
+		row, err := r.r.Next()
+		if err != nil {
+			r.err = err
+			return err
+		}
+		r.push(row)
+	}
+	for {
+		row, err := r.r.Next()
+		if err != nil {
+			r.err = err
+			if err != io.EOF {
+				r.n = 0
+				return err
+			}
+			break
+		}
+		if !r.same(r.run[0], row) {
+			r.ahead, r.aheadOK = append(r.ahead[:0], row...), true
+			break
+		}
+		r.push(row)
+	}
+	if r.n > 1 {
+		slices.SortStableFunc(r.run[:r.n], r.cmp)
+	}
+	return nil
+}
+
+// push adds a copy of row to the run.
+func (r *runReader) push(row []any) {
+	if r.n == len(r.run) {
+		r.run = append(r.run, nil)
+	}
+	r.run[r.n] = append(r.run[r.n][:0], row...)
+	r.n++
+}
+
+func (r *runReader) Close() error { return r.r.Close() }

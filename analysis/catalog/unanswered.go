@@ -7,6 +7,7 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
+	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/output"
 )
 
@@ -95,6 +96,9 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 	}
 	perHost := `SELECT host, service, requests, answered, no_reply, rejected, un FROM ` + rel + ` AS k`
 	order := ` ORDER BY un DESC, requests DESC, host, service`
+	// The table's rows come from the engine ordered by all but the
+	// service, and the services of a host with as many requests and
+	// unanswered are then put in order (engine.OrderRuns).
 	tab := env.StreamTable("unanswered", "Requests per host and service, and the share answered",
 		[]string{"host", "name", "service", "requests", "answered", "no_reply", "rejected", "share_answered"},
 		[]string{"VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "DOUBLE"},
@@ -104,8 +108,13 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 			out[0], out[1], out[2], out[3] = host, nullable(env.Names[host]), analysis.AsString(in[1]), requests
 			out[4], out[5], out[6], out[7] = answered, analysis.AsInt(in[4]), analysis.AsInt(in[5]), float64(answered)/float64(requests)
 			return nil
-		}, `SELECT host, service, `+bigints("requests", "answered", "no_reply", "rejected")+` FROM (`+perHost+`) AS t`+order).
+		}, `SELECT host, service, `+bigints("requests", "answered", "no_reply", "rejected")+` FROM (`+perHost+`) AS t ORDER BY un DESC, requests DESC, host`).
 		WithUnit("share_answered", output.Share)
+	tab.Stream = engine.OrderRuns(tab.Stream,
+		func(a, b []any) bool {
+			return a[3] == b[3] && a[0] == b[0] && analysis.AsInt(a[5])+analysis.AsInt(a[6]) == analysis.AsInt(b[5])+analysis.AsInt(b[6])
+		},
+		func(a, b []any) int { return strings.Compare(analysis.AsString(a[2]), analysis.AsString(b[2])) })
 	top, err := env.Query(ctx, fmt.Sprintf(`SELECT host, service, answered, un FROM (%s) AS t WHERE un > 0%s LIMIT %d`, perHost, order, v.Int("top")))
 	if err != nil {
 		return nil, err

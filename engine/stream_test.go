@@ -1,0 +1,106 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// failAfter reads the rows of t, then fails instead of ending.
+type failAfter struct{ RowReader }
+
+var errRead = errors.New("read failed")
+
+func (f failAfter) Next() ([]any, error) {
+	row, err := f.RowReader.Next()
+	if err == io.EOF {
+		return nil, errRead
+	}
+	return row, err
+}
+
+// TestOrderRuns: rows ordered by their first column come out ordered by
+// the first and then the second, whatever the lengths of the runs; rows
+// read before a failure of the query's reader do not come out as a run.
+func TestOrderRuns(t *testing.T) {
+	same := func(a, b []any) bool { return a[0] == b[0] }
+	byText := func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) }
+	tests := []struct {
+		name string
+		in   [][]any
+		want [][]any
+		fail bool
+	}{
+		{"empty", nil, nil, false},
+		{"one row", [][]any{{int64(1), "a"}}, [][]any{{int64(1), "a"}}, false},
+		{"runs of one", [][]any{{int64(3), "b"}, {int64(2), "a"}, {int64(1), "c"}}, [][]any{{int64(3), "b"}, {int64(2), "a"}, {int64(1), "c"}}, false},
+		{"runs", [][]any{
+			{int64(3), "c"}, {int64(3), "a"}, {int64(3), "b"},
+			{int64(2), "z"},
+			{int64(1), "y"}, {int64(1), "x"},
+		}, [][]any{
+			{int64(3), "a"}, {int64(3), "b"}, {int64(3), "c"},
+			{int64(2), "z"},
+			{int64(1), "x"}, {int64(1), "y"},
+		}, false},
+		{"failure in the last run", [][]any{{int64(2), "b"}, {int64(1), "d"}, {int64(1), "c"}}, [][]any{{int64(2), "b"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Stream{Columns: []string{"k", "v"}, Types: []string{"BIGINT", "VARCHAR"}, Open: func(context.Context) (RowReader, error) {
+				// Each row in a slice of its own that the reader
+				// overwrites once read, as a query's reader reuses its
+				// row.
+				r := TableReader(&Table{Rows: tt.in})
+				if tt.fail {
+					return &reused{failAfter{r}, nil}, nil
+				}
+				return &reused{r, nil}, nil
+			}}
+			r, err := OrderRuns(s, same, byText).Open(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			var got [][]any
+			for {
+				row, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					if !tt.fail || !errors.Is(err, errRead) {
+						t.Fatalf("after %d rows: %v", len(got), err)
+					}
+					break
+				}
+				got = append(got, append([]any(nil), row...))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// reused returns each row of r in the same slice, overwritten by the
+// next.
+type reused struct {
+	r   RowReader
+	row []any
+}
+
+func (u *reused) Next() ([]any, error) {
+	row, err := u.r.Next()
+	if err != nil {
+		return nil, err
+	}
+	u.row = append(u.row[:0], row...)
+	return u.row, nil
+}
+
+func (u *reused) Close() error { return u.r.Close() }
