@@ -169,6 +169,12 @@ func newAssembler(cfg Config, firstID int64) *Assembler {
 	}
 	if cfg.Memory > 0 {
 		a.maxLive = int(max(cfg.Memory/EntryBytes, 1))
+		// The table is at most half full: twice the live flows, and one
+		// being added.
+		a.flows.most = 1
+		for a.flows.most < 2*(a.maxLive+1) {
+			a.flows.most *= 2
+		}
 	}
 	return a
 }

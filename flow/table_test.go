@@ -2,6 +2,7 @@ package flow
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/netlens/netlens/schema"
@@ -54,6 +55,51 @@ func TestFlowTable(t *testing.T) {
 			for k, e := range want {
 				if got := a.get(&k); got != e {
 					t.Fatalf("get = %d; want %d", got, e)
+				}
+			}
+		})
+	}
+}
+
+// TestFlowTableGrowth puts more keys than a table of quadrupleFrom slots
+// holds and checks the sizes it grows through: twofold below
+// quadrupleFrom, then fourfold but never past its most, and every key
+// found.
+func TestFlowTableGrowth(t *testing.T) {
+	tests := []struct {
+		name  string
+		most  int
+		keys  int
+		sizes []int
+	}{
+		{"no bound", 0, 300000, []int{1 << 16, 1 << 18, 1 << 20}},
+		{"bound", 1 << 19, 200000, []int{1 << 16, 1 << 18, 1 << 19}},
+		{"bound within a fourfold growth", 1 << 17, 60000, []int{1 << 16, 1 << 17}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := New(DefaultConfig(), 1, func(*schema.Flow) {})
+			a.flows = newFlowTable(1 << 10)
+			a.flows.most = tt.most
+			var sizes []int
+			keys := make([]key, tt.keys)
+			for i := range keys {
+				k := &keys[i]
+				k.lo[13], k.lo[14], k.lo[15] = byte(i>>16), byte(i>>8), byte(i)
+				k.loPort, k.hiPort, k.proto = 1234, 80, 6
+				e := a.newEntry()
+				e.key = *k
+				a.flows.put(k, e.self)
+				if n := len(a.flows.slots); n >= quadrupleFrom && (len(sizes) == 0 || sizes[len(sizes)-1] != n) {
+					sizes = append(sizes, n)
+				}
+			}
+			if !slices.Equal(sizes, tt.sizes) {
+				t.Errorf("sizes from %d slots: %v; want %v", quadrupleFrom, sizes, tt.sizes)
+			}
+			for i := range keys {
+				if a.get(&keys[i]) == 0 {
+					t.Fatalf("key %d not found", i)
 				}
 			}
 		})
