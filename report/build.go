@@ -140,6 +140,11 @@ func NewBuilder(ctx context.Context, dir string, opts Options) (*Builder, error)
 	if err := removeLeftovers(dir); err != nil {
 		return nil, fmt.Errorf("write report: %w", err)
 	}
+	if opts.Figures && slices.Contains(opts.Formats, static.PDF) {
+		// Made once per process, by the first PDF figure otherwise: while
+		// the caller still prepares the analyses, a core is free for it.
+		go static.PreparePDF()
+	}
 	tmp, err := os.MkdirTemp(dir, tmpPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("write report: %w", err)

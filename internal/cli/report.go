@@ -267,6 +267,19 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) (err error) {
 		}
 	}
 
+	// The report is written while the analyses run: each section's tables
+	// and figures are drawn in the background (report.Builder) as soon as
+	// its analysis is done, while the engine answers the next one. It is
+	// started before the engine opens, so that what it prepares is made
+	// meanwhile.
+	ropts := report.DefaultOptions()
+	ropts.Figures = !opts.NoFigures
+	ropts.Force = opts.Force
+	b, err := report.NewBuilder(ctx, opts.Out, ropts)
+	if err != nil {
+		return err
+	}
+	defer b.Abort() // after Finish, nothing
 	var eng engine.Engine
 	if pending != nil {
 		d, err := pending.OpenDir(ctx, opts.Dataset)
@@ -304,16 +317,6 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) (err error) {
 			{Label: "flows", Value: groupDigits(rows["flows"])},
 			{Label: "DNS answers", Value: groupDigits(rows["dns"])},
 		},
-	}
-	// The report is written while the analyses run: each section's tables
-	// and figures are drawn in the background (report.Builder) as soon as
-	// its analysis is done, while the engine answers the next one.
-	ropts := report.DefaultOptions()
-	ropts.Figures = !opts.NoFigures
-	ropts.Force = opts.Force
-	b, err := report.NewBuilder(ctx, opts.Out, ropts)
-	if err != nil {
-		return err
 	}
 	plan := analyses
 	analyses, gated, err := darknetGate(ctx, opts, env, held, analyses)
