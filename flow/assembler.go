@@ -310,14 +310,16 @@ func (a *Assembler) Flush() {
 		a.hand(a.at(l.r))
 	}
 	// Forgotten all at once: a delete per flow costs more than the rest of
-	// the flush when millions are live.
-	a.flows.clear()
+	// the flush when millions are live, and so does clearing each entry
+	// (hundreds of MB on a scan, at the end of the input): the entries go
+	// with their chunks and the table with its slots, and flows that come
+	// after start afresh.
+	most := a.flows.most
+	a.flows = newFlowTable(1024)
+	a.flows.most = most
 	a.lists = [numLists]list{}
-	for _, l := range live {
-		e := a.at(l.r)
-		*e = entry{self: l.r, next: a.free}
-		a.free = l.r
-	}
+	a.chunks = [][]entry{hugepages.Make[entry](chunkSize)[:1]}
+	a.free = 0
 	a.last = nil
 	a.frags.reset()
 }

@@ -529,3 +529,34 @@ func TestFlushOrderSpread(t *testing.T) {
 		})
 	}
 }
+
+// TestAddAfterFlush flushes an Assembler and gives it the same packets
+// again: the flows come out as the first time, with the ids that follow.
+func TestAddAfterFlush(t *testing.T) {
+	pkts := []pkt{
+		tcpP(0, cli, srv, syn, 0), tcpP(10*ms, srv, cli, synAck, 0), tcpP(20*ms, cli, srv, ack, 0),
+		udpP(5*ms, "10.0.0.2:5353", "192.0.2.53:53", 40), tcpP(30*ms, "10.0.0.3:1000", srv, syn, 0),
+	}
+	var flows []schema.Flow
+	a := New(DefaultConfig(), 1, func(f *schema.Flow) { flows = append(flows, *f) })
+	for round := range 3 {
+		for _, p := range pkts {
+			row, m := p.packet()
+			a.Add(&row, &m)
+		}
+		a.Flush()
+		if a.Live() != 0 {
+			t.Fatalf("round %d: %d live flows after Flush", round, a.Live())
+		}
+	}
+	if len(flows) != 9 {
+		t.Fatalf("%d flows, want 9", len(flows))
+	}
+	for i := 3; i < len(flows); i++ {
+		want := flows[i-3]
+		want.FlowID += 3
+		if diff := cmp.Diff(want, flows[i]); diff != "" {
+			t.Errorf("flow %d (-first round +later):\n%s", i, diff)
+		}
+	}
+}
