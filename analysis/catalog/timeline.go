@@ -146,6 +146,9 @@ func topPortTimelines(ctx context.Context, env *analysis.Env, v analysis.Values,
 			continue
 		}
 		p.found, p.port = true, sent[0].port
+		// As many packets as the port's total counts, fragments aside:
+		// room made once for them.
+		p.rows = make([]portPacket, 0, sent[0].packets)
 		cond, args = append(cond, fmt.Sprintf("(proto = %d AND sport = ?)", p.proto)), append(args, p.port)
 	}
 	if len(cond) > 0 {
