@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"git.sr.ht/~sbinet/gg"
+	"github.com/golang/freetype/raster"
 	"github.com/klauspost/compress/flate"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -27,8 +28,11 @@ type pngCanvas struct {
 	img *image.RGBA
 	ctx *gg.Context
 	// colors is the colour of gg's context and of those Push saved: the
-	// colour text is drawn in (see FillString).
+	// colour text is drawn in (see FillString) and shapes filled (Fill).
 	colors []color.Color
+	// raster and path are those of Fill, made once per figure.
+	raster *raster.Rasterizer
+	path   raster.Path
 }
 
 var _ vg.CanvasWriterTo = (*pngCanvas)(nil)
