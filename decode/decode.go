@@ -64,6 +64,20 @@ const (
 // per goroutine.
 type Decoder struct {
 	names AddrTexts
+	// NoV4Texts leaves Src and Dst of IPv4 packets empty: their numbers
+	// are Meta.Src and Meta.Dst, and the caller makes their texts, with
+	// Texts or an AddrTexts of its own, on another goroutine if it likes
+	// (on a scan, the text of each new address is a good part of
+	// decoding). ARP rows keep their texts.
+	NoV4Texts bool
+}
+
+// Texts sets Src and Dst of p, an IPv4 packet decoded with NoV4Texts into
+// p and m; it leaves other packets as they are.
+func (d *Decoder) Texts(p *schema.Packet, m *Meta) {
+	if p.IPVersion == 4 && p.Src == "" {
+		p.Src, p.Dst = d.names.Text(m.Src), d.names.Text(m.Dst)
+	}
 }
 
 // New returns a Decoder.

@@ -74,6 +74,8 @@ func TestDecodeCorpus(t *testing.T) {
 		{"arcnet-rfc1201-arp-icmp-http.pcap", 13, OK, 0, schema.Packet{EthType: 0x800, IPVersion: 4, Src: "10.80.131.1", Dst: "146.190.240.163", IPLen: 60, IPID: 0x942d, IPFlags: 2, TTL: 64, Proto: 6, IPChksum: 0x95db, Sport: 1027, Dport: 80, TCPSeq: 2567257385, TCPFlags: 0x2, TCPWindow: 1872, App: AppHTTP}},
 	}
 	d := New()
+	late := New() // leaves IPv4 texts for Texts to make
+	late.NoV4Texts = true
 	files := map[string][]frame{}
 	for _, tt := range tests {
 		frames, ok := files[tt.file]
@@ -93,6 +95,14 @@ func TestDecodeCorpus(t *testing.T) {
 		}
 		if p.IPVersion != 0 && (m.Src.String() != p.Src || m.Dst.String() != p.Dst) {
 			t.Errorf("%s frame %d: meta addresses %v > %v, row %s > %s", tt.file, tt.frame, m.Src, m.Dst, p.Src, p.Dst)
+		}
+		q, qm := decodeFrame(late, f, tt.frame-1)
+		if q.IPVersion == 4 && (q.Src != "" || q.Dst != "") {
+			t.Errorf("%s frame %d: NoV4Texts made %s > %s", tt.file, tt.frame, q.Src, q.Dst)
+		}
+		late.Texts(&q, &qm)
+		if diff := cmp.Diff(want, q); diff != "" {
+			t.Errorf("%s frame %d with NoV4Texts, then Texts (-want +got):\n%s", tt.file, tt.frame, diff)
 		}
 	}
 }

@@ -17,7 +17,9 @@ func (d *Decoder) ipv4(b []byte, p *schema.Packet, m *Meta) Status {
 	dst := netip.AddrFrom4([4]byte(b[16:20]))
 	p.IPVersion = 4
 	m.Src, m.Dst = src, dst
-	p.Src, p.Dst = d.names.Text4(be32(b[12:])), d.names.Text4(be32(b[16:]))
+	if !d.NoV4Texts {
+		p.Src, p.Dst = d.names.Text4(be32(b[12:])), d.names.Text4(be32(b[16:]))
+	}
 	ff := be16(b[6:])
 	offset := ff & 0x1fff
 	p.IPID = uint32(be16(b[4:]))

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"unsafe"
 
+	"github.com/netlens/netlens/decode"
 	"github.com/netlens/netlens/internal/hugepages"
 	"github.com/netlens/netlens/schema"
 )
@@ -22,6 +23,7 @@ type gapTracker struct {
 	store    []int64 // the values the rows of the current batch point to
 	touched  uint64  // what the early loads of slots read (see fill)
 	read     inputRead
+	texts    decode.AddrTexts // of the IPv4 addresses the decoder left without
 }
 
 // inputRead tells how much of the input the rows given so far stand for,
@@ -50,10 +52,12 @@ func newGapTracker(total int64) *gapTracker {
 // overlap rather than follow each other.
 const gapAhead = 16
 
-// fill sets SrcGap and DstGap of every row of batch. keys holds, for each
-// row, the v4Last keys of its source and destination (see v4Key): the
-// address with v4Used set for an IPv4 packet, 0 otherwise, whose gaps are
-// then found by their texts. The values stay valid until the next call.
+// fill sets SrcGap and DstGap of every row of batch, and the texts of
+// IPv4 addresses the decoder left empty (see decode.Decoder.NoV4Texts).
+// keys holds, for each row, the v4Last keys of its source and destination
+// (see v4Key): the address with v4Used set for an IPv4 packet, 0
+// otherwise, whose gaps are then found by their texts. The values stay
+// valid until the next call.
 //
 // On a scan nearly every address is new, and the slot of each is a cache
 // miss in a table of millions. While fill measures a row, it loads the
@@ -76,6 +80,9 @@ func (g *gapTracker) fill(batch []schema.Packet, keys []uint64) {
 		g.read.rows += int64(p.CapLen) + recordHeader
 		if p.IPVersion == 0 {
 			continue
+		}
+		if p.Src == "" && keys[2*i] != 0 {
+			p.Src, p.Dst = g.texts.Text4(uint32(keys[2*i])), g.texts.Text4(uint32(keys[2*i+1]))
 		}
 		p.SrcGap = g.src.gapKey(keys[2*i], p.Src, p.Ts, &g.store[2*i])
 		p.DstGap = g.dst.gapKey(keys[2*i+1], p.Dst, p.Ts, &g.store[2*i+1])

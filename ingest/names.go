@@ -86,13 +86,16 @@ func (b *sideBatch) flow(f *flow.Finished) {
 }
 
 // packet adds the event of a decoded packet of input file, if it has one:
-// its DNS message, or the name its client asks for. p.FlowID must be set.
-func (b *sideBatch) packet(file int, p *schema.Packet, m *decode.Meta) {
+// its DNS message, or the name its client asks for. p.FlowID must be set;
+// dec, which decoded p, makes the texts of its addresses when an event
+// needs them and p has none yet (see decode.Decoder.NoV4Texts).
+func (b *sideBatch) packet(file int, p *schema.Packet, m *decode.Meta, dec *decode.Decoder) {
 	if len(m.Payload) == 0 {
 		return
 	}
 	switch p.App {
 	case decode.AppDNS, decode.AppMDNS:
+		dec.Texts(p, m)
 		lo := len(b.arena)
 		b.arena = append(b.arena, m.Payload...)
 		b.events = append(b.events, event{
@@ -101,10 +104,12 @@ func (b *sideBatch) packet(file int, p *schema.Packet, m *decode.Meta) {
 		})
 	case decode.AppTLS:
 		if name, ok := decode.TLSServerName(m.Payload); ok {
+			dec.Texts(p, m)
 			b.events = append(b.events, event{kind: clientName, flowID: p.FlowID, dst: p.Dst, name: name})
 		}
 	case decode.AppHTTP:
 		if name, ok := decode.HTTPHost(m.Payload); ok {
+			dec.Texts(p, m)
 			b.events = append(b.events, event{kind: clientName, flowID: p.FlowID, dst: p.Dst, name: name})
 		}
 	}

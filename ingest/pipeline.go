@@ -142,6 +142,10 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		lt    uint16 // link type of the current run of frames
 		ltRun int64  // frames in that run
 	)
+	// The texts of IPv4 addresses are made by the packets writer (see
+	// gapTracker.fill), from the numbers beside the rows: on a scan, this
+	// goroutine is the one the others wait for.
+	dec.NoV4Texts = true
 	for {
 		if n&1023 == 0 && ctx.Err() != nil {
 			break
@@ -188,7 +192,7 @@ func run(ctx context.Context, tx *dataset.Txn, results []FileResult, read []stri
 		}
 		asm.Add(p, &meta)
 		peers.add(ids[file], p, &meta)
-		sb.packet(file, p, &meta)
+		sb.packet(file, p, &meta, dec)
 		handOver()
 		n++
 	}
