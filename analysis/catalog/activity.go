@@ -154,8 +154,9 @@ func rankKept(ctx context.Context, env *analysis.Env, kept, sampled string, args
 	// The senders whose first packet came at the time of a drawn sender's
 	// first packet: the drawn senders themselves, and those that tie with
 	// them.
-	rows, err := env.Engine.Query(ctx, "SELECT ft, coalesce(src, '') FROM "+kept+" AS s WHERE ft IN (SELECT ft FROM "+kept+
-		" AS d WHERE coalesce(src, '') IN ("+sampled+"))", args...)
+	in := env.Dialect().In()
+	rows, err := env.Engine.Query(ctx, "SELECT ft, coalesce(src, '') FROM "+kept+" AS s WHERE ft "+in+" (SELECT ft FROM "+kept+
+		" AS d WHERE coalesce(src, '') "+in+" ("+sampled+"))", args...)
 	if err != nil {
 		return err
 	}

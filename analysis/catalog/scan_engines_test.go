@@ -15,7 +15,7 @@ import (
 // TestScanEngines: on a scan of one day, the analyses whose sums a
 // report keeps (the edges, the sums per address, per host and service
 // and per sender) give the same tables on DuckDB, which keeps them, as
-// on a ClickHouse server, which computes them in each query.
+// on a ClickHouse server and a cluster, which compute them in each query.
 func TestScanEngines(t *testing.T) {
 	ds, _ := smallScan(t)
 	ctx := context.Background()
@@ -56,8 +56,16 @@ func TestScanEngines(t *testing.T) {
 	if n := len(want[0]); n != 2040 {
 		t.Fatalf("%d edges, want 2,040", n)
 	}
-	got := tables(t, loadClickHouse(t, ds, testenv.ClickHouse(t), ""))
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("tables (-duckdb +clickhouse):\n%s", diff)
+	for _, name := range []string{"clickhouse", "clickhouse cluster"} {
+		t.Run(name, func(t *testing.T) {
+			dsn, cluster := testenv.ClickHouse(t), ""
+			if name == "clickhouse cluster" {
+				dsn, cluster = testenv.ClickHouseCluster(t)
+			}
+			got := tables(t, loadClickHouse(t, ds, dsn, cluster))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("tables (-duckdb +%s):\n%s", name, diff)
+			}
+		})
 	}
 }
