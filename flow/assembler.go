@@ -312,13 +312,16 @@ func (a *Assembler) Flush() {
 	// Forgotten all at once: a delete per flow costs more than the rest of
 	// the flush when millions are live, and so does clearing each entry
 	// (hundreds of MB on a scan, at the end of the input): the entries go
-	// with their chunks and the table with its slots, and flows that come
-	// after start afresh.
+	// with their chunks but the first, whose entries are made again as
+	// flows come after (newEntry appends them), and the table with its
+	// slots.
 	most := a.flows.most
 	a.flows = newFlowTable(1024)
 	a.flows.most = most
 	a.lists = [numLists]list{}
-	a.chunks = [][]entry{hugepages.Make[entry](chunkSize)[:1]}
+	clear(a.chunks[1:])
+	a.chunks = a.chunks[:1]
+	a.chunks[0] = a.chunks[0][:1] // ref 0 is none
 	a.free = 0
 	a.last = nil
 	a.frags.reset()
