@@ -76,6 +76,11 @@ type parquetSink struct {
 	rowNum  int
 }
 
+// parquetZstd is the codec of every Parquet file written here: parquet-go
+// keeps a pool of encoders per codec, so that the files of a report share
+// their encoders rather than each making one (and clearing its history).
+var parquetZstd = &zstd.Codec{Level: zstd.SpeedFastest}
+
 func newParquetSink(w io.Writer, cols []column) (*parquetSink, error) {
 	if len(cols) == 0 {
 		return nil, errors.New("result has no columns")
@@ -87,7 +92,7 @@ func newParquetSink(w io.Writer, cols []column) (*parquetSink, error) {
 	}
 	schema := parquet.NewSchema("result", g)
 	pw := parquet.NewWriter(w, schema,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.Compression(parquetZstd),
 		parquet.MaxRowsPerRowGroup(parquetGroupRows),
 		&parquet.WriterConfig{CreatedBy: "netlens"})
 	if got := len(pw.ColumnWriters()); got != len(cols) {
