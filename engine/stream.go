@@ -171,6 +171,10 @@ func Hold(ctx context.Context, s *Stream) (*Table, error) {
 // DuckDB sorts a scan's 2 M edges by packets and source in half the time
 // it takes by packets, source and destination, and their runs are of one
 // row.
+//
+// The query says so with RunsOrdered before its ORDER BY, so that whoever
+// reads the query alone (a test comparing engines' answers) knows that its
+// ties may come in any order.
 func OrderRuns(s *Stream, same func(a, b []any) bool, cmp func(a, b []any) int) *Stream {
 	return &Stream{Columns: s.Columns, Types: s.Types, Open: func(ctx context.Context) (RowReader, error) {
 		r, err := s.Open(ctx)
@@ -180,6 +184,10 @@ func OrderRuns(s *Stream, same func(a, b []any) bool, cmp func(a, b []any) int) 
 		return &runReader{r: r, same: same, cmp: cmp}, nil
 	}}
 }
+
+// RunsOrdered is the comment that a query read through OrderRuns carries
+// before its ORDER BY.
+const RunsOrdered = "/* ties ordered as read */"
 
 // runReader reads the rows of a stream a run at a time (see OrderRuns).
 type runReader struct {

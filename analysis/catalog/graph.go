@@ -63,7 +63,7 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 	if len(counts.Rows) > 0 {
 		all, n, unnamed = analysis.AsInt(counts.Rows[0][0]), analysis.AsInt(counts.Rows[0][1]), analysis.AsInt(counts.Rows[0][2])
 	}
-	q := `SELECT src, dst, ` + bigints("packets", "bytes", "payload") + ` FROM ` + rel + ` AS e WHERE ` + kept + ` AND ` + named + ` ORDER BY packets DESC, src`
+	q := `SELECT src, dst, ` + bigints("packets", "bytes", "payload") + ` FROM ` + rel + ` AS e WHERE ` + kept + ` AND ` + named + ` ` + engine.RunsOrdered + ` ORDER BY packets DESC, src`
 	// A scan has millions of edges: the table's rows, and the GraphML
 	// file's, come from the engine as they are written, ordered by
 	// packets and source; the edges of a source with as many packets are

@@ -108,7 +108,7 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 			out[0], out[1], out[2], out[3] = host, nullable(env.Names[host]), analysis.AsString(in[1]), requests
 			out[4], out[5], out[6], out[7] = answered, analysis.AsInt(in[4]), analysis.AsInt(in[5]), float64(answered)/float64(requests)
 			return nil
-		}, `SELECT host, service, `+bigints("requests", "answered", "no_reply", "rejected")+` FROM (`+perHost+`) AS t ORDER BY `+bigints("un")+` DESC, `+bigints("requests")+` DESC, host`).
+		}, `SELECT host, service, `+bigints("requests", "answered", "no_reply", "rejected")+` FROM (`+perHost+`) AS t `+engine.RunsOrdered+` ORDER BY `+bigints("un")+` DESC, `+bigints("requests")+` DESC, host`).
 		WithUnit("share_answered", output.Share)
 	tab.Stream = engine.OrderRuns(tab.Stream,
 		func(a, b []any) bool {
