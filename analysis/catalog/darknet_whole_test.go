@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"context"
 	"maps"
 	"testing"
 	"time"
@@ -9,7 +8,6 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/netlens/netlens/analysis"
-	"github.com/netlens/netlens/engine/duckdb"
 	"github.com/netlens/netlens/internal/testcapture"
 )
 
@@ -20,17 +18,8 @@ import (
 // summed at once) and on the five days of the generated telescope (per
 // sender and day first).
 func TestDarknetWholeRange(t *testing.T) {
-	ctx := context.Background()
 	ds, pkts := smallScan(t)
-	eng, err := duckdb.Open(ctx, ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	oneDay, err := analysis.NewEnv(ctx, eng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	oneDay := duckdbEnv(t, ds)
 	telescope, telescopePkts := darknetEnv(t)
 	tests := []struct {
 		name string

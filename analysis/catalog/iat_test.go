@@ -13,7 +13,6 @@ import (
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/clickhouse"
-	"github.com/netlens/netlens/engine/duckdb"
 	"github.com/netlens/netlens/internal/testenv"
 )
 
@@ -92,23 +91,9 @@ func closeTo(a, b, tol float64) bool {
 func TestIATGaplessAddresses(t *testing.T) {
 	ds, _ := smallScan(t)
 	ctx := context.Background()
-	engines := map[string]func(t *testing.T) engine.Engine{
-		"duckdb": func(t *testing.T) engine.Engine {
-			e, err := duckdb.Open(ctx, ds)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return e
-		},
-		"clickhouse": func(t *testing.T) engine.Engine { return loadClickHouse(t, ds, testenv.ClickHouse(t), "") },
-		"clickhouse cluster": func(t *testing.T) engine.Engine {
-			dsn, cluster := testenv.ClickHouseCluster(t)
-			return loadClickHouse(t, ds, dsn, cluster)
-		},
-	}
-	for _, name := range []string{"duckdb", "clickhouse", "clickhouse cluster"} {
+	for _, name := range scanEngines {
 		t.Run(name, func(t *testing.T) {
-			eng := engines[name](t)
+			eng := openEngine(t, ds, name)
 			defer eng.Close()
 			env, err := analysis.NewEnv(ctx, eng)
 			if err != nil {
@@ -186,15 +171,7 @@ func TestIATGaplessAddresses(t *testing.T) {
 func TestCountSample(t *testing.T) {
 	ds, pkts := smallScan(t)
 	ctx := context.Background()
-	e, err := duckdb.Open(ctx, ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	env, err := analysis.NewEnv(ctx, e)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := duckdbEnv(t, ds)
 	defer func(n int) { sampleRows = n }(sampleRows)
 	sampleRows = 100
 	for _, c := range []struct {

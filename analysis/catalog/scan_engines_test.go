@@ -8,8 +8,6 @@ import (
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/engine"
-	"github.com/netlens/netlens/engine/duckdb"
-	"github.com/netlens/netlens/internal/testenv"
 )
 
 // TestScanEngines: on a scan of one day, the analyses whose sums a
@@ -48,21 +46,13 @@ func TestScanEngines(t *testing.T) {
 		}
 		return out
 	}
-	duck, err := duckdb.Open(ctx, ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := tables(t, duck)
+	want := tables(t, openEngine(t, ds, scanEngines[0]))
 	if n := len(want[0]); n != 2040 {
 		t.Fatalf("%d edges, want 2,040", n)
 	}
-	for _, name := range []string{"clickhouse", "clickhouse cluster"} {
+	for _, name := range scanEngines[1:] {
 		t.Run(name, func(t *testing.T) {
-			dsn, cluster := testenv.ClickHouse(t), ""
-			if name == "clickhouse cluster" {
-				dsn, cluster = testenv.ClickHouseCluster(t)
-			}
-			got := tables(t, loadClickHouse(t, ds, dsn, cluster))
+			got := tables(t, openEngine(t, ds, name))
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("tables (-duckdb +%s):\n%s", name, diff)
 			}

@@ -7,10 +7,53 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/dataset"
+	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/engine/duckdb"
 	"github.com/netlens/netlens/ingest"
 	"github.com/netlens/netlens/internal/testcapture"
+	"github.com/netlens/netlens/internal/testenv"
 )
+
+// scanEngines are the engines that tests of smallScan's dataset compare:
+// DuckDB over its files, and a ClickHouse server and a cluster it is
+// loaded into (see openEngine).
+var scanEngines = []string{"duckdb", "clickhouse", "clickhouse cluster"}
+
+// openEngine opens the engine name of scanEngines over ds; the caller
+// closes it.
+func openEngine(t *testing.T, ds *dataset.Dataset, name string) engine.Engine {
+	t.Helper()
+	switch name {
+	case "duckdb":
+		e, err := duckdb.Open(context.Background(), ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	case "clickhouse":
+		return loadClickHouse(t, ds, testenv.ClickHouse(t), "")
+	case "clickhouse cluster":
+		dsn, cluster := testenv.ClickHouseCluster(t)
+		return loadClickHouse(t, ds, dsn, cluster)
+	}
+	t.Fatalf("no engine %q", name)
+	return nil
+}
+
+// duckdbEnv returns the environment of analyses over ds on DuckDB, closed
+// when the test ends.
+func duckdbEnv(t *testing.T, ds *dataset.Dataset) *analysis.Env {
+	t.Helper()
+	eng := openEngine(t, ds, "duckdb")
+	t.Cleanup(func() { eng.Close() })
+	env, err := analysis.NewEnv(context.Background(), eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
 
 // smallScan ingests a scan of one day into a dataset of the test: 2,000
 // senders of one packet each, to ports 20 to 24, and 3 senders of about 14
