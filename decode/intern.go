@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strconv"
 	"unsafe"
+
+	"github.com/netlens/netlens/internal/ipv4"
 )
 
 // Sizes of the direct-mapped caches of an AddrTexts, powers of two.
@@ -46,8 +48,7 @@ const textChunk = 2 << 10
 // Text returns the text of a.
 func (t *AddrTexts) Text(a netip.Addr) string {
 	if a.Is4() {
-		b := a.As4()
-		return t.Text4(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
+		return t.Text4(ipv4.Number(a))
 	}
 	if a.Zone() != "" { // not an address decoded from a packet: not cached
 		return a.String()

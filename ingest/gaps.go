@@ -6,6 +6,7 @@ import (
 
 	"github.com/netlens/netlens/decode"
 	"github.com/netlens/netlens/internal/hugepages"
+	"github.com/netlens/netlens/internal/ipv4"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -97,8 +98,7 @@ func v4Key(a netip.Addr) uint64 {
 	if !a.Is4() {
 		return 0
 	}
-	b := a.As4()
-	return uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3]) | v4Used
+	return uint64(ipv4.Number(a)) | v4Used
 }
 
 // lastSeen is the time of the last packet of each address. An IPv4

@@ -1,5 +1,18 @@
-// Package ipv4 reads IPv4 addresses written as text into numbers.
+// Package ipv4 reads IPv4 addresses, written as text or as netip.Addr,
+// into numbers.
 package ipv4
+
+import (
+	"encoding/binary"
+	"net/netip"
+)
+
+// Number returns the number of the IPv4 address a, which must be one
+// (a.Is4()).
+func Number(a netip.Addr) uint32 {
+	b := a.As4()
+	return binary.BigEndian.Uint32(b[:])
+}
 
 // Parse returns the number of the IPv4 address s written as netip.Addr's
 // String writes it and netip.ParseAddr reads it: four decimal numbers up to
