@@ -1,7 +1,6 @@
 package static
 
 import (
-	"bytes"
 	"image/color"
 	"math"
 	"testing"
@@ -90,13 +89,7 @@ func TestFill(t *testing.T) {
 					want.SetColor(clr)
 					want.Canvas.Fill(sh.path)
 				}
-				if !bytes.Equal(got.img.Pix, want.img.Pix) {
-					n := 0
-					for i := range got.img.Pix {
-						if got.img.Pix[i] != want.img.Pix[i] {
-							n++
-						}
-					}
+				if n := differing(got.img.Pix, want.img.Pix); n > 0 {
 					t.Errorf("%d bytes of the pixels differ", n)
 				}
 			})

@@ -77,13 +77,7 @@ func TestFillStringAsVgimg(t *testing.T) {
 			want.Canvas.FillString(f, tt.at, tt.text)
 			got.Pop()
 			want.Canvas.Pop()
-			if !bytes.Equal(got.img.Pix, want.img.Pix) {
-				n := 0
-				for i := range got.img.Pix {
-					if got.img.Pix[i] != want.img.Pix[i] {
-						n++
-					}
-				}
+			if n := differing(got.img.Pix, want.img.Pix); n > 0 {
 				t.Fatalf("%d bytes of the pixels differ from vgimg's", n)
 			}
 			if bytes.Count(got.img.Pix, []byte{0xff}) == len(got.img.Pix) {
@@ -91,4 +85,16 @@ func TestFillStringAsVgimg(t *testing.T) {
 			}
 		})
 	}
+}
+
+// differing counts the bytes of a that differ from b's, of the same
+// length.
+func differing(a, b []byte) int {
+	n := 0
+	for i := range a {
+		if a[i] != b[i] {
+			n++
+		}
+	}
+	return n
 }
