@@ -290,7 +290,12 @@ func runReport(cmd *cobra.Command, opts *ReportOptions) (err error) {
 	} else if eng, err = opts.Ingest.Engine.open(ctx, opts.Dataset); err != nil {
 		return err
 	}
-	defer closeSoon(eng)
+	// The builder's pieces read the engine's streams: they are done or
+	// dropped before it closes.
+	defer func() {
+		b.Abort()
+		closeSoon(eng)
+	}()
 	held, err := holdings(ctx, opts, eng)
 	if err != nil {
 		return err
