@@ -63,15 +63,14 @@ func WriteStreams(ctx context.Context, s *engine.Stream, targets []Target) []err
 	errs := make([]error, len(targets))
 	sinks := make([]sink, len(targets))
 	fail := func(err error) []error {
-		for _, k := range sinks {
-			if k, ok := k.(rowsSink); ok {
-				k.close() // the stream's error is the one to return
+		for i, t := range targets {
+			if errs[i] != nil {
+				continue // failed already (a target with Rows closed then)
 			}
-		}
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = fmt.Errorf("write %s: %w", targets[i].label(), err)
+			if t.Rows != nil {
+				t.Rows.Close() // the stream's error is the one to return
 			}
+			errs[i] = fmt.Errorf("write %s: %w", t.label(), err)
 		}
 		return errs
 	}

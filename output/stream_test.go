@@ -262,6 +262,7 @@ func TestWriteStreamsRows(t *testing.T) {
 		{"whole", streamOf(held, streamTypes, 0, nil), 0, 5000, false, true},
 		{"the rows writer fails", streamOf(held, streamTypes, 0, nil), 10, 10, true, true},
 		{"the stream fails", streamOf(held, streamTypes, 4000, lost), 0, 4000, true, false},
+		{"no stream", nil, 0, 0, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &rowCounter{failAt: tc.failAt}
