@@ -217,10 +217,7 @@ func (r *runReader) Next() ([]any, error) {
 // fill reads the next run into run, and the row after it into ahead.
 func (r *runReader) fill() error {
 	r.n, r.next = 0, 0
-	if r.aheadOK {
-		if len(r.run) == 0 {
-			r.run = append(r.run, nil)
-		}
+	if r.aheadOK { // after a run: run[0] is there to swap with
 		r.run[0], r.ahead = r.ahead, r.run[0]
 		r.n, r.aheadOK = 1, false
 	} else {
