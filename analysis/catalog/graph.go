@@ -11,7 +11,6 @@ import (
 	"math/bits"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
@@ -63,11 +62,12 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 	if len(counts.Rows) > 0 {
 		all, n, unnamed = analysis.AsInt(counts.Rows[0][0]), analysis.AsInt(counts.Rows[0][1]), analysis.AsInt(counts.Rows[0][2])
 	}
-	q := `SELECT src, dst, ` + bigints("packets", "bytes", "payload") + ` FROM ` + rel + ` AS e WHERE ` + kept + ` AND ` + named + ` ` + engine.RunsOrdered + ` ORDER BY packets DESC, src`
+	q := `SELECT src, dst, ` + bigints("packets", "bytes", "payload") + ` FROM ` + rel + ` AS e WHERE ` + kept + ` AND ` + named + ` ORDER BY packets DESC, src, dst`
 	// A scan has millions of edges: the table's rows, and the GraphML
-	// file's, come from the engine as they are written, ordered by
-	// packets and source; the edges of a source with as many packets are
-	// then put in the order of their destinations (engine.OrderRuns).
+	// file's, come from the engine as they are written. The engine sorts
+	// them whole: the edges of one source with as many packets (all of a
+	// source's, when it scans) may be millions, more than a run that
+	// engine.OrderRuns would hold to put in order.
 	tab := env.StreamTable("graph_edges", "Edges",
 		[]string{"src", "src_name", "dst", "dst_name", "packets", "bytes", "payload_bytes"},
 		[]string{"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT"},
@@ -77,11 +77,8 @@ func (graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*an
 			out[4], out[5], out[6] = analysis.AsInt(in[2]), analysis.AsInt(in[3]), analysis.AsInt(in[4])
 			return nil
 		}, q)
-	tab.Stream = engine.OrderRuns(tab.Stream,
-		func(a, b []any) bool { return a[4] == b[4] && a[0] == b[0] },
-		func(a, b []any) int { return strings.Compare(analysis.AsString(a[2]), analysis.AsString(b[2])) })
 	limit := v.Int("max_edges")
-	heaviest, err := env.Query(ctx, fmt.Sprintf("%s, dst LIMIT %d", q, limit))
+	heaviest, err := env.Query(ctx, fmt.Sprintf("%s LIMIT %d", q, limit))
 	if err != nil {
 		return nil, err
 	}

@@ -98,7 +98,8 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 	order := ` ORDER BY un DESC, requests DESC, host, service`
 	// The table's rows come from the engine ordered by all but the
 	// service, and the services of a host with as many requests and
-	// unanswered are then put in order (engine.OrderRuns).
+	// unanswered are then put in order (engine.OrderRuns): a run is at
+	// most a host's services, one per port and protocol or name.
 	tab := env.StreamTable("unanswered", "Requests per host and service, and the share answered",
 		[]string{"host", "name", "service", "requests", "answered", "no_reply", "rejected", "share_answered"},
 		[]string{"VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "DOUBLE"},
