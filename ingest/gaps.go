@@ -7,6 +7,7 @@ import (
 	"github.com/netlens/netlens/decode"
 	"github.com/netlens/netlens/internal/hugepages"
 	"github.com/netlens/netlens/internal/ipv4"
+	"github.com/netlens/netlens/internal/prefetch"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -22,7 +23,6 @@ const maxGapAddrs = 1 << 21
 type gapTracker struct {
 	src, dst *lastSeen
 	store    []int64 // the values the rows of the current batch point to
-	touched  uint64  // what the early loads of slots read (see fill)
 	read     inputRead
 	texts    decode.AddrTexts // of the IPv4 addresses the decoder left without
 }
@@ -61,9 +61,11 @@ const gapAhead = 16
 // valid until the next call.
 //
 // On a scan nearly every address is new, and the slot of each is a cache
-// miss in a table of millions. While fill measures a row, it loads the
-// slots of the row gapAhead further: the processor waits for several
-// misses at once.
+// miss in a table of millions. While fill measures a row, it prefetches
+// the slots of the row gapAhead further: the misses of those rows overlap
+// rather than follow each other. (Plain loads of the slots overlapped
+// only the misses of the next row or two: the processor retires a load
+// once its data has come, and a row's work fills its reorder buffer.)
 func (g *gapTracker) fill(batch []schema.Packet, keys []uint64) {
 	n := 2 * len(batch)
 	if cap(g.store) < n {
@@ -71,10 +73,10 @@ func (g *gapTracker) fill(batch []schema.Packet, keys []uint64) {
 	}
 	g.store = g.store[:n]
 	keys = keys[:n]
-	var touched uint64
 	for i := range batch {
 		if j := 2 * (i + gapAhead); j < n {
-			touched += g.src.v4.peek(keys[j]) + g.dst.v4.peek(keys[j+1])
+			g.src.v4.prefetch(keys[j])
+			g.dst.v4.prefetch(keys[j+1])
 		}
 		p := &batch[i]
 		p.SrcGap, p.DstGap = nil, nil
@@ -88,7 +90,6 @@ func (g *gapTracker) fill(batch []schema.Packet, keys []uint64) {
 		p.SrcGap = g.src.gapKey(keys[2*i], p.Src, p.Ts, &g.store[2*i])
 		p.DstGap = g.dst.gapKey(keys[2*i+1], p.Dst, p.Ts, &g.store[2*i+1])
 	}
-	g.touched = touched // kept, so that the loads are not left out
 }
 
 // v4Key is the v4Last key of a, an IPv4 address decoded from a packet
@@ -251,13 +252,13 @@ type v4LastSlot struct {
 	last int64
 }
 
-// peek loads the home slot of the key k, unless k is 0, and returns what
-// it read, only for the load to have been made.
-func (t *v4Last) peek(k uint64) uint64 {
+// prefetch asks for the home slot of the key k to be brought into the
+// cache, unless k is 0.
+func (t *v4Last) prefetch(k uint64) {
 	if k == 0 {
-		return 0
+		return
 	}
-	return t.slots[uint32(uint32(k)*0x9e3779b1)>>t.shift].key
+	prefetch.Load(uintptr(unsafe.Pointer(&t.slots[uint32(uint32(k)*0x9e3779b1)>>t.shift])))
 }
 
 func newV4Last(size int) v4Last {
