@@ -71,6 +71,7 @@ type parquetSink struct {
 	pw      *parquet.Writer
 	cols    []column
 	batch   [][]parquet.Value // per column, the values of the batch's rows
+	nulls   []parquet.Value   // per column, its NULL at its levels
 	n       int               // rows in the batch
 	inGroup int               // rows in the row group being written
 	rowNum  int
@@ -99,22 +100,28 @@ func newParquetSink(w io.Writer, cols []column) (*parquetSink, error) {
 		return nil, fmt.Errorf("parquet writer has %d columns for %d", got, len(cols))
 	}
 	batch := make([][]parquet.Value, len(cols))
+	nulls := make([]parquet.Value, len(cols))
 	for i := range batch {
 		batch[i] = make([]parquet.Value, parquetBatch)
+		nulls[i] = parquet.Value{}.Level(0, 0, i)
 	}
-	return &parquetSink{pw: pw, cols: cols, batch: batch}, nil
+	return &parquetSink{pw: pw, cols: cols, batch: batch, nulls: nulls}, nil
 }
 
 func (s *parquetSink) write(vals []any) error {
 	s.rowNum++
 	for i, v := range vals {
 		if v == nil {
-			s.batch[i][s.n] = parquet.Value{}.Level(0, 0, i)
+			s.batch[i][s.n] = s.nulls[i]
 			continue
 		}
-		pv, err := parquetValue(v, s.cols[i])
-		if err != nil {
-			return fmt.Errorf("row %d, column %s: %w", s.rowNum, s.cols[i].name, err)
+		c := &s.cols[i]
+		pv, ok := plainParquetValue(v, c)
+		if !ok {
+			var err error
+			if pv, err = parquetValue(v, c); err != nil {
+				return fmt.Errorf("row %d, column %s: %w", s.rowNum, c.name, err)
+			}
 		}
 		s.batch[i][s.n] = pv.Level(0, 1, i)
 	}
@@ -153,8 +160,27 @@ func (s *parquetSink) close() error {
 	return s.pw.Close()
 }
 
+// plainParquetValue converts the values most cells of a scan's large
+// tables hold, 64-bit integers of BIGINT columns and texts of text
+// columns, as parquetValue does but without its checks, which they need
+// not; it reports false for any other value.
+func plainParquetValue(v any, c *column) (parquet.Value, bool) {
+	switch x := v.(type) {
+	case int64:
+		if c.kind == kindInt && c.bits == 64 {
+			return parquet.Int64Value(x), true
+		}
+	case string:
+		if c.kind == kindString && x != "" {
+			// The writer copies the bytes and never writes to them.
+			return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(x), len(x))), true
+		}
+	}
+	return parquet.Value{}, false
+}
+
 // parquetValue converts a value to the Parquet type of its column.
-func parquetValue(v any, c column) (parquet.Value, error) {
+func parquetValue(v any, c *column) (parquet.Value, error) {
 	if v == nil {
 		return parquet.Value{}, nil
 	}
@@ -217,7 +243,7 @@ func parquetValue(v any, c column) (parquet.Value, error) {
 	case kindBytes:
 		b, ok := v.([]byte)
 		if !ok {
-			return parquet.ByteArrayValue([]byte(text(v, c, false))), nil
+			return parquet.ByteArrayValue([]byte(text(v, *c, false))), nil
 		}
 		return parquet.ByteArrayValue(slices.Clone(b)), nil
 	}
@@ -226,5 +252,5 @@ func parquetValue(v any, c column) (parquet.Value, error) {
 		// text's own bytes do, without a copy per value.
 		return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s))), nil
 	}
-	return parquet.ByteArrayValue([]byte(text(v, c, false))), nil
+	return parquet.ByteArrayValue([]byte(text(v, *c, false))), nil
 }
