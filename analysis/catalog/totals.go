@@ -3,6 +3,7 @@ package catalog
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/netlens/netlens/analysis"
@@ -75,11 +76,17 @@ func meanPayload(ctx context.Context, env *analysis.Env, where, payload string) 
 }
 
 // portsQuery sums payload bytes (the SQL expression payload) and packets
-// per protocol, source port and destination port of the TCP and UDP
-// packets. IP fragments after the first, which carry no ports, are left out.
+// per protocol and source port (side 1) and per protocol and destination
+// port (side 0) of the TCP and UDP packets. IP fragments after the first,
+// which carry no ports, are left out. Each side is grouped by its own
+// port, not by the pair of ports: a scan's random source ports make
+// millions of pairs, and at most 65,536 ports a side.
 func portsQuery(where, payload string) string {
-	return `SELECT proto, sport, dport, sum(` + payload + `), count(*) FROM packets WHERE ` + where +
-		` AND proto IN (6, 17) AND NOT (frag AND sport = 0 AND dport = 0) GROUP BY proto, sport, dport`
+	side := func(s int, col string) string {
+		return fmt.Sprintf(`SELECT proto, %d AS side, %s AS port, sum(%s) AS payload, count(*) AS packets FROM packets WHERE %s`+
+			` AND proto IN (6, 17) AND NOT (frag AND sport = 0 AND dport = 0) GROUP BY proto, %s`, s, col, payload, where, col)
+	}
+	return side(1, "sport") + " UNION ALL " + side(0, "dport")
 }
 
 // perPort returns the traffic from each source port (bySource) or to each
@@ -90,16 +97,18 @@ func perPort(ctx context.Context, env *analysis.Env, where, payload string, prot
 	if err != nil {
 		return nil, err
 	}
+	want := int64(0)
+	if side == bySource {
+		want = 1
+	}
+	// A port without a value (NULL) counts as port 0, as it reads.
 	sums := map[int64]*total{}
 	var out []*total
 	for _, r := range t.Rows {
-		if analysis.AsInt(r[0]) != int64(proto) {
+		if analysis.AsInt(r[0]) != int64(proto) || analysis.AsInt(r[1]) != want {
 			continue
 		}
 		port := analysis.AsInt(r[2])
-		if side == bySource {
-			port = analysis.AsInt(r[1])
-		}
 		t := sums[port]
 		if t == nil {
 			t = &total{port: port}
