@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"slices"
+	"unsafe"
 
 	"github.com/netlens/netlens/decode"
 	"github.com/netlens/netlens/internal/hugepages"
+	"github.com/netlens/netlens/internal/prefetch"
 	"github.com/netlens/netlens/schema"
 )
 
@@ -134,7 +136,6 @@ type Assembler struct {
 	frags   fragTable
 	nextID  int64
 	evicted int64
-	peeked  uint32 // what peekEvictee read, kept so that its load is made
 }
 
 // New returns an Assembler that numbers flows from firstID and hands the
@@ -445,15 +446,26 @@ func (a *Assembler) evictee() ref {
 	return best
 }
 
-// peekEvictee loads the flow table's slot of the flow that evict would
-// end, for a packet that may start a flow when the live flows fill the
-// memory budget. On a scan every packet ends a flow and starts one, and
-// the slots of both are cache misses in a table of millions: loaded
-// before the search for the packet's flow, the first overlaps the second.
+// peekEvictee prefetches the flow table's slot of the flow that evict
+// would end, for a packet that may start a flow when the live flows fill
+// the memory budget, and the entry of the flow after it in its list, which
+// the next such packet ends. On a scan every packet ends a flow and starts
+// one, and the slots of both are cache misses in a table of millions:
+// prefetched before the search for the packet's flow, the first overlaps
+// the second, and the next evictee's entry is in the cache when its slot
+// is wanted. (A plain load of the slot made the processor wait for it
+// before going on.)
 func (a *Assembler) peekEvictee() {
 	if best := a.evictee(); best != 0 {
 		t := &a.flows
-		a.peeked += uint32(t.slots[a.at(best).key.hash()>>t.shift].r)
+		e := a.at(best)
+		prefetch.Load(uintptr(unsafe.Pointer(&t.slots[e.key.hash()>>t.shift])))
+		if e.next != 0 {
+			n := uintptr(unsafe.Pointer(a.at(e.next)))
+			for off := uintptr(0); off < unsafe.Sizeof(*e); off += 64 {
+				prefetch.Load(n + off)
+			}
+		}
 	}
 }
 
