@@ -76,21 +76,19 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 			SELECT b AS rb, b_port AS rport, %[2]s AS rts FROM flows WHERE proto = 17 AND a_port = 1900 AND %[4]s
 		) AS rep ON a = rb AND a_port = rport
 		GROUP BY fid, a`, v.Duration("ssdp_wait").Nanoseconds(), ts, where, unicast("b"))
-	// Per host, service and kind of request (3: SSDP M-SEARCH), from one
-	// pass over the flows: the summary by kind reads it, and so do the
-	// sums per host and service, which the table, the chart's top and the
-	// count of rows read in turn.
-	kinds, err := env.Kept(ctx, `SELECT host, service, kind, sum(answered) AS answered, sum(no_reply) AS no_reply, sum(rejected) AS rejected FROM (
+	// Per host and service, from one pass over the flows, kept by the
+	// engine for the table, the chart's top and the count of rows, with
+	// the least and greatest kind of request (3: SSDP M-SEARCH) of its
+	// requests: a service's requests are nearly always of one kind (its
+	// name says the protocol), and the summary by kind adds up the hosts
+	// and services of one kind rather than grouping the flows by host,
+	// service and kind first (a scan's millions of hosts grouped twice).
+	rel, err := env.Kept(ctx, `SELECT host, service, answered + no_reply + rejected AS requests, answered, no_reply, rejected, no_reply + rejected AS un, kmin, kmax FROM (
+		SELECT host, service, sum(answered) AS answered, sum(no_reply) AS no_reply, sum(rejected) AS rejected, min(kind) AS kmin, max(kind) AS kmax FROM (
 			SELECT host, svc AS service, kind, answered, no_reply, rejected FROM (`+requests+`) AS f
 			UNION ALL
 			SELECT coalesce(a, ''), 'ssdp/udp M-SEARCH', 3, replied, CASE WHEN replied = 0 THEN 1 ELSE 0 END, 0 FROM (`+searches+`) AS s
-		) AS r GROUP BY host, service, kind`)
-	if err != nil {
-		return nil, err
-	}
-	rel, err := env.Kept(ctx, `SELECT host, service, answered + no_reply + rejected AS requests, answered, no_reply, rejected, no_reply + rejected AS un FROM (
-		SELECT host, service, sum(answered) AS answered, sum(no_reply) AS no_reply, sum(rejected) AS rejected
-		FROM `+kinds+` AS k GROUP BY host, service) AS h`)
+		) AS r GROUP BY host, service) AS h`)
 	if err != nil {
 		return nil, err
 	}
@@ -133,15 +131,9 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 	}
 	n := analysis.AsInt(nt.Rows[0][0])
 
-	byKind, err := env.Query(ctx, `SELECT kind, sum(answered), sum(no_reply), sum(rejected) FROM `+kinds+` AS k GROUP BY kind`)
+	sums, err := unansweredByKind(ctx, env, rel, requests, searches)
 	if err != nil {
 		return nil, err
-	}
-	var sums [4][3]int64 // answered, no reply, rejected
-	for _, row := range byKind.Rows {
-		if k := analysis.AsInt(row[0]); k >= 0 && k < 4 {
-			sums[k] = [3]int64{analysis.AsInt(row[1]), analysis.AsInt(row[2]), analysis.AsInt(row[3])}
-		}
 	}
 	sum := analysis.NewTable("unanswered_summary", "Requests by kind, and the share answered",
 		"kind", "requests", "answered", "no_reply", "rejected", "share_answered").WithUnit("share_answered", output.Share)
@@ -164,4 +156,37 @@ func (unanswered) Run(ctx context.Context, env *analysis.Env, v analysis.Values)
 		Tables: []analysis.Table{tab, sum},
 		Charts: []*chart.Chart{c.OrEmpty("no unanswered requests")},
 	}, nil
+}
+
+// unansweredByKind returns the requests answered, without reply and
+// rejected of each kind (0 TCP, 1 DNS, 2 other UDP, 3 SSDP M-SEARCH):
+// from the sums per host and service rel when each of them is of one
+// kind, else from the requests and searches themselves.
+func unansweredByKind(ctx context.Context, env *analysis.Env, rel, requests, searches string) ([4][3]int64, error) {
+	var sums [4][3]int64
+	byKind, err := env.Query(ctx, `SELECT kmin, kmax, sum(answered), sum(no_reply), sum(rejected) FROM `+rel+` AS k GROUP BY kmin, kmax`)
+	if err != nil {
+		return sums, err
+	}
+	rows := byKind.Rows
+	for _, row := range rows {
+		if analysis.AsInt(row[0]) != analysis.AsInt(row[1]) {
+			byKind, err = env.Query(ctx, `SELECT kind, kind, sum(answered), sum(no_reply), sum(rejected) FROM (
+				SELECT kind, answered, no_reply, rejected FROM (`+requests+`) AS f
+				UNION ALL
+				SELECT 3, replied, CASE WHEN replied = 0 THEN 1 ELSE 0 END, 0 FROM (`+searches+`) AS s
+			) AS r GROUP BY kind`)
+			if err != nil {
+				return sums, err
+			}
+			rows = byKind.Rows
+			break
+		}
+	}
+	for _, row := range rows {
+		if k := analysis.AsInt(row[0]); k >= 0 && k < 4 {
+			sums[k] = [3]int64{analysis.AsInt(row[2]), analysis.AsInt(row[3]), analysis.AsInt(row[4])}
+		}
+	}
+	return sums, nil
 }

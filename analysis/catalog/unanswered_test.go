@@ -3,8 +3,12 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/dataset"
@@ -12,6 +16,8 @@ import (
 	"github.com/netlens/netlens/engine/clickhouse"
 	"github.com/netlens/netlens/engine/duckdb"
 	"github.com/netlens/netlens/internal/testenv"
+	"github.com/netlens/netlens/internal/testflows"
+	"github.com/netlens/netlens/schema"
 )
 
 // TestUnicast: unicast keeps the addresses that are neither multicast
@@ -81,5 +87,101 @@ func TestUnicast(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnansweredByKind: the summary by kind of request adds up the
+// requests of each kind, on DuckDB and on ClickHouse, whether each host's
+// service is of one kind (the sums per host and service are added up) or
+// a host's service names requests of two kinds (a log's "dns" over TCP
+// and over UDP: the requests are added up themselves).
+func TestUnansweredByKind(t *testing.T) {
+	base := testflows.Generate(1)
+	mixed := *base
+	mixed.Flows = slices.Clone(base.Flows)
+	for _, f := range []schema.Flow{
+		{A: "10.1.0.12", B: "10.9.0.53", Proto: 6, APort: 41000, BPort: 53, Service: "dns", State: "S0"},
+		{A: "10.1.0.12", B: "10.9.0.53", Proto: 17, APort: 41001, BPort: 53, Service: "dns", State: "SF", PktsAToB: 1, PktsBToA: 1},
+		{A: "10.1.0.12", B: "10.9.0.54", Proto: 17, APort: 41002, BPort: 53, Service: "dns", State: "S0", PktsAToB: 1},
+	} {
+		f.FlowID = int64(len(mixed.Flows) + 1)
+		f.IPVersion = 4
+		f.Start = base.Flows[0].Start
+		f.End = f.Start + int64(time.Second)
+		mixed.Flows = append(mixed.Flows, f)
+	}
+	// What the summary stands for: each request's kind and answer.
+	want := func(net *testflows.Network) []string {
+		var sums [4][3]int
+		for _, f := range net.Flows {
+			if f.B == "239.255.255.250" {
+				answered := 0
+				for _, g := range net.Flows {
+					if g.APort == 1900 && g.B == f.A && g.BPort == f.APort && g.Start >= f.Start && g.Start <= f.Start+int64(6*time.Second) {
+						answered = 1
+					}
+				}
+				if answered == 1 {
+					sums[3][0]++
+				} else {
+					sums[3][1]++
+				}
+				continue
+			}
+			if (f.Proto != 6 && f.Proto != 17) || strings.HasPrefix(f.B, "239.") || strings.HasPrefix(f.B, "ff") || f.Proto == 17 && f.APort == 1900 {
+				continue
+			}
+			kind := 2
+			switch {
+			case f.Proto == 6:
+				kind = 0
+			case f.BPort == 53:
+				kind = 1
+			}
+			switch {
+			case f.Proto == 6 && f.State == "S0", f.Proto == 17 && f.PktsBToA == 0:
+				sums[kind][1]++
+			case f.Proto == 6 && f.State == "REJ":
+				sums[kind][2]++
+			default:
+				sums[kind][0]++
+			}
+		}
+		var out []string
+		for i, name := range []string{"TCP connection attempts", "DNS queries", "other UDP", "SSDP M-SEARCH to the multicast group"} {
+			s := sums[i]
+			req := s[0] + s[1] + s[2]
+			share := "NULL"
+			if req > 0 {
+				share = fmt.Sprintf("%.6g", float64(s[0])/float64(req))
+			}
+			out = append(out, fmt.Sprintf("%s|%d|%d|%d|%d|%s", name, req, s[0], s[1], s[2], share))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		net  *testflows.Network
+	}{{"one kind each", base}, {"two kinds of dns", &mixed}} {
+		ds := c.net.Dataset(t, t.TempDir())
+		w := want(c.net)
+		for _, name := range scanEngines[:2] {
+			t.Run(c.name+"/"+name, func(t *testing.T) {
+				eng := openEngine(t, ds, name)
+				defer eng.Close()
+				env, err := analysis.NewEnv(context.Background(), eng)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a, _ := ByName("unanswered")
+				res, err := analysis.Run(context.Background(), a, env, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := gocmp.Diff(w, table(t, res, "unanswered_summary")); diff != "" {
+					t.Errorf("unanswered_summary (-want +got):\n%s", diff)
+				}
+			})
+		}
 	}
 }
