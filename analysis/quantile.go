@@ -130,6 +130,19 @@ func (h *Histogram) at(k int64) int64 {
 	return h.sorted[min(i, len(h.sorted)-1)]
 }
 
+// QuantileRanks returns the ranks (from 0) of the values a
+// Dialect.QuantileBounds aggregate gives over n values (n >= 1), in its
+// order [lo0, hi0, lo1, hi1, ...]: asked for with Dialect.ValuesAt, they
+// are the bounds QuantilesOf reads.
+func QuantileRanks(n int64, levels []engine.Level) []int64 {
+	out := make([]int64, 0, 2*len(levels))
+	for _, l := range levels {
+		lo, hi := ranks(n, l)
+		out = append(out, lo, hi)
+	}
+	return out
+}
+
 // ranks returns the ranks (from 0) of the two values a quantile at level l
 // of n values lies between: floor((n-1)*l) and ceil((n-1)*l).
 func ranks(n int64, l engine.Level) (lo, hi int64) {

@@ -151,6 +151,56 @@ func TestHistogramQuantilesMatchDuckDB(t *testing.T) {
 	}
 }
 
+// TestValuesAtDuckDB: DuckDB's ValuesAt at the ranks of the quantiles
+// gives the bounds of its QuantileBounds, for every distribution, and the
+// value of every rank of a shuffled column of every size up to 200.
+func TestValuesAtDuckDB(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	d := duckdb.Dialect{}
+	for _, tt := range distributions {
+		t.Run(tt.name, func(t *testing.T) {
+			from := fmt.Sprintf("(SELECT CAST(%s AS BIGINT) AS x FROM range(%d) AS r(i)) AS t", tt.expr, tt.n)
+			var n int64
+			var bounds any
+			if err := db.QueryRowContext(ctx, "SELECT count(x), "+d.QuantileBounds("x", levels)+" FROM "+from).Scan(&n, &bounds); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				return
+			}
+			var got any
+			if err := db.QueryRowContext(ctx, "SELECT "+d.ValuesAt("x", n, analysis.QuantileRanks(n, levels))+" FROM "+from).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(analysis.AsInts(bounds), analysis.AsInts(got)); diff != "" {
+				t.Errorf("(-QuantileBounds +ValuesAt):\n%s", diff)
+			}
+		})
+	}
+	for n := int64(1); n <= 200; n++ {
+		// The values 0, 10, ..., 10(n-1), shuffled (7919 is a prime above
+		// 200): rank r is 10r.
+		ranks := make([]int64, n)
+		want := make([]int64, n)
+		for r := range ranks {
+			ranks[r], want[r] = int64(r), 10*int64(r)
+		}
+		var got any
+		q := fmt.Sprintf("SELECT %s FROM (SELECT ((i * 7919) %% %d) * 10 AS x FROM range(%d) AS r(i)) AS t", d.ValuesAt("x", n, ranks), n, n)
+		if err := db.QueryRowContext(ctx, q).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, analysis.AsInts(got)); diff != "" {
+			t.Fatalf("n = %d (-want +got):\n%s", n, diff)
+		}
+	}
+}
+
 // TestSumSquaresDuckDB: DuckDB's SumSquares is the exact sum of squares,
 // beyond 64 bits, NULLs skipped.
 func TestSumSquaresDuckDB(t *testing.T) {

@@ -58,6 +58,13 @@ type Dialect interface {
 	// there are no values. A quantile interpolated between the two (see
 	// Level) is the same whatever the engine.
 	QuantileBounds(expr string, levels []Level) string
+	// ValuesAt is QuantileBounds when the number n of values is known
+	// beforehand (n >= 1): one aggregate over integer expression expr,
+	// NULLs skipped, of the values of ranks (from 0, each below n) among
+	// the n values in ascending order, as one list of 64-bit integers in
+	// the order of ranks. An engine may find them without sorting all the
+	// values.
+	ValuesAt(expr string, n int64, ranks []int64) string
 	// SumSquares is an aggregate of the exact sum of the squares of integer
 	// expression expr, NULLs skipped, as an integer of 128 bits (a 64-bit
 	// square does not fit in 64 bits); NULL when there are no values. The

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/chart"
@@ -56,15 +57,20 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	res := &analysis.Result{}
 	var strips []*chart.Chart
 	top := int(v.Int("top"))
-	// The distribution of each side's gaps over all addresses, when
-	// addressGaps counted them.
-	all := make([]*analysis.Histogram, len(sides))
+	// The distributions over all addresses, from 101 percentiles each.
+	levels := analysis.Percentiles(100)
+	// Each side is computed while the engine answers the other's queries.
+	gaps := make([]sideGaps, len(sides))
+	var wg sync.WaitGroup
 	for i, side := range sides {
-		stats, h, err := addressGaps(ctx, env, side.key, side.gap, where)
-		if err != nil {
-			return nil, err
+		wg.Go(func() { gaps[i] = gapsOf(ctx, env, side.key, side.gap, where, levels) })
+	}
+	wg.Wait()
+	for i, side := range sides {
+		if gaps[i].err != nil {
+			return nil, gaps[i].err
 		}
-		all[i] = h
+		stats := gaps[i].stats
 		tab := analysis.NewTable("iat_"+side.kind, side.title, "address", "name", "packets", "mean_s", "std_s", "median_s", "p95_s", "min_s", "max_s")
 		var shown []string
 		var strip [][]float64 // the percentiles of each address shown
@@ -97,20 +103,10 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 		strips = append(strips, c)
 	}
 
-	// The distributions over all addresses, from 101 percentiles each.
-	levels := analysis.Percentiles(100)
 	ecdf := chart.NewECDF("iat_ecdf", "Inter-arrival and inter-departure times")
 	ecdf.X = chart.Axis{Title: "time to the previous packet", Log: true, Unit: chart.UnitSeconds}
 	for i, side := range sides {
-		var q []float64
-		if all[i] != nil {
-			q = all[i].Quantiles(levels, nsPerSecond)
-		} else {
-			var err error
-			if q, err = allPercentiles(ctx, env, side.gap, where, levels); err != nil {
-				return nil, err
-			}
-		}
+		q := gaps[i].all
 		if len(q) != len(levels) {
 			continue // no gaps on this side
 		}
@@ -134,39 +130,135 @@ type addrGaps struct {
 	q               []float64 // at stripLevels, in seconds
 }
 
+// sideGaps are the gaps of one side: the statistics of every address that
+// has any, the busiest first (then by address), and the percentiles of all
+// the gaps, in seconds (nil when there are none).
+type sideGaps struct {
+	stats []addrGaps
+	all   []float64
+	way   gapWay
+	// picked: the percentiles of all the gaps were picked out by the
+	// engine, for want of a histogram.
+	picked bool
+	err    error
+}
+
+// gapWay is how gapsOf computed the statistics of the addresses.
+type gapWay int
+
+const (
+	// fromPairs: from the count of every (address, gap) pair.
+	fromPairs gapWay = iota
+	// fromGapPairs: from the counts of the pairs of the addresses that
+	// have a gap.
+	fromGapPairs
+	// fromEngine: the engine sorted each address' gaps.
+	fromEngine
+)
+
 // maxAddrHistogram is the most (address, gap) pairs read into histograms;
 // beyond it the engine sorts each address' gaps itself.
 var maxAddrHistogram = 1 << 20
 
-// addressGaps returns the statistics of the gaps in column gap of every
-// address in column key that has any, the busiest first (then by
-// address). Addresses usually see few distinct gaps, so the engine counts
-// each (address, gap) pair and the statistics are computed here from the
-// counts, exactly as from the gaps themselves and far faster than sorting
-// every address' gaps; when there are more than maxAddrHistogram pairs,
-// the engine sorts them, so that memory stays bounded whatever the capture.
+// fewGaps is the most gaps per address, on average, at which the pairs of
+// address and gap are expected to be mostly distinct.
+const fewGaps = 1000
+
+// gapsOf returns the gaps in column gap of the addresses in column key, of
+// the packets of where, with the percentiles of all of them at levels.
 //
-// all is the histogram of every gap of the packets of where, those without
-// an address in key included, as allPercentiles counts them: the sum of
-// the same counts, so that the distribution over all addresses needs no
-// scan of its own. It is nil when the engine sorted the gaps.
-func addressGaps(ctx context.Context, env *analysis.Env, key, gap, where string) (stats []addrGaps, all *analysis.Histogram, err error) {
-	pairs, gapless, err := gapPairs(ctx, env, key, gap, where, "")
-	if err == errTooMany && 2*gapless > maxAddrHistogram {
-		// Most pairs were addresses without a gap, as a scan's millions
-		// of senders of one packet each: only those with one are counted.
-		pairs, _, err = gapPairs(ctx, env, key, gap, where,
-			fmt.Sprintf(" AND (%[2]s IS NOT NULL OR %[1]s %[4]s (SELECT DISTINCT %[1]s FROM packets WHERE %[3]s AND %[2]s IS NOT NULL))",
-				key, gap, where, env.Dialect().In()))
+// Addresses usually see few distinct gaps, so the engine counts each
+// (address, gap) pair and the statistics are computed here from the
+// counts, exactly as from the gaps themselves and far faster than sorting
+// every address' gaps; when there are more than maxAddrHistogram pairs, the
+// engine sorts them, so that memory stays bounded whatever the capture.
+// The distribution over all addresses is the sum of the same counts. Two
+// counts of packets choose the way first, for what would be read only to
+// be dropped:
+//   - each address' first packet has no gap: when those are many, as a
+//     scan's millions of senders of one packet each, only the pairs of the
+//     addresses with a gap are counted;
+//   - when the gaps are many and few per address, as a scan's
+//     destinations', most pairs are likely distinct: the distinct gaps,
+//     at most as many as the pairs, are counted first, and when they
+//     alone are too many, the engine sorts each address' gaps at once.
+func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, levels []engine.Level) (out sideGaps) {
+	t, err := env.Query(ctx, fmt.Sprintf("SELECT count(*), count(%s) FROM packets WHERE %s", gap, where))
+	if err != nil {
+		return sideGaps{err: err}
 	}
-	if err == errTooMany {
-		stats, err = addressGapsFromEngine(ctx, env, key, gap, where)
-		return stats, nil, err
+	packets, gaps := analysis.AsInt(t.Rows[0][0]), analysis.AsInt(t.Rows[0][1])
+	if gaps == 0 {
+		return sideGaps{}
 	}
+	gapless := packets - gaps
+	limit := int64(maxAddrHistogram)
+	var all *analysis.Histogram // of every gap, once counted
+	allTooMany := false         // for a histogram
+	and := ""
+	switch {
+	case 2*gapless > limit:
+		and = fmt.Sprintf(" AND (%[2]s IS NOT NULL OR %[1]s %[4]s (SELECT DISTINCT %[1]s FROM packets WHERE %[3]s AND %[2]s IS NOT NULL))",
+			key, gap, where, env.Dialect().In())
+		out.way = fromGapPairs
+	case gaps > limit && gaps < fewGaps*gapless:
+		if all, err = gapHistogram(ctx, env, gap, where, maxAddrHistogram); err == errTooMany {
+			out.way, allTooMany = fromEngine, maxAddrHistogram >= maxHistogram
+		} else if err != nil {
+			return sideGaps{err: err}
+		}
+	}
+	if out.way != fromEngine {
+		var h *analysis.Histogram
+		out.stats, h, err = pairGaps(ctx, env, key, gap, where, and)
+		if err == errTooMany {
+			out.way = fromEngine
+		} else if err != nil {
+			return sideGaps{err: err}
+		} else if all == nil {
+			all = h
+		}
+	}
+	if out.way == fromEngine {
+		if out.stats, err = addressGapsFromEngine(ctx, env, key, gap, where); err != nil {
+			return sideGaps{err: err}
+		}
+	}
+	if all == nil {
+		if allTooMany {
+			err = errTooMany
+		} else {
+			all, err = gapHistogram(ctx, env, gap, where, maxHistogram)
+		}
+		if err == errTooMany {
+			// Counted already, the values at the ranks of the percentiles
+			// are picked out without a sort of them all.
+			t, err := env.Query(ctx, fmt.Sprintf("SELECT %s FROM packets WHERE %s AND %s IS NOT NULL",
+				env.Dialect().ValuesAt(gap, gaps, analysis.QuantileRanks(gaps, levels)), where, gap))
+			if err == nil {
+				out.all, err = analysis.QuantilesOf(t.Rows[0][0], gaps, levels, nsPerSecond)
+			}
+			out.picked, out.err = true, err
+			return out
+		}
+		if err != nil {
+			return sideGaps{err: err}
+		}
+	}
+	out.all = all.Quantiles(levels, nsPerSecond)
+	return out
+}
+
+// pairGaps returns the statistics of the gaps of every address that has
+// any, from the counts of the (address, gap) pairs of the packets of where
+// and the condition and, with the histogram of all their gaps; errTooMany
+// when the pairs are more than maxAddrHistogram.
+func pairGaps(ctx context.Context, env *analysis.Env, key, gap, where, and string) ([]addrGaps, *analysis.Histogram, error) {
+	pairs, err := gapPairs(ctx, env, key, gap, where, and)
 	if err != nil {
 		return nil, nil, err
 	}
-	all = &analysis.Histogram{}
+	all := &analysis.Histogram{}
 	type acc struct {
 		packets int64
 		h       analysis.Histogram
@@ -215,25 +307,21 @@ type gapPair struct {
 }
 
 // gapPairs reads the count of every (address, gap) pair of the packets of
-// where and the condition and, and how many of them have no gap. The pairs
-// are read into plain records, and the reading stops with errTooMany at the
-// first one past maxAddrHistogram, or earlier when a sample says there are
-// more: a scan has millions, not to be held, nor added up, only to be
-// dropped. With errTooMany, gapless is the pairs without a gap read, or
-// their estimate over all pairs.
-func gapPairs(ctx context.Context, env *analysis.Env, key, gap, where, and string) (pairs []gapPair, gapless int, err error) {
+// where and the condition and. The pairs are read into plain records, and
+// the reading stops with errTooMany at the first one past
+// maxAddrHistogram, or earlier when a sample says there are more: they
+// would be read only to be dropped.
+func gapPairs(ctx context.Context, env *analysis.Env, key, gap, where, and string) ([]gapPair, error) {
 	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, %[2]s, count(*) FROM packets WHERE %[3]s%[4]s GROUP BY %[1]s, %[2]s LIMIT %[5]d",
 		key, gap, where, and, maxAddrHistogram+1))
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
+	var pairs []gapPair
 	sample := countSample{env: env, where: where + and, limit: maxAddrHistogram}
 	err = engine.Each(rows, func(r []any) error {
 		p := gapPair{hasAddr: r[0] != nil, hasGap: r[1] != nil, n: analysis.AsInt(r[2])}
 		if err := sample.add(ctx, p.n); err != nil {
-			if sample.estimate > int64(sample.limit) {
-				gapless = int(int64(gapless) * sample.estimate / sample.rows)
-			}
 			return err
 		}
 		if p.hasAddr {
@@ -241,16 +329,14 @@ func gapPairs(ctx context.Context, env *analysis.Env, key, gap, where, and strin
 		}
 		if p.hasGap {
 			p.gap = analysis.AsInt(r[1])
-		} else {
-			gapless++
 		}
 		pairs = append(pairs, p)
 		return nil
 	})
 	if err != nil {
-		return nil, gapless, err
+		return nil, err
 	}
-	return pairs, gapless, nil
+	return pairs, nil
 }
 
 // sampleRows is how many rows of counts countSample reads before it
@@ -324,27 +410,27 @@ func addressGapsFromEngine(ctx context.Context, env *analysis.Env, key, gap, whe
 // in Go takes.
 var errTooMany = errors.New("too many values for a histogram")
 
-// maxHistogram is the most distinct gaps read into a histogram; beyond it
-// the engine computes the percentiles itself.
+// maxHistogram is the most distinct gaps read into a histogram of all
+// addresses' gaps; beyond it the engine picks out the percentiles itself.
 var maxHistogram = 256 << 10
 
-// allPercentiles returns the percentiles at levels of every gap in column
-// gap, in seconds. Gaps usually take far fewer distinct values than there are packets,
-// so the engine counts each value and the percentiles are read off the
-// counts, exactly as the engine would compute them from all the gaps and
-// much faster; when there are more than maxHistogram distinct values (fine
-// time stamps, long captures), the engine computes them, so that memory
-// stays bounded whatever the capture.
-func allPercentiles(ctx context.Context, env *analysis.Env, gap, where string, levels []engine.Level) ([]float64, error) {
+// gapHistogram returns the histogram of every gap in column gap of the
+// packets of where, or errTooMany when the gaps take more than limit
+// distinct values. Gaps usually take far fewer distinct values than there
+// are packets, so the engine counts each value and the percentiles are
+// read off the counts, exactly as the engine would compute them from all
+// the gaps and much faster; past the limit (fine time stamps, long
+// captures, scans), memory stays bounded whatever the capture.
+func gapHistogram(ctx context.Context, env *analysis.Env, gap, where string, limit int) (*analysis.Histogram, error) {
 	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, count(*) FROM packets WHERE %[2]s AND %[1]s IS NOT NULL GROUP BY %[1]s LIMIT %[3]d",
-		gap, where, maxHistogram+1))
+		gap, where, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	// The counts are added up as they come, up to the first value past
-	// maxHistogram or a sample that says there are more.
+	// the limit or a sample that says there are more.
 	h := &analysis.Histogram{}
-	sample := countSample{env: env, where: where + " AND " + gap + " IS NOT NULL", limit: maxHistogram}
+	sample := countSample{env: env, where: where + " AND " + gap + " IS NOT NULL", limit: limit}
 	err = engine.Each(rows, func(r []any) error {
 		n := analysis.AsInt(r[1])
 		if err := sample.add(ctx, n); err != nil {
@@ -353,16 +439,8 @@ func allPercentiles(ctx context.Context, env *analysis.Env, gap, where string, l
 		h.Add(analysis.AsInt(r[0]), n)
 		return nil
 	})
-	if err == nil {
-		return h.Quantiles(levels, nsPerSecond), nil
-	}
-	if err != errTooMany {
-		return nil, err
-	}
-	h = nil
-	t, err := env.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), %[2]s FROM packets WHERE %[3]s", gap, env.Dialect().QuantileBounds(gap, levels), where))
 	if err != nil {
 		return nil, err
 	}
-	return analysis.QuantilesOf(t.Rows[0][1], analysis.AsInt(t.Rows[0][0]), levels, nsPerSecond)
+	return h, nil
 }

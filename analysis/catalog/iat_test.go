@@ -2,10 +2,12 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/big"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/engine"
 	"github.com/netlens/netlens/engine/clickhouse"
+	"github.com/netlens/netlens/internal/testcapture"
 	"github.com/netlens/netlens/internal/testenv"
 )
 
@@ -83,14 +86,30 @@ func closeTo(a, b, tol float64) bool {
 	return math.Abs(a-b) <= tol*math.Max(math.Abs(a), math.Abs(b))
 }
 
-// TestIATGaplessAddresses: when most (address, gap) pairs are addresses
-// that sent a single packet, as a scan's senders, the pairs are read again
-// without them and still make histograms; the statistics are the same as
-// when all pairs fit, on DuckDB, a ClickHouse server and a cluster (GLOBAL
-// IN).
-func TestIATGaplessAddresses(t *testing.T) {
-	ds, _ := smallScan(t)
+// TestIATWays: however gapsOf computes the statistics of the addresses
+// (from every (address, gap) pair, from the pairs of the addresses with a
+// gap, or with each address' gaps sorted by the engine) and the
+// percentiles of all gaps (from their histogram, or picked out by the
+// engine), they are the same, on DuckDB, a ClickHouse server and a cluster
+// (GLOBAL IN). The limits of the histograms are lowered to the sizes of a
+// small scan whose packets come at irregular times, so that nearly all its
+// gaps are distinct: 2,000 senders of one packet each and 3 of 14, to 256
+// destinations.
+func TestIATWays(t *testing.T) {
+	var pkts []testcapture.DarknetPacket
+	at := testcapture.DarknetStart
+	for i := range 2000 {
+		at = at.Add(time.Duration(1000+(i*7919)%997) * time.Microsecond)
+		pkts = append(pkts, testcapture.DarknetPacket{TS: at, Src: fmt.Sprintf("10.%d.%d.1", i/200, i%200), Dport: 23, Proto: 6})
+		if i%50 == 0 {
+			pkts = append(pkts, testcapture.DarknetPacket{TS: at, Src: fmt.Sprintf("192.0.2.%d", i%3), Dport: 445, Proto: 6})
+		}
+	}
+	ds := ingestDarknet(t, pkts)
 	ctx := context.Background()
+	levels := analysis.Percentiles(100)
+	where := "ip_version IN (4, 6)"
+	opts := cmp.Options{cmp.AllowUnexported(addrGaps{}), cmp.Comparer(func(a, b *big.Int) bool { return a.Cmp(b) == 0 })}
 	for _, name := range scanEngines {
 		t.Run(name, func(t *testing.T) {
 			eng := openEngine(t, ds, name)
@@ -99,67 +118,50 @@ func TestIATGaplessAddresses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			where := "ip_version IN (4, 6)"
-			want, wantAll, err := addressGaps(ctx, env, "src", "src_gap_ns", where)
-			if err != nil {
-				t.Fatal(err)
+			want := map[string]sideGaps{}
+			for _, key := range []string{"src", "dst"} {
+				w := gapsOf(ctx, env, key, key+"_gap_ns", where, levels)
+				if w.err != nil || w.way != fromPairs || w.picked {
+					t.Fatalf("%s: %v, way %d: want every pair counted", key, w.err, w.way)
+				}
+				if len(w.all) != len(levels) {
+					t.Fatalf("%s: %d percentiles of all gaps, want %d", key, len(w.all), len(levels))
+				}
+				want[key] = w
 			}
-			if len(want) != 3 || want[0].packets != 14 || want[0].n != 13 {
-				t.Fatalf("statistics %+v: want 3 senders with gaps, the first of 14 packets", want)
-			}
-			all, gapless, err := gapPairs(ctx, env, "src", "src_gap_ns", where, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if gapless != 2003 || len(all) < 2006 {
-				t.Fatalf("%d pairs, %d of them without a gap: want 2,003 senders' first packets and the 3 senders' gaps", len(all), gapless)
-			}
-			defer func(n int) { maxAddrHistogram = n }(maxAddrHistogram)
-			maxAddrHistogram = len(all) - 2000 // the pairs of the 3 senders with gaps
-			got, gotAll, err := addressGaps(ctx, env, "src", "src_gap_ns", where)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if gotAll == nil {
-				t.Fatal("the engine sorted the gaps: want the pairs read again without the senders of one packet")
-			}
-			opts := cmp.Options{cmp.AllowUnexported(addrGaps{}), cmp.Comparer(func(a, b *big.Int) bool { return a.Cmp(b) == 0 })}
-			if diff := cmp.Diff(want, got, opts); diff != "" {
-				t.Errorf("statistics (-all pairs +pairs with a gap):\n%s", diff)
-			}
-			levels := analysis.Percentiles(100)
-			if diff := cmp.Diff(wantAll.Quantiles(levels, 1), gotAll.Quantiles(levels, 1)); diff != "" {
-				t.Errorf("distribution over all senders (-all pairs +pairs with a gap):\n%s", diff)
-			}
-
-			// A sample of the first pairs, each one packet, says there are
-			// too many before the end: the same statistics again.
-			defer func(n, m int) { sampleRows, maxHistogram = n, m }(sampleRows, maxHistogram)
-			sampleRows, maxAddrHistogram = 100, 1000
-			got, gotAll, err = addressGaps(ctx, env, "src", "src_gap_ns", where)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if gotAll == nil {
-				t.Fatal("the engine sorted the gaps: want the pairs read again without the senders of one packet")
-			}
-			if diff := cmp.Diff(want, got, opts); diff != "" {
-				t.Errorf("statistics (-all pairs +sampled):\n%s", diff)
-			}
-			// The 3 senders' gaps are about 40 values of one packet each:
-			// past a limit of 20 by the sample of 5, the engine computes
-			// the same percentiles.
-			wantQ, err := allPercentiles(ctx, env, "src_gap_ns", where, levels)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sampleRows, maxHistogram = 5, 20
-			gotQ, err := allPercentiles(ctx, env, "src_gap_ns", where, levels)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(wantQ, gotQ); diff != "" || len(wantQ) != len(levels) {
-				t.Errorf("percentiles of all gaps (-histogram +engine):\n%s", diff)
+			for _, c := range []struct {
+				key, name         string
+				maxPairs, maxGaps int
+				way               gapWay
+				picked            bool // the percentiles of all gaps picked out by the engine
+			}{
+				// 2 x 2,003 senders' first packets are more than the limit,
+				// the 3 senders' pairs with a gap are fewer.
+				{"src", "senders of one packet", 2100, maxHistogram, fromGapPairs, false},
+				{"src", "senders of one packet, too many pairs left", 20, maxHistogram, fromEngine, false},
+				{"src", "too many pairs, too many distinct gaps", 20, 10, fromEngine, true},
+				// 1,784 arrivals, 7 to each of 256 destinations, nearly
+				// all distinct: more than the limit of 600 alone.
+				{"dst", "few gaps per address", 600, 500, fromEngine, true},
+				{"dst", "too many pairs, too many distinct gaps", 20, 10, fromEngine, true},
+			} {
+				func() {
+					defer func(n, m int) { maxAddrHistogram, maxHistogram = n, m }(maxAddrHistogram, maxHistogram)
+					maxAddrHistogram, maxHistogram = c.maxPairs, c.maxGaps
+					got := gapsOf(ctx, env, c.key, c.key+"_gap_ns", where, levels)
+					if got.err != nil {
+						t.Fatal(got.err)
+					}
+					if got.way != c.way || got.picked != c.picked {
+						t.Errorf("%s, %s: way %d, percentiles picked %v; want %d, %v", c.key, c.name, got.way, got.picked, c.way, c.picked)
+					}
+					if diff := cmp.Diff(want[c.key].stats, got.stats, opts); diff != "" {
+						t.Errorf("%s, %s: statistics (-every pair +this way):\n%s", c.key, c.name, diff)
+					}
+					if diff := cmp.Diff(want[c.key].all, got.all); diff != "" {
+						t.Errorf("%s, %s: percentiles of all gaps (-every pair +this way):\n%s", c.key, c.name, diff)
+					}
+				}()
 			}
 		})
 	}

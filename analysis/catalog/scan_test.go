@@ -70,6 +70,13 @@ func smallScan(t *testing.T) (*dataset.Dataset, []testcapture.DarknetPacket) {
 			pkts = append(pkts, testcapture.DarknetPacket{TS: at, Src: fmt.Sprintf("192.0.2.%d", i%3), Dport: 445, Proto: 6})
 		}
 	}
+	return ingestDarknet(t, pkts), pkts
+}
+
+// ingestDarknet writes the packets to a capture (see
+// testcapture.WriteDarknet) and returns the dataset of its ingest.
+func ingestDarknet(t *testing.T, pkts []testcapture.DarknetPacket) *dataset.Dataset {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "scan.pcap")
 	testcapture.WriteDarknet(t, path, pkts)
@@ -81,5 +88,5 @@ func smallScan(t *testing.T) (*dataset.Dataset, []testcapture.DarknetPacket) {
 	if _, err := ingest.Run(context.Background(), ds, []string{path}, ingest.DefaultConfig()); err != nil {
 		t.Fatal(err)
 	}
-	return ds, pkts
+	return ds
 }

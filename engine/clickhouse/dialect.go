@@ -32,6 +32,17 @@ func (Dialect) QuantileBounds(expr string, levels []engine.Level) string {
 	return fmt.Sprintf("if(%s = 0, emptyArrayInt64(), [%s])", n, strings.Join(q, ", "))
 }
 
+// ValuesAt implements engine.Dialect as QuantileBounds does: the values
+// sorted in one array, read at the ranks.
+func (Dialect) ValuesAt(expr string, n int64, ranks []int64) string {
+	sorted := "arraySort(groupArray(toInt64(" + expr + ")))"
+	q := make([]string, len(ranks))
+	for i, r := range ranks {
+		q[i] = fmt.Sprintf("%s[%d]", sorted, r+1)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
 // SumSquares implements engine.Dialect in Decimal(38, 0): 18.16 has no
 // 128-bit integer type.
 func (Dialect) SumSquares(expr string) string {

@@ -80,6 +80,22 @@ func TestDialectAggregates(t *testing.T) {
 			if diff := cmp.Diff(w, g); diff != "" {
 				t.Errorf("(-duckdb +clickhouse):\n%s", diff)
 			}
+			if w.N == 0 {
+				return
+			}
+			// The same bounds by ValuesAt, at their ranks.
+			rows, err = e.Query(ctx, fmt.Sprintf("SELECT %s FROM (SELECT %s AS x FROM (SELECT toInt64(number) AS i FROM system.numbers LIMIT %d))",
+				Dialect{}.ValuesAt("x", w.N, analysis.QuantileRanks(w.N, levels)), tt.expr, tt.n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, err := engine.Collect(rows, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(w.Bounds, analysis.AsInts(at.Rows[0][0])); diff != "" {
+				t.Errorf("ValuesAt (-duckdb bounds +clickhouse):\n%s", diff)
+			}
 		})
 	}
 }

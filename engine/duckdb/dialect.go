@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/netlens/netlens/engine"
@@ -27,6 +28,19 @@ func (Dialect) QuantileBounds(expr string, levels []engine.Level) string {
 	}
 	return fmt.Sprintf("CASE WHEN %[1]s = 0 THEN []::BIGINT[] ELSE list_select(list_sort(list(CAST(%[2]s AS BIGINT)) FILTER (WHERE %[2]s IS NOT NULL)), [%[3]s]) END",
 		n, expr, strings.Join(idx, ", "))
+}
+
+// ValuesAt implements engine.Dialect with quantile_disc, which selects its
+// values without sorting them all: of n values, quantile_disc at fraction
+// q gives the value of rank ceil(q*n)-1, so rank r is asked for at
+// (r+0.5)/n, half a rank away from the fractions of its neighbours, far
+// more than a float64's error in q*n.
+func (Dialect) ValuesAt(expr string, n int64, ranks []int64) string {
+	q := make([]string, len(ranks))
+	for i, r := range ranks {
+		q[i] = "CAST(" + strconv.FormatFloat((float64(r)+0.5)/float64(n), 'e', -1, 64) + " AS DOUBLE)"
+	}
+	return fmt.Sprintf("quantile_disc(CAST(%s AS BIGINT), [%s])", expr, strings.Join(q, ", "))
 }
 
 // SumSquares implements engine.Dialect in HUGEINT.
