@@ -176,12 +176,23 @@ func Hold(ctx context.Context, s *Stream) (*Table, error) {
 // reads the query alone (a test comparing engines' answers) knows that its
 // ties may come in any order.
 func OrderRuns(s *Stream, same func(a, b []any) bool, cmp func(a, b []any) int) *Stream {
+	return OrderRunsUpTo(s, same, cmp, 0, nil)
+}
+
+// OrderRunsUpTo is OrderRuns for keys whose runs are mostly small but may
+// be large: a run of more than limit rows is not held in memory; its rows
+// come instead from run(row), where row is its first row, a stream of the
+// rows of that run alone ordered by every key (whose query the database
+// sorts), and the rows of the run that s reads are skipped. A scan's graph
+// has millions of edges, mostly runs of one, but a scanning source's
+// edges may be a run of millions. A limit of 0 holds every run.
+func OrderRunsUpTo(s *Stream, same func(a, b []any) bool, cmp func(a, b []any) int, limit int, run func(row []any) *Stream) *Stream {
 	return &Stream{Columns: s.Columns, Types: s.Types, Open: func(ctx context.Context) (RowReader, error) {
 		r, err := s.Open(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return &runReader{r: r, same: same, cmp: cmp}, nil
+		return &runReader{ctx: ctx, r: r, same: same, cmp: cmp, limit: limit, whole: run}, nil
 	}}
 }
 
@@ -191,9 +202,13 @@ const RunsOrdered = "/* ties ordered as read */"
 
 // runReader reads the rows of a stream a run at a time (see OrderRuns).
 type runReader struct {
-	r    RowReader
-	same func(a, b []any) bool
-	cmp  func(a, b []any) int
+	ctx   context.Context
+	r     RowReader
+	same  func(a, b []any) bool
+	cmp   func(a, b []any) int
+	limit int                     // the most rows of a run held, 0 for no limit
+	whole func(row []any) *Stream // the stream of a run of more than limit rows
+	sub   RowReader               // the reader of such a run, while it is read
 	// run holds copies of the rows of the run being returned, in slices
 	// reused from run to run; n of them are the run's, next is the next
 	// to return.
@@ -205,16 +220,29 @@ type runReader struct {
 }
 
 func (r *runReader) Next() ([]any, error) {
+	if r.sub != nil {
+		row, err := r.sub.Next()
+		if err != io.EOF {
+			return row, err
+		}
+		r.sub.Close()
+		r.sub = nil
+	}
 	if r.next == r.n {
 		if err := r.fill(); err != nil {
 			return nil, err
+		}
+		if r.sub != nil {
+			return r.Next()
 		}
 	}
 	r.next++
 	return r.run[r.next-1], nil
 }
 
-// fill reads the next run into run, and the row after it into ahead.
+// fill reads the next run into run, and the row after it into ahead; a
+// run of more than limit rows is skipped and its own reader opened in sub
+// instead.
 func (r *runReader) fill() error {
 	r.n, r.next = 0, 0
 	if r.aheadOK { // after a run: run[0] is there to swap with
@@ -245,11 +273,40 @@ func (r *runReader) fill() error {
 			r.ahead, r.aheadOK = append(r.ahead[:0], row...), true
 			break
 		}
+		if r.limit > 0 && r.n == r.limit {
+			return r.skip()
+		}
 		r.push(row)
 	}
 	if r.n > 1 {
 		slices.SortStableFunc(r.run[:r.n], r.cmp)
 	}
+	return nil
+}
+
+// skip reads past the rest of the run whose first limit rows are held,
+// and opens the reader of the whole run in sub.
+func (r *runReader) skip() error {
+	r.n = 0
+	for {
+		row, err := r.r.Next()
+		if err != nil {
+			r.err = err
+			if err != io.EOF {
+				return err
+			}
+			break
+		}
+		if !r.same(r.run[0], row) {
+			r.ahead, r.aheadOK = append(r.ahead[:0], row...), true
+			break
+		}
+	}
+	sub, err := r.whole(r.run[0]).Open(r.ctx)
+	if err != nil {
+		return fmt.Errorf("read a run of more than %d rows: %w", r.limit, err)
+	}
+	r.sub = sub
 	return nil
 }
 
@@ -262,4 +319,10 @@ func (r *runReader) push(row []any) {
 	r.n++
 }
 
-func (r *runReader) Close() error { return r.r.Close() }
+func (r *runReader) Close() error {
+	if r.sub != nil {
+		r.sub.Close()
+		r.sub = nil
+	}
+	return r.r.Close()
+}

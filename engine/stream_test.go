@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -24,8 +25,10 @@ func (f failAfter) Next() ([]any, error) {
 }
 
 // TestOrderRuns: rows ordered by their first column come out ordered by
-// the first and then the second, whatever the lengths of the runs; rows
-// read before a failure of the query's reader do not come out as a run.
+// the first and then the second, whatever the lengths of the runs, and
+// whether a run of more than two rows is held or read from a stream of its
+// own; rows read before a failure of the query's reader do not come out as
+// a run.
 func TestOrderRuns(t *testing.T) {
 	same := func(a, b []any) bool { return a[0] == b[0] }
 	byText := func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) }
@@ -47,43 +50,74 @@ func TestOrderRuns(t *testing.T) {
 			{int64(2), "z"},
 			{int64(1), "x"}, {int64(1), "y"},
 		}, false},
+		{"a large run last", [][]any{{int64(2), "z"}, {int64(1), "c"}, {int64(1), "a"}, {int64(1), "b"}},
+			[][]any{{int64(2), "z"}, {int64(1), "a"}, {int64(1), "b"}, {int64(1), "c"}}, false},
 		{"failure in the last run", [][]any{{int64(2), "b"}, {int64(1), "d"}, {int64(1), "c"}}, [][]any{{int64(2), "b"}}, true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &Stream{Columns: []string{"k", "v"}, Types: []string{"BIGINT", "VARCHAR"}, Open: func(context.Context) (RowReader, error) {
-				// Each row in a slice of its own that the reader
-				// overwrites once read, as a query's reader reuses its
-				// row.
-				r := TableReader(&Table{Rows: tt.in})
-				if tt.fail {
-					return &reused{failAfter{r}, nil}, nil
-				}
-				return &reused{r, nil}, nil
-			}}
-			r, err := OrderRuns(s, same, byText).Open(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			var got [][]any
-			for {
-				row, err := r.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					if !tt.fail || !errors.Is(err, errRead) {
-						t.Fatalf("after %d rows: %v", len(got), err)
+		for _, limit := range []int{0, 2} {
+			t.Run(fmt.Sprintf("%s/limit=%d", tt.name, limit), func(t *testing.T) {
+				s := &Stream{Columns: []string{"k", "v"}, Types: []string{"BIGINT", "VARCHAR"}, Open: func(context.Context) (RowReader, error) {
+					// Each row in a slice of its own that the reader
+					// overwrites once read, as a query's reader reuses
+					// its row.
+					r := TableReader(&Table{Rows: tt.in})
+					if tt.fail {
+						return &reused{failAfter{r}, nil}, nil
 					}
-					break
+					return &reused{r, nil}, nil
+				}}
+				// A run's own stream: its rows in order, as a query of
+				// the run's key would give them.
+				var wholes []any
+				whole := func(row []any) *Stream {
+					wholes = append(wholes, row[0])
+					var rows [][]any
+					for _, w := range tt.want {
+						if w[0] == row[0] {
+							rows = append(rows, w)
+						}
+					}
+					return &Stream{Columns: s.Columns, Types: s.Types, Open: func(context.Context) (RowReader, error) {
+						return &reused{TableReader(&Table{Rows: rows}), nil}, nil
+					}}
 				}
-				got = append(got, append([]any(nil), row...))
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("rows (-want +got):\n%s", diff)
-			}
-		})
+				r, err := OrderRunsUpTo(s, same, byText, limit, whole).Open(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				var got [][]any
+				for {
+					row, err := r.Next()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						if !tt.fail || !errors.Is(err, errRead) {
+							t.Fatalf("after %d rows: %v", len(got), err)
+						}
+						break
+					}
+					got = append(got, append([]any(nil), row...))
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("rows (-want +got):\n%s", diff)
+				}
+				var large []any // the keys of the runs of more than limit rows
+				if limit > 0 {
+					n := map[any]int{}
+					for _, w := range tt.in {
+						if n[w[0]]++; n[w[0]] == limit+1 {
+							large = append(large, w[0])
+						}
+					}
+				}
+				if diff := cmp.Diff(large, wholes); diff != "" {
+					t.Errorf("runs read from their own streams (-want +got):\n%s", diff)
+				}
+			})
+		}
 	}
 }
 
