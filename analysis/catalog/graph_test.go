@@ -6,11 +6,13 @@ import (
 	"encoding/xml"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netlens/netlens/analysis"
 	"github.com/netlens/netlens/engine"
+	"github.com/netlens/netlens/internal/testcapture"
 )
 
 // graphMLByEncoder is GraphML as encoding/xml writes it: graphML must write
@@ -181,6 +183,64 @@ func BenchmarkNodeSet(b *testing.B) {
 				for _, id := range ids {
 					s.add(id)
 				}
+			}
+		})
+	}
+}
+
+// TestGraphLargeRuns: the edges of a source with as many packets, more
+// than the table holds to put in order, come in the order of the engine's
+// sort by packets, source and destination, on DuckDB and on ClickHouse
+// (a server and a cluster), whether held or read again from the engine.
+func TestGraphLargeRuns(t *testing.T) {
+	// 192.0.2.9 sends 600 packets to the capture's 256 destinations: 88
+	// edges of 3 packets and 168 of 2; 300 other sources one each.
+	var pkts []testcapture.DarknetPacket
+	at := testcapture.DarknetStart
+	for i := range 900 {
+		at = at.Add(time.Millisecond)
+		src := "192.0.2.9"
+		if i%3 == 2 {
+			src = fmt.Sprintf("10.1.%d.%d", i/256, i%256)
+		}
+		pkts = append(pkts, testcapture.DarknetPacket{TS: at, Src: src, Dport: 445, Proto: 6})
+	}
+	ds := ingestDarknet(t, pkts)
+	ctx := context.Background()
+	var first [][]any
+	for _, name := range scanEngines {
+		t.Run(name, func(t *testing.T) {
+			eng := openEngine(t, ds, name)
+			defer eng.Close()
+			env, err := analysis.NewEnv(ctx, eng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel, err := edgesOf(ctx, env, "ip_version IN (4, 6)", "payload_len")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sorted, err := env.Query(ctx, `SELECT src, NULL, dst, NULL, `+bigints("packets", "bytes", "payload")+` FROM `+rel+` AS e ORDER BY packets DESC, src, dst`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := sorted.Rows
+			if len(want) != 556 {
+				t.Fatalf("%d edges, want 556", len(want))
+			}
+			for _, runRows := range []int{0, 8} {
+				res, err := analysis.Run(ctx, graph{runRows: runRows}, env, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, res.Tables[0].Rows); diff != "" {
+					t.Errorf("edges held up to %d (-sorted by the engine +graph):\n%s", runRows, diff)
+				}
+			}
+			if first == nil {
+				first = want
+			} else if diff := cmp.Diff(first, want); diff != "" {
+				t.Errorf("edges (-%s +%s):\n%s", scanEngines[0], name, diff)
 			}
 		})
 	}
