@@ -277,7 +277,9 @@ type dnSenders struct {
 	// first, ns since the epoch).
 	days string
 	// senders has a row per sender: src, n (its packets), fd and ld (the
-	// first and last day it sent on), ft (the time of its first packet).
+	// first and last day it sent on), ft (the time of its first packet),
+	// pmin and pmax (the least and greatest port/proto pair of its packets,
+	// as ppKey), nl (its packets on the last day).
 	senders string
 }
 
@@ -293,19 +295,20 @@ func senderTables(ctx context.Context, env *analysis.Env, r dnRange) (dnSenders,
 		// A range of one day: a sender's first and last day are that day,
 		// as day() gives it for every packet of the range, and its row of
 		// the days is its own row, summed from the packets at once.
-		senders, err := env.Kept(ctx, fmt.Sprintf("SELECT src, count(*) AS n, CAST(%[1]d AS BIGINT) AS fd, CAST(%[1]d AS BIGINT) AS ld, min(%[2]s) AS ft FROM packets WHERE %[3]s GROUP BY src",
-			r.dayAt(r.from), d.EpochNs("ts"), r.all(d)))
+		senders, err := env.Kept(ctx, fmt.Sprintf("SELECT src, count(*) AS n, CAST(%[1]d AS BIGINT) AS fd, CAST(%[1]d AS BIGINT) AS ld, min(%[2]s) AS ft, min(%[4]s) AS pmin, max(%[4]s) AS pmax, count(*) AS nl FROM packets WHERE %[3]s GROUP BY src",
+			r.dayAt(r.from), d.EpochNs("ts"), r.all(d), ppKey))
 		if err != nil {
 			return dnSenders{}, false, err
 		}
 		return dnSenders{days: "(SELECT src, fd AS dd, n, ft FROM " + senders + " AS s1)", senders: senders}, true, nil
 	}
-	days, err := env.Kept(ctx, fmt.Sprintf("SELECT src, %s AS dd, count(*) AS n, min(%s) AS ft FROM packets WHERE %s GROUP BY src, dd",
-		r.day(d), d.EpochNs("ts"), r.all(d)))
+	days, err := env.Kept(ctx, fmt.Sprintf("SELECT src, %[1]s AS dd, count(*) AS n, min(%[2]s) AS ft, min(%[4]s) AS pmin, max(%[4]s) AS pmax FROM packets WHERE %[3]s GROUP BY src, dd",
+		r.day(d), d.EpochNs("ts"), r.all(d), ppKey))
 	if err != nil {
 		return dnSenders{}, false, err
 	}
-	senders, err := env.Kept(ctx, "SELECT src, sum(n) AS n, min(dd) AS fd, max(dd) AS ld, min(ft) AS ft FROM "+days+" AS sd GROUP BY src")
+	senders, err := env.Kept(ctx, fmt.Sprintf("SELECT src, sum(n) AS n, min(dd) AS fd, max(dd) AS ld, min(ft) AS ft, min(pmin) AS pmin, max(pmax) AS pmax, sum(CASE WHEN dd = %d THEN n ELSE 0 END) AS nl FROM %s AS sd GROUP BY src",
+		r.lastDD(), days))
 	if err != nil {
 		return dnSenders{}, false, err
 	}
@@ -387,7 +390,12 @@ func classSenders(ctx context.Context, env *analysis.Env, r dnRange, v analysis.
 // pair, over the range and on its last day: pp, packets, senders,
 // packets_last, senders_last. Senders are counted in two stages, first
 // the distinct (pair, sender), so that no engine holds a set of senders
-// per pair.
+// per pair. On an engine that keeps the senders' sums of a whole range
+// (see senderTables), a sender whose packets are all of one pair counts
+// for it from its sums, and only the packets of the other senders are
+// grouped by pair and sender: every sender of a scan sends to one pair,
+// and grouping its millions of senders' packets again cost as much as
+// summing them.
 func ppStats(ctx context.Context, env *analysis.Env, r dnRange) (*engine.Table, error) {
 	d := env.Dialect()
 	// The packets of the last day; on a range of one day, all of them.
@@ -395,11 +403,37 @@ func ppStats(ctx context.Context, env *analysis.Env, r dnRange) (*engine.Table, 
 	if r.last > r.from {
 		last = fmt.Sprintf("sum(CASE WHEN %s >= %d THEN 1 ELSE 0 END)", d.EpochNs("ts"), r.last)
 	}
-	return env.Shared(ctx, fmt.Sprintf(`SELECT pp, sum(n) AS pkts, count(*) AS senders, sum(nl) AS pkts_last,
-		sum(CASE WHEN nl > 0 THEN 1 ELSE 0 END) AS senders_last FROM (
-			SELECT %s AS pp, src, count(*) AS n, %s AS nl
-			FROM packets WHERE %s GROUP BY pp, src) AS ps
-		GROUP BY pp ORDER BY pp`, ppKey, last, r.all(d)))
+	perSender := func(cond string) string {
+		return fmt.Sprintf(`SELECT %s AS pp, src, count(*) AS n, %s AS nl
+			FROM packets WHERE %s%s GROUP BY pp, src`, ppKey, last, r.all(d), cond)
+	}
+	const outer = `SELECT pp, sum(n) AS pkts, count(*) AS senders, sum(nl) AS pkts_last,
+		sum(CASE WHEN nl > 0 THEN 1 ELSE 0 END) AS senders_last FROM (%s) AS ps
+		GROUP BY pp ORDER BY pp`
+	_, keeps := env.Engine.(engine.Keeper)
+	st, ok, err := senderTables(ctx, env, r)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !keeps {
+		return env.Shared(ctx, fmt.Sprintf(outer, perSender("")))
+	}
+	// The senders of more than one pair, and the share of the packets
+	// they sent: when they sent most of them, grouping the packets of
+	// every sender is the cheaper.
+	mixed, err := env.Shared(ctx, fmt.Sprintf(`SELECT sum(CASE WHEN pmin <> pmax THEN n ELSE 0 END), sum(n) FROM %s AS s`, st.senders))
+	if err != nil {
+		return nil, err
+	}
+	if m := mixed.Rows[0]; 2*analysis.AsInt(m[0]) > analysis.AsInt(m[1]) {
+		return env.Shared(ctx, fmt.Sprintf(outer, perSender("")))
+	}
+	one := fmt.Sprintf(`SELECT pmin AS pp, n, nl FROM %s AS s WHERE pmin = pmax`, st.senders)
+	if analysis.AsInt(mixed.Rows[0][0]) > 0 {
+		one += fmt.Sprintf(` UNION ALL SELECT pp, n, nl FROM (%s) AS m`,
+			perSender(fmt.Sprintf(` AND src %s (SELECT src FROM %s AS s WHERE pmin <> pmax)`, d.In(), st.senders)))
+	}
+	return env.Shared(ctx, fmt.Sprintf(outer, one))
 }
 
 // senderStats is the shared query of the distribution of packets per
