@@ -62,7 +62,7 @@ const gapAhead = 16
 //
 // On a scan nearly every address is new, and the slot of each is a cache
 // miss in a table of millions. While fill measures a row, it prefetches
-// the slots of the row gapAhead further: the misses of those rows overlap
+// the slots of the row gapAhead further, and those of their texts: the misses of those rows overlap
 // rather than follow each other. (Plain loads of the slots overlapped
 // only the misses of the next row or two: the processor retires a load
 // once its data has come, and a row's work fills its reorder buffer.)
@@ -77,6 +77,10 @@ func (g *gapTracker) fill(batch []schema.Packet, keys []uint64) {
 		if j := 2 * (i + gapAhead); j < n {
 			g.src.v4.prefetch(keys[j])
 			g.dst.v4.prefetch(keys[j+1])
+			if k := keys[j]; k != 0 && batch[i+gapAhead].Src == "" {
+				g.texts.Prefetch4(uint32(k))
+				g.texts.Prefetch4(uint32(keys[j+1]))
+			}
 		}
 		p := &batch[i]
 		p.SrcGap, p.DstGap = nil, nil

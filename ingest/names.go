@@ -66,6 +66,10 @@ func (b *sideBatch) reset() {
 	b.made = false
 }
 
+// rowsAhead is how many flows ahead of the one whose row is made the
+// caches of their texts are prefetched (see flow.RowMaker.Prefetch).
+const rowsAhead = 8
+
 // makeRows makes the rows of b's finished flows with m, unless m is nil,
 // so that the side goroutine only names and writes them.
 func (b *sideBatch) makeRows(m *flow.RowMaker) {
@@ -74,6 +78,9 @@ func (b *sideBatch) makeRows(m *flow.RowMaker) {
 	}
 	b.flows = slices.Grow(b.flows[:0], len(b.done))[:len(b.done)]
 	for i := range b.done {
+		if i+rowsAhead < len(b.done) {
+			m.Prefetch(&b.done[i+rowsAhead])
+		}
 		m.Row(&b.done[i], &b.flows[i])
 	}
 	b.made = true
@@ -162,6 +169,9 @@ func (s *side) batch(b *sideBatch) {
 		case flowDone:
 			f := &b.flows[e.lo]
 			if !b.made {
+				if j := e.lo + rowsAhead; j < len(b.done) {
+					s.maker.Prefetch(&b.done[j])
+				}
 				s.maker.Row(&b.done[e.lo], f)
 			}
 			f.Name = s.names.flowName(f)
