@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -243,5 +244,31 @@ func TestGraphLargeRuns(t *testing.T) {
 				t.Errorf("edges (-%s +%s):\n%s", scanEngines[0], name, diff)
 			}
 		})
+	}
+}
+
+// BenchmarkGraphMLRows writes the GraphML of a scan's edges as a report
+// does, from the rows of their table: a new source each, to one of 65,536
+// destinations.
+func BenchmarkGraphMLRows(b *testing.B) {
+	const edges = 1_000_000
+	rows := make([][]any, edges)
+	x := uint32(1)
+	for i := range rows {
+		x = x*1664525 + 1013904223
+		rows[i] = []any{fmt.Sprintf("%d.%d.%d.%d", x>>24, x>>16&255, x>>8&255, x&255), nil,
+			fmt.Sprintf("198.51.%d.%d", i>>8&255, i&255), nil, int64(1), int64(60), int64(0)}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		g := newGraphMLRows(io.Discard, edges)
+		for _, r := range rows {
+			if err := g.WriteRow(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := g.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
