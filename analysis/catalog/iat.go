@@ -59,11 +59,17 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	top := int(v.Int("top"))
 	// The distributions over all addresses, from 101 percentiles each.
 	levels := analysis.Percentiles(100)
-	// Each side is computed while the engine answers the other's queries.
+	// The packets and gaps of each side choose the way (see gapsOf); each
+	// side is computed while the engine answers the other's queries.
+	t, err := env.Query(ctx, "SELECT count(*), count(dst_gap_ns), count(src_gap_ns) FROM packets WHERE "+where)
+	if err != nil {
+		return nil, err
+	}
 	gaps := make([]sideGaps, len(sides))
 	var wg sync.WaitGroup
 	for i, side := range sides {
-		wg.Go(func() { gaps[i] = gapsOf(ctx, env, side.key, side.gap, where, levels) })
+		n := gapCounts{packets: analysis.AsInt(t.Rows[0][0]), gaps: analysis.AsInt(t.Rows[0][1+i])}
+		wg.Go(func() { gaps[i] = gapsOf(ctx, env, side.key, side.gap, where, levels, n) })
 	}
 	wg.Wait()
 	for i, side := range sides {
@@ -164,6 +170,9 @@ var maxAddrHistogram = 1 << 20
 // address and gap are expected to be mostly distinct.
 const fewGaps = 1000
 
+// gapCounts are the packets and the gaps of a side.
+type gapCounts struct{ packets, gaps int64 }
+
 // gapsOf returns the gaps in column gap of the addresses in column key, of
 // the packets of where, with the percentiles of all of them at levels.
 //
@@ -174,7 +183,7 @@ const fewGaps = 1000
 // engine sorts them, so that memory stays bounded whatever the capture.
 // The distribution over all addresses is the sum of the same counts. Two
 // counts of packets choose the way first, for what would be read only to
-// be dropped:
+// be dropped (n, those of the packets of where):
 //   - each address' first packet has no gap: when those are many, as a
 //     scan's millions of senders of one packet each, only the pairs of the
 //     addresses with a gap are counted;
@@ -182,17 +191,13 @@ const fewGaps = 1000
 //     destinations', most pairs are likely distinct: the distinct gaps,
 //     at most as many as the pairs, are counted first, and when they
 //     alone are too many, the engine sorts each address' gaps at once.
-func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, levels []engine.Level) (out sideGaps) {
-	t, err := env.Query(ctx, fmt.Sprintf("SELECT count(*), count(%s) FROM packets WHERE %s", gap, where))
-	if err != nil {
-		return sideGaps{err: err}
-	}
-	packets, gaps := analysis.AsInt(t.Rows[0][0]), analysis.AsInt(t.Rows[0][1])
-	if gaps == 0 {
+func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, levels []engine.Level, n gapCounts) (out sideGaps) {
+	if n.gaps == 0 {
 		return sideGaps{}
 	}
-	gapless := packets - gaps
+	gaps, gapless := n.gaps, n.packets-n.gaps
 	limit := int64(maxAddrHistogram)
+	var err error
 	var all *analysis.Histogram // of every gap, once counted
 	allTooMany := false         // for a histogram
 	and := ""
@@ -231,14 +236,8 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 			all, err = gapHistogram(ctx, env, gap, where, maxHistogram)
 		}
 		if err == errTooMany {
-			// Counted already, the values at the ranks of the percentiles
-			// are picked out without a sort of them all.
-			t, err := env.Query(ctx, fmt.Sprintf("SELECT %s FROM packets WHERE %s AND %s IS NOT NULL",
-				env.Dialect().ValuesAt(gap, gaps, analysis.QuantileRanks(gaps, levels)), where, gap))
-			if err == nil {
-				out.all, err = analysis.QuantilesOf(t.Rows[0][0], gaps, levels, nsPerSecond)
-			}
-			out.picked, out.err = true, err
+			out.all, out.err = pickPercentiles(ctx, env, gap, where, levels)
+			out.picked = true
 			return out
 		}
 		if err != nil {
@@ -247,6 +246,26 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 	}
 	out.all = all.Quantiles(levels, nsPerSecond)
 	return out
+}
+
+// pickPercentiles returns the percentiles at levels of the gaps in column
+// gap of the packets of where, in seconds, picked out by the engine at
+// their ranks, once counted: no sort of them all. It returns nil when
+// there are none.
+func pickPercentiles(ctx context.Context, env *analysis.Env, gap, where string, levels []engine.Level) ([]float64, error) {
+	gaps := where + " AND " + gap + " IS NOT NULL"
+	t, err := env.Query(ctx, "SELECT count(*) FROM packets WHERE "+gaps)
+	if err != nil {
+		return nil, err
+	}
+	n := analysis.AsInt(t.Rows[0][0])
+	if n == 0 {
+		return nil, nil
+	}
+	if t, err = env.Query(ctx, fmt.Sprintf("SELECT %s FROM packets WHERE %s", env.Dialect().ValuesAt(gap, n, analysis.QuantileRanks(n, levels)), gaps)); err != nil {
+		return nil, err
+	}
+	return analysis.QuantilesOf(t.Rows[0][0], n, levels, nsPerSecond)
 }
 
 // pairGaps returns the statistics of the gaps of every address that has

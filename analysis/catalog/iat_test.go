@@ -118,9 +118,17 @@ func TestIATWays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			counts, err := env.Query(ctx, "SELECT count(*), count(src_gap_ns), count(dst_gap_ns) FROM packets")
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := map[string]gapCounts{}
+			for i, key := range []string{"src", "dst"} {
+				n[key] = gapCounts{packets: analysis.AsInt(counts.Rows[0][0]), gaps: analysis.AsInt(counts.Rows[0][1+i])}
+			}
 			want := map[string]sideGaps{}
 			for _, key := range []string{"src", "dst"} {
-				w := gapsOf(ctx, env, key, key+"_gap_ns", where, levels)
+				w := gapsOf(ctx, env, key, key+"_gap_ns", where, levels, n[key])
 				if w.err != nil || w.way != fromPairs || w.picked {
 					t.Fatalf("%s: %v, way %d: want every pair counted", key, w.err, w.way)
 				}
@@ -148,7 +156,7 @@ func TestIATWays(t *testing.T) {
 				func() {
 					defer func(n, m int) { maxAddrHistogram, maxHistogram = n, m }(maxAddrHistogram, maxHistogram)
 					maxAddrHistogram, maxHistogram = c.maxPairs, c.maxGaps
-					got := gapsOf(ctx, env, c.key, c.key+"_gap_ns", where, levels)
+					got := gapsOf(ctx, env, c.key, c.key+"_gap_ns", where, levels, n[c.key])
 					if got.err != nil {
 						t.Fatal(got.err)
 					}
