@@ -307,7 +307,9 @@ func senderTables(ctx context.Context, env *analysis.Env, r dnRange) (dnSenders,
 	if err != nil {
 		return dnSenders{}, false, err
 	}
-	senders, err := env.Kept(ctx, fmt.Sprintf("SELECT src, sum(n) AS n, min(dd) AS fd, max(dd) AS ld, min(ft) AS ft, min(pmin) AS pmin, max(pmax) AS pmax, sum(CASE WHEN dd = %d THEN n ELSE 0 END) AS nl FROM %s AS sd GROUP BY src",
+	// The packets of the last day are picked before the sums: ClickHouse
+	// reads n in an expression of the outer query as the alias of sum(n).
+	senders, err := env.Kept(ctx, fmt.Sprintf("SELECT src, sum(n) AS n, min(dd) AS fd, max(dd) AS ld, min(ft) AS ft, min(pmin) AS pmin, max(pmax) AS pmax, sum(nd) AS nl FROM (SELECT src, dd, n, ft, pmin, pmax, CASE WHEN dd = %d THEN n ELSE 0 END AS nd FROM %s AS sd0) AS sd GROUP BY src",
 		r.lastDD(), days))
 	if err != nil {
 		return dnSenders{}, false, err
