@@ -196,19 +196,27 @@ func mulExact(a, b int64) (int64, bool) {
 }
 
 // QuantilesOf reads the value of a Dialect.QuantileBounds aggregate over n
-// values as the quantiles at levels, each as Quantile gives it. It returns
-// nil when n is 0.
+// values as the quantiles at levels, each as Quantile gives it: the bounds
+// of the levels, or the n values themselves when they are fewer. It
+// returns nil when n is 0.
 func QuantilesOf(bounds any, n int64, levels []engine.Level, unit int64) ([]float64, error) {
 	if n == 0 {
 		return nil, nil
 	}
 	b := AsInts(bounds)
-	if len(b) != 2*len(levels) {
-		return nil, fmt.Errorf("quantile bounds: %d values for %d levels", len(b), len(levels))
-	}
 	out := make([]float64, len(levels))
-	for i, l := range levels {
-		out[i] = Quantile(b[2*i], b[2*i+1], n, l, unit)
+	switch {
+	case len(b) == 2*len(levels):
+		for i, l := range levels {
+			out[i] = Quantile(b[2*i], b[2*i+1], n, l, unit)
+		}
+	case int64(len(b)) == n && len(b) < 2*len(levels):
+		for i, l := range levels {
+			lo, hi := ranks(n, l)
+			out[i] = Quantile(b[lo], b[hi], n, l, unit)
+		}
+	default:
+		return nil, fmt.Errorf("quantile bounds: %d values for %d levels of %d values", len(b), len(levels), n)
 	}
 	return out, nil
 }

@@ -55,8 +55,10 @@ type Dialect interface {
 	// ascending order, the value of rank floor((n-1)*l) and that of rank
 	// ceil((n-1)*l) (ranks from 0), as one list of 64-bit integers
 	// [lo0, hi0, lo1, hi1, ...] in the order of levels; an empty list when
-	// there are no values. A quantile interpolated between the two (see
-	// Level) is the same whatever the engine.
+	// there are no values, and the n values themselves in ascending order
+	// when they are fewer than the bounds (n < 2*len(levels)). A quantile
+	// interpolated between the two (see Level) is the same whatever the
+	// engine.
 	QuantileBounds(expr string, levels []Level) string
 	// ValuesAt is QuantileBounds when the number n of values is known
 	// beforehand (n >= 1): one aggregate over integer expression expr,

@@ -20,7 +20,8 @@ func (Dialect) EpochNs(ts string) string { return "toInt64(" + ts + ")" }
 // array (the same expression everywhere, which ClickHouse computes once),
 // and each level reads its two ranks from it, computed in integer
 // arithmetic on the count of values. NULLs are skipped by groupArray and
-// count; no values give an empty list.
+// count; no values give an empty list, fewer than the bounds the sorted
+// array itself.
 func (Dialect) QuantileBounds(expr string, levels []engine.Level) string {
 	sorted := "arraySort(groupArray(toInt64(" + expr + ")))"
 	n := "toInt64(count(" + expr + "))"
@@ -29,7 +30,7 @@ func (Dialect) QuantileBounds(expr string, levels []engine.Level) string {
 		pos := fmt.Sprintf("(%s - 1) * %d", n, l.Num)
 		q = append(q, fmt.Sprintf("%s[intDiv(%s, %d) + 1]", sorted, pos, l.Den), fmt.Sprintf("%s[intDiv(%s + %d, %d) + 1]", sorted, pos, l.Den-1, l.Den))
 	}
-	return fmt.Sprintf("if(%s = 0, emptyArrayInt64(), [%s])", n, strings.Join(q, ", "))
+	return fmt.Sprintf("if(%[1]s = 0, emptyArrayInt64(), if(%[1]s < %[2]d, %[3]s, [%[4]s]))", n, len(q), sorted, strings.Join(q, ", "))
 }
 
 // ValuesAt implements engine.Dialect as QuantileBounds does: the values

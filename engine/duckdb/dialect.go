@@ -26,8 +26,9 @@ func (Dialect) QuantileBounds(expr string, levels []engine.Level) string {
 		pos := fmt.Sprintf("(%s - 1) * %d", n, l.Num)
 		idx = append(idx, fmt.Sprintf("%s // %d + 1", pos, l.Den), fmt.Sprintf("(%s + %d) // %d + 1", pos, l.Den-1, l.Den))
 	}
-	return fmt.Sprintf("CASE WHEN %[1]s = 0 THEN []::BIGINT[] ELSE list_select(list_sort(list(CAST(%[2]s AS BIGINT)) FILTER (WHERE %[2]s IS NOT NULL)), [%[3]s]) END",
-		n, expr, strings.Join(idx, ", "))
+	sorted := fmt.Sprintf("list_sort(list(CAST(%[1]s AS BIGINT)) FILTER (WHERE %[1]s IS NOT NULL))", expr)
+	return fmt.Sprintf("CASE WHEN %[1]s = 0 THEN []::BIGINT[] WHEN %[1]s < %[2]d THEN %[3]s ELSE list_select(%[3]s, [%[4]s]) END",
+		n, len(idx), sorted, strings.Join(idx, ", "))
 }
 
 // ValuesAt implements engine.Dialect with quantile_disc, which selects its
