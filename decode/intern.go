@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"unsafe"
 
+	"github.com/netlens/netlens/internal/hugepages"
 	"github.com/netlens/netlens/internal/ipv4"
 	"github.com/netlens/netlens/internal/prefetch"
 )
@@ -24,13 +25,14 @@ const (
 //
 // The texts are made in small chunks of memory rather than one allocation
 // each. A text keeps its chunk alive while a slot or a row holds it, so
-// chunks are small: even with every slot's text in a chunk of its own,
-// they would take a few tens of MB. The zero AddrTexts is ready to use;
+// chunks are small (see newChunk): even with every slot's text in a chunk
+// of its own, they would take a few tens of MB. The zero AddrTexts is ready to use;
 // it is not safe for concurrent use.
 type AddrTexts struct {
-	v4    []v4Text
-	v6    []v6Text
-	chunk []byte // where new texts go
+	v4     []v4Text
+	v6     []v6Text
+	chunk  []byte // where new texts go
+	chunks int    // small chunks made
 }
 
 type v4Text struct {
@@ -43,8 +45,29 @@ type v6Text struct {
 	text string
 }
 
-// textChunk is the size of the chunks texts are made in.
-const textChunk = 2 << 10
+// Texts are made in chunks of textChunk bytes, and once an AddrTexts has
+// made smallChunks of them, in chunks of bigChunk bytes asked for huge
+// pages (see hugepages.Make). A scan makes a text for each of its millions
+// of new addresses, and small chunks, fresh memory from the Go heap, cost
+// a page fault every two chunks: most of the faults of the 2 M scan. A
+// big chunk is kept alive by any of its texts, but the addresses that make
+// many texts are mostly new ones, whose texts go with their rows; real
+// traffic, whose addresses come back, stays with small chunks.
+const (
+	textChunk   = 2 << 10
+	smallChunks = 1 << 10
+	bigChunk    = hugepages.MinBytes
+)
+
+// newChunk starts the chunk new texts go to.
+func (t *AddrTexts) newChunk() {
+	if t.chunks < smallChunks {
+		t.chunks++
+		t.chunk = make([]byte, 0, textChunk)
+		return
+	}
+	t.chunk = hugepages.Make[byte](bigChunk)[:0]
+}
 
 // Text returns the text of a.
 func (t *AddrTexts) Text(a netip.Addr) string {
@@ -117,7 +140,7 @@ var decimals = func() (d [256][4]byte) {
 func (t *AddrTexts) make4(a uint32) string {
 	const room = len("255.255.255.255.") // a dot after each byte, the last one dropped
 	if cap(t.chunk)-len(t.chunk) < room {
-		t.chunk = make([]byte, 0, textChunk)
+		t.newChunk()
 	}
 	start := len(t.chunk)
 	b := t.chunk[start : start+room]
@@ -136,7 +159,7 @@ func (t *AddrTexts) make4(a uint32) string {
 // make returns the text of a, in the current chunk.
 func (t *AddrTexts) make(a netip.Addr) string {
 	if cap(t.chunk)-len(t.chunk) < len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255") {
-		t.chunk = make([]byte, 0, textChunk)
+		t.newChunk()
 	}
 	start := len(t.chunk)
 	t.chunk = a.AppendTo(t.chunk) // never grows the chunk: there is room for any address without a zone
