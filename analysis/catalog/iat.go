@@ -189,7 +189,7 @@ type gapCounts struct{ packets, gaps int64 }
 //     addresses with a gap are counted;
 //   - when the gaps are many and few per address, as a scan's
 //     destinations', most pairs are likely distinct: the distinct gaps,
-//     at most as many as the pairs, are counted first, and when they
+//     at most as many as the pairs, are estimated first, and when they
 //     alone are too many, the engine sorts each address' gaps at once.
 func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, levels []engine.Level, n gapCounts) (out sideGaps) {
 	if n.gaps == 0 {
@@ -207,10 +207,12 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 			key, gap, where, env.Dialect().In())
 		out.way = fromGapPairs
 	case gaps > limit && gaps < fewGaps*gapless:
-		if all, err = gapHistogram(ctx, env, gap, where, maxAddrHistogram); err == errTooMany {
-			out.way, allTooMany = fromEngine, maxAddrHistogram >= maxHistogram
-		} else if err != nil {
+		d, err := distinctGaps(ctx, env, gap, where)
+		if err != nil {
 			return sideGaps{err: err}
+		}
+		if d > limit {
+			out.way, allTooMany = fromEngine, d > int64(maxHistogram)
 		}
 	}
 	if out.way != fromEngine {
@@ -246,6 +248,22 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 	}
 	out.all = all.Quantiles(levels, nsPerSecond)
 	return out
+}
+
+// gapSample is the modulus of the gaps that distinctGaps counts: a prime,
+// so that gaps all multiples of a unit (microseconds, seconds) are
+// sampled as evenly as those of nanoseconds.
+const gapSample = 61
+
+// distinctGaps estimates how many distinct values column gap takes among
+// the packets of where: gapSample times those that are multiples of
+// gapSample, counted without a grouping of them all.
+func distinctGaps(ctx context.Context, env *analysis.Env, gap, where string) (int64, error) {
+	t, err := env.Query(ctx, fmt.Sprintf("SELECT count(DISTINCT %[1]s) FROM packets WHERE %[2]s AND %[1]s %% %[3]d = 0", gap, where, gapSample))
+	if err != nil {
+		return 0, err
+	}
+	return gapSample * analysis.AsInt(t.Rows[0][0]), nil
 }
 
 // pickPercentiles returns the percentiles at levels of the gaps in column
