@@ -199,7 +199,7 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 	limit := int64(maxAddrHistogram)
 	var err error
 	var all *analysis.Histogram // of every gap, once counted
-	allTooMany := false         // for a histogram
+	allTooMany := false         // for gapHistogram
 	and := ""
 	switch {
 	case 2*gapless > limit:
@@ -235,7 +235,7 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 		if allTooMany {
 			err = errTooMany
 		} else {
-			all, err = gapHistogram(ctx, env, gap, where, maxHistogram)
+			all, err = gapHistogram(ctx, env, gap, where)
 		}
 		if err == errTooMany {
 			out.all, out.err = pickPercentiles(ctx, env, gap, where, levels)
@@ -452,22 +452,23 @@ var errTooMany = errors.New("too many values for a histogram")
 var maxHistogram = 256 << 10
 
 // gapHistogram returns the histogram of every gap in column gap of the
-// packets of where, or errTooMany when the gaps take more than limit
-// distinct values. Gaps usually take far fewer distinct values than there
-// are packets, so the engine counts each value and the percentiles are
-// read off the counts, exactly as the engine would compute them from all
-// the gaps and much faster; past the limit (fine time stamps, long
-// captures, scans), memory stays bounded whatever the capture.
-func gapHistogram(ctx context.Context, env *analysis.Env, gap, where string, limit int) (*analysis.Histogram, error) {
+// packets of where, or errTooMany when the gaps take more than
+// maxHistogram distinct values. Gaps usually take far fewer distinct
+// values than there are packets, so the engine counts each value and the
+// percentiles are read off the counts, exactly as the engine would compute
+// them from all the gaps and much faster; past the limit (fine time
+// stamps, long captures, scans), memory stays bounded whatever the
+// capture.
+func gapHistogram(ctx context.Context, env *analysis.Env, gap, where string) (*analysis.Histogram, error) {
 	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, count(*) FROM packets WHERE %[2]s AND %[1]s IS NOT NULL GROUP BY %[1]s LIMIT %[3]d",
-		gap, where, limit+1))
+		gap, where, maxHistogram+1))
 	if err != nil {
 		return nil, err
 	}
 	// The counts are added up as they come, up to the first value past
-	// the limit or a sample that says there are more.
+	// maxHistogram or a sample that says there are more.
 	h := &analysis.Histogram{}
-	sample := countSample{env: env, where: where + " AND " + gap + " IS NOT NULL", limit: limit}
+	sample := countSample{env: env, where: where + " AND " + gap + " IS NOT NULL", limit: maxHistogram}
 	err = engine.Each(rows, func(r []any) error {
 		n := analysis.AsInt(r[1])
 		if err := sample.add(ctx, n); err != nil {
