@@ -3,7 +3,6 @@ package catalog
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/netlens/netlens/analysis"
@@ -78,15 +77,16 @@ func meanPayload(ctx context.Context, env *analysis.Env, where, payload string) 
 // portsQuery sums payload bytes (the SQL expression payload) and packets
 // per protocol and source port (side 1) and per protocol and destination
 // port (side 0) of the TCP and UDP packets. IP fragments after the first,
-// which carry no ports, are left out. Each side is grouped by its own
-// port, not by the pair of ports: a scan's random source ports make
-// millions of pairs, and at most 65,536 ports a side.
+// which carry no ports, are left out. Each packet counts once for each
+// side, grouped by that side's port rather than by the pair of ports: a
+// scan's random source ports make millions of pairs, and there are at most
+// 65,536 ports a side. The packets are read once, each paired with both
+// sides (reading them once per side took half as long again on real
+// traffic, whose pairs are few).
 func portsQuery(where, payload string) string {
-	side := func(s int, col string) string {
-		return fmt.Sprintf(`SELECT proto, %d AS side, %s AS port, sum(%s) AS payload, count(*) AS packets FROM packets WHERE %s`+
-			` AND proto IN (6, 17) AND NOT (frag AND sport = 0 AND dport = 0) GROUP BY proto, %s`, s, col, payload, where, col)
-	}
-	return side(1, "sport") + " UNION ALL " + side(0, "dport")
+	return `SELECT proto, side, CASE WHEN side = 1 THEN sport ELSE dport END AS port, sum(pl) AS payload, count(*) AS packets FROM (
+		SELECT proto, sport, dport, ` + payload + ` AS pl FROM packets WHERE ` + where + ` AND proto IN (6, 17) AND NOT (frag AND sport = 0 AND dport = 0)
+	) AS p CROSS JOIN (SELECT 1 AS side UNION ALL SELECT 0 AS side) AS s GROUP BY proto, side, port`
 }
 
 // perPort returns the traffic from each source port (bySource) or to each
