@@ -198,8 +198,8 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 	gaps, gapless := n.gaps, n.packets-n.gaps
 	limit := int64(maxAddrHistogram)
 	var err error
-	var all *analysis.Histogram // of every gap, once counted
-	allTooMany := false         // for gapHistogram
+	var all *analysis.Histogram // of every gap, when the pairs are counted
+	allTooMany := false         // for gapHistogram, by the estimate
 	and := ""
 	switch {
 	case 2*gapless > limit:
@@ -222,7 +222,7 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 			out.way = fromEngine
 		} else if err != nil {
 			return sideGaps{err: err}
-		} else if all == nil {
+		} else {
 			all = h
 		}
 	}
