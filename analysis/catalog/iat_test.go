@@ -112,12 +112,7 @@ func TestIATWays(t *testing.T) {
 	opts := cmp.Options{cmp.AllowUnexported(addrGaps{}), cmp.Comparer(func(a, b *big.Int) bool { return a.Cmp(b) == 0 })}
 	for _, name := range scanEngines {
 		t.Run(name, func(t *testing.T) {
-			eng := openEngine(t, ds, name)
-			defer eng.Close()
-			env, err := analysis.NewEnv(ctx, eng)
-			if err != nil {
-				t.Fatal(err)
-			}
+			env := engineEnv(t, ds, name)
 			counts, err := env.Query(ctx, "SELECT count(*), count(src_gap_ns), count(dst_gap_ns) FROM packets")
 			if err != nil {
 				t.Fatal(err)

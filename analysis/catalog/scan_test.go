@@ -46,7 +46,14 @@ func openEngine(t *testing.T, ds *dataset.Dataset, name string) engine.Engine {
 // when the test ends.
 func duckdbEnv(t *testing.T, ds *dataset.Dataset) *analysis.Env {
 	t.Helper()
-	eng := openEngine(t, ds, "duckdb")
+	return engineEnv(t, ds, "duckdb")
+}
+
+// engineEnv returns the environment of analyses over ds on the engine name
+// of scanEngines, closed when the test ends.
+func engineEnv(t *testing.T, ds *dataset.Dataset, name string) *analysis.Env {
+	t.Helper()
+	eng := openEngine(t, ds, name)
 	t.Cleanup(func() { eng.Close() })
 	env, err := analysis.NewEnv(context.Background(), eng)
 	if err != nil {
