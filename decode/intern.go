@@ -12,8 +12,9 @@ import (
 
 // Sizes of the direct-mapped caches of an AddrTexts, powers of two.
 const (
-	v4Texts = 1 << 14
-	v6Texts = 1 << 10
+	v4TextBits = 14
+	v4Texts    = 1 << v4TextBits
+	v6Texts    = 1 << 10
 )
 
 // AddrTexts caches the text of addresses, as netip.Addr.String writes
@@ -23,11 +24,11 @@ const (
 // more (no table that grows with them, no probe that misses the cache),
 // while the busy hosts of real traffic stay in place.
 //
-// The texts are made in small chunks of memory rather than one allocation
-// each. A text keeps its chunk alive while a slot or a row holds it, so
-// chunks are small (see newChunk): even with every slot's text in a chunk
-// of its own, they would take a few tens of MB. The zero AddrTexts is ready to use;
-// it is not safe for concurrent use.
+// The texts are made in chunks of memory rather than one allocation each.
+// A text keeps its chunk alive while a slot or a row holds it, so chunks
+// are small at first (see newChunk); whoever keeps a text long after its
+// row is written (a map of addresses) should keep a copy. The zero
+// AddrTexts is ready to use; it is not safe for concurrent use.
 type AddrTexts struct {
 	v4     []v4Text
 	v6     []v6Text
@@ -98,12 +99,16 @@ func (t *AddrTexts) Text4(a uint32) string {
 	if t.v4 == nil {
 		t.v4 = make([]v4Text, v4Texts)
 	}
-	e := &t.v4[a*0x9e3779b1>>(32-14)] // Fibonacci hashing: the high bits of the product
+	e := &t.v4[v4Slot(a)]
 	if e.text == "" || e.addr != a {
 		e.addr, e.text = a, t.make4(a)
 	}
 	return e.text
 }
+
+// v4Slot is the slot of the IPv4 address a in AddrTexts.v4, by Fibonacci
+// hashing: the high bits of the product.
+func v4Slot(a uint32) uint32 { return a * 0x9e3779b1 >> (32 - v4TextBits) }
 
 // Prefetch4 asks for the slot of the IPv4 address a (as Text4 takes it)
 // to be brought into the processor's cache, for a Text4 of it soon: a
@@ -111,7 +116,7 @@ func (t *AddrTexts) Text4(a uint32) string {
 // rows that prefetches those of a few rows ahead does not wait for each.
 func (t *AddrTexts) Prefetch4(a uint32) {
 	if t.v4 != nil {
-		prefetch.Load(uintptr(unsafe.Pointer(&t.v4[a*0x9e3779b1>>(32-14)])))
+		prefetch.Load(uintptr(unsafe.Pointer(&t.v4[v4Slot(a)])))
 	}
 }
 
