@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/netlens/netlens/analysis"
@@ -168,22 +169,17 @@ func unansweredByKind(ctx context.Context, env *analysis.Env, rel, requests, sea
 	if err != nil {
 		return sums, err
 	}
-	rows := byKind.Rows
-	for _, row := range rows {
-		if analysis.AsInt(row[0]) != analysis.AsInt(row[1]) {
-			byKind, err = env.Query(ctx, `SELECT kind, kind, sum(answered), sum(no_reply), sum(rejected) FROM (
-				SELECT kind, answered, no_reply, rejected FROM (`+requests+`) AS f
-				UNION ALL
-				SELECT 3, replied, CASE WHEN replied = 0 THEN 1 ELSE 0 END, 0 FROM (`+searches+`) AS s
-			) AS r GROUP BY kind`)
-			if err != nil {
-				return sums, err
-			}
-			rows = byKind.Rows
-			break
+	if slices.ContainsFunc(byKind.Rows, func(row []any) bool { return analysis.AsInt(row[0]) != analysis.AsInt(row[1]) }) {
+		byKind, err = env.Query(ctx, `SELECT kind, kind, sum(answered), sum(no_reply), sum(rejected) FROM (
+			SELECT kind, answered, no_reply, rejected FROM (`+requests+`) AS f
+			UNION ALL
+			SELECT 3, replied, CASE WHEN replied = 0 THEN 1 ELSE 0 END, 0 FROM (`+searches+`) AS s
+		) AS r GROUP BY kind`)
+		if err != nil {
+			return sums, err
 		}
 	}
-	for _, row := range rows {
+	for _, row := range byKind.Rows {
 		if k := analysis.AsInt(row[0]); k >= 0 && k < 4 {
 			sums[k] = [3]int64{analysis.AsInt(row[2]), analysis.AsInt(row[3]), analysis.AsInt(row[4])}
 		}
