@@ -238,7 +238,7 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 			all, err = gapHistogram(ctx, env, gap, where)
 		}
 		if err == errTooMany {
-			out.all, out.err = pickPercentiles(ctx, env, gap, where, levels)
+			out.all, out.err = pickPercentiles(ctx, env, gap, where, gaps, levels)
 			out.picked = true
 			return out
 		}
@@ -266,21 +266,13 @@ func distinctGaps(ctx context.Context, env *analysis.Env, gap, where string) (in
 	return gapSample * analysis.AsInt(t.Rows[0][0]), nil
 }
 
-// pickPercentiles returns the percentiles at levels of the gaps in column
-// gap of the packets of where, in seconds, picked out by the engine at
-// their ranks, once counted: no sort of them all. It returns nil when
-// there are none.
-func pickPercentiles(ctx context.Context, env *analysis.Env, gap, where string, levels []engine.Level) ([]float64, error) {
-	gaps := where + " AND " + gap + " IS NOT NULL"
-	t, err := env.Query(ctx, "SELECT count(*) FROM packets WHERE "+gaps)
+// pickPercentiles returns the percentiles at levels of the n gaps in
+// column gap of the packets of where, in seconds, picked out by the engine
+// at their ranks: no sort of them all.
+func pickPercentiles(ctx context.Context, env *analysis.Env, gap, where string, n int64, levels []engine.Level) ([]float64, error) {
+	t, err := env.Query(ctx, fmt.Sprintf("SELECT %s FROM packets WHERE %s AND %s IS NOT NULL",
+		env.Dialect().ValuesAt(gap, n, analysis.QuantileRanks(n, levels)), where, gap))
 	if err != nil {
-		return nil, err
-	}
-	n := analysis.AsInt(t.Rows[0][0])
-	if n == 0 {
-		return nil, nil
-	}
-	if t, err = env.Query(ctx, fmt.Sprintf("SELECT %s FROM packets WHERE %s", env.Dialect().ValuesAt(gap, n, analysis.QuantileRanks(n, levels)), gaps)); err != nil {
 		return nil, err
 	}
 	return analysis.QuantilesOf(t.Rows[0][0], n, levels, nsPerSecond)
