@@ -217,7 +217,11 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 	}
 	if out.way != fromEngine {
 		var h *analysis.Histogram
-		out.stats, h, err = pairGaps(ctx, env, key, gap, where, and)
+		packets := n.packets // of where and and
+		if and != "" {
+			packets = 0 // not counted
+		}
+		out.stats, h, err = pairGaps(ctx, env, key, gap, where, and, packets)
 		if err == errTooMany {
 			out.way = fromEngine
 		} else if err != nil {
@@ -235,7 +239,7 @@ func gapsOf(ctx context.Context, env *analysis.Env, key, gap, where string, leve
 		if allTooMany {
 			err = errTooMany
 		} else {
-			all, err = gapHistogram(ctx, env, gap, where)
+			all, err = gapHistogram(ctx, env, gap, where, gaps)
 		}
 		if err == errTooMany {
 			out.all, out.err = pickPercentiles(ctx, env, gap, where, gaps, levels)
@@ -280,10 +284,11 @@ func pickPercentiles(ctx context.Context, env *analysis.Env, gap, where string, 
 
 // pairGaps returns the statistics of the gaps of every address that has
 // any, from the counts of the (address, gap) pairs of the packets of where
-// and the condition and, with the histogram of all their gaps; errTooMany
-// when the pairs are more than maxAddrHistogram.
-func pairGaps(ctx context.Context, env *analysis.Env, key, gap, where, and string) ([]addrGaps, *analysis.Histogram, error) {
-	pairs, err := gapPairs(ctx, env, key, gap, where, and)
+// and the condition and (of which there are packets, 0 when not counted),
+// with the histogram of all their gaps; errTooMany when the pairs are more
+// than maxAddrHistogram.
+func pairGaps(ctx context.Context, env *analysis.Env, key, gap, where, and string, packets int64) ([]addrGaps, *analysis.Histogram, error) {
+	pairs, err := gapPairs(ctx, env, key, gap, where, and, packets)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -336,18 +341,18 @@ type gapPair struct {
 }
 
 // gapPairs reads the count of every (address, gap) pair of the packets of
-// where and the condition and. The pairs are read into plain records, and
+// where and the condition and (see pairGaps for packets). The pairs are read into plain records, and
 // the reading stops with errTooMany at the first one past
 // maxAddrHistogram, or earlier when a sample says there are more: they
 // would be read only to be dropped.
-func gapPairs(ctx context.Context, env *analysis.Env, key, gap, where, and string) ([]gapPair, error) {
+func gapPairs(ctx context.Context, env *analysis.Env, key, gap, where, and string, packets int64) ([]gapPair, error) {
 	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, %[2]s, count(*) FROM packets WHERE %[3]s%[4]s GROUP BY %[1]s, %[2]s LIMIT %[5]d",
 		key, gap, where, and, maxAddrHistogram+1))
 	if err != nil {
 		return nil, err
 	}
 	var pairs []gapPair
-	sample := countSample{env: env, where: where + and, limit: maxAddrHistogram}
+	sample := countSample{env: env, where: where + and, total: packets, limit: maxAddrHistogram}
 	err = engine.Each(rows, func(r []any) error {
 		p := gapPair{hasAddr: r[0] != nil, hasGap: r[1] != nil, n: analysis.AsInt(r[2])}
 		if err := sample.add(ctx, p.n); err != nil {
@@ -383,6 +388,7 @@ var sampleRows = 1 << 16
 type countSample struct {
 	env           *analysis.Env
 	where         string
+	total         int64 // the packets of where, when known: then not counted
 	limit         int
 	rows, packets int64
 	estimate      int64 // of the rows, when one was made
@@ -398,11 +404,14 @@ func (s *countSample) add(ctx context.Context, n int64) error {
 	if s.rows != int64(sampleRows) || s.rows >= int64(s.limit) {
 		return nil
 	}
-	t, err := s.env.Query(ctx, "SELECT count(*) FROM packets WHERE "+s.where)
-	if err != nil {
-		return err
+	if s.total == 0 {
+		t, err := s.env.Query(ctx, "SELECT count(*) FROM packets WHERE "+s.where)
+		if err != nil {
+			return err
+		}
+		s.total = analysis.AsInt(t.Rows[0][0])
 	}
-	s.estimate = analysis.AsInt(t.Rows[0][0]) * s.rows / s.packets
+	s.estimate = s.total * s.rows / s.packets
 	if s.estimate > int64(s.limit) {
 		return errTooMany
 	}
@@ -443,15 +452,15 @@ var errTooMany = errors.New("too many values for a histogram")
 // addresses' gaps; beyond it the engine picks out the percentiles itself.
 var maxHistogram = 256 << 10
 
-// gapHistogram returns the histogram of every gap in column gap of the
-// packets of where, or errTooMany when the gaps take more than
+// gapHistogram returns the histogram of the gaps (as many as gaps) in
+// column gap of the packets of where, or errTooMany when the gaps take more than
 // maxHistogram distinct values. Gaps usually take far fewer distinct
 // values than there are packets, so the engine counts each value and the
 // percentiles are read off the counts, exactly as the engine would compute
 // them from all the gaps and much faster; past the limit (fine time
 // stamps, long captures, scans), memory stays bounded whatever the
 // capture.
-func gapHistogram(ctx context.Context, env *analysis.Env, gap, where string) (*analysis.Histogram, error) {
+func gapHistogram(ctx context.Context, env *analysis.Env, gap, where string, gaps int64) (*analysis.Histogram, error) {
 	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, count(*) FROM packets WHERE %[2]s AND %[1]s IS NOT NULL GROUP BY %[1]s LIMIT %[3]d",
 		gap, where, maxHistogram+1))
 	if err != nil {
@@ -460,7 +469,7 @@ func gapHistogram(ctx context.Context, env *analysis.Env, gap, where string) (*a
 	// The counts are added up as they come, up to the first value past
 	// maxHistogram or a sample that says there are more.
 	h := &analysis.Histogram{}
-	sample := countSample{env: env, where: where + " AND " + gap + " IS NOT NULL", limit: maxHistogram}
+	sample := countSample{env: env, total: gaps, limit: maxHistogram}
 	err = engine.Each(rows, func(r []any) error {
 		n := analysis.AsInt(r[1])
 		if err := sample.add(ctx, n); err != nil {

@@ -171,8 +171,9 @@ func TestIATWays(t *testing.T) {
 }
 
 // TestCountSample: countSample stops at the sample when the rows counted
-// so far, of one packet each, say there are more than the limit, and
-// reads to the limit when they hold more packets each.
+// so far, of one packet each, say there are more than the limit, from the
+// packets of where counted or given, and reads to the limit when they hold
+// more packets each.
 func TestCountSample(t *testing.T) {
 	ds, pkts := smallScan(t)
 	ctx := context.Background()
@@ -181,13 +182,15 @@ func TestCountSample(t *testing.T) {
 	sampleRows = 100
 	for _, c := range []struct {
 		packets  int64 // of each row
+		total    int64 // of where, when known
 		rows     int64 // counted when the reading stops
 		estimate int64
 	}{
-		{1, 100, int64(len(pkts))},        // stopped by the estimate
-		{10, 1000, int64(len(pkts)) / 10}, // read to the limit
+		{1, 0, 100, int64(len(pkts))},        // stopped by the estimate
+		{10, 0, 1000, int64(len(pkts)) / 10}, // read to the limit
+		{1, 5000, 100, 5000},                 // the total given, not counted
 	} {
-		s := countSample{env: env, where: "ip_version IN (4, 6)", limit: 1000}
+		s := countSample{env: env, where: "ip_version IN (4, 6)", total: c.total, limit: 1000}
 		var err error
 		for err == nil {
 			err = s.add(ctx, c.packets)
