@@ -172,8 +172,7 @@ func plainParquetValue(v any, c *column) (parquet.Value, bool) {
 		}
 	case string:
 		if c.kind == kindString && x != "" {
-			// The writer copies the bytes and never writes to them.
-			return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(x), len(x))), true
+			return textValue(x), true
 		}
 	}
 	return parquet.Value{}, false
@@ -248,9 +247,14 @@ func parquetValue(v any, c *column) (parquet.Value, error) {
 		return parquet.ByteArrayValue(slices.Clone(b)), nil
 	}
 	if s, ok := v.(string); ok && s != "" {
-		// The writer copies the bytes and never writes to them: the
-		// text's own bytes do, without a copy per value.
-		return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s))), nil
+		return textValue(s), nil
 	}
 	return parquet.ByteArrayValue([]byte(text(v, *c, false))), nil
+}
+
+// textValue is the Parquet value of the non-empty text s. The writer
+// copies the bytes and never writes to them: the text's own bytes do,
+// without a copy per value.
+func textValue(s string) parquet.Value {
+	return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
