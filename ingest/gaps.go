@@ -62,8 +62,8 @@ const gapAhead = 16
 //
 // On a scan nearly every address is new, and the slot of each is a cache
 // miss in a table of millions. While fill measures a row, it prefetches
-// the slots of the row gapAhead further, and those of their texts: the misses of those rows overlap
-// rather than follow each other. (Plain loads of the slots overlapped
+// the slots of the row gapAhead further, and those of their texts: the
+// misses of those rows overlap rather than follow each other. (Plain loads of the slots overlapped
 // only the misses of the next row or two: the processor retires a load
 // once its data has come, and a row's work fills its reorder buffer.)
 func (g *gapTracker) fill(batch []schema.Packet, keys []uint64) {
@@ -172,7 +172,7 @@ func (l *lastSeen) gapText(addr string, ts int64, out *int64) *int64 {
 func (l *lastSeen) gap4(a uint32, ts int64, out *int64) *int64 {
 	t := &l.v4
 	k := uint64(a) | v4Used
-	i := uint32(a*0x9e3779b1) >> t.shift
+	i := t.home(a)
 	for {
 		s := &t.slots[i]
 		if s.key == k {
@@ -262,8 +262,12 @@ func (t *v4Last) prefetch(k uint64) {
 	if k == 0 {
 		return
 	}
-	prefetch.Load(uintptr(unsafe.Pointer(&t.slots[uint32(uint32(k)*0x9e3779b1)>>t.shift])))
+	prefetch.Load(uintptr(unsafe.Pointer(&t.slots[t.home(uint32(k))])))
 }
+
+// home is the first slot probed for the IPv4 address a, by Fibonacci
+// hashing: the high bits of the product.
+func (t *v4Last) home(a uint32) uint32 { return a * 0x9e3779b1 >> t.shift }
 
 func newV4Last(size int) v4Last {
 	bits := uint32(0)
@@ -285,7 +289,7 @@ func (t *v4Last) grow(size int) {
 		if s.key == 0 {
 			continue
 		}
-		i := uint32(uint32(s.key)*0x9e3779b1) >> t.shift
+		i := t.home(uint32(s.key))
 		for t.slots[i].key != 0 {
 			i = (i + 1) & t.mask
 		}
