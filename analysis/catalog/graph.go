@@ -71,14 +71,16 @@ func (gr graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	cols := `SELECT src, dst, ` + bigints("packets", "bytes", "payload") + ` FROM ` + rel + ` AS e WHERE ` + kept + ` AND ` + named
 	q := cols + ` ORDER BY packets DESC, src, dst`
 	// A scan has millions of edges: the table's rows, and the GraphML
-	// file's, come from the engine as they are written. The engine sorts
-	// them by packets and source, and the edges of a source with as many
-	// packets are put in order of destination as they are read: on a scan
-	// they are runs of one edge each, and DuckDB sorts 2 M edges by two
-	// keys in about half the time it takes by three. A scanning source's
-	// edges of one packet each may be millions: a run of more than
-	// graphRunRows edges is read again from the engine, sorted by
-	// destination, rather than held.
+	// file's, come from the engine as they are written. An engine that
+	// keeps the edges sorts them by packets and source, and the edges of a
+	// source with as many packets are put in order of destination as they
+	// are read: on a scan they are runs of one edge each, and DuckDB sorts
+	// 2 M edges by two keys in about half the time it takes by three. A
+	// scanning source's edges of one packet each may be millions: a run of
+	// more than graphRunRows edges is read again from the kept edges,
+	// sorted by destination, rather than held. An engine that keeps
+	// nothing would sum the edges again for each such run: it sorts them
+	// all.
 	runRows := gr.runRows
 	if runRows == 0 {
 		runRows = graphRunRows
@@ -91,16 +93,21 @@ func (gr graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	}
 	columns := []string{"src", "src_name", "dst", "dst_name", "packets", "bytes", "payload_bytes"}
 	types := []string{"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT"}
-	tab := env.StreamTable("graph_edges", "Edges", columns, types, edge,
-		cols+` `+engine.RunsOrdered+` ORDER BY packets DESC, src`)
-	tab.Stream = engine.OrderRunsUpTo(tab.Stream,
-		func(a, b []any) bool { return a[4] == b[4] && a[0] == b[0] },
-		func(a, b []any) int { return strings.Compare(a[2].(string), b[2].(string)) },
-		runRows,
-		func(row []any) *engine.Stream {
-			return engine.QueryStream(env.Engine, columns, types, edge,
-				cols+` AND packets = ? AND src = ? ORDER BY dst`, row[4], row[0])
-		})
+	var tab analysis.Table
+	if _, keeps := env.Engine.(engine.Keeper); !keeps {
+		tab = env.StreamTable("graph_edges", "Edges", columns, types, edge, q)
+	} else {
+		tab = env.StreamTable("graph_edges", "Edges", columns, types, edge,
+			cols+` `+engine.RunsOrdered+` ORDER BY packets DESC, src`)
+		tab.Stream = engine.OrderRunsUpTo(tab.Stream,
+			func(a, b []any) bool { return a[4] == b[4] && a[0] == b[0] },
+			func(a, b []any) int { return strings.Compare(a[2].(string), b[2].(string)) },
+			runRows,
+			func(row []any) *engine.Stream {
+				return engine.QueryStream(env.Engine, columns, types, edge,
+					cols+` AND packets = ? AND src = ? ORDER BY dst`, row[4], row[0])
+			})
+	}
 	limit := v.Int("max_edges")
 	heaviest, err := env.Query(ctx, fmt.Sprintf("%s LIMIT %d", q, limit))
 	if err != nil {
