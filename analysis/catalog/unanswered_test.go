@@ -167,12 +167,7 @@ func TestUnansweredByKind(t *testing.T) {
 		w := want(c.net)
 		for _, name := range scanEngines[:2] {
 			t.Run(c.name+"/"+name, func(t *testing.T) {
-				eng := openEngine(t, ds, name)
-				defer eng.Close()
-				env, err := analysis.NewEnv(context.Background(), eng)
-				if err != nil {
-					t.Fatal(err)
-				}
+				env := engineEnv(t, ds, name)
 				a, _ := ByName("unanswered")
 				res, err := analysis.Run(context.Background(), a, env, nil)
 				if err != nil {
