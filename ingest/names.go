@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/netlens/netlens/dataset"
 	"github.com/netlens/netlens/decode"
@@ -275,7 +276,14 @@ func (n *namer) setAddr(addr, name string) {
 	if len(n.byAddr) >= maxNames {
 		clear(n.byAddr)
 	}
-	n.byAddr[addr] = name
+	if old, ok := n.byAddr[addr]; ok && old == name {
+		return
+	}
+	// The text of a packet's address lies in a chunk of the decoder's
+	// texts (see decode.AddrTexts), up to 4 MiB that a key kept for the
+	// whole ingest would keep alive; a map's assignment replaces even the
+	// key it had.
+	n.byAddr[strings.Clone(addr)] = name
 }
 
 // flowName returns the name of f's responder and forgets f.
