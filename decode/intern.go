@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"unsafe"
 
-	"github.com/netlens/netlens/internal/hugepages"
 	"github.com/netlens/netlens/internal/ipv4"
 	"github.com/netlens/netlens/internal/prefetch"
 )
@@ -24,16 +23,16 @@ const (
 // more (no table that grows with them, no probe that misses the cache),
 // while the busy hosts of real traffic stay in place.
 //
-// The texts are made in chunks of memory rather than one allocation each.
-// A text keeps its chunk alive while a slot or a row holds it, so chunks
-// are small at first (see newChunk); whoever keeps a text long after its
+// The texts are made in small chunks of memory rather than one allocation
+// each. A text keeps its chunk alive while a slot or a row holds it, so
+// chunks are small: even with every slot's text in a chunk of its own,
+// they would take a few tens of MB; whoever keeps a text long after its
 // row is written (a map of addresses) should keep a copy. The zero
 // AddrTexts is ready to use; it is not safe for concurrent use.
 type AddrTexts struct {
-	v4     []v4Text
-	v6     []v6Text
-	chunk  []byte // where new texts go
-	chunks int    // small chunks made
+	v4    []v4Text
+	v6    []v6Text
+	chunk []byte // where new texts go
 }
 
 type v4Text struct {
@@ -46,29 +45,11 @@ type v6Text struct {
 	text string
 }
 
-// Texts are made in chunks of textChunk bytes, and once an AddrTexts has
-// made smallChunks of them, in chunks of bigChunk bytes asked for huge
-// pages (see hugepages.Make). A scan makes a text for each of its millions
-// of new addresses, and small chunks, fresh memory from the Go heap, cost
-// a page fault every two chunks: most of the faults of the 2 M scan. A
-// big chunk is kept alive by any of its texts, but the addresses that make
-// many texts are mostly new ones, whose texts go with their rows; real
-// traffic, whose addresses come back, stays with small chunks.
-const (
-	textChunk   = 2 << 10
-	smallChunks = 1 << 10
-	bigChunk    = hugepages.MinBytes
-)
+// textChunk is the size of the chunks texts are made in.
+const textChunk = 2 << 10
 
 // newChunk starts the chunk new texts go to.
-func (t *AddrTexts) newChunk() {
-	if t.chunks < smallChunks {
-		t.chunks++
-		t.chunk = make([]byte, 0, textChunk)
-		return
-	}
-	t.chunk = hugepages.Make[byte](bigChunk)[:0]
-}
+func (t *AddrTexts) newChunk() { t.chunk = make([]byte, 0, textChunk) }
 
 // Text returns the text of a.
 func (t *AddrTexts) Text(a netip.Addr) string {
