@@ -7,6 +7,9 @@
 #   scan-2M  2 M TCP SYNs from random sources in 30 s: 2 M flows alive at
 #            once, as a telescope or an attacked server sees
 #   scan-20M 20 M such SYNs in 300 s
+#   scanners-300  2 M SYNs in 30 s from 300 sources, each sweeping the
+#            scanned /16 (a telescope's busy scanners: 300 sources with
+#            thousands of edges each); not in the default cases
 #
 #   bench/scan.sh                 # all three, 3 runs each: min and median
 #   RUNS=5 CASES="mix scan-2M" bench/scan.sh
@@ -33,6 +36,7 @@ capture() {
       mix) go run ./bench/mkcapture -o "$f" -size 400MB -rewrite=false "$corpus" ;;
       scan-2M) go run ./bench/mkscan -o "$f" -n 2000000 -duration 30s ;;
       scan-20M) go run ./bench/mkscan -o "$f" -n 20000000 -duration 300s ;;
+      scanners-300) go run ./bench/mkscan -o "$f" -n 2000000 -duration 30s -scanners 300 ;;
       *) echo "unknown case $1" >&2; exit 2 ;;
     esac
   fi

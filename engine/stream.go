@@ -180,19 +180,22 @@ func OrderRuns(s *Stream, same func(a, b []any) bool, cmp func(a, b []any) int) 
 }
 
 // OrderRunsUpTo is OrderRuns for keys whose runs are mostly small but may
-// be large: a run of more than limit rows is not held in memory; its rows
-// come instead from run(row), where row is its first row, a stream of the
-// rows of that run alone ordered by every key (whose query the database
-// sorts), and the rows of the run that s reads are skipped. A scan's graph
-// has millions of edges, mostly runs of one, but a scanning source's
-// edges may be a run of millions. A limit of 0 holds every run.
-func OrderRunsUpTo(s *Stream, same func(a, b []any) bool, cmp func(a, b []any) int, limit int, run func(row []any) *Stream) *Stream {
+// be large: a run of more than limit rows is not held in memory. Its rows
+// come instead from large, a stream of the rows of every such run ordered
+// by every key (whose query the database sorts), and the rows of the run
+// that s reads are skipped. The large runs come in large in the order they
+// come in s, so that large is read once, beside s, a run at a time: it is
+// opened at the first large run, if any. A scan's graph has millions of
+// edges, mostly runs of one, but a scanning source's edges may be a run of
+// millions, and a telescope sees hundreds of such sources. A limit of 0
+// holds every run.
+func OrderRunsUpTo(s *Stream, same func(a, b []any) bool, cmp func(a, b []any) int, limit int, large *Stream) *Stream {
 	return &Stream{Columns: s.Columns, Types: s.Types, Open: func(ctx context.Context) (RowReader, error) {
 		r, err := s.Open(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return &runReader{ctx: ctx, r: r, same: same, cmp: cmp, limit: limit, whole: run}, nil
+		return &runReader{ctx: ctx, r: r, same: same, cmp: cmp, limit: limit, large: large}, nil
 	}}
 }
 
@@ -206,9 +209,17 @@ type runReader struct {
 	r     RowReader
 	same  func(a, b []any) bool
 	cmp   func(a, b []any) int
-	limit int                     // the most rows of a run held, 0 for no limit
-	whole func(row []any) *Stream // the stream of a run of more than limit rows
-	sub   RowReader               // the reader of such a run, while it is read
+	limit int     // the most rows of a run held, 0 for no limit
+	large *Stream // the rows of the runs of more than limit rows
+	// lr reads large once opened; while the rows of a large run are
+	// returned, inLarge is set, runLen is the run's rows in s and got
+	// those returned. lahead is the row of lr read after the last one
+	// returned, when laheadOK.
+	lr          RowReader
+	inLarge     bool
+	runLen, got int
+	lahead      []any
+	laheadOK    bool
 	// run holds copies of the rows of the run being returned, in slices
 	// reused from run to run; n of them are the run's, next is the next
 	// to return.
@@ -220,19 +231,18 @@ type runReader struct {
 }
 
 func (r *runReader) Next() ([]any, error) {
-	if r.sub != nil {
-		row, err := r.sub.Next()
+	if r.inLarge {
+		row, err := r.nextLarge()
 		if err != io.EOF {
 			return row, err
 		}
-		r.sub.Close()
-		r.sub = nil
+		r.inLarge = false
 	}
 	if r.next == r.n {
 		if err := r.fill(); err != nil {
 			return nil, err
 		}
-		if r.sub != nil {
+		if r.inLarge {
 			return r.Next()
 		}
 	}
@@ -241,8 +251,7 @@ func (r *runReader) Next() ([]any, error) {
 }
 
 // fill reads the next run into run, and the row after it into ahead; a
-// run of more than limit rows is skipped and its own reader opened in sub
-// instead.
+// run of more than limit rows is skipped, to be read from large instead.
 func (r *runReader) fill() error {
 	r.n, r.next = 0, 0
 	if r.aheadOK { // after a run: run[0] is there to swap with
@@ -284,10 +293,11 @@ func (r *runReader) fill() error {
 	return nil
 }
 
-// skip reads past the rest of the run whose first limit rows are held,
-// and opens the reader of the whole run in sub.
+// skip reads past the rest of the run whose first limit rows are held and
+// whose next row was read (its first row stays in run[0]), and sets
+// inLarge.
 func (r *runReader) skip() error {
-	r.n = 0
+	r.n, r.runLen = 0, r.limit+1 // the rows held and the one read past them
 	for {
 		row, err := r.r.Next()
 		if err != nil {
@@ -301,13 +311,44 @@ func (r *runReader) skip() error {
 			r.ahead, r.aheadOK = append(r.ahead[:0], row...), true
 			break
 		}
+		r.runLen++
 	}
-	sub, err := r.whole(r.run[0]).Open(r.ctx)
-	if err != nil {
-		return fmt.Errorf("read a run of more than %d rows: %w", r.limit, err)
+	if r.lr == nil {
+		lr, err := r.large.Open(r.ctx)
+		if err != nil {
+			return fmt.Errorf("read the runs of more than %d rows: %w", r.limit, err)
+		}
+		r.lr = lr
 	}
-	r.sub = sub
+	r.inLarge, r.got = true, 0
 	return nil
+}
+
+// nextLarge returns the next row of the large run being read from lr, or
+// io.EOF after its last. The run must come whole: as many rows as s had.
+func (r *runReader) nextLarge() ([]any, error) {
+	if !r.laheadOK {
+		row, err := r.lr.Next()
+		switch {
+		case err == io.EOF:
+		case err != nil:
+			return nil, fmt.Errorf("read the runs of more than %d rows: %w", r.limit, err)
+		default:
+			r.lahead, r.laheadOK = append(r.lahead[:0], row...), true
+		}
+	}
+	if r.laheadOK && r.same(r.run[0], r.lahead) {
+		if r.got == r.runLen {
+			return nil, fmt.Errorf("a run of %d rows has more among the runs of more than %d rows", r.runLen, r.limit)
+		}
+		r.laheadOK = false
+		r.got++
+		return r.lahead, nil
+	}
+	if r.got != r.runLen {
+		return nil, fmt.Errorf("a run of %d rows has %d among the runs of more than %d rows", r.runLen, r.got, r.limit)
+	}
+	return nil, io.EOF
 }
 
 // push adds a copy of row to the run.
@@ -320,9 +361,9 @@ func (r *runReader) push(row []any) {
 }
 
 func (r *runReader) Close() error {
-	if r.sub != nil {
-		r.sub.Close()
-		r.sub = nil
+	if r.lr != nil {
+		r.lr.Close()
+		r.lr = nil
 	}
 	return r.r.Close()
 }

@@ -76,11 +76,12 @@ func (gr graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	// source with as many packets are put in order of destination as they
 	// are read: on a scan they are runs of one edge each, and DuckDB sorts
 	// 2 M edges by two keys in about half the time it takes by three. A
-	// scanning source's edges of one packet each may be millions: a run of
-	// more than graphRunRows edges is read again from the kept edges,
-	// sorted by destination, rather than held. An engine that keeps
-	// nothing would sum the edges again for each such run: it sorts them
-	// all.
+	// scanning source's edges of one packet each may be millions: the runs
+	// of more than graphRunRows edges are not held but read, sorted by
+	// destination, from one more query of the kept edges, made at the first
+	// such run (one query for all of them: a telescope sees hundreds of
+	// scanning sources). An engine that keeps nothing would sum the edges
+	// again for that query: it sorts them all.
 	runRows := gr.runRows
 	if runRows == 0 {
 		runRows = graphRunRows
@@ -103,10 +104,9 @@ func (gr graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 			func(a, b []any) bool { return a[4] == b[4] && a[0] == b[0] },
 			func(a, b []any) int { return strings.Compare(a[2].(string), b[2].(string)) },
 			runRows,
-			func(row []any) *engine.Stream {
-				return engine.QueryStream(env.Engine, columns, types, edge,
-					cols+` AND packets = ? AND src = ? ORDER BY dst`, row[4], row[0])
-			})
+			engine.QueryStream(env.Engine, columns, types, edge, fmt.Sprintf(`%s AND (packets, src) IN (
+				SELECT packets, src FROM %s AS e WHERE %s AND %s GROUP BY packets, src HAVING count(*) > %d
+			) ORDER BY packets DESC, src, dst`, cols, rel, kept, named, runRows)))
 	}
 	limit := v.Int("max_edges")
 	heaviest, err := env.Query(ctx, fmt.Sprintf("%s LIMIT %d", q, limit))
@@ -159,8 +159,8 @@ func (gr graph) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 }
 
 // graphRunRows is the most edges of one source and count of packets that
-// graph's table holds in memory to put in order of destination: more are
-// read again from the engine in order.
+// graph's table holds in memory to put in order of destination: the runs
+// of more are read from the engine in order, all from one query.
 const graphRunRows = 4096
 
 // writeGraphMLOf writes the GraphML of the edges table t, held or

@@ -4,6 +4,10 @@
 // capture, byte for byte.
 //
 //	go run ./bench/mkscan -o scan-2M.pcap -n 2000000 -duration 30s
+//
+// With -scanners, a few sources each sweep the network (a telescope's
+// view of busy scanners) rather than every SYN coming from a source of its
+// own.
 package main
 
 import (
@@ -29,25 +33,26 @@ func main() {
 	dur := flag.Duration("duration", 30*time.Second, "time the SYNs are spread over")
 	seed := flag.Uint64("seed", 1, "seed of the random sources, ports and gaps")
 	dst := flag.String("dst", "198.51.0.0/16", "the scanned network (IPv4, /8 to /32)")
+	scanners := flag.Int("scanners", 0, "send every SYN from one of this many sources, each sweeping the network, rather than each from a random source (0)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: mkscan [-o FILE] [-n SYNS] [-duration D] [-seed N] [-dst PREFIX]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if err := run(*out, *n, *dur, *seed, *dst); err != nil {
+	if err := run(*out, *n, *dur, *seed, *dst, *scanners); err != nil {
 		fmt.Fprintln(os.Stderr, "mkscan:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, n int, dur time.Duration, seed uint64, dstNet string) error {
+func run(out string, n int, dur time.Duration, seed uint64, dstNet string, scanners int) error {
 	var a, b, c, d, bits uint32
 	if _, err := fmt.Sscanf(dstNet, "%d.%d.%d.%d/%d", &a, &b, &c, &d, &bits); err != nil || bits < 8 || bits > 32 {
 		return fmt.Errorf("bad -dst %q: want an IPv4 prefix of /8 to /32", dstNet)
 	}
 	dstBase, dstMask := a<<24|b<<16|c<<8|d, uint32(1)<<(32-bits)-1
-	if n <= 0 || dur <= 0 {
-		return fmt.Errorf("-n and -duration must be positive")
+	if n <= 0 || dur <= 0 || scanners < 0 {
+		return fmt.Errorf("-n and -duration must be positive, -scanners not negative")
 	}
 	f, err := os.Create(out)
 	if err != nil {
@@ -59,6 +64,10 @@ func run(out string, n int, dur time.Duration, seed uint64, dstNet string) error
 		return err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x5ca4))
+	sources := make([]uint32, scanners)
+	for i := range sources {
+		sources[i] = randomSource(rng)
+	}
 	start := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC).UnixNano()
 	step := float64(dur.Nanoseconds()) / float64(n)
 	frame := make([]byte, 54)
@@ -66,7 +75,12 @@ func run(out string, n int, dur time.Duration, seed uint64, dstNet string) error
 	copy(frame[6:12], []byte{0x00, 0x0c, 0x29, 0x5e, 0x7a, 0x02}) // its upstream
 	binary.BigEndian.PutUint16(frame[12:], 0x0800)
 	for i := range n {
-		src := randomSource(rng)
+		var src uint32
+		if scanners > 0 {
+			src = sources[rng.IntN(scanners)]
+		} else {
+			src = randomSource(rng)
+		}
 		dst := dstBase&^dstMask | rng.Uint32()&dstMask
 		synFrame(frame, src, dst, uint16(1024+rng.IntN(64512)), ports[rng.IntN(len(ports))], rng.Uint32(), uint16(rng.Uint32()))
 		ts := start + int64(float64(i)*step+rng.Float64()*step)
