@@ -77,10 +77,10 @@ type parquetSink struct {
 	rowNum  int
 }
 
-// parquetZstd is the codec of every Parquet file written here: parquet-go
-// keeps a pool of encoders per codec, so that the files of a report share
-// their encoders rather than each making one (and clearing its history).
-var parquetZstd = &zstd.Codec{Level: zstd.SpeedFastest}
+// parquetZstd is the codec of every Parquet file written here, so that the
+// files of a report share their encoders rather than each making one (and
+// clearing its history).
+var parquetZstd = &zstdCodec{level: zstd.SpeedFastest}
 
 func newParquetSink(w io.Writer, cols []column) (*parquetSink, error) {
 	if len(cols) == 0 {
