@@ -4,6 +4,7 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -351,16 +352,50 @@ func (s dotScatter) Plot(c draw.Canvas, p *plot.Plot) {
 	thin.Plot(c, p)
 }
 
+// GlyphBoxes keeps the glyphs inside the plot (see extremeBoxes).
+func (s dotScatter) GlyphBoxes(p *plot.Plot) []plot.GlyphBox {
+	return extremeBoxes(p, s.XYs, s.GlyphStyle.Radius)
+}
+
 func (s *stems) DataRange() (xmin, xmax, ymin, ymax float64) {
 	return plotter.XYRange(s.xys)
 }
 
-// GlyphBoxes keeps the markers inside the plot.
+// GlyphBoxes keeps the markers inside the plot (see extremeBoxes).
 func (s *stems) GlyphBoxes(p *plot.Plot) []plot.GlyphBox {
-	boxes := make([]plot.GlyphBox, len(s.xys))
-	r := vg.Length(stemMarker)
-	for i, xy := range s.xys {
-		boxes[i] = plot.GlyphBox{X: p.X.Norm(xy.X), Y: p.Y.Norm(xy.Y), Rectangle: vg.Rectangle{Min: vg.Point{X: -r, Y: -r}, Max: vg.Point{X: r, Y: r}}}
+	return extremeBoxes(p, s.xys, stemMarker)
+}
+
+// extremeBoxes returns the boxes of the glyphs of radius r at xys that
+// the plot keeps inside it: of the glyphs inside the axes' ranges, those
+// furthest left, right, down and up.
+//
+// The plot pads its data area so that the box furthest out on each side
+// is inside it, and asks for the boxes four times per figure: one box
+// per point, all the same size, came to thousands of boxes each time,
+// megabytes made and searched for a series of packets, while the four
+// boxes at the ends decide the padding alone, the same.
+func extremeBoxes(p *plot.Plot, xys plotter.XYs, r vg.Length) []plot.GlyphBox {
+	ends := [4]int{-1, -1, -1, -1} // left, right, down, up
+	var at [4]float64
+	for i, xy := range xys {
+		x, y := p.X.Norm(xy.X), p.Y.Norm(xy.Y)
+		if !(x >= 0 && x <= 1 && y >= 0 && y <= 1) { // as the plot, which leaves out the rest
+			continue
+		}
+		for k, v := range [4]float64{-x, x, -y, y} {
+			if ends[k] < 0 || v > at[k] {
+				ends[k], at[k] = i, v
+			}
+		}
+	}
+	boxes := make([]plot.GlyphBox, 0, len(ends))
+	for k, i := range ends {
+		if i < 0 || slices.Contains(ends[:k], i) {
+			continue
+		}
+		boxes = append(boxes, plot.GlyphBox{X: p.X.Norm(xys[i].X), Y: p.Y.Norm(xys[i].Y),
+			Rectangle: vg.Rectangle{Min: vg.Point{X: -r, Y: -r}, Max: vg.Point{X: r, Y: r}}})
 	}
 	return boxes
 }
