@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/netlens/netlens/engine"
 )
@@ -30,19 +31,43 @@ func edgeRows(n int) *engine.Table {
 
 var edgeTypes = []string{"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT"}
 
-// BenchmarkWriteStreams writes a scan's table of edges to CSV and
-// Parquet from one read, as a report writes its streamed tables.
+// packetRows are rows like those of a report's tables of packets (a
+// stream, a timeline): a timestamp in nanoseconds, two addresses and a
+// length.
+func packetRows(n int) *engine.Table {
+	t := &engine.Table{Columns: []string{"ts", "src", "dst", "payload_len"}}
+	t.Rows = make([][]any, n)
+	start := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	for i := range n {
+		t.Rows[i] = []any{start.Add(time.Duration(i) * 1_234_567), "10.0.0.7", "10.0.0.22", int64(i % 1500)}
+	}
+	return t
+}
+
+var packetTypes = []string{"TIMESTAMP_NS", "VARCHAR", "VARCHAR", "BIGINT"}
+
+// BenchmarkWriteStreams writes a scan's table of edges and a table of
+// packets to CSV and Parquet from one read each, as a report writes its
+// streamed tables.
 func BenchmarkWriteStreams(b *testing.B) {
-	t := edgeRows(256 << 10)
-	for _, f := range []Format{CSV, Parquet} {
-		b.Run(f.String(), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				errs := WriteStreams(context.Background(), streamOf(t, edgeTypes, 0, nil), []Target{{W: io.Discard, Format: f}})
-				if errs[0] != nil {
-					b.Fatal(errs[0])
+	for _, tt := range []struct {
+		name  string
+		t     *engine.Table
+		types []string
+	}{
+		{"edges", edgeRows(256 << 10), edgeTypes},
+		{"packets", packetRows(256 << 10), packetTypes},
+	} {
+		for _, f := range []Format{CSV, Parquet} {
+			b.Run(tt.name+"/"+f.String(), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					errs := WriteStreams(context.Background(), streamOf(tt.t, tt.types, 0, nil), []Target{{W: io.Discard, Format: f}})
+					if errs[0] != nil {
+						b.Fatal(errs[0])
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

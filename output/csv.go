@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -52,6 +53,14 @@ func (s *csvSink) write(vals []any) error {
 			} else {
 				s.buf = appendCSVField(s.buf, text(x, s.cols[i], false))
 			}
+		case time.Time:
+			// text's layouts, appended: a time needs no quoting (digits,
+			// '-', ':', '.', 'T' and 'Z'; a sign before a year below 0).
+			layout := time.RFC3339Nano
+			if s.cols[i].kind == kindDate {
+				layout = tableDate
+			}
+			s.buf = x.UTC().AppendFormat(s.buf, layout)
 		default:
 			s.buf = appendCSVField(s.buf, text(v, s.cols[i], false))
 		}

@@ -188,15 +188,26 @@ func TestWriteStreams(t *testing.T) {
 	}
 }
 
-// TestCSVFields: fields are quoted and numbers written as encoding/csv
-// writes the texts that text gives them.
+// TestCSVFields: fields are quoted and numbers and times written as
+// encoding/csv writes the texts that text gives them.
 func TestCSVFields(t *testing.T) {
 	fields := []any{"", "plain", "a,b", `say "hi"`, "line\nbreak", "cr\rhere", " lead", "\tlead", "\u00a0nbsp", "\u2003em", `\.`, `\.x`,
 		"trail ", "é", int64(-12), int64(0), 1.5, -0.25, 0.0, 1e-7, 1e21, -3e25, math.NaN(), math.Inf(1), math.Inf(-1), nil, true}
+	kinds := make([]kind, len(fields))
+	east := time.FixedZone("east", 5*3600+30*60)
+	for _, tm := range []time.Time{
+		time.Unix(0, 0), time.Unix(1_305_000_000, 123_456_789), time.Unix(1_305_000_000, 120_000_000).In(east),
+		time.Date(1969, 12, 31, 23, 59, 59, 999_999_999, time.UTC), time.Date(-12, 3, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(12345, 6, 7, 8, 9, 10, 0, east), {},
+	} {
+		for _, k := range []kind{kindTime, kindDate} {
+			fields, kinds = append(fields, tm), append(kinds, k)
+		}
+	}
 	cols := make([]column, len(fields))
 	rec := make([]string, len(fields))
 	for i, f := range fields {
-		cols[i] = column{name: "c" + strconv.Itoa(i), kind: kindString}
+		cols[i] = column{name: "c" + strconv.Itoa(i), kind: kinds[i]}
 		rec[i] = text(f, cols[i], false)
 	}
 	var want bytes.Buffer
