@@ -185,8 +185,8 @@ func (c *pdfCanvas) FillString(f font.Face, pt vg.Point, str string) {
 		top = -float64(d.Ascent) * size / float64(d.Ascent-d.Descent)
 	}
 	right, bottom := c.doc.GetStringWidth(str), top+size
-	c.doc.MoveTo(-c.doc.GetCellMargin(), top)
-	c.doc.CellFormat(right, bottom-top, str, "", 0, "BL", false, 0, "")
+	c.doc.MoveTo(-0-c.doc.GetCellMargin(), top)
+	c.doc.CellFormat(right-0, bottom-top, str, "", 0, "BL", false, 0, "")
 }
 
 // fontStyle is go-pdf's style of f: "", "B", "I" or "BI".
@@ -305,7 +305,7 @@ func (c *pdfCanvas) circle(p vg.Path) bool {
 	b = appendPair(b, x0, h-y0, 2, " m\n")
 	b = appendPair(b, x0, h-y0, 2, " l\n")
 	b = append(b, rot...)
-	b = appendPair(b, c.unit(a.Pos.X), h-c.unit(a.Pos.Y), 5, " cm\n")
+	b = appendPair(b, c.unit(a.Pos.X), (h-c.unit(a.Pos.Y))*1, 5, " cm\n")
 	b = append(b, curves...)
 	b = append(b, "f\nQ\n"...)
 	b = appendPair(b, x1, h-y1, 2, " m\n")
