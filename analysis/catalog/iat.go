@@ -59,16 +59,17 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	top := int(v.Int("top"))
 	// The distributions over all addresses, from 101 percentiles each.
 	levels := analysis.Percentiles(100)
-	// The packets and gaps of each side choose the way (see gapsOf); each
-	// side is computed while the engine answers the other's queries.
-	t, err := env.Query(ctx, "SELECT count(*), count(dst_gap_ns), count(src_gap_ns) FROM packets WHERE "+where)
+	// The packets and gaps of each side choose the way (see gapsOf), from
+	// the counts that overview shows too; each side is computed while the
+	// engine answers the other's queries.
+	counts, err := countPackets(ctx, env, v)
 	if err != nil {
 		return nil, err
 	}
 	gaps := make([]sideGaps, len(sides))
 	var wg sync.WaitGroup
 	for i, side := range sides {
-		n := gapCounts{packets: analysis.AsInt(t.Rows[0][0]), gaps: analysis.AsInt(t.Rows[0][1+i])}
+		n := gapCounts{packets: counts.ip, gaps: []int64{counts.dstGaps, counts.srcGaps}[i]}
 		wg.Go(func() { gaps[i] = gapsOf(ctx, env, side.key, side.gap, where, levels, n) })
 	}
 	wg.Wait()

@@ -25,23 +25,13 @@ func (overview) Meta() analysis.Meta {
 }
 
 func (overview) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*analysis.Result, error) {
-	d := env.Dialect()
-	isIP := ipWhere(v)
-	q := `SELECT
-		count(*), sum(wire_len),
-		sum(CASE WHEN ` + isIP + ` THEN 1 ELSE 0 END), sum(CASE WHEN ` + isIP + ` THEN wire_len ELSE 0 END),
-		sum(CASE WHEN ` + isIP + ` AND proto = 6 THEN 1 ELSE 0 END), sum(CASE WHEN ` + isIP + ` AND proto = 6 THEN wire_len ELSE 0 END),
-		sum(CASE WHEN ` + isIP + ` AND proto = 17 THEN 1 ELSE 0 END), sum(CASE WHEN ` + isIP + ` AND proto = 17 THEN wire_len ELSE 0 END),
-		min(` + d.EpochNs("ts") + `), max(` + d.EpochNs("ts") + `), count(DISTINCT capture) AS captures
-		FROM packets`
-	t, err := env.Query(ctx, q)
+	r, err := countPackets(ctx, env, v)
 	if err != nil {
 		return nil, err
 	}
-	r := t.Rows[0]
 	word := ipWord(v) // IP, IPv4 or IPv6
-	all, ip, tcp, udp := analysis.AsInt(r[0]), analysis.AsInt(r[2]), analysis.AsInt(r[4]), analysis.AsInt(r[6])
-	allB, ipB, tcpB, udpB := analysis.AsInt(r[1]), analysis.AsInt(r[3]), analysis.AsInt(r[5]), analysis.AsInt(r[7])
+	all, ip, tcp, udp := r.all, r.ip, r.tcp, r.udp
+	allB, ipB, tcpB, udpB := r.allBytes, r.ipBytes, r.tcpBytes, r.udpBytes
 	layers := []struct {
 		name           string
 		packets, bytes int64
@@ -66,10 +56,46 @@ func (overview) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 	}
 	span := analysis.NewTable("overview_span", "Time span", "first_packet", "last_packet", "seconds", "captures")
 	if all > 0 {
-		first, last := analysis.AsInt(r[8]), analysis.AsInt(r[9])
-		span.Add(analysis.Time(first), analysis.Time(last), seconds(last-first), analysis.AsInt(r[10]))
+		span.Add(analysis.Time(r.first), analysis.Time(r.last), seconds(r.last-r.first), r.captures)
 	}
 	c := chart.NewHBar("overview", "Packets by layer", cats, chart.Bars("packets", vals))
 	c.X.Title = "packets"
 	return &analysis.Result{Tables: []analysis.Table{layerTab, span}, Charts: []*chart.Chart{c}}, nil
+}
+
+// packetCounts are the packets and bytes of all packets, of those of IP
+// (as ipWhere) and of TCP and UDP over it; the first and last time stamps
+// (nanoseconds) and the captures of all packets; and the gaps to the last
+// packet to the same destination and from the same source of the IP
+// packets. Each is 0 when there are no packets.
+type packetCounts struct {
+	all, allBytes, ip, ipBytes, tcp, tcpBytes, udp, udpBytes int64
+	first, last, captures                                    int64
+	dstGaps, srcGaps                                         int64
+}
+
+// countPackets returns the packetCounts of one scan of the packets, which
+// overview and iat share: overview shows them, iat chooses its way by
+// them.
+func countPackets(ctx context.Context, env *analysis.Env, v analysis.Values) (packetCounts, error) {
+	d := env.Dialect()
+	isIP := ipWhere(v)
+	t, err := env.Shared(ctx, `SELECT
+		count(*), sum(wire_len),
+		sum(CASE WHEN `+isIP+` THEN 1 ELSE 0 END), sum(CASE WHEN `+isIP+` THEN wire_len ELSE 0 END),
+		sum(CASE WHEN `+isIP+` AND proto = 6 THEN 1 ELSE 0 END), sum(CASE WHEN `+isIP+` AND proto = 6 THEN wire_len ELSE 0 END),
+		sum(CASE WHEN `+isIP+` AND proto = 17 THEN 1 ELSE 0 END), sum(CASE WHEN `+isIP+` AND proto = 17 THEN wire_len ELSE 0 END),
+		min(`+d.EpochNs("ts")+`), max(`+d.EpochNs("ts")+`), count(DISTINCT capture),
+		count(CASE WHEN `+isIP+` THEN dst_gap_ns END), count(CASE WHEN `+isIP+` THEN src_gap_ns END)
+		FROM packets`)
+	if err != nil {
+		return packetCounts{}, err
+	}
+	r := t.Rows[0]
+	n := func(i int) int64 { return analysis.AsInt(r[i]) }
+	return packetCounts{
+		all: n(0), allBytes: n(1), ip: n(2), ipBytes: n(3), tcp: n(4), tcpBytes: n(5), udp: n(6), udpBytes: n(7),
+		first: n(8), last: n(9), captures: n(10),
+		dstGaps: n(11), srcGaps: n(12),
+	}, nil
 }
