@@ -10,6 +10,8 @@ import (
 	"github.com/klauspost/compress/huff0"
 	kzstd "github.com/klauspost/compress/zstd"
 	pzstd "github.com/parquet-go/parquet-go/compress/zstd"
+
+	"github.com/netlens/netlens/internal/pagezstd"
 )
 
 // addressTexts returns n random IPv4 addresses as a PLAIN page of texts,
@@ -88,7 +90,7 @@ func TestLiteralsFrame(t *testing.T) {
 // addresses that repeat and for dictionary indexes, and that the choice
 // holds until the next probe.
 func TestCompressChoosesLiterals(t *testing.T) {
-	enc, err := newZstd(pzstd.SpeedFastest)
+	enc, err := pagezstd.NewEncoder(pzstd.SpeedFastest)
 	if err != nil {
 		t.Fatal(err)
 	}

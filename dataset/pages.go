@@ -23,6 +23,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/netlens/netlens/internal/hugepages"
+	"github.com/netlens/netlens/internal/pagezstd"
 )
 
 // A pageFile writes the Parquet file of a flat record type itself, column
@@ -96,7 +97,7 @@ func pagesOf[T any](tx *Txn) (*fileTemplate, *kzstd.Encoder, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	enc, err := newZstd(tx.codec.Level)
+	enc, err := pagezstd.NewEncoder(tx.codec.Level)
 	return t, enc, err
 }
 
@@ -138,29 +139,6 @@ func newFileTemplate[T any](l *rowLayout, version string) (*fileTemplate, error)
 	}
 	return t, nil
 }
-
-// newZstd returns a zstd encoder for the pages of a pageFile, with the
-// settings of parquet-go's codec at level but a window of zstdWindow. The
-// encoder parquet-go's codec takes from a sync.Pool for each page was made
-// anew after most garbage collections, its history buffers faulted in again
-// each time.
-func newZstd(level zstd.Level) (*kzstd.Encoder, error) {
-	return kzstd.NewWriter(nil,
-		kzstd.WithEncoderConcurrency(1),
-		kzstd.WithEncoderLevel(level),
-		kzstd.WithWindowSize(zstdWindow),
-		kzstd.WithZeroFrames(true),
-		kzstd.WithEncoderCRC(false),
-	)
-}
-
-// zstdWindow is the window of the pages' zstd encoder: larger than a page,
-// so that each page is still one frame of a single segment, whose matches
-// reach back to its start. The encoder copies every page of more than a
-// block (128 KiB) into its history buffer, of twice the window: with the
-// fastest level's own window (4 MiB) those copies walked through 8 MiB per
-// table, for matches no page could use; now through 2 MiB.
-const zstdWindow = 1 << 20
 
 // newPageFile returns a pageFile writing to w, compressing with enc.
 func newPageFile(w io.Writer, t *fileTemplate, enc *kzstd.Encoder) *pageFile {

@@ -8,6 +8,8 @@ import (
 	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/netlens/netlens/internal/pagezstd"
 )
 
 // zstdCodec is the zstd codec of the Parquet files written here. It
@@ -19,8 +21,8 @@ import (
 //     parquet-go's codec keeps them in a pool that each collection empties,
 //     and a report, which collects often, made a new encoder for most
 //     files, its history buffer allocated and faulted in again each time.
-//   - Their window is zstdWindow rather than the level's 4 MiB, which made
-//     a history buffer of 8 MiB for pages a fraction of that size.
+//   - Their window is pagezstd.Window rather than the level's 4 MiB, which
+//     made a history buffer of 8 MiB for pages a fraction of that size.
 type zstdCodec struct {
 	level kzstd.EncoderLevel
 
@@ -34,14 +36,9 @@ type zstdCodec struct {
 
 var _ compress.Codec = (*zstdCodec)(nil)
 
-// zstdWindow is the window of zstdCodec's encoders: four times parquet-go's
-// default page buffer (256 KiB), so that a page is compressed as one frame
-// of a single segment, as with the level's own window.
-const zstdWindow = 1 << 20
-
 // maxFreeEncoders is the most encoders zstdCodec keeps: one for each file
 // a report writes at a time, with room to spare. Each holds twice
-// zstdWindow of history.
+// pagezstd.Window of history.
 const maxFreeEncoders = 4
 
 // String implements compress.Codec.
@@ -82,13 +79,7 @@ func (c *zstdCodec) encoder() (*kzstd.Encoder, error) {
 		return e, nil
 	}
 	c.mu.Unlock()
-	e, err := kzstd.NewWriter(nil,
-		kzstd.WithEncoderConcurrency(1),
-		kzstd.WithEncoderLevel(c.level),
-		kzstd.WithWindowSize(zstdWindow),
-		kzstd.WithZeroFrames(true),
-		kzstd.WithEncoderCRC(false),
-	)
+	e, err := pagezstd.NewEncoder(c.level)
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	kzstd "github.com/klauspost/compress/zstd"
+
+	"github.com/netlens/netlens/internal/pagezstd"
 )
 
 // zstdInput returns n bytes that compress some: runs of a few letters and
@@ -46,7 +48,7 @@ func TestZstdCodec(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dec.Close()
-	for _, n := range []int{0, 1, 1000, 256 << 10, zstdWindow, 3 * zstdWindow} {
+	for _, n := range []int{0, 1, 1000, 256 << 10, pagezstd.Window, 3 * pagezstd.Window} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			src := zstdInput(n)
 			z, err := c.Encode(make([]byte, 7), src)
