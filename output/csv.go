@@ -54,13 +54,9 @@ func (s *csvSink) write(vals []any) error {
 				s.buf = appendCSVField(s.buf, text(x, s.cols[i], false))
 			}
 		case time.Time:
-			// text's layouts, appended: a time needs no quoting (digits,
+			// As text writes it, appended: a time needs no quoting (digits,
 			// '-', ':', '.', 'T' and 'Z'; a sign before a year below 0).
-			layout := time.RFC3339Nano
-			if s.cols[i].kind == kindDate {
-				layout = tableDate
-			}
-			s.buf = x.UTC().AppendFormat(s.buf, layout)
+			s.buf = x.UTC().AppendFormat(s.buf, timeLayout(s.cols[i], false))
 		default:
 			s.buf = appendCSVField(s.buf, text(v, s.cols[i], false))
 		}

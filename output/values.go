@@ -132,6 +132,19 @@ const (
 	tableDate = time.DateOnly
 )
 
+// timeLayout is the layout of a time in column c, in UTC: a date alone
+// for a DATE column, else to the nanosecond, as RFC 3339 or, readable,
+// as tableTime.
+func timeLayout(c column, readable bool) string {
+	switch {
+	case c.kind == kindDate:
+		return tableDate
+	case readable:
+		return tableTime
+	}
+	return time.RFC3339Nano
+}
+
 // text returns a value as text for tables (readable) or CSV (machine form).
 // NULL is the empty string.
 func text(v any, c column, readable bool) string {
@@ -169,13 +182,7 @@ func text(v any, c column, readable bool) string {
 	case float32:
 		return formatFloat(float64(x), 32)
 	case time.Time:
-		if c.kind == kindDate {
-			return x.UTC().Format(tableDate)
-		}
-		if readable {
-			return x.UTC().Format(tableTime)
-		}
-		return x.UTC().Format(time.RFC3339Nano)
+		return x.UTC().Format(timeLayout(c, readable))
 	case *big.Int:
 		return x.String()
 	case fmt.Stringer:
