@@ -188,7 +188,7 @@ func OrderRuns(s *Stream, same func(a, b []any) bool, cmp func(a, b []any) int) 
 // opened at the first large run, if any. A scan's graph has millions of
 // edges, mostly runs of one, but a scanning source's edges may be a run of
 // millions, and a telescope sees hundreds of such sources. A limit of 0
-// holds every run.
+// holds every run, and large is then never read (it may be nil).
 func OrderRunsUpTo(s *Stream, same func(a, b []any) bool, cmp func(a, b []any) int, limit int, large *Stream) *Stream {
 	return &Stream{Columns: s.Columns, Types: s.Types, Open: func(ctx context.Context) (RowReader, error) {
 		r, err := s.Open(ctx)

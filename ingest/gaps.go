@@ -63,9 +63,10 @@ const gapAhead = 16
 // On a scan nearly every address is new, and the slot of each is a cache
 // miss in a table of millions. While fill measures a row, it prefetches
 // the slots of the row gapAhead further, and those of their texts: the
-// misses of those rows overlap rather than follow each other. (Plain loads of the slots overlapped
-// only the misses of the next row or two: the processor retires a load
-// once its data has come, and a row's work fills its reorder buffer.)
+// misses of those rows overlap rather than follow each other. (Plain
+// loads of the slots overlapped only the misses of the next row or two:
+// the processor retires a load once its data has come, and a row's work
+// fills its reorder buffer.)
 func (g *gapTracker) fill(batch []schema.Packet, keys []uint64) {
 	n := 2 * len(batch)
 	if cap(g.store) < n {

@@ -280,9 +280,9 @@ func (n *namer) setAddr(addr, name string) {
 		return
 	}
 	// The text of a packet's address lies in a chunk of the decoder's
-	// texts (see decode.AddrTexts), up to 4 MiB that a key kept for the
-	// whole ingest would keep alive; a map's assignment replaces even the
-	// key it had.
+	// texts (see decode.AddrTexts), which a key kept for the whole ingest
+	// would keep alive with every other text in it; a map's assignment
+	// replaces even the key it had.
 	n.byAddr[strings.Clone(addr)] = name
 }
 

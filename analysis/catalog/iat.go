@@ -66,10 +66,11 @@ func (iat) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (*anal
 	if err != nil {
 		return nil, err
 	}
+	sideCounts := []int64{counts.dstGaps, counts.srcGaps} // as sides
 	gaps := make([]sideGaps, len(sides))
 	var wg sync.WaitGroup
 	for i, side := range sides {
-		n := gapCounts{packets: counts.ip, gaps: []int64{counts.dstGaps, counts.srcGaps}[i]}
+		n := gapCounts{packets: counts.ip, gaps: sideCounts[i]}
 		wg.Go(func() { gaps[i] = gapsOf(ctx, env, side.key, side.gap, where, levels, n) })
 	}
 	wg.Wait()
@@ -342,10 +343,10 @@ type gapPair struct {
 }
 
 // gapPairs reads the count of every (address, gap) pair of the packets of
-// where and the condition and (see pairGaps for packets). The pairs are read into plain records, and
-// the reading stops with errTooMany at the first one past
-// maxAddrHistogram, or earlier when a sample says there are more: they
-// would be read only to be dropped.
+// where and the condition and (see pairGaps for packets). The pairs are
+// read into plain records, and the reading stops with errTooMany at the
+// first one past maxAddrHistogram, or earlier when a sample says there are
+// more: they would be read only to be dropped.
 func gapPairs(ctx context.Context, env *analysis.Env, key, gap, where, and string, packets int64) ([]gapPair, error) {
 	rows, err := env.Engine.Query(ctx, fmt.Sprintf("SELECT %[1]s, %[2]s, count(*) FROM packets WHERE %[3]s%[4]s GROUP BY %[1]s, %[2]s LIMIT %[5]d",
 		key, gap, where, and, maxAddrHistogram+1))
