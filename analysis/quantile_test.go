@@ -18,6 +18,18 @@ import (
 	"github.com/netlens/netlens/engine/duckdb"
 )
 
+// openMemoryDB opens an in-memory DuckDB database, closed when the test
+// ends.
+func openMemoryDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // lv is a level Num/Den.
 func lv(num, den int64) engine.Level { return engine.Level{Num: num, Den: den} }
 
@@ -107,11 +119,7 @@ var levels = append(append(analysis.Percentiles(100), analysis.Percentiles(40)..
 // column, and from DuckDB's ValuesAt at the ranks of the quantiles, are bit
 // for bit those of DuckDB's QuantileBounds over the column itself.
 func TestHistogramQuantilesMatchDuckDB(t *testing.T) {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openMemoryDB(t)
 	ctx := context.Background()
 	for _, tt := range distributions {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,11 +176,7 @@ func TestHistogramQuantilesMatchDuckDB(t *testing.T) {
 // TestValuesAtDuckDB: DuckDB's ValuesAt gives the value of every rank of a
 // shuffled column of every size up to 200.
 func TestValuesAtDuckDB(t *testing.T) {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openMemoryDB(t)
 	ctx := context.Background()
 	d := duckdb.Dialect{}
 	for n := int64(1); n <= 200; n++ {
@@ -197,11 +201,7 @@ func TestValuesAtDuckDB(t *testing.T) {
 // TestSumSquaresDuckDB: DuckDB's SumSquares is the exact sum of squares,
 // beyond 64 bits, NULLs skipped.
 func TestSumSquaresDuckDB(t *testing.T) {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openMemoryDB(t)
 	for _, tt := range []struct {
 		values string
 		want   string
