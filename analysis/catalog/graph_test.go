@@ -192,8 +192,9 @@ func BenchmarkNodeSet(b *testing.B) {
 // TestGraphLargeRuns: the edges of a source with as many packets, more
 // than the table holds to put in order, come in the order of the engine's
 // sort by packets, source and destination: on DuckDB whether held or read
-// from one more query of the kept edges (two such runs here), and on ClickHouse (a server and a cluster),
-// which keeps nothing and sorts them whole.
+// from one more query of the kept edges (two such runs here), and on
+// ClickHouse (a server and a cluster), which keeps nothing and sorts them
+// whole.
 func TestGraphLargeRuns(t *testing.T) {
 	// 192.0.2.9 sends 600 packets to the capture's 256 destinations: 88
 	// edges of 3 packets and 168 of 2; 300 other sources one each.

@@ -30,32 +30,30 @@ func (overview) Run(ctx context.Context, env *analysis.Env, v analysis.Values) (
 		return nil, err
 	}
 	word := ipWord(v) // IP, IPv4 or IPv6
-	all, ip, tcp, udp := r.all, r.ip, r.tcp, r.udp
-	allB, ipB, tcpB, udpB := r.allBytes, r.ipBytes, r.tcpBytes, r.udpBytes
 	layers := []struct {
 		name           string
 		packets, bytes int64
 	}{
-		{"All", all, allB},
-		{word, ip, ipB},
-		{"TCP", tcp, tcpB},
-		{"UDP", udp, udpB},
-		{"Other " + word, ip - tcp - udp, ipB - tcpB - udpB},
-		{"Non-" + word, all - ip, allB - ipB},
+		{"All", r.all, r.allBytes},
+		{word, r.ip, r.ipBytes},
+		{"TCP", r.tcp, r.tcpBytes},
+		{"UDP", r.udp, r.udpBytes},
+		{"Other " + word, r.ip - r.tcp - r.udp, r.ipBytes - r.tcpBytes - r.udpBytes},
+		{"Non-" + word, r.all - r.ip, r.allBytes - r.ipBytes},
 	}
 	layerTab := analysis.NewTable("overview", "Packets by layer", "layer", "packets", "bytes", "share").WithUnit("share", output.Share)
 	cats := make([]string, len(layers))
 	vals := make([]float64, len(layers))
 	for i, l := range layers {
 		share := 0.0
-		if all > 0 {
-			share = float64(l.packets) / float64(all)
+		if r.all > 0 {
+			share = float64(l.packets) / float64(r.all)
 		}
 		layerTab.Add(l.name, l.packets, l.bytes, share)
 		cats[i], vals[i] = l.name, float64(l.packets)
 	}
 	span := analysis.NewTable("overview_span", "Time span", "first_packet", "last_packet", "seconds", "captures")
-	if all > 0 {
+	if r.all > 0 {
 		span.Add(analysis.Time(r.first), analysis.Time(r.last), seconds(r.last-r.first), r.captures)
 	}
 	c := chart.NewHBar("overview", "Packets by layer", cats, chart.Bars("packets", vals))
